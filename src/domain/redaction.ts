@@ -1,0 +1,21 @@
+// Masks personal data and secrets in free text before it reaches workflow history, logs,
+// tickets or documents. Patterns are deliberately broad: a false mask costs little, a leak a lot.
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// International or local phone numbers: 7+ digits with common separators, optional leading +.
+const PHONE = /(?<![\w-])\+?\d[\d ().-]{5,}\d(?![\w-])/g;
+const SECRET_ASSIGNMENT = /\b(password|passwd|pwd|passcode|secret|token|api[_ -]?key|pin)(\s*[:=]\s*|\s+is\s+)(\S+)/gi;
+
+export interface RedactionOptions {
+  maskEmails?: boolean;
+  maskPhones?: boolean;
+}
+
+export function redactText(text: string, options: RedactionOptions = {}): string {
+  let out = text.replace(SECRET_ASSIGNMENT, (_m, word: string, sep: string) => `${word}${sep}[secret]`);
+  if (options.maskEmails !== false) out = out.replace(EMAIL, '[email]');
+  if (options.maskPhones !== false) {
+    out = out.replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 ? '[phone]' : match));
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { TicketSource } from './ticket.js';
+
+export const Outcome = z.enum(['resolved', 'refused', 'escalated', 'failed']);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const RecordedDecision = z.object({
+  action: z.string(),
+  allowed: z.boolean(),
+  rule: z.string(),
+  reason: z.string(),
+  facts: z.record(z.string(), z.unknown()),
+  at: z.iso.datetime(),
+});
+
+export const RecordedAction = z.object({
+  name: z.string(),
+  target: z.string().nullable(),
+  status: z.enum(['succeeded', 'failed']),
+  detail: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+});
+export type RecordedAction = z.infer<typeof RecordedAction>;
+
+/** What one automated run did, for the ticket, the auditors and the knowledge base. */
+export const ResolutionRecord = z.object({
+  schemaVersion: z.literal(1),
+  ticket: z.object({ source: TicketSource, id: z.string(), key: z.string(), summary: z.string() }).nullable(),
+  trigger: z.object({ kind: z.enum(['ticket', 'api', 'schedule']), event: z.string(), receivedAt: z.iso.datetime() }),
+  workflow: z.object({ type: z.string(), workflowId: z.string(), runId: z.string(), namespace: z.string(), taskQueue: z.string() }),
+  requester: z.object({ externalId: z.string().nullable(), userId: z.string().nullable() }),
+  target: z.string().nullable(),
+  decisions: z.array(RecordedDecision),
+  actions: z.array(RecordedAction),
+  outcome: Outcome.nullable(),
+  summary: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
+type Decision = z.infer<typeof RecordedDecision>;
+
+export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
+  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], outcome: null, summary: '', finishedAt: null };
+}
+
+export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {
+  return { ...record, decisions: [...record.decisions, decision] };
+}
+
+export function withAction(record: ResolutionRecord, action: RecordedAction): ResolutionRecord {
+  return { ...record, actions: [...record.actions, action] };
+}
+
+export function finished(record: ResolutionRecord, outcome: Outcome, summary: string, at: string): ResolutionRecord {
+  return { ...record, outcome, summary, finishedAt: at };
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { TicketEventType, TicketSource, type TicketEvent } from './ticket.js';
+
+/** Workflows a routing rule may start. Kept here (not imported from workflows/) so domain stays pure. */
+export const SUPPORT_WORKFLOWS = ['passwordReset'] as const;
+export const SupportWorkflowName = z.enum(SUPPORT_WORKFLOWS);
+export type SupportWorkflowName = z.infer<typeof SupportWorkflowName>;
+
+const Pattern = z.string().min(1).superRefine((value, ctx) => {
+  try {
+    new RegExp(value, 'i');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(e as Error).message}` });
+  }
+});
+
+const nonEmptyList = <T extends z.ZodType>(item: T) => z.array(item).min(1);
+
+export const RuleMatch = z.strictObject({
+  sources: nonEmptyList(TicketSource).optional(),
+  events: nonEmptyList(TicketEventType).optional(),
+  issueTypes: nonEmptyList(z.string()).optional(),
+  requestTypes: nonEmptyList(z.string()).optional(),
+  priorities: nonEmptyList(z.string()).optional(),
+  /** At least one of these labels. */
+  labels: nonEmptyList(z.string()).optional(),
+  /** At least one of these components. */
+  components: nonEmptyList(z.string()).optional(),
+  /** Case-insensitive regular expression tried on the summary and the description. */
+  text: Pattern.optional(),
+});
+export type RuleMatch = z.infer<typeof RuleMatch>;
+
+/** Where a workflow input value comes from. */
+export const InputSource = z.union([
+  z.strictObject({ field: z.string().min(1), optional: z.boolean().default(false) }),
+  z.strictObject({ const: z.union([z.string(), z.number(), z.boolean()]) }),
+]);
+export type InputSource = z.infer<typeof InputSource>;
+
+export const RoutingRule = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    description: z.string().optional(),
+    /** Higher runs first; equal priorities keep file order. */
+    priority: z.number().int().default(0),
+    when: RuleMatch.default({}),
+    start: z.strictObject({ workflow: SupportWorkflowName, input: z.record(z.string(), InputSource).default({}) }).optional(),
+    ignore: z.literal(true).optional(),
+  })
+  .refine((r) => (r.start ? !r.ignore : r.ignore), { message: 'a rule needs exactly one of `start` or `ignore: true`' });
+export type RoutingRule = z.infer<typeof RoutingRule>;
+
+export const RoutingConfig = z
+  .strictObject({
+    rules: z.array(RoutingRule),
+    unmatched: z
+      .strictObject({
+        queue: z.string().min(1),
+        comment: z.string().min(1),
+      })
+      .default({ queue: 'service-desk', comment: 'Thanks, we have your request. A member of the service desk will pick it up.' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.rules.forEach((rule, i) => {
+      const first = seen.get(rule.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${rule.id}" (first at rules[${first}])` });
+      } else seen.set(rule.id, i);
+    });
+  });
+export type RoutingConfig = z.infer<typeof RoutingConfig>;
+
+export type RouteDecision =
+  | { kind: 'start'; rule: RoutingRule; workflow: SupportWorkflowName; input: Record<string, string | number | boolean> }
+  /** `rule` is null when nothing matched an event that is not a new ticket (edits, comments). */
+  | { kind: 'ignore'; rule: RoutingRule | null }
+  | { kind: 'unmatched'; queue: string; comment: string }
+  /** A rule matched but the ticket lacks a field its input mapping needs. */
+  | { kind: 'incomplete'; rule: RoutingRule; missing: string[]; queue: string };
+
+const anyOf = (wanted: string[] | undefined, actual: ReadonlyArray<string | undefined>) =>
+  !wanted || wanted.some((w) => actual.some((a) => a !== undefined && a.toLowerCase() === w.toLowerCase()));
+
+export function ruleMatches(match: RuleMatch, event: TicketEvent): boolean {
+  const t = event.ticket;
+  return (
+    (!match.sources || match.sources.includes(event.source)) &&
+    (!match.events || match.events.includes(event.eventType)) &&
+    anyOf(match.issueTypes, [t.issueType]) &&
+    anyOf(match.requestTypes, [t.requestType]) &&
+    anyOf(match.priorities, [t.priority]) &&
+    anyOf(match.labels, t.labels) &&
+    anyOf(match.components, t.components) &&
+    (!match.text || new RegExp(match.text, 'i').test(`${t.summary}\n${t.description}`))
+  );
+}
+
+/** Orders rules by priority (stable), so the first match wins. */
+export function orderedRules(config: RoutingConfig): RoutingRule[] {
+  return config.rules
+    .map((rule, index) => ({ rule, index }))
+    .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
+    .map((x) => x.rule);
+}
+
+export function routeTicket(config: RoutingConfig, event: TicketEvent): RouteDecision {
+  const rule = orderedRules(config).find((r) => ruleMatches(r.when, event));
+  if (!rule) return event.eventType === 'created' ? { kind: 'unmatched', ...config.unmatched } : { kind: 'ignore', rule: null };
+  if (!rule.start) return { kind: 'ignore', rule };
+  const input: Record<string, string | number | boolean> = {};
+  const missing: string[] = [];
+  for (const [name, source] of Object.entries(rule.start.input)) {
+    if ('const' in source) {
+      input[name] = source.const;
+      continue;
+    }
+    const value = event.ticket.fields[source.field]?.trim();
+    if (value) input[name] = value;
+    else if (!source.optional) missing.push(`${name} (from ${source.field})`);
+  }
+  if (missing.length > 0) return { kind: 'incomplete', rule, missing, queue: config.unmatched.queue };
+  return { kind: 'start', rule, workflow: rule.start.workflow, input };
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { adfToText, type AdfNode } from '../adf.js';
+import { parseOrThrow, ValidationError } from '../errors.js';
+import type { TicketEvent, TicketEventType } from '../ticket.js';
+
+// Jira Cloud webhook payloads (documented shape). Jira adds fields over time and instances carry
+// many custom fields, so unknown keys are tolerated here (they are dropped, never trusted); the
+// fields we rely on are checked strictly.
+
+const JiraUser = z.object({
+  accountId: z.string().min(1),
+  displayName: z.string().optional(),
+  emailAddress: z.string().optional(),
+  accountType: z.string().optional(),
+});
+
+const Named = z.object({ id: z.string().optional(), name: z.string().min(1) });
+
+const AdfDoc: z.ZodType<AdfNode> = z.lazy(() =>
+  z.object({
+    type: z.string().min(1),
+    text: z.string().optional(),
+    attrs: z.record(z.string(), z.unknown()).optional(),
+    content: z.array(AdfDoc).optional(),
+  }),
+);
+
+export const JIRA_EVENTS = [
+  'jira:issue_created',
+  'jira:issue_updated',
+  'jira:issue_deleted',
+  'comment_created',
+  'comment_updated',
+  'comment_deleted',
+] as const;
+
+export const JiraWebhook = z.object({
+  timestamp: z.number().int().positive(),
+  webhookEvent: z.enum(JIRA_EVENTS, {
+    error: (issue) => `unsupported webhookEvent ${JSON.stringify(issue.input)}; expected one of ${JIRA_EVENTS.join(', ')}`,
+  }),
+  issue_event_type_name: z.string().min(1).optional(),
+  user: JiraUser.optional(),
+  issue: z.object({
+    id: z.string().regex(/^\d+$/, 'must be the numeric issue id as a string'),
+    self: z.url().optional(),
+    key: z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'must be an issue key such as ITSM-42'),
+    fields: z
+      .object({
+        summary: z.string(),
+        description: z.union([z.string(), AdfDoc]).nullable().optional(),
+        issuetype: Named.optional(),
+        priority: Named.nullable().optional(),
+        reporter: JiraUser.nullable().optional(),
+        status: Named.extend({ statusCategory: z.unknown().optional() }).optional(),
+        labels: z.array(z.string()).optional(),
+        components: z.array(Named).optional(),
+        created: z.string().optional(),
+        updated: z.string().optional(),
+      })
+      .catchall(z.unknown()),
+  }),
+  changelog: z
+    .object({
+      id: z.string().optional(),
+      items: z.array(
+        z.object({
+          field: z.string(),
+          fieldtype: z.string().optional(),
+          fieldId: z.string().optional(),
+          from: z.string().nullable().optional(),
+          fromString: z.string().nullable().optional(),
+          to: z.string().nullable().optional(),
+          toString: z.string().nullable().optional(),
+        }),
+      ),
+    })
+    .optional(),
+  comment: z
+    .object({ id: z.string(), body: z.union([z.string(), AdfDoc]).optional(), author: JiraUser.optional() })
+    .optional(),
+});
+export type JiraWebhook = z.infer<typeof JiraWebhook>;
+
+function eventTypeOf(payload: JiraWebhook): TicketEventType {
+  switch (payload.webhookEvent) {
+    case 'jira:issue_created':
+      return 'created';
+    case 'jira:issue_deleted':
+      return 'deleted';
+    case 'comment_created':
+    case 'comment_updated':
+    case 'comment_deleted':
+      return 'commented';
+    case 'jira:issue_updated':
+      return payload.issue_event_type_name === 'issue_commented' ? 'commented' : 'updated';
+  }
+}
+
+/** Values of custom fields that routing can map: strings, numbers, option objects, JSM request types. */
+function simpleValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.value === 'string') return v.value;
+    if (typeof v.name === 'string') return v.name;
+    const rt = v.requestType as Record<string, unknown> | undefined;
+    if (rt && typeof rt.name === 'string') return rt.name;
+  }
+  return undefined;
+}
+
+export interface JiraNormaliseOptions {
+  /** Custom field that holds the JSM request type, e.g. `customfield_10010`. */
+  requestTypeField?: string;
+}
+
+export function normaliseJira(body: unknown, options: JiraNormaliseOptions = {}): TicketEvent {
+  const payload = parseOrThrow(JiraWebhook, body, 'Jira webhook body');
+  const f = payload.issue.fields;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(f)) {
+    if (!name.startsWith('customfield_')) continue;
+    const simple = simpleValue(value);
+    if (simple !== undefined) fields[name] = simple;
+  }
+  const description =
+    f.description == null ? '' : typeof f.description === 'string' ? f.description : adfToText(f.description);
+  const occurredAt = new Date(payload.timestamp);
+  if (Number.isNaN(occurredAt.getTime()) || occurredAt.getUTCFullYear() > 9999) {
+    throw new ValidationError('Jira webhook body', [{ path: 'timestamp', message: 'is not a valid epoch-milliseconds time' }]);
+  }
+  const requestType = options.requestTypeField ? fields[options.requestTypeField] : undefined;
+  return {
+    source: 'jira',
+    eventType: eventTypeOf(payload),
+    sourceEventType: [payload.webhookEvent, payload.issue_event_type_name].filter(Boolean).join('/'),
+    occurredAt: occurredAt.toISOString(),
+    ticket: {
+      id: payload.issue.id,
+      key: payload.issue.key,
+      url: payload.issue.self,
+      summary: f.summary,
+      description,
+      issueType: f.issuetype?.name,
+      requestType,
+      priority: f.priority?.name,
+      status: f.status?.name,
+      labels: f.labels ?? [],
+      components: (f.components ?? []).map((c) => c.name),
+      fields,
+    },
+    requester: f.reporter ? { externalId: f.reporter.accountId } : null,
+  };
+}

@@ -1,0 +1,28 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Structured logs with secrets and personal data removed by key, wherever they appear. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-hub-signature"]',
+          'req.headers.cookie',
+          '*.password',
+          '*.temporaryPassword',
+          '*.email',
+          '*.emailAddress',
+          '*.displayName',
+          '*.apiKey',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,46 @@
+// `npm start`: Temporal (embedded dev server unless TEMPORAL_ADDRESS is set), worker and HTTP API.
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startStack } from './stack/stack.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const stack = await startStack(config, logger).catch((e: unknown) => {
+  logger.fatal({ err: e }, 'could not start');
+  process.exit(1);
+});
+
+console.log(
+  [
+    'IT-support engine is running',
+    `  Temporal   ${stack.temporalAddress}${config.temporal.address ? ' (external cluster)' : ` (embedded dev server, data in ${config.temporal.dev.dbFile})`}`,
+    stack.uiUrl ? `  Web UI     ${stack.uiUrl}` : null,
+    `  HTTP API   ${stack.apiUrl}   (POST /webhooks/jira, GET /workflows/:id, GET /healthz)`,
+    config.runWorker ? `  Worker     task queue "${config.temporal.taskQueue}"` : '  Worker     not started (RUN_WORKER=false)',
+    'Press Ctrl-C to stop.',
+  ]
+    .filter(Boolean)
+    .join('\n'),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received: stopping API, worker and Temporal...`);
+    stack.stop().then(
+      () => {
+        console.log('stopped cleanly');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        logger.error({ err: e }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  });
+}

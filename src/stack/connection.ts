@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config.js';
+
+function tlsOptions(config: Config['temporal']) {
+  if (!config.tls) return undefined;
+  const t = config.tls;
+  return {
+    serverNameOverride: t.serverName,
+    serverRootCACertificate: t.serverCaCertPath ? readFileSync(t.serverCaCertPath) : undefined,
+    clientCertPair:
+      t.clientCertPath && t.clientKeyPath
+        ? { crt: readFileSync(t.clientCertPath), key: readFileSync(t.clientKeyPath) }
+        : undefined,
+  };
+}
+
+/** Options shared by the client and the worker connection: address, TLS (mTLS) and API key. */
+export function connectionOptions(config: Config['temporal'], address: string) {
+  return { address, tls: tlsOptions(config), apiKey: config.apiKey };
+}
+
+export async function connectClient(config: Config['temporal'], address: string): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(config, address));
+  return new Client({ connection, namespace: config.namespace });
+}
+
+export async function connectWorker(config: Config['temporal'], address: string): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config, address));
+}

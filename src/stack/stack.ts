@@ -1,0 +1,83 @@
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { buildAdapters, type Adapters } from '../activities/adapters.js';
+import { buildApi } from '../client/http/app.js';
+import { PROJECT_ROOT, type Config } from '../config.js';
+import { loadContent, type Content } from '../content.js';
+import type { Logger } from '../logger.js';
+import { createSupportWorker } from '../worker.js';
+import { connectClient, connectWorker } from './connection.js';
+import { startDevServer, type DevServer } from './devServer.js';
+import { resolveTemporalCli } from './temporalCli.js';
+
+export interface Stack {
+  temporalAddress: string;
+  /** Temporal Web UI, when the embedded dev server runs. */
+  uiUrl: string | null;
+  apiUrl: string;
+  client: Client;
+  content: Content;
+  adapters: Adapters;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole engine in one process: the embedded Temporal dev server (unless TEMPORAL_ADDRESS
+ * names a cluster), the worker and the HTTP API. Stops in reverse order.
+ */
+export async function startStack(config: Config, logger: Logger): Promise<Stack> {
+  const content = await loadContent(config.contentDir);
+  const adapters = buildAdapters(config, content);
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse().splice(0)) {
+      await cleanup().catch((e) => logger.error({ err: e }, 'error while stopping'));
+    }
+  };
+
+  try {
+    let dev: DevServer | null = null;
+    let address = config.temporal.address;
+    if (!address) {
+      const cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT });
+      logger.info({ cli: cli.path ?? 'SDK download', source: cli.source }, 'starting Temporal dev server');
+      dev = await startDevServer({
+        cli,
+        ...config.temporal.dev,
+        namespace: config.temporal.namespace,
+        onOutput: (line) => logger.debug({ component: 'temporal' }, line),
+      });
+      cleanups.push(() => dev!.stop());
+      address = dev.address;
+    }
+
+    const client = await connectClient(config.temporal, address);
+    cleanups.push(() => client.connection.close());
+
+    if (config.runWorker) {
+      const connection: NativeConnection = await connectWorker(config.temporal, address);
+      cleanups.push(() => connection.close());
+      const worker: Worker = await createSupportWorker({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        activities: adapters.activities,
+      });
+      const running = worker.run();
+      running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));
+      cleanups.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+      });
+    }
+
+    const api = buildApi({ client, taskQueue: config.temporal.taskQueue, routing: content.routing, logger, uiUrl: dev?.uiUrl });
+    const apiUrl = await api.listen({ host: config.http.host, port: config.http.port });
+    cleanups.push(() => api.close());
+
+    return { temporalAddress: address, uiUrl: dev?.uiUrl ?? null, apiUrl, client, content, adapters, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

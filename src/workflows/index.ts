@@ -1,0 +1,4 @@
+// The worker's workflowsPath: every workflow type the engine runs.
+export { passwordReset } from './passwordReset.js';
+export { ticketHandOff } from './ticketHandOff.js';
+export { progressQuery } from './progress.js';

@@ -1,0 +1,75 @@
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { SupportActivities } from '../activities/index.js';
+import { finished, newRecord, withAction, withDecision, type Outcome, type ResolutionRecord } from '../domain/resolution.js';
+import type { PermissionDecision } from '../domain/permission.js';
+import type { WorkflowTicket } from '../domain/ticket.js';
+import { progressQuery, type Progress } from './progress.js';
+
+export const acts = proxyActivities<SupportActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+});
+
+/** Workflow clock: deterministic, replay-safe. */
+export const now = () => new Date().toISOString();
+
+/**
+ * Shared bookkeeping of a support workflow triggered by a ticket: live progress (query) and the
+ * resolution record, both updated as each step runs.
+ */
+export class SupportRun {
+  record: ResolutionRecord;
+  private readonly progress: Progress = { current: null, steps: [] };
+  readonly ticketRef;
+
+  constructor(ticket: WorkflowTicket) {
+    const info = workflowInfo();
+    setHandler(progressQuery, () => this.progress);
+    this.ticketRef = { source: ticket.source, id: ticket.id, key: ticket.key };
+    this.record = newRecord({
+      ticket: { ...this.ticketRef, summary: ticket.summary },
+      trigger: { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt },
+      workflow: { type: info.workflowType, workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, taskQueue: info.taskQueue },
+      requester: { externalId: ticket.requesterExternalId, userId: null },
+      startedAt: now(),
+    });
+  }
+
+  /** Runs one activity as a named step, recording its outcome either way. */
+  async step<T>(name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    const startedAt = now();
+    this.progress.current = name;
+    const entry = { name, status: 'running' as Progress['steps'][number]['status'], at: startedAt, detail: undefined as string | undefined };
+    this.progress.steps.push(entry);
+    try {
+      const result = await run();
+      const detail = describe(result);
+      this.record = withAction(this.record, { name, target, status: 'succeeded', detail, startedAt, finishedAt: now() });
+      Object.assign(entry, { status: 'done', detail, at: now() });
+      return result;
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      this.record = withAction(this.record, { name, target, status: 'failed', detail, startedAt, finishedAt: now() });
+      Object.assign(entry, { status: 'failed', detail, at: now() });
+      throw err;
+    } finally {
+      this.progress.current = null;
+    }
+  }
+
+  decided(decision: PermissionDecision): void {
+    this.record = withDecision(this.record, { ...decision, at: now() });
+  }
+
+  /** Tells the requester why automation stopped and hands the ticket to people. */
+  async handOff(comment: string, queue: string, reason: string): Promise<void> {
+    const ticket = this.ticketRef;
+    await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'explained why automation stopped');
+    await this.step('route to queue', ticket.key, () => acts.routeTicketToQueue({ ticket, queue, reason }), () => `queue ${queue} (${reason})`);
+  }
+
+  finish(outcome: Outcome, summary: string): ResolutionRecord {
+    this.record = finished(this.record, outcome, summary, now());
+    return this.record;
+  }
+}

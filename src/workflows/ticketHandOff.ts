@@ -1,0 +1,17 @@
+import type { ResolutionRecord } from '../domain/resolution.js';
+import type { WorkflowTicket } from '../domain/ticket.js';
+import { SupportRun } from './supportRun.js';
+
+export interface TicketHandOffInput {
+  ticket: WorkflowTicket;
+  queue: string;
+  comment: string;
+  reason: string;
+}
+
+/** For tickets no automation takes: acknowledge the requester and put the ticket in a human queue. */
+export async function ticketHandOff(input: TicketHandOffInput): Promise<ResolutionRecord> {
+  const run = new SupportRun(input.ticket);
+  await run.handOff(input.comment, input.queue, input.reason);
+  return run.finish('escalated', `Routed to ${input.queue}: ${input.reason}`);
+}
