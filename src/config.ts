@@ -93,3 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.RUN_WORKER,
   };
 }
+
+/** Address of the cluster, or of a dev server started elsewhere (e.g. by `npm start`). */
+export function clusterAddress(config: Config): string {
+  return config.temporal.address ?? `${config.temporal.dev.ip}:${config.temporal.dev.port}`;
+}
