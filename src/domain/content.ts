@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { pathToString } from './errors.js';
+import { issueMessage, pathToString } from './errors.js';
 
 export interface ContentIssue {
   file: string;
@@ -43,7 +43,7 @@ export function parseContent<S extends z.ZodType>(text: string, schema: S, file:
   throw new ContentError(
     result.error.issues.map((issue) => {
       const at = locate(doc, issue.path, lineCounter);
-      return { file, ...at, path: pathToString(issue.path), message: issue.message };
+      return { file, ...at, path: pathToString(issue.path), message: issueMessage(issue) };
     }),
   );
 }

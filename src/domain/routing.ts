@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { ALWAYS, checkUniqueIds } from './errors.js';
 import { TicketEventType, TicketSource, type TicketEvent } from './ticket.js';
 
 /** Workflows a routing rule may start. Kept here (not imported from workflows/) so domain stays pure. */
 export const SUPPORT_WORKFLOWS = ['passwordReset'] as const;
-export const SupportWorkflowName = z.enum(SUPPORT_WORKFLOWS);
+export const SupportWorkflowName = z.enum(SUPPORT_WORKFLOWS, {
+  error: (issue) => `unknown workflow ${JSON.stringify(issue.input)}; known workflows: ${SUPPORT_WORKFLOWS.join(', ')}`,
+});
 export type SupportWorkflowName = z.infer<typeof SupportWorkflowName>;
 
 const Pattern = z.string().min(1).superRefine((value, ctx) => {
@@ -61,15 +64,7 @@ export const RoutingConfig = z
       })
       .default({ queue: 'service-desk', comment: 'Thanks, we have your request. A member of the service desk will pick it up.' }),
   })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.rules.forEach((rule, i) => {
-      const first = seen.get(rule.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${rule.id}" (first at rules[${first}])` });
-      } else seen.set(rule.id, i);
-    });
-  });
+  .superRefine((cfg, ctx) => checkUniqueIds(ctx, (cfg as { rules?: unknown }).rules, ['rules'], 'rule'), ALWAYS);
 export type RoutingConfig = z.infer<typeof RoutingConfig>;
 
 export type RouteDecision =

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseContent } from '../../src/domain/content.js';
+import type { UserFacts } from '../../src/domain/directory.js';
+import { conditionHolds, evaluatePermission, PermissionPolicy } from '../../src/domain/permission.js';
+
+const policy = parseContent(readFileSync('content/policy.yaml', 'utf8'), PermissionPolicy, 'content/policy.yaml');
+
+const user = (id: string, groups: string[] = ['staff'], extra: Partial<UserFacts> = {}): UserFacts => ({
+  id,
+  enabled: true,
+  locked: false,
+  groups,
+  hasEmail: true,
+  ...extra,
+});
+const jdoe = user('jdoe', ['staff'], { manager: 'asmith' });
+const asmith = user('asmith', ['staff', 'managers']);
+const helper = user('sam.helper', ['helpdesk', 'it-staff', 'staff']);
+const admin = user('dana.admin', ['domain-admins', 'privileged', 'staff']);
+const tier2 = user('tier2', ['tier2-admins', 'it-staff']);
+const reset = (requester: UserFacts | null, target: UserFacts | null) =>
+  evaluatePermission(policy, { action: 'password.reset', requester, target });
+
+describe('password.reset policy (content/policy.yaml)', () => {
+  it('lets anyone reset their own password', () => {
+    expect(reset(jdoe, jdoe)).toMatchObject({ allowed: true, rule: 'own-account', facts: { relation: 'self' } });
+  });
+
+  it("lets a manager reset a direct report's password but not the other way round", () => {
+    expect(reset(asmith, jdoe)).toMatchObject({ allowed: true, rule: 'manager-of-target', facts: { relation: 'manager' } });
+    expect(reset(jdoe, asmith)).toMatchObject({ allowed: false, rule: 'no_rule_allows', reason: expect.stringContaining('jdoe') });
+  });
+
+  it('lets service-desk staff reset ordinary accounts', () => {
+    expect(reset(helper, jdoe)).toMatchObject({ allowed: true, rule: 'service-desk-staff' });
+  });
+
+  it('protects privileged accounts (nested group) from everyone but tier-2 admins, even from themselves', () => {
+    expect(reset(helper, admin)).toMatchObject({ allowed: false, rule: 'protected-accounts' });
+    expect(reset(admin, admin)).toMatchObject({ allowed: false, rule: 'protected-accounts' });
+    expect(reset(tier2, admin)).toMatchObject({ allowed: false, rule: 'no_rule_allows' });
+  });
+
+  it('never resets a disabled account, even for service-desk staff', () => {
+    const gone = user('bob.gone', ['staff'], { enabled: false });
+    expect(reset(helper, gone)).toMatchObject({ allowed: false, rule: 'disabled-target', facts: { targetEnabled: false } });
+  });
+
+  it('denies unknown and disabled requesters and unknown targets before reading rules', () => {
+    expect(reset(null, jdoe)).toMatchObject({ allowed: false, rule: 'requester_not_found', facts: { requester: null } });
+    expect(reset(user('x', ['helpdesk'], { enabled: false }), jdoe)).toMatchObject({ allowed: false, rule: 'requester_disabled' });
+    expect(reset(helper, null)).toMatchObject({ allowed: false, rule: 'target_not_found', facts: { target: null, targetEnabled: null, relation: 'none' } });
+  });
+
+  it('denies actions that no policy covers', () => {
+    expect(evaluatePermission(policy, { action: 'group.add', requester: helper, target: jdoe })).toMatchObject({ allowed: false, rule: 'no_policy' });
+  });
+
+  it('records the facts it used', () => {
+    expect(reset(helper, jdoe).facts).toEqual({
+      requester: 'sam.helper',
+      target: 'jdoe',
+      relation: 'none',
+      requesterGroups: ['helpdesk', 'it-staff', 'staff'],
+      targetGroups: ['staff'],
+      targetEnabled: true,
+    });
+  });
+});
+
+describe('conditions', () => {
+  it('require every stated part to hold', () => {
+    expect(conditionHolds({ targetLocked: true }, helper, jdoe)).toBe(false);
+    expect(conditionHolds({ targetLocked: true }, helper, { ...jdoe, locked: true })).toBe(true);
+    expect(conditionHolds({ targetInAny: ['staff'], requesterInAny: ['helpdesk'] }, helper, jdoe)).toBe(true);
+    expect(conditionHolds({ targetInAny: ['staff'], requesterInAny: ['managers'] }, helper, jdoe)).toBe(false);
+    expect(conditionHolds({ unlessRequesterInAny: ['helpdesk'] }, helper, jdoe)).toBe(false);
+    expect(conditionHolds({}, helper, jdoe)).toBe(true);
+  });
+
+  it('reject unknown condition keys and badly named actions, naming the field', () => {
+    expect(() =>
+      parseContent('actions:\n  Reset: {}\n', PermissionPolicy, 'policy.yaml'),
+    ).toThrow(/policy.yaml:2:10 actions.Reset: action names look like password.reset/);
+    expect(() =>
+      parseContent(
+        'actions:\n  password.reset:\n    allow:\n      - id: x\n        description: d\n        when: { requesterIn: [a] }\n',
+        PermissionPolicy,
+        'policy.yaml',
+      ),
+    ).toThrow(/policy.yaml:6:15 actions.password.reset.allow\[0\].when: Unrecognized key: "requesterIn"/);
+  });
+});
