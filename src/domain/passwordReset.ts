@@ -66,3 +66,7 @@ export function planPasswordReset(input: {
 export function resetDoneComment(target: string): string {
   return `The password of ${target} has been reset. A temporary password was sent to the account's registered e-mail address; you will be asked to change it at the next sign-in.`;
 }
+
+export function resetFailedComment(target: string, cause: string): string {
+  return `The password of ${target} could not be reset (${cause}). The ticket has been routed to the service desk.`;
+}

@@ -1,4 +1,5 @@
-import { PASSWORD_RESET_ACTION, planPasswordReset, resetDoneComment } from '../domain/passwordReset.js';
+import { ActivityFailure } from '@temporalio/workflow';
+import { PASSWORD_RESET_ACTION, planPasswordReset, resetDoneComment, resetFailedComment } from '../domain/passwordReset.js';
 import type { ResolutionRecord } from '../domain/resolution.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
 import { acts, SupportRun } from './supportRun.js';
@@ -47,7 +48,16 @@ export async function passwordReset(input: PasswordResetInput): Promise<Resoluti
   }
 
   const targetId = checked!.target!.id;
-  await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId }), () => 'temporary password sent to the registered e-mail address');
+  try {
+    await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId }), () => 'temporary password sent to the registered e-mail address');
+  } catch (err) {
+    // Retries are exhausted or the failure is final (e.g. the account was disabled meanwhile):
+    // a person takes over, and the record says what happened.
+    if (!(err instanceof ActivityFailure)) throw err;
+    const comment = resetFailedComment(targetId, err.cause?.message ?? err.message);
+    await run.handOff(comment, input.humanQueue ?? 'service-desk', 'reset_failed');
+    return run.finish('failed', comment);
+  }
   const summary = resetDoneComment(targetId);
   await run.step('comment on ticket', ticketRef.key, () => acts.commentOnTicket({ ticket: ticketRef, body: summary, visibility: 'public' }), () => 'told the requester');
   await run.step('resolve ticket', ticketRef.key, () => acts.resolveTicket({ ticket: ticketRef, note: summary }), () => 'resolved');

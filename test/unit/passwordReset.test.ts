@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UserFacts } from '../../src/domain/directory.js';
-import { planPasswordReset, resetDoneComment } from '../../src/domain/passwordReset.js';
+import { planPasswordReset, resetDoneComment, resetFailedComment } from '../../src/domain/passwordReset.js';
 import type { PermissionDecision } from '../../src/domain/permission.js';
 
 const facts = (id: string, extra: Partial<UserFacts> = {}): UserFacts => ({ id, enabled: true, locked: false, groups: [], hasEmail: true, ...extra });
@@ -49,5 +49,8 @@ describe('password reset plan', () => {
 
   it('tells the requester where the password went, without the password', () => {
     expect(resetDoneComment('jdoe')).toMatch(/registered e-mail address/);
+    expect(resetFailedComment('jdoe', 'account jdoe is disabled')).toBe(
+      'The password of jdoe could not be reset (account jdoe is disabled). The ticket has been routed to the service desk.',
+    );
   });
 });
