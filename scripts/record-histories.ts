@@ -1,0 +1,45 @@
+// Records workflow histories for the replay tests (test/workflows/replay.test.ts).
+// Run after an intentional, versioned change to workflow code: `npm run record-histories`.
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { normaliseJira } from '../src/domain/sources/jira.js';
+import { toWorkflowTicket } from '../src/domain/ticket.js';
+import { passwordReset, ticketHandOff } from '../src/workflows/index.js';
+import { demoAdapters, startTestServer, withWorker } from '../test/helpers/temporal.js';
+import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
+
+// The SDK's proto JSON helpers are CommonJS and must share its protobuf instance.
+const { historyToJSON } = createRequire(import.meta.url)('@temporalio/common/lib/proto-utils') as typeof import('@temporalio/common/lib/proto-utils');
+
+const OUT = new URL('../test/workflows/histories/', import.meta.url);
+
+const env = await startTestServer();
+try {
+  const adapters = await demoAdapters();
+  await withWorker(env, adapters, async (taskQueue) => {
+    const scenarios = [
+      { file: 'password-reset-resolved.json', ticket: jiraIssueCreated({ key: 'ITSM-1001', reporter: JIRA.jdoe }), wf: passwordReset, extra: {} },
+      { file: 'password-reset-unknown-requester.json', ticket: jiraIssueCreated({ key: 'ITSM-1002', reporter: JIRA.stranger }), wf: passwordReset, extra: {} },
+      { file: 'password-reset-refused.json', ticket: jiraIssueCreated({ key: 'ITSM-1003', reporter: JIRA.samHelper }), wf: passwordReset, extra: { targetAccount: 'dana.admin' } },
+      {
+        file: 'ticket-hand-off.json',
+        ticket: jiraIssueCreated({ key: 'ITSM-1004', reporter: JIRA.jdoe, summary: 'Monitor flickers' }),
+        wf: ticketHandOff,
+        extra: { queue: 'service-desk', comment: 'We have your request.', reason: 'no automation matches this ticket' },
+      },
+    ] as const;
+    for (const s of scenarios) {
+      const ticket = toWorkflowTicket(normaliseJira(s.ticket));
+      const handle = await env.client.workflow.start(s.wf as typeof passwordReset, {
+        taskQueue,
+        workflowId: `replay-${ticket.key}`,
+        args: [{ ticket, ...s.extra } as Parameters<typeof passwordReset>[0]],
+      });
+      await handle.result();
+      writeFileSync(new URL(s.file, OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
+      console.log(`recorded ${s.file}`);
+    }
+  });
+} finally {
+  await env.teardown();
+}
