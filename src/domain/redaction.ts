@@ -2,9 +2,11 @@
 // tickets or documents. Patterns are deliberately broad: a false mask costs little, a leak a lot.
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-// International or local phone numbers: 7+ digits with common separators, optional leading +.
-const PHONE = /(?<![\w-])\+?\d[\d ().-]{5,}\d(?![\w-])/g;
-const SECRET_ASSIGNMENT = /\b(password|passwd|pwd|passcode|secret|token|api[_ -]?key|pin)(\s*[:=]\s*|\s+is\s+)(\S+)/gi;
+// International or local phone numbers: 7+ digits with common separators, optional leading + or (.
+const PHONE = /(?<![\w-])[+(]?\d[\d ().-]{5,}\d(?![\w-])/g;
+// Look like phone numbers but matter to IT support: ISO dates, IP addresses and version numbers.
+const NOT_A_PHONE = /^(\d{4}-\d{2}-\d{2}|[\d.]+)$/;
+const SECRET_ASSIGNMENT = /\b(password|passwd|pwd|passcode|secret|token|api[_ -]?key|pin)(\s*[:=]\s*|\s+is\s+)([^\s;,]+)/gi;
 
 export interface RedactionOptions {
   maskEmails?: boolean;
@@ -15,7 +17,7 @@ export function redactText(text: string, options: RedactionOptions = {}): string
   let out = text.replace(SECRET_ASSIGNMENT, (_m, word: string, sep: string) => `${word}${sep}[secret]`);
   if (options.maskEmails !== false) out = out.replace(EMAIL, '[email]');
   if (options.maskPhones !== false) {
-    out = out.replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 ? '[phone]' : match));
+    out = out.replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 && !NOT_A_PHONE.test(match) ? '[phone]' : match));
   }
   return out;
 }

@@ -1,0 +1,39 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadContent } from '../../src/content.js';
+import { ContentError, formatContentIssue, parseContent } from '../../src/domain/content.js';
+
+describe('content files', () => {
+  it('shipped in content/ all validate', async () => {
+    const content = await loadContent('content');
+    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset']);
+    expect(Object.keys(content.policy.actions)).toContain('password.reset');
+    expect(content.directory.users.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('report the problems of every file at once, with file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'itse-content-'));
+    cpSync('content', dir, { recursive: true });
+    writeFileSync(join(dir, 'routing.yaml'), 'rules:\n  - id: x\n    ignore: yes please\n');
+    rmSync(join(dir, 'policy.yaml'));
+    writeFileSync(join(dir, 'directory.yaml'), 'users: [ {id: a\n');
+    const error = await loadContent(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    const lines = (error as ContentError).message.split('\n');
+    expect(lines[0]).toBe(`${join(dir, 'routing.yaml')}:3:13 rules[0].ignore: Invalid input: expected true`);
+    expect(lines[1]).toMatch(new RegExp(`^${join(dir, 'policy.yaml')} \\(file\\): cannot be read`));
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines.slice(2)) expect(line).toMatch(new RegExp(`^${join(dir, 'directory.yaml')}:\\d+:\\d+ \\(syntax\\): `));
+  });
+
+  it('point a missing field at its parent, and reject duplicate keys', () => {
+    const schema = z.object({ a: z.object({ b: z.string() }) });
+    expect(() => parseContent('a:\n  c: 1\n', schema, 'f.yaml')).toThrow('f.yaml:2:3 a.b:');
+    expect(() => parseContent('a: {}\na: {}\n', schema, 'f.yaml')).toThrow(/f\.yaml:2:1 \(syntax\): Map keys must be unique/);
+    expect(() => parseContent('[]', schema, 'f.yaml')).toThrow('f.yaml:1:1 (root):');
+    expect(formatContentIssue({ file: 'f', path: 'p', message: 'm' })).toBe('f p: m');
+  });
+});
