@@ -7,7 +7,8 @@ import { progressQuery, type Progress } from './progress.js';
 
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+  // Bad input does not get better by retrying.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ValidationError'] },
 });
 
 /** Workflow clock: deterministic, replay-safe. */
