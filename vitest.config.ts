@@ -18,9 +18,10 @@ export default defineConfig({
         // Workflow code runs bundled inside Temporal's sandbox where v8 coverage cannot see it;
         // it is exercised by the workflow and replay tests. Decisions live in src/domain instead.
         'src/workflows/**',
-        // Process entry points: exercised by test/e2e/process.test.ts in a child process.
+        // Process entry points: exercised as child processes by test/e2e/process.e2e.test.ts.
         'src/main.ts',
         'src/client/http/main.ts',
+        'src/worker.ts',
       ],
       reporter: ['text-summary', 'json-summary', 'html'],
       thresholds: {

@@ -5,7 +5,7 @@ import { buildApi } from '../client/http/app.js';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
-import { createSupportWorker } from '../worker.js';
+import { createSupportWorker } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
 import { resolveTemporalCli } from './temporalCli.js';

@@ -5,7 +5,7 @@ import { buildAdapters, type Adapters } from '../../src/activities/adapters.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { loadContent } from '../../src/content.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
-import { bundleWorkflows } from '../../src/worker.js';
+import { bundleWorkflows } from '../../src/stack/supportWorker.js';
 
 let runtimeInstalled = false;
 

@@ -9,9 +9,9 @@ describe('ticket activities', () => {
   it('never apply the same comment twice when Temporal retries the activity', async () => {
     const { activities, ticketing } = await demoAdapters();
     const attempt = new MockActivityEnvironment(info('5') as never);
-    await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' });
-    await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' });
-    await new MockActivityEnvironment(info('6') as never).run(activities.commentOnTicket, { ticket: ref, body: 'second', visibility: 'internal' });
+    await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' as const });
+    await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' as const });
+    await new MockActivityEnvironment(info('6') as never).run(activities.commentOnTicket, { ticket: ref, body: 'second', visibility: 'internal' as const });
     expect(ticketing.get('ITSM-1')?.comments.map((c) => c.body)).toEqual(['hello', 'second']);
   });
 
