@@ -11,6 +11,8 @@ export interface IntakeOptions {
   client: Client;
   taskQueue: string;
   routing: RoutingConfig;
+  /** How long to wait for Temporal to accept a start before answering 503 (help desks retry). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -50,14 +52,17 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent): 
   }
   const workflowId = ticketWorkflowId(event.source, event.ticket.key, workflowType);
   try {
-    await options.client.workflow.start(workflowType, {
-      workflowId,
-      taskQueue: options.taskQueue,
-      args,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { ticket: `${event.source}:${event.ticket.key}` },
-    });
+    const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
+    await options.client.connection.withDeadline(deadline, () =>
+      options.client.workflow.start(workflowType, {
+        workflowId,
+        taskQueue: options.taskQueue,
+        args,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { ticket: `${event.source}:${event.ticket.key}` },
+      }),
+    );
     return { status: 'started', workflowId, workflowType, rule };
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId, workflowType, rule };

@@ -16,6 +16,7 @@ export interface ApiOptions {
   /** Base URL of the Temporal Web UI, for links in responses. */
   uiUrl?: string;
   jira?: { requestTypeField?: string };
+  startTimeoutMs?: number;
 }
 
 declare module 'fastify' {
