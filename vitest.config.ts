@@ -22,6 +22,7 @@ export default defineConfig({
         'src/main.ts',
         'src/client/http/main.ts',
         'src/worker.ts',
+        'src/client/cli.ts',
       ],
       reporter: ['text-summary', 'json-summary', 'html'],
       thresholds: {

@@ -1,16 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { Progress } from '../domain/progress.js';
 
-export interface ProgressStep {
-  name: string;
-  status: 'running' | 'done' | 'failed' | 'skipped';
-  at: string;
-  detail?: string;
-}
-
-export interface Progress {
-  current: string | null;
-  steps: ProgressStep[];
-}
+export type { Progress, ProgressStep } from '../domain/progress.js';
 
 /** Every support workflow answers this query, so the demo, CLI and API can show live progress. */
 export const progressQuery = defineQuery<Progress>('progress');

@@ -5,8 +5,8 @@ import type { RoutingConfig } from '../../domain/routing.js';
 import { normaliseJira } from '../../domain/sources/jira.js';
 import type { TicketEvent } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
-import { progressQuery } from '../../workflows/progress.js';
 import { intakeTicket } from '../intake.js';
+import { runStatus } from '../runStatus.js';
 
 export interface ApiOptions {
   client: Client;
@@ -74,23 +74,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
-    const handle = options.client.workflow.getHandle(request.params.id);
     try {
-      const description = await handle.describe();
-      const status = description.status.name;
-      const progress = await handle.query(progressQuery).catch(() => null);
-      const result = status === 'COMPLETED' ? await handle.result() : undefined;
-      return {
-        workflowId: description.workflowId,
-        runId: description.runId,
-        type: description.type,
-        status,
-        startTime: description.startTime.toISOString(),
-        closeTime: description.closeTime?.toISOString() ?? null,
-        progress,
-        result,
-        ui: options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${description.workflowId}/${description.runId}/history` : undefined,
-      };
+      const run = await runStatus(options.client, request.params.id);
+      const ui = options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history` : undefined;
+      return { ...run, ui };
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
       throw e;

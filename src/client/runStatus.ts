@@ -1,0 +1,43 @@
+import type { Client } from '@temporalio/client';
+import { progressFromRecord, type Progress } from '../domain/progress.js';
+import type { ResolutionRecord } from '../domain/resolution.js';
+import { progressQuery } from '../workflows/progress.js';
+
+export interface RunStatus {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  closeTime: string | null;
+  progress: Progress | null;
+  result: ResolutionRecord | undefined;
+}
+
+/**
+ * State of an automation run. A running one answers the progress query (bounded wait); a finished
+ * one is read from its result, so no worker needs to be up to answer.
+ */
+export async function runStatus(client: Client, workflowId: string): Promise<RunStatus> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  const status = description.status.name;
+  let progress: Progress | null = null;
+  let result: ResolutionRecord | undefined;
+  if (status === 'COMPLETED') {
+    result = (await handle.result()) as ResolutionRecord;
+    progress = progressFromRecord(result);
+  } else if (status === 'RUNNING') {
+    progress = await client.connection.withDeadline(Date.now() + 2000, () => handle.query(progressQuery)).catch(() => null);
+  }
+  return {
+    workflowId: description.workflowId,
+    runId: description.runId,
+    type: description.type,
+    status,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString() ?? null,
+    progress,
+    result,
+  };
+}

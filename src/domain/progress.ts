@@ -1,0 +1,21 @@
+import type { ResolutionRecord } from './resolution.js';
+
+export interface ProgressStep {
+  name: string;
+  status: 'running' | 'done' | 'failed' | 'skipped';
+  at: string;
+  detail?: string;
+}
+
+export interface Progress {
+  current: string | null;
+  steps: ProgressStep[];
+}
+
+/** A finished run's progress, read from its record: no worker is needed to answer. */
+export function progressFromRecord(record: ResolutionRecord): Progress {
+  return {
+    current: null,
+    steps: record.actions.map((a) => ({ name: a.name, status: a.status === 'succeeded' ? 'done' : 'failed', at: a.finishedAt, detail: a.detail })),
+  };
+}
