@@ -65,7 +65,7 @@ export class SupportRun {
   /** Tells the requester why automation stopped and hands the ticket to people. */
   async handOff(comment: string, queue: string, reason: string): Promise<void> {
     const ticket = this.ticketRef;
-    await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'explained why automation stopped');
+    await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'told the requester what happens next');
     await this.step('route to queue', ticket.key, () => acts.routeTicketToQueue({ ticket, queue, reason }), () => `queue ${queue} (${reason})`);
   }
 

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+
+describe('npm run demo', () => {
+  it('runs every scenario end to end on a fresh embedded stack and stops', () => {
+    const run = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const out = run.stdout;
+    expect(out).toMatch(/POST \/webhooks\/jira \(ITSM-42\) -> 202: passwordReset started/);
+    expect(out).toMatch(/✓ reset password: temporary password sent to the registered e-mail address/);
+    expect(out).toMatch(/COMPLETED in \d+ ms, outcome: resolved/);
+    expect(out).toContain('Ticket ITSM-42: resolved');
+    expect(out).toContain('comment (public): Automated password reset could not run: requester not found in directory.');
+    expect(out).toMatch(/Ticket ITSM-44: open, queue service-desk/);
+    expect(out).toMatch(/ticketHandOff started as ticket-jira-ITSM-45-ticketHandOff/);
+    expect(out).toContain('"outcome": "resolved"');
+    expect(out).toContain('Demo finished.');
+    // The demo shows where the password went, never the password.
+    expect(out).not.toMatch(/temporary password is/i);
+  });
+});
