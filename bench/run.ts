@@ -1,0 +1,144 @@
+// `npm run bench`: performance figures, each beside a baseline measured in the same run on the
+// same embedded Temporal dev server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { buildAdapters } from '../src/activities/adapters.js';
+import { buildApi } from '../src/client/http/app.js';
+import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { loadContent } from '../src/content.js';
+import { normaliseJira } from '../src/domain/sources/jira.js';
+import { toWorkflowTicket } from '../src/domain/ticket.js';
+import { createLogger } from '../src/logger.js';
+import { connectClient, connectWorker } from '../src/stack/connection.js';
+import { startDevServer } from '../src/stack/devServer.js';
+import { createSupportWorker } from '../src/stack/supportWorker.js';
+import { resolveTemporalCli } from '../src/stack/temporalCli.js';
+import { jiraIssueCreated, JIRA } from '../test/helpers/tickets.js';
+
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const E2E = Number(process.env.BENCH_E2E ?? 50);
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function timed(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+async function throughput(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+  return n / ((performance.now() - t) / 1000);
+}
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-'));
+const config = loadConfig({ DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_DEV_UI_PORT: String(await freePort()), PATH: process.env.PATH });
+const dev = await startDevServer({ cli: resolveTemporalCli({ projectRoot: PROJECT_ROOT }), ...config.temporal.dev, namespace: 'default' });
+const client = await connectClient(config.temporal, dev.address);
+const content = await loadContent(config.contentDir);
+const logger = createLogger('silent');
+const rows: Array<[string, string, string, string]> = [];
+
+try {
+  // 1. Intake latency: POST /webhooks/jira -> 202 (parse, validate, route, start accepted by
+  //    Temporal) vs a raw client.workflow.start of the same workflow and input. No worker polls
+  //    this task queue, so both measure acceptance only.
+  const api = buildApi({ client, taskQueue: 'bench-idle', routing: content.routing, logger });
+  const url = await api.listen({ host: '127.0.0.1', port: 0 });
+  let k = 0;
+  const post = async () => {
+    const body = jiraIssueCreated({ key: `BENCH-${++k}`, reporter: JIRA.jdoe });
+    const res = await fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 202) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+  };
+  const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
+  const raw = async () => {
+    await client.workflow.start('passwordReset', { taskQueue: 'bench-idle', workflowId: `raw-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] });
+  };
+  await timed(20, post);
+  await timed(20, raw);
+  const intake = await timed(SEQUENTIAL, post);
+  const rawLat = await timed(SEQUENTIAL, raw);
+  rows.push([`intake latency p50 (${SEQUENTIAL} sequential)`, ms(pct(intake, 50)), ms(pct(rawLat, 50)), (pct(intake, 50) / pct(rawLat, 50)).toFixed(2)]);
+  rows.push([`intake latency p99 (${SEQUENTIAL} sequential)`, ms(pct(intake, 99)), ms(pct(rawLat, 99)), (pct(intake, 99) / pct(rawLat, 99)).toFixed(2)]);
+
+  // 2. Sustained intake rate at a fixed concurrency.
+  const intakeRate = await throughput(BURST, CONCURRENCY, post);
+  const rawRate = await throughput(BURST, CONCURRENCY, raw);
+  rows.push([`intake events/s (${BURST} at concurrency ${CONCURRENCY})`, intakeRate.toFixed(0), rawRate.toFixed(0), (intakeRate / rawRate).toFixed(2)]);
+  await api.close();
+
+  // 3. Ticket to resolved ticket: HTTP intake + worker + polling GET /workflows/:id, vs the same
+  //    workflow executed straight through the client (start + wait for result).
+  const adapters = buildAdapters(config, content);
+  const connection = await connectWorker(config.temporal, dev.address);
+  const worker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-run', activities: adapters.activities });
+  const running = worker.run();
+  const api2 = buildApi({ client, taskQueue: 'bench-run', routing: content.routing, logger });
+  const url2 = await api2.listen({ host: '127.0.0.1', port: 0 });
+  let n = 0;
+  const endToEnd = async () => {
+    const body = jiraIssueCreated({ key: `E2E-${++n}`, reporter: JIRA.jdoe });
+    const res = await fetch(`${url2}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    for (;;) {
+      const s = (await (await fetch(`${url2}/workflows/${workflowId}`)).json()) as { status: string };
+      if (s.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const direct = async () => {
+    await client.workflow.execute('passwordReset', { taskQueue: 'bench-run', workflowId: `direct-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] });
+  };
+  await timed(5, endToEnd);
+  await timed(5, direct);
+  const e2e = await timed(E2E, endToEnd);
+  const dir = await timed(E2E, direct);
+  rows.push([`ticket -> resolved p50 (${E2E} sequential)`, ms(pct(e2e, 50)), ms(pct(dir, 50)), (pct(e2e, 50) / pct(dir, 50)).toFixed(2)]);
+  rows.push([`ticket -> resolved p99 (${E2E} sequential)`, ms(pct(e2e, 99)), ms(pct(dir, 99)), (pct(e2e, 99) / pct(dir, 99)).toFixed(2)]);
+  rows.push(['engine process RSS after the run (API + worker)', `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`, '-', '-']);
+  await api2.close();
+  worker.shutdown();
+  await running;
+  await connection.close();
+} finally {
+  await client.connection.close();
+  await dev.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const header: [string, string, string, string] = ['figure', 'ours', 'baseline', 'ratio'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+console.log(`Benchmarks on ${new Date().toISOString()} (node ${process.version}, Temporal CLI dev server, SQLite)`);
+console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow.');
+console.log(line(header));
+for (const r of rows) console.log(line(r));
