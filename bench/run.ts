@@ -1,7 +1,6 @@
 // `npm run bench`: performance figures, each beside a baseline measured in the same run on the
 // same embedded Temporal dev server.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +14,7 @@ import { toWorkflowTicket } from '../src/domain/ticket.js';
 import { createLogger } from '../src/logger.js';
 import { connectClient, connectWorker } from '../src/stack/connection.js';
 import { startDevServer } from '../src/stack/devServer.js';
+import { isolatedStackEnv } from '../src/stack/ports.js';
 import { createSupportWorker } from '../src/stack/supportWorker.js';
 import { resolveTemporalCli } from '../src/stack/temporalCli.js';
 import { jiraIssueCreated, JIRA } from '../test/helpers/tickets.js';
@@ -24,13 +24,6 @@ const BURST = Number(process.env.BENCH_BURST ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const E2E = Number(process.env.BENCH_E2E ?? 50);
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -60,7 +53,7 @@ async function throughput(n: number, concurrency: number, fn: (i: number) => Pro
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-'));
-const config = loadConfig({ DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_DEV_UI_PORT: String(await freePort()), PATH: process.env.PATH });
+const config = loadConfig(await isolatedStackEnv(dataDir));
 const dev = await startDevServer({ cli: resolveTemporalCli({ projectRoot: PROJECT_ROOT }), ...config.temporal.dev, namespace: 'default' });
 const client = await connectClient(config.temporal, dev.address);
 const content = await loadContent(config.contentDir);

@@ -1,22 +1,14 @@
 // `npm run demo`: starts the embedded stack on a fresh data folder, sends sample Jira tickets over
 // HTTP, shows each workflow's progress as it moves, prints the resolution records, and stops.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RunStatus } from '../src/client/runStatus.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { isolatedStackEnv } from '../src/stack/ports.js';
 import { startStack } from '../src/stack/stack.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const sample = JSON.parse(readFileSync(join(PROJECT_ROOT, 'content/samples/jira/password-reset-created.json'), 'utf8'));
@@ -57,15 +49,7 @@ const scenarios = [
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-demo-'));
-const config = loadConfig({
-  ...process.env,
-  DATA_DIR: dataDir,
-  HTTP_PORT: String(await freePort()),
-  TEMPORAL_DEV_PORT: String(await freePort()),
-  TEMPORAL_DEV_UI_PORT: String(await freePort()),
-  LOG_LEVEL: 'warn',
-  TEMPORAL_ADDRESS: undefined,
-});
+const config = loadConfig({ ...process.env, ...(await isolatedStackEnv(dataDir)), TEMPORAL_ADDRESS: undefined });
 console.log(bold('Starting the embedded stack (Temporal dev server, worker, HTTP API)...'));
 const started = Date.now();
 const stack = await startStack(config, createLogger('warn'));

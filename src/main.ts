@@ -29,7 +29,10 @@ console.log(
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      console.log('second signal: exiting without waiting (running activities are retried by Temporal)');
+      process.exit(130);
+    }
     stopping = true;
     console.log(`\n${signal} received: stopping API, worker and Temporal...`);
     stack.stop().then(

@@ -2,34 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startStack, type Stack } from '../../src/stack/stack.js';
-import { freePort } from '../helpers/ports.js';
+import { isolatedStackEnv } from '../../src/stack/ports.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
 // The whole engine as `npm start` runs it (embedded dev server on a SQLite file, worker, HTTP API),
 // driven over real HTTP.
 
 let dataDir: string;
-let config: Config;
 let stack: Stack;
-
-async function configFor(dir: string): Promise<Config> {
-  return loadConfig({
-    DATA_DIR: dir,
-    HTTP_PORT: '0',
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_DEV_UI_PORT: String(await freePort()),
-    LOG_LEVEL: 'warn',
-    PATH: process.env.PATH,
-  });
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'itse-e2e-'));
-  config = await configFor(dataDir);
-  stack = await startStack(config, createLogger('warn'));
+  stack = await startStack(loadConfig(await isolatedStackEnv(dataDir)), createLogger('warn'));
 });
 afterAll(async () => {
   await stack?.stop();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../src/stack/ports.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-process-'));

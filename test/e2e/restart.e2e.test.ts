@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startStack, type Stack } from '../../src/stack/stack.js';
-import { freePort } from '../helpers/ports.js';
+import { isolatedStackEnv } from '../../src/stack/ports.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-restart-'));
@@ -17,14 +17,7 @@ afterAll(async () => {
 
 describe('restarting the embedded stack on the same data folder', () => {
   it('keeps accepted tickets and finishes their workflows after the restart', async () => {
-    const env = {
-      DATA_DIR: dataDir,
-      HTTP_PORT: '0',
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_DEV_UI_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      PATH: process.env.PATH,
-    };
+    const env = await isolatedStackEnv(dataDir);
     // First run: no worker, so the accepted workflow cannot progress before the stop.
     const first = await startStack(loadConfig({ ...env, RUN_WORKER: 'false' }), createLogger('warn'));
     stacks.push(first);

@@ -6,7 +6,7 @@ import { intakeTicket } from '../../src/client/intake.js';
 import { RoutingConfig } from '../../src/domain/routing.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { createLogger } from '../../src/logger.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../src/stack/ports.js';
 import { startTestServer } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 

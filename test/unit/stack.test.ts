@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { connectionOptions } from '../../src/stack/connection.js';
 import { startDevServer } from '../../src/stack/devServer.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../src/stack/ports.js';
 
 describe('connection options', () => {
   it('read mTLS certificates and pass the API key', () => {

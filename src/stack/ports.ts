@@ -1,0 +1,25 @@
+import { createServer } from 'node:net';
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment for an embedded stack on a private data folder and free ports (demo, bench, tests). */
+export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    DATA_DIR: dataDir,
+    HTTP_PORT: String(await freePort()),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_DEV_UI_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    PATH: process.env.PATH,
+  };
+}
