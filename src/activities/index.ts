@@ -5,7 +5,7 @@ import { evaluatePermission, type PermissionDecision, type PermissionPolicy } fr
 import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
 import type { Mailer } from './notify/port.js';
-import type { TicketingPort, TicketRef } from './ticketing/port.js';
+import type { TicketingPort, TicketRef, UpdateContext } from './ticketing/port.js';
 
 export interface ActivityDeps {
   directory: DirectoryPort;
@@ -15,10 +15,11 @@ export interface ActivityDeps {
 }
 
 /** Stable across retries of one activity, so effects can be applied at most once. */
-function idempotencyKey(): string {
+function updateContext(): UpdateContext {
   const info = Context.current().info;
   const run = info.workflowExecution;
-  return run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`;
+  const idempotencyKey = run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`;
+  return { idempotencyKey, attempt: info.attempt };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -68,15 +69,15 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async commentOnTicket(input: { ticket: TicketRef; body: string; visibility: 'internal' | 'public' }): Promise<void> {
-      await ticketing.addComment(input.ticket, { body: input.body, visibility: input.visibility, idempotencyKey: idempotencyKey() });
+      await ticketing.addComment(input.ticket, { body: input.body, visibility: input.visibility, ...updateContext() });
     },
 
     async resolveTicket(input: { ticket: TicketRef; note: string }): Promise<void> {
-      await ticketing.resolve(input.ticket, { note: input.note, idempotencyKey: idempotencyKey() });
+      await ticketing.resolve(input.ticket, { note: input.note, ...updateContext() });
     },
 
     async routeTicketToQueue(input: { ticket: TicketRef; queue: string; reason: string }): Promise<void> {
-      await ticketing.routeToQueue(input.ticket, { queue: input.queue, reason: input.reason, idempotencyKey: idempotencyKey() });
+      await ticketing.routeToQueue(input.ticket, { queue: input.queue, reason: input.reason, ...updateContext() });
     },
   };
 }

@@ -24,6 +24,7 @@ export const RuleMatch = z.strictObject({
   events: nonEmptyList(TicketEventType).optional(),
   issueTypes: nonEmptyList(z.string()).optional(),
   requestTypes: nonEmptyList(z.string()).optional(),
+  categories: nonEmptyList(z.string()).optional(),
   priorities: nonEmptyList(z.string()).optional(),
   /** At least one of these labels. */
   labels: nonEmptyList(z.string()).optional(),
@@ -85,6 +86,7 @@ export function ruleMatches(match: RuleMatch, event: TicketEvent): boolean {
     (!match.events || match.events.includes(event.eventType)) &&
     anyOf(match.issueTypes, [t.issueType]) &&
     anyOf(match.requestTypes, [t.requestType]) &&
+    anyOf(match.categories, [t.category]) &&
     anyOf(match.priorities, [t.priority]) &&
     anyOf(match.labels, t.labels) &&
     anyOf(match.components, t.components) &&

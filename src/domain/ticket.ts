@@ -28,6 +28,9 @@ export const TicketEvent = z.object({
     description: z.string(),
     issueType: z.string().optional(),
     requestType: z.string().optional(),
+    /** ServiceNow category (Zendesk and Jira have none; use requestType / labels there). */
+    category: z.string().optional(),
+    subcategory: z.string().optional(),
     priority: z.string().optional(),
     status: z.string().optional(),
     labels: z.array(z.string()),

@@ -49,11 +49,11 @@ describe('rule matching', () => {
       {
         id: 'high',
         priority: 10,
-        when: { sources: ['jira'], events: ['created'], issueTypes: ['service request'], priorities: ['MEDIUM'], components: ['Network'], labels: ['remote'], requestTypes: ['VPN'] },
+        when: { sources: ['jira'], events: ['created'], issueTypes: ['service request'], priorities: ['MEDIUM'], components: ['Network'], labels: ['remote'], requestTypes: ['VPN'], categories: ['network'] },
         start: { workflow: 'passwordReset', input: { mode: { const: 'vpn' } } },
       },
     ]);
-    const vpn = event({ summary: 'VPN broken', components: ['network'], labels: ['remote'], requestType: 'vpn' });
+    const vpn = event({ summary: 'VPN broken', components: ['network'], labels: ['remote'], requestType: 'vpn', category: 'Network' });
     expect(routeTicket(rules, vpn)).toMatchObject({ kind: 'start', rule: { id: 'high' }, input: { mode: 'vpn' } });
     expect(routeTicket(rules, { ...vpn, source: 'zendesk' })).toMatchObject({ rule: { id: 'low' } });
     expect(routeTicket(rules, event({ summary: 'VPN broken', components: [] }))).toMatchObject({ rule: { id: 'low' } });

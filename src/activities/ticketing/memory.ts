@@ -1,4 +1,5 @@
-import type { TicketingPort, TicketRef } from './port.js';
+import type { TicketSource } from '../../domain/ticket.js';
+import type { ChangedTicket, TicketingPort, TicketRef, UpdateContext } from './port.js';
 
 export interface MemoryTicket {
   ref: TicketRef;
@@ -9,10 +10,14 @@ export interface MemoryTicket {
   history: string[];
 }
 
-/** In-memory help desk for the demo and tests; tickets appear on first touch. */
+/**
+ * In-memory help desk for the demo and tests, for every source at once. Tickets appear on first
+ * touch, or are filed with `file` (a ticket the help desk has, e.g. one whose webhook was lost).
+ */
 export class MemoryTicketing implements TicketingPort {
   private readonly tickets = new Map<string, MemoryTicket>();
   private readonly applied = new Set<string>();
+  private readonly filed: ChangedTicket[] = [];
 
   get(key: string): MemoryTicket | undefined {
     return this.tickets.get(key);
@@ -22,9 +27,21 @@ export class MemoryTicketing implements TicketingPort {
     return [...this.tickets.values()];
   }
 
-  private once(idempotencyKey: string, ref: TicketRef, change: (t: MemoryTicket) => void): void {
-    if (this.applied.has(idempotencyKey)) return;
-    this.applied.add(idempotencyKey);
+  /** Files a ticket in the simulated help desk: `body` is the source's webhook body shape. */
+  file(source: TicketSource, body: unknown, updatedAt: Date): void {
+    this.filed.push({ source, body, updatedAt: updatedAt.toISOString() });
+  }
+
+  async listChangedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+    return this.filed
+      .filter((t) => t.updatedAt >= since.toISOString())
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+      .slice(0, limit);
+  }
+
+  private once(ctx: UpdateContext, ref: TicketRef, change: (t: MemoryTicket) => void): void {
+    if (this.applied.has(ctx.idempotencyKey)) return;
+    this.applied.add(ctx.idempotencyKey);
     let ticket = this.tickets.get(ref.key);
     if (!ticket) {
       ticket = { ref, status: 'open', queue: null, comments: [], resolutionNote: null, history: [] };
@@ -33,23 +50,23 @@ export class MemoryTicketing implements TicketingPort {
     change(ticket);
   }
 
-  async addComment(ref: TicketRef, c: { body: string; visibility: 'internal' | 'public'; idempotencyKey: string }): Promise<void> {
-    this.once(c.idempotencyKey, ref, (t) => {
+  async addComment(ref: TicketRef, c: { body: string; visibility: 'internal' | 'public' } & UpdateContext): Promise<void> {
+    this.once(c, ref, (t) => {
       t.comments.push({ body: c.body, visibility: c.visibility, at: new Date().toISOString() });
       t.history.push(`comment:${c.visibility}`);
     });
   }
 
-  async resolve(ref: TicketRef, r: { note: string; idempotencyKey: string }): Promise<void> {
-    this.once(r.idempotencyKey, ref, (t) => {
+  async resolve(ref: TicketRef, r: { note: string } & UpdateContext): Promise<void> {
+    this.once(r, ref, (t) => {
       t.status = 'resolved';
       t.resolutionNote = r.note;
       t.history.push('resolved');
     });
   }
 
-  async routeToQueue(ref: TicketRef, r: { queue: string; reason: string; idempotencyKey: string }): Promise<void> {
-    this.once(r.idempotencyKey, ref, (t) => {
+  async routeToQueue(ref: TicketRef, r: { queue: string; reason: string } & UpdateContext): Promise<void> {
+    this.once(r, ref, (t) => {
       t.queue = r.queue;
       t.history.push(`queue:${r.queue}`);
     });
