@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { buildAdapters } from '../src/activities/adapters.js';
+import { buildActivities, buildAdapters } from '../src/activities/adapters.js';
+import { EngineStore } from '../src/activities/records/store.js';
 import { buildApi } from '../src/client/http/app.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { loadContent } from '../src/content.js';
+import { signJira } from '../src/domain/signatures.js';
 import { normaliseJira } from '../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../src/domain/ticket.js';
 import { createLogger } from '../src/logger.js';
@@ -58,18 +60,25 @@ const dev = await startDevServer({ cli: resolveTemporalCli({ projectRoot: PROJEC
 const client = await connectClient(config.temporal, dev.address);
 const content = await loadContent(config.contentDir);
 const logger = createLogger('silent');
+const store = new EngineStore(':memory:');
+const SECRET = 'bench-secret-0123456789';
+const apiOptions = { client, routing: content.routing, store, logger, webhooks: { secrets: { jira: SECRET }, allowUnsigned: false } };
+/** A signed Jira delivery, as Jira sends it. */
+const deliver = (url: string, body: unknown) => {
+  const raw = JSON.stringify(body);
+  return fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json', ...signJira(raw, SECRET) }, body: raw });
+};
 const rows: Array<[string, string, string, string]> = [];
 
 try {
-  // 1. Intake latency: POST /webhooks/jira -> 202 (parse, validate, route, start accepted by
-  //    Temporal) vs a raw client.workflow.start of the same workflow and input. No worker polls
-  //    this task queue, so both measure acceptance only.
-  const api = buildApi({ client, taskQueue: 'bench-idle', routing: content.routing, logger });
+  // 1. Intake latency: signed POST /webhooks/jira -> 202 (signature, parse, validate, route,
+  //    audit, start accepted by Temporal) vs a raw client.workflow.start of the same workflow and
+  //    input. No worker polls this task queue, so both measure acceptance only.
+  const api = buildApi({ ...apiOptions, taskQueue: 'bench-idle' });
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
   let k = 0;
   const post = async () => {
-    const body = jiraIssueCreated({ key: `BENCH-${++k}`, reporter: JIRA.jdoe });
-    const res = await fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await deliver(url, jiraIssueCreated({ key: `BENCH-${++k}`, reporter: JIRA.jdoe }));
     if (res.status !== 202) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
   };
   const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
@@ -91,16 +100,15 @@ try {
 
   // 3. Ticket to resolved ticket: HTTP intake + worker + polling GET /workflows/:id, vs the same
   //    workflow executed straight through the client (start + wait for result).
-  const adapters = buildAdapters(config, content);
+  const adapters = buildAdapters(config, content, { store });
   const connection = await connectWorker(config.temporal, dev.address);
-  const worker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-run', activities: adapters.activities });
+  const worker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-run', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-run' }) });
   const running = worker.run();
-  const api2 = buildApi({ client, taskQueue: 'bench-run', routing: content.routing, logger });
+  const api2 = buildApi({ ...apiOptions, taskQueue: 'bench-run' });
   const url2 = await api2.listen({ host: '127.0.0.1', port: 0 });
   let n = 0;
   const endToEnd = async () => {
-    const body = jiraIssueCreated({ key: `E2E-${++n}`, reporter: JIRA.jdoe });
-    const res = await fetch(`${url2}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await deliver(url2, jiraIssueCreated({ key: `E2E-${++n}`, reporter: JIRA.jdoe }));
     const { workflowId } = (await res.json()) as { workflowId: string };
     for (;;) {
       const s = (await (await fetch(`${url2}/workflows/${workflowId}`)).json()) as { status: string };

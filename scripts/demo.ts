@@ -79,7 +79,7 @@ try {
     }
     const record = run.result!;
     console.log(`  ${run.status} in ${Date.now() - t0} ms, outcome: ${bold(String(record?.outcome))}`);
-    const stored = stack.adapters.ticketing.get(scenario.body.issue.key);
+    const stored = stack.adapters.helpdesk.get(scenario.body.issue.key);
     console.log(`  Ticket ${scenario.body.issue.key}: ${stored?.status}${stored?.queue ? `, queue ${stored.queue}` : ''}`);
     for (const c of stored?.comments ?? []) console.log(`    comment (${c.visibility}): ${c.body}`);
     if (record?.outcome === 'resolved') {

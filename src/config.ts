@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ValidationError, zodIssues } from './domain/errors.js';
+import type { TicketSource } from './domain/ticket.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -31,6 +32,24 @@ const Env = z.object({
   SMTP_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RUN_WORKER: flag.default(true),
+  WEBHOOK_SECRET_JIRA: z.string().min(16, 'use at least 16 characters').optional(),
+  WEBHOOK_SECRET_SERVICENOW: z.string().min(16, 'use at least 16 characters').optional(),
+  WEBHOOK_SECRET_ZENDESK: z.string().min(16, 'use at least 16 characters').optional(),
+  ALLOW_UNSIGNED_WEBHOOKS: flag.optional(),
+  ADMIN_API_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
+  RECONCILE_EVERY: z.union([z.literal('off'), z.string().regex(/^\d+[smhd]$/, 'a duration such as 5m, or off')]).default('5m'),
+  RECONCILE_OVERLAP: z.string().regex(/^\d+[smhd]$/, 'a duration such as 35m').default('35m'),
+  RECONCILE_FIRST_LOOKBACK: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h').default('24h'),
+  JIRA_BASE_URL: z.url().optional(),
+  JIRA_EMAIL: z.string().min(3).optional(),
+  JIRA_API_TOKEN: z.string().min(1).optional(),
+  SERVICENOW_INSTANCE_URL: z.url().optional(),
+  SERVICENOW_USER: z.string().min(1).optional(),
+  SERVICENOW_PASSWORD: z.string().min(1).optional(),
+  SERVICENOW_TOKEN: z.string().min(1).optional(),
+  ZENDESK_BASE_URL: z.url().optional(),
+  ZENDESK_EMAIL: z.string().min(3).optional(),
+  ZENDESK_API_TOKEN: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -52,6 +71,35 @@ export interface Config {
   mail: { from: string; smtpUrl: string | undefined };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   runWorker: boolean;
+  /** SQLite file of the audit log, dead letters and cursors. */
+  storeFile: string;
+  webhooks: {
+    secrets: Partial<Record<TicketSource, string>>;
+    /** Accept deliveries from sources without a configured secret (local development only). */
+    allowUnsigned: boolean;
+  };
+  adminToken: string | undefined;
+  reconcile: { everyMs: number | null; overlapMs: number; firstLookbackMs: number };
+  helpdesks: {
+    jira?: { baseUrl: string; email: string; apiToken: string };
+    servicenow?: { instanceUrl: string; user?: string; password?: string; token?: string };
+    zendesk?: { baseUrl: string; email: string; apiToken: string };
+  };
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export function durationMs(text: string): number {
+  return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS];
+}
+
+function requireAll(prefix: string, values: Record<string, string | undefined>): boolean {
+  const set = Object.entries(values).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return false;
+  if (set.length < Object.keys(values).length) {
+    const missing = Object.keys(values).filter((k) => values[k] === undefined);
+    throw new ValidationError('configuration (environment variables)', missing.map((k) => ({ path: k, message: `required when other ${prefix}_* variables are set` })));
+  }
+  return true;
 }
 
 const abs = (p: string) => (isAbsolute(p) ? p : join(PROJECT_ROOT, p));
@@ -65,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
     throw new ValidationError('configuration (environment variables)', [
       { path: 'TEMPORAL_TLS_CLIENT_CERT_PATH', message: 'set both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or neither' },
+    ]);
+  }
+  if (e.SERVICENOW_INSTANCE_URL && !e.SERVICENOW_TOKEN && !(e.SERVICENOW_USER && e.SERVICENOW_PASSWORD)) {
+    throw new ValidationError('configuration (environment variables)', [
+      { path: 'SERVICENOW_TOKEN', message: 'set SERVICENOW_TOKEN, or SERVICENOW_USER and SERVICENOW_PASSWORD, with SERVICENOW_INSTANCE_URL' },
     ]);
   }
   const dataDir = abs(e.DATA_DIR);
@@ -91,6 +144,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { from: e.MAIL_FROM, smtpUrl: e.SMTP_URL },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
+    storeFile: join(dataDir, 'engine.db'),
+    webhooks: {
+      secrets: { jira: e.WEBHOOK_SECRET_JIRA, servicenow: e.WEBHOOK_SECRET_SERVICENOW, zendesk: e.WEBHOOK_SECRET_ZENDESK },
+      // Unsigned deliveries are a local-development convenience: never with a real cluster.
+      allowUnsigned: e.ALLOW_UNSIGNED_WEBHOOKS ?? !e.TEMPORAL_ADDRESS,
+    },
+    adminToken: e.ADMIN_API_TOKEN,
+    reconcile: {
+      everyMs: e.RECONCILE_EVERY === 'off' ? null : durationMs(e.RECONCILE_EVERY),
+      overlapMs: durationMs(e.RECONCILE_OVERLAP),
+      firstLookbackMs: durationMs(e.RECONCILE_FIRST_LOOKBACK),
+    },
+    helpdesks: {
+      jira: requireAll('JIRA', { JIRA_BASE_URL: e.JIRA_BASE_URL, JIRA_EMAIL: e.JIRA_EMAIL, JIRA_API_TOKEN: e.JIRA_API_TOKEN })
+        ? { baseUrl: e.JIRA_BASE_URL!, email: e.JIRA_EMAIL!, apiToken: e.JIRA_API_TOKEN! }
+        : undefined,
+      servicenow: e.SERVICENOW_INSTANCE_URL
+        ? { instanceUrl: e.SERVICENOW_INSTANCE_URL, user: e.SERVICENOW_USER, password: e.SERVICENOW_PASSWORD, token: e.SERVICENOW_TOKEN }
+        : undefined,
+      zendesk: requireAll('ZENDESK', { ZENDESK_BASE_URL: e.ZENDESK_BASE_URL, ZENDESK_EMAIL: e.ZENDESK_EMAIL, ZENDESK_API_TOKEN: e.ZENDESK_API_TOKEN })
+        ? { baseUrl: e.ZENDESK_BASE_URL!, email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN! }
+        : undefined,
+    },
   };
 }
 

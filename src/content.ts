@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { ContentError, parseContent, type ContentIssue } from './domain/content.js';
 import { DirectoryFile } from './domain/directory.js';
+import { HelpdesksConfig } from './domain/helpdesks.js';
 import { PermissionPolicy } from './domain/permission.js';
 import { RoutingConfig } from './domain/routing.js';
 
@@ -11,12 +12,14 @@ export interface Content {
   routing: RoutingConfig;
   policy: PermissionPolicy;
   directory: DirectoryFile;
+  helpdesks: HelpdesksConfig;
 }
 
 const FILES = {
   routing: ['routing.yaml', RoutingConfig],
   policy: ['policy.yaml', PermissionPolicy],
   directory: ['directory.yaml', DirectoryFile],
+  helpdesks: ['helpdesks.yaml', HelpdesksConfig],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {

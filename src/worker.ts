@@ -1,22 +1,26 @@
 // `npm run worker`: a worker alone, for deployments that scale workers apart from the API.
 // It connects to TEMPORAL_ADDRESS (or the dev server `npm start` runs) and polls the task queue.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { buildAdapters } from './activities/adapters.js';
+import { buildActivities, buildAdapters } from './activities/adapters.js';
 import { clusterAddress, loadConfig } from './config.js';
 import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
-import { connectWorker } from './stack/connection.js';
+import { connectClient, connectWorker } from './stack/connection.js';
 import { createSupportWorker } from './stack/supportWorker.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const content = await loadContent(config.contentDir);
-const { activities } = buildAdapters(config, content);
+const adapters = buildAdapters(config, content);
+const client = await connectClient(config.temporal, clusterAddress(config));
 const connection = await connectWorker(config.temporal, clusterAddress(config));
+const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue });
 const worker = await createSupportWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities });
 logger.info({ address: clusterAddress(config), taskQueue: config.temporal.taskQueue }, 'worker running');
 // The SDK shuts the worker down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.
 await worker.run();
 await connection.close();
+await client.connection.close();
+adapters.store.close();
 logger.info('worker stopped');

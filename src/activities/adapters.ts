@@ -1,17 +1,51 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Content } from '../content.js';
+import type { TicketSource } from '../domain/ticket.js';
 import { MemoryDirectory } from './directory/memory.js';
 import { createActivities } from './index.js';
 import { createMailer, MemoryOutbox } from './notify/nodemailer.js';
+import { createReconcileActivities } from './reconcile.js';
+import { EngineStore } from './records/store.js';
 import { MemoryTicketing } from './ticketing/memory.js';
+import type { TicketingPort } from './ticketing/port.js';
+import { restHelpdesks } from './ticketing/rest.js';
+import { TicketingRouter } from './ticketing/router.js';
 
-/** The configured adapters behind each port, and the activities built on them. */
-export function buildAdapters(config: Pick<Config, 'mail'>, content: Content) {
+/**
+ * The configured adapter behind each port. A help desk with credentials in the environment gets
+ * its REST adapter; the others use the in-memory help desk (demo, tests).
+ */
+export function buildAdapters(config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile'>, content: Content, options: { store?: EngineStore } = {}) {
   const directory = new MemoryDirectory(content.directory);
-  const ticketing = new MemoryTicketing();
+  const helpdesk = new MemoryTicketing();
+  const rest = restHelpdesks(config.helpdesks, content.helpdesks);
+  const bySource: Record<TicketSource, TicketingPort> = {
+    jira: rest.jira ?? helpdesk.asSource('jira'),
+    servicenow: rest.servicenow ?? helpdesk.asSource('servicenow'),
+    zendesk: rest.zendesk ?? helpdesk.asSource('zendesk'),
+  };
+  // Reconcile the real help desks; with none configured, the in-memory one stands in for all.
+  const reconciled: Partial<Record<TicketSource, TicketingPort>> = Object.keys(rest).length > 0 ? rest : bySource;
   const outbox = new MemoryOutbox();
   const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl } : { kind: 'json', outbox }, config.mail.from);
-  const activities = createActivities({ directory, ticketing, mailer, policy: content.policy });
-  return { directory, ticketing, outbox, mailer, activities };
+  const store = options.store ?? new EngineStore(config.storeFile);
+  return { directory, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
+
+/** Every activity the worker registers, built on the adapters and a Temporal client. */
+export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string }) {
+  return {
+    ...createActivities({ directory: adapters.directory, ticketing: adapters.ticketing, mailer: adapters.mailer, policy: content.policy }),
+    ...createReconcileActivities({
+      helpdesks: adapters.reconciled,
+      store: adapters.store,
+      client: temporal.client,
+      taskQueue: temporal.taskQueue,
+      routing: content.routing,
+      jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+    }),
+  };
+}
+export type EngineActivities = ReturnType<typeof buildActivities>;

@@ -5,11 +5,11 @@ import { evaluatePermission, type PermissionDecision, type PermissionPolicy } fr
 import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
 import type { Mailer } from './notify/port.js';
-import type { TicketingPort, TicketRef, UpdateContext } from './ticketing/port.js';
+import type { TicketRef, TicketUpdates, UpdateContext } from './ticketing/port.js';
 
 export interface ActivityDeps {
   directory: DirectoryPort;
-  ticketing: TicketingPort;
+  ticketing: TicketUpdates;
   mailer: Mailer;
   policy: PermissionPolicy;
 }

@@ -1,6 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { clusterAddress, loadConfig, PROJECT_ROOT } from '../config.js';
+import { readFile } from 'node:fs/promises';
+import { EngineStore, type DeadLetterStatus } from '../activities/records/store.js';
+import { clusterAddress, loadConfig, PROJECT_ROOT, type Config } from '../config.js';
+import { ValidationError } from '../domain/errors.js';
+import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
+import { TicketSource } from '../domain/ticket.js';
+import { replayDeadLetter } from './webhooks.js';
 import { loadContent } from '../content.js';
 import { ContentError } from '../domain/content.js';
 import { connectClient } from '../stack/connection.js';
@@ -55,6 +61,110 @@ export function buildCli(io: CliIo): Command {
       }
     });
 
+  const deadletters = program.command('deadletters').description('rejected webhook deliveries, kept so nothing is lost');
+  const withStore = async <T>(fn: (store: EngineStore, config: Config) => Promise<T>): Promise<T> => {
+    const config = loadConfig(io.env);
+    const store = new EngineStore(config.storeFile);
+    try {
+      return await fn(store, config);
+    } finally {
+      store.close();
+    }
+  };
+  const idOf = (raw: string) => {
+    const id = Number(raw);
+    return Number.isSafeInteger(id) && id > 0 ? id : fail(`dead letter id must be a positive integer, not "${raw}"`);
+  };
+
+  deadletters
+    .command('list')
+    .description('list dead letters (default: the open ones)')
+    .option('--status <status>', 'open, replayed, discarded or all', 'open')
+    .action((opts: { status: string }) =>
+      withStore(async (store) => {
+        if (!['open', 'replayed', 'discarded', 'all'].includes(opts.status)) fail(`--status must be open, replayed, discarded or all`);
+        const letters = store.deadLetters(opts.status === 'all' ? undefined : (opts.status as DeadLetterStatus));
+        if (letters.length === 0) io.out(`no ${opts.status === 'all' ? '' : `${opts.status} `}dead letters`);
+        for (const d of letters) {
+          io.out(`#${d.id}  ${d.receivedAt}  ${d.source.padEnd(10)} ${d.status.padEnd(9)} ${d.reason}${d.issues.length ? `: ${d.issues.map((i) => i.path).join(', ')}` : ''}`);
+        }
+      }),
+    );
+
+  deadletters
+    .command('show')
+    .argument('<id>')
+    .description('show one dead letter with its problems, kept headers and body')
+    .action((raw: string) =>
+      withStore(async (store) => {
+        const d = store.deadLetter(idOf(raw)) ?? fail(`no dead letter ${raw}`);
+        io.out(`#${d.id} from ${d.source}, received ${d.receivedAt}, ${d.status}${d.replayResult ? ` (${d.replayResult})` : ''}`);
+        io.out(`reason: ${d.reason}`);
+        for (const i of d.issues) io.out(`  ${i.path}: ${i.message}`);
+        for (const [k, v] of Object.entries(d.headers)) io.out(`${k}: ${v}`);
+        io.out('');
+        io.out(d.body.toString('utf8'));
+      }),
+    );
+
+  deadletters
+    .command('replay')
+    .argument('<id>')
+    .description('take a dead letter through intake again, after fixing its cause (secret, content, code)')
+    .action((raw: string) =>
+      withStore(async (store, config) => {
+        const content = await loadContent(config.contentDir);
+        const client = await connectClient(config.temporal, clusterAddress(config));
+        try {
+          const result = await replayDeadLetter(
+            {
+              client,
+              taskQueue: config.temporal.taskQueue,
+              routing: content.routing,
+              store,
+              ...config.webhooks,
+              jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+            },
+            idOf(raw),
+          ).catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => i.message).join('; ')) : Promise.reject(e)));
+          io.out(JSON.stringify(result.body));
+          if (result.httpStatus >= 400) fail(`dead letter ${raw} was rejected again (${result.httpStatus}); it stays open`);
+        } finally {
+          await client.connection.close();
+        }
+      }),
+    );
+
+  deadletters
+    .command('discard')
+    .argument('<id>')
+    .description('mark a dead letter as handled without replaying it')
+    .action((raw: string) =>
+      withStore(async (store) => {
+        const d = store.deadLetter(idOf(raw)) ?? fail(`no dead letter ${raw}`);
+        if (d.status !== 'open') fail(`dead letter ${raw} is already ${d.status}`);
+        store.setDeadLetterStatus(d.id, 'discarded', 'discarded by staff (CLI)', new Date());
+        io.out(`dead letter ${raw} discarded`);
+      }),
+    );
+
+  program
+    .command('deliver')
+    .description('send a webhook body to the API as the help desk would, signed with the configured secret')
+    .argument('<source>', 'jira, servicenow or zendesk')
+    .argument('<file>', 'JSON body, e.g. content/samples/jira/password-reset-created.json')
+    .option('--url <url>', 'API base URL', `http://${loadConfig(io.env).http.host}:${loadConfig(io.env).http.port}`)
+    .action(async (sourceArg: string, file: string, opts: { url: string }) => {
+      const source = TicketSource.safeParse(sourceArg).data ?? fail(`unknown source "${sourceArg}"; use jira, servicenow or zendesk`);
+      const config = loadConfig(io.env);
+      const raw = await readFile(file);
+      const secret = config.webhooks.secrets[source];
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(secret ? signFor(source, raw, secret, new Date()) : {}) };
+      const res = await fetch(`${opts.url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
+      io.out(`${res.status} ${await res.text()}`);
+      if (res.status >= 400) fail(`delivery rejected with ${res.status}`);
+    });
+
   program
     .command('temporal-cli')
     .description('print which Temporal CLI `npm start` would run, and why')
@@ -79,4 +189,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(e instanceof Error ? e.message : String(e));
     return 1;
   }
+}
+
+/** Signature headers as each help desk computes them (see docs/). */
+function signFor(source: TicketSource, raw: Buffer, secret: string, at: Date): Record<string, string> {
+  if (source === 'jira') return signJira(raw, secret);
+  if (source === 'servicenow') return signServiceNow(raw, secret, Math.floor(at.getTime() / 1000));
+  return signZendesk(raw, secret, at.toISOString());
 }

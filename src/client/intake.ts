@@ -1,26 +1,45 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { routeTicket, type RoutingConfig } from '../domain/routing.js';
 import { ticketWorkflowId, toWorkflowTicket, type TicketEvent } from '../domain/ticket.js';
+import { toTicketUpdate } from '../domain/ticketUpdate.js';
+import { ticketEventSignal } from '../workflows/messages.js';
 
 export type IntakeResult =
   | { status: 'started'; workflowId: string; workflowType: string; rule: string | null }
   | { status: 'duplicate'; workflowId: string; workflowType: string; rule: string | null }
+  | { status: 'signalled'; workflowId: string; rule: null }
   | { status: 'ignored'; rule: string | null };
 
 export interface IntakeOptions {
   client: Client;
   taskQueue: string;
   routing: RoutingConfig;
-  /** How long to wait for Temporal to accept a start before answering 503 (help desks retry). */
+  /** How long to wait for Temporal to accept a start or signal before answering 503 (help desks retry). */
   startTimeoutMs?: number;
 }
 
+const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutMs ?? 5000);
+
 /**
- * Routes a normalised ticket event and starts its workflow. The workflow id is derived from the
- * ticket, and Temporal's id policies make a retried delivery a no-op: a running workflow is reused,
- * a finished one is not started again.
+ * Takes one normalised ticket event. A later event on a ticket whose automation is running is
+ * signalled to that workflow (which ignores a delivery it has seen). Otherwise the event is routed;
+ * a start uses the ticket's workflow id, and Temporal's id policies make a retried delivery a
+ * no-op: a running workflow is reused, a finished one is not started again.
  */
-export async function intakeTicket(options: IntakeOptions, event: TicketEvent): Promise<IntakeResult> {
+export async function intakeTicket(options: IntakeOptions, event: TicketEvent, deliveryId: string): Promise<IntakeResult> {
+  const workflowId = ticketWorkflowId(event.source, event.ticket.key);
+  const { client } = options;
+  if (event.eventType !== 'created') {
+    try {
+      const handle = client.workflow.getHandle(workflowId);
+      await client.connection.withDeadline(deadline(options), () => handle.signal(ticketEventSignal, toTicketUpdate(event, deliveryId)));
+      return { status: 'signalled', workflowId, rule: null };
+    } catch (e) {
+      // No running automation for this ticket: route the event like any other.
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  }
+
   const decision = routeTicket(options.routing, event);
   const ticket = toWorkflowTicket(event);
   let workflowType: string;
@@ -50,11 +69,9 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent): 
       rule = decision.rule.id;
       break;
   }
-  const workflowId = ticketWorkflowId(event.source, event.ticket.key, workflowType);
   try {
-    const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
-    await options.client.connection.withDeadline(deadline, () =>
-      options.client.workflow.start(workflowType, {
+    await client.connection.withDeadline(deadline(options), () =>
+      client.workflow.start(workflowType, {
         workflowId,
         taskQueue: options.taskQueue,
         args,

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
 import type { ResolutionRecord } from '../domain/resolution.js';
-import { progressQuery } from '../workflows/progress.js';
+import { progressQuery } from '../workflows/messages.js';
 
 export interface RunStatus {
   workflowId: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TicketSource } from './ticket.js';
 
-export const Outcome = z.enum(['resolved', 'refused', 'escalated', 'failed']);
+export const Outcome = z.enum(['resolved', 'refused', 'escalated', 'failed', 'cancelled']);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const RecordedDecision = z.object({
@@ -33,6 +33,8 @@ export const ResolutionRecord = z.object({
   target: z.string().nullable(),
   decisions: z.array(RecordedDecision),
   actions: z.array(RecordedAction),
+  /** Later events on the ticket that reached the run (edits, comments, closing). */
+  ticketUpdates: z.array(z.object({ eventType: z.string(), occurredAt: z.iso.datetime(), status: z.string().nullable(), closed: z.boolean() })),
   outcome: Outcome.nullable(),
   summary: z.string(),
   startedAt: z.iso.datetime(),
@@ -42,7 +44,7 @@ export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
 type Decision = z.infer<typeof RecordedDecision>;
 
 export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
-  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], outcome: null, summary: '', finishedAt: null };
+  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
 }
 
 export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {

@@ -57,9 +57,12 @@ export const WorkflowTicket = z.object({
 });
 export type WorkflowTicket = z.infer<typeof WorkflowTicket>;
 
-/** A deterministic workflow id per ticket and automation, so a retried delivery never starts twice. */
-export function ticketWorkflowId(source: TicketSource, ticketKey: string, workflow: string): string {
-  return `ticket-${source}-${ticketKey}-${workflow}`;
+/**
+ * One automation per ticket, with an id derived from the ticket: a retried delivery never starts
+ * twice, and later events on the ticket find its running workflow.
+ */
+export function ticketWorkflowId(source: TicketSource, ticketKey: string): string {
+  return `ticket-${source}-${ticketKey}`;
 }
 
 export function toWorkflowTicket(event: TicketEvent): WorkflowTicket {

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { buildAdapters, type Adapters } from '../activities/adapters.js';
+import { buildActivities, buildAdapters, type Adapters } from '../activities/adapters.js';
+import { EngineStore } from '../activities/records/store.js';
+import { ensureReconcileSchedule } from '../client/schedules.js';
 import { buildApi } from '../client/http/app.js';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
@@ -27,7 +29,6 @@ export interface Stack {
  */
 export async function startStack(config: Config, logger: Logger): Promise<Stack> {
   const content = await loadContent(config.contentDir);
-  const adapters = buildAdapters(config, content);
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse().splice(0)) {
@@ -36,6 +37,9 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
   };
 
   try {
+    const store = new EngineStore(config.storeFile);
+    cleanups.push(async () => store.close());
+    const adapters = buildAdapters(config, content, { store });
     let dev: DevServer | null = null;
     let address = config.temporal.address;
     if (!address) {
@@ -61,7 +65,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: adapters.activities,
+        activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue }),
       });
       const running = worker.run();
       running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));
@@ -71,7 +75,27 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       });
     }
 
-    const api = buildApi({ client, taskQueue: config.temporal.taskQueue, routing: content.routing, logger, uiUrl: dev?.uiUrl });
+    if (config.reconcile.everyMs !== null) {
+      await ensureReconcileSchedule(client, {
+        taskQueue: config.temporal.taskQueue,
+        everyMs: config.reconcile.everyMs,
+        sources: Object.keys(adapters.reconciled) as Array<keyof typeof adapters.reconciled>,
+        overlapMs: config.reconcile.overlapMs,
+        firstLookbackMs: config.reconcile.firstLookbackMs,
+      });
+    }
+
+    const api = buildApi({
+      client,
+      taskQueue: config.temporal.taskQueue,
+      routing: content.routing,
+      store,
+      logger,
+      webhooks: config.webhooks,
+      adminToken: config.adminToken,
+      uiUrl: dev?.uiUrl,
+      jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+    });
     const apiUrl = await api.listen({ host: config.http.host, port: config.http.port });
     cleanups.push(() => api.close());
 

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { SupportActivities } from '../activities/index.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -13,7 +12,7 @@ export interface SupportWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: SupportActivities;
+  activities: object;
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
 

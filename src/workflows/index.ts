@@ -1,4 +1,5 @@
 // The worker's workflowsPath: every workflow type the engine runs.
 export { passwordReset } from './passwordReset.js';
 export { ticketHandOff } from './ticketHandOff.js';
-export { progressQuery } from './progress.js';
+export { reconcileTickets } from './reconcileTickets.js';
+export { progressQuery, ticketEventSignal } from './messages.js';

@@ -48,6 +48,7 @@ export async function passwordReset(input: PasswordResetInput): Promise<Resoluti
   }
 
   const targetId = checked!.target!.id;
+  if (run.closedBy) return run.cancelledByTicket();
   try {
     await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId }), () => 'temporary password sent to the registered e-mail address');
   } catch (err) {

@@ -3,7 +3,8 @@ import type { SupportActivities } from '../activities/index.js';
 import { finished, newRecord, withAction, withDecision, type Outcome, type ResolutionRecord } from '../domain/resolution.js';
 import type { PermissionDecision } from '../domain/permission.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
-import { progressQuery, type Progress } from './progress.js';
+import type { TicketUpdate } from '../domain/ticketUpdate.js';
+import { progressQuery, ticketEventSignal, type Progress } from './messages.js';
 
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
@@ -22,10 +23,21 @@ export class SupportRun {
   record: ResolutionRecord;
   private readonly progress: Progress = { current: null, steps: [] };
   readonly ticketRef;
+  /** Set when people closed or deleted the ticket while the run was going on. */
+  closedBy: TicketUpdate | null = null;
+  private readonly seenDeliveries = new Set<string>();
 
   constructor(ticket: WorkflowTicket) {
     const info = workflowInfo();
     setHandler(progressQuery, () => this.progress);
+    setHandler(ticketEventSignal, (update) => {
+      // Help desks redeliver; each delivery counts once.
+      if (this.seenDeliveries.has(update.deliveryId)) return;
+      this.seenDeliveries.add(update.deliveryId);
+      const { eventType, occurredAt, status, closed } = update;
+      this.record = { ...this.record, ticketUpdates: [...this.record.ticketUpdates, { eventType, occurredAt, status, closed }] };
+      if (closed && !this.closedBy) this.closedBy = update;
+    });
     this.ticketRef = { source: ticket.source, id: ticket.id, key: ticket.key };
     this.record = newRecord({
       ticket: { ...this.ticketRef, summary: ticket.summary },
@@ -67,6 +79,12 @@ export class SupportRun {
     const ticket = this.ticketRef;
     await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'told the requester what happens next');
     await this.step('route to queue', ticket.key, () => acts.routeTicketToQueue({ ticket, queue, reason }), () => `queue ${queue} (${reason})`);
+  }
+
+  /** Ends the run without changing anything more, because people closed the ticket. */
+  cancelledByTicket(): ResolutionRecord {
+    const by = this.closedBy!;
+    return this.finish('cancelled', `Stopped before making changes: the ticket was ${by.eventType === 'deleted' ? 'deleted' : `moved to ${by.status}`} at ${by.occurredAt}.`);
   }
 
   finish(outcome: Outcome, summary: string): ResolutionRecord {

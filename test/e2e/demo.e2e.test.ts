@@ -14,7 +14,7 @@ describe('npm run demo', () => {
     expect(out).toContain('Ticket ITSM-42: resolved');
     expect(out).toContain('comment (public): Automated password reset could not run: requester not found in directory.');
     expect(out).toMatch(/Ticket ITSM-44: open, queue service-desk/);
-    expect(out).toMatch(/ticketHandOff started as ticket-jira-ITSM-45-ticketHandOff/);
+    expect(out).toMatch(/ticketHandOff started as ticket-jira-ITSM-45/);
     expect(out).toContain('"outcome": "resolved"');
     expect(out).toContain('Demo finished.');
     // The demo shows where the password went, never the password.

@@ -36,9 +36,7 @@ async function waitForCompletion(workflowId: string): Promise<any> {
 }
 
 async function expectNoWorkflowFor(ticketKey: string): Promise<void> {
-  for (const type of ['passwordReset', 'ticketHandOff']) {
-    await expect(stack.client.workflow.getHandle(`ticket-jira-${ticketKey}-${type}`).describe()).rejects.toThrow(/not found/i);
-  }
+  await expect(stack.client.workflow.getHandle(`ticket-jira-${ticketKey}`).describe()).rejects.toThrow(/not found/i);
 }
 
 async function countWorkflows(query: string): Promise<number> {
@@ -53,7 +51,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     const res = await post('/webhooks/jira', body);
     expect(res.status).toBe(202);
     const accepted = await res.json();
-    expect(accepted).toEqual({ status: 'started', workflowId: `ticket-jira-${body.issue.key}-passwordReset`, workflowType: 'passwordReset', rule: 'password-reset' });
+    expect(accepted).toEqual({ status: 'started', workflowId: `ticket-jira-${body.issue.key}`, workflowType: 'passwordReset', rule: 'password-reset', deliveryId: expect.stringMatching(/^sha256:/) });
     // Accepted means Temporal has it: the workflow is visible at once.
     const described = await stack.client.workflow.getHandle(accepted.workflowId).describe();
     expect(described.type).toBe('passwordReset');
@@ -64,7 +62,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     expect(done.progress.steps.map((s: { name: string }) => s.name)).toEqual(['look up requester', 'check permission', 'reset password', 'comment on ticket', 'resolve ticket']);
     expect(done.ui).toBe(`${stack.uiUrl}/namespaces/default/workflows/${accepted.workflowId}/${done.runId}/history`);
 
-    const ticket = stack.adapters.ticketing.get(body.issue.key);
+    const ticket = stack.adapters.helpdesk.get(body.issue.key);
     expect(ticket).toMatchObject({ status: 'resolved', comments: [{ visibility: 'public' }] });
     expect(stack.adapters.outbox.to('jane.doe@example.com')).toHaveLength(1);
   });
@@ -91,7 +89,8 @@ describe('password reset from a Jira webhook, end to end', () => {
     const res = await post('/webhooks/jira', body);
     expect(res.status).toBe(400);
     const error = await res.json();
-    expect(error.error).toBe('invalid_jira_payload');
+    expect(error.error).toBe('invalid_payload');
+    expect(error.deadLetterId).toEqual(expect.any(Number));
     expect(error.issues.map((i: { path: string }) => i.path)).toEqual(['issue.fields.summary', 'issue.fields.labels']);
 
     const notJson = await post('/webhooks/jira', '{"webhookEvent": ');
@@ -113,7 +112,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     const { workflowId } = await (await post('/webhooks/jira', body)).json();
     const done = await waitForCompletion(workflowId);
     expect(done.result).toMatchObject({ outcome: 'escalated' });
-    expect(stack.adapters.ticketing.get(body.issue.key)).toMatchObject({
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({
       status: 'open',
       queue: 'service-desk',
       comments: [{ body: expect.stringContaining('requester not found in directory') }],
@@ -128,16 +127,16 @@ describe('password reset from a Jira webhook, end to end', () => {
     const { workflowId, workflowType } = await res.json();
     expect(workflowType).toBe('ticketHandOff');
     expect((await waitForCompletion(workflowId)).result.outcome).toBe('escalated');
-    expect(stack.adapters.ticketing.get(body.issue.key)).toMatchObject({ queue: 'service-desk', comments: [{ body: expect.stringContaining('service desk') }] });
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ queue: 'service-desk', comments: [{ body: expect.stringContaining('service desk') }] });
   });
 
   it('ignores opted-out tickets and edits, with 200 and no workflow', async () => {
     const optOut = jiraIssueCreated({ reporter: JIRA.jdoe, labels: ['no-automation'] });
     const res = await post('/webhooks/jira', optOut);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ignored', rule: 'opt-out' });
+    expect(await res.json()).toMatchObject({ status: 'ignored', rule: 'opt-out' });
     const edit = { ...jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'printer jam' }), webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic' };
-    expect(await (await post('/webhooks/jira', edit)).json()).toEqual({ status: 'ignored', rule: null });
+    expect(await (await post('/webhooks/jira', edit)).json()).toMatchObject({ status: 'ignored', rule: null });
     await expectNoWorkflowFor(optOut.issue.key);
   });
 

@@ -34,7 +34,7 @@ describe('restarting the embedded stack on the same data folder', () => {
     stacks.push(second);
     const record = await second.client.workflow.getHandle(workflowId).result();
     expect(record).toMatchObject({ outcome: 'resolved', ticket: { key: body.issue.key } });
-    expect(second.adapters.ticketing.get(body.issue.key)?.status).toBe('resolved');
+    expect(second.adapters.helpdesk.get(body.issue.key)?.status).toBe('resolved');
     expect(second.adapters.outbox.to('jane.doe@example.com')).toHaveLength(1);
   });
 });

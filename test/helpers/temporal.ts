@@ -1,9 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { buildAdapters, type Adapters } from '../../src/activities/adapters.js';
+import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/activities/adapters.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { loadContent } from '../../src/content.js';
+import { loadContent, type Content } from '../../src/content.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
 import { bundleWorkflows } from '../../src/stack/supportWorker.js';
 
@@ -25,9 +25,15 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+let content: Promise<Content> | undefined;
+export function demoContent(): Promise<Content> {
+  content ??= loadContent(`${PROJECT_ROOT}/content`);
+  return content;
+}
+
+/** Demo adapters: in-memory directory and help desk, JSON mail transport, SQLite in memory. */
 export async function demoAdapters(): Promise<Adapters> {
-  const content = await loadContent(`${PROJECT_ROOT}/content`);
-  return buildAdapters({ mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined } }, content);
+  return buildAdapters({ mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined }, helpdesks: {}, storeFile: ':memory:' }, await demoContent());
 }
 
 /** Runs `fn` with a worker on a fresh task queue, then shuts the worker down. */
@@ -35,13 +41,14 @@ export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   adapters: Adapters,
   fn: (taskQueue: string) => Promise<T>,
+  wrap: (activities: EngineActivities) => EngineActivities = (a) => a,
 ): Promise<T> {
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    activities: adapters.activities,
+    activities: wrap(buildActivities(adapters, await demoContent(), { client: env.client, taskQueue })),
     workflowBundle: await workflowBundle(),
   });
   return worker.runUntil(fn(taskQueue));

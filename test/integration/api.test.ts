@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineStore } from '../../src/activities/records/store.js';
 import { buildApi } from '../../src/client/http/app.js';
 import { intakeTicket } from '../../src/client/intake.js';
 import { RoutingConfig } from '../../src/domain/routing.js';
@@ -26,8 +27,8 @@ const routing = RoutingConfig.parse({
 describe('ticket intake', () => {
   it('starts a hand-off that asks for the missing field when a rule lacks its input', async () => {
     const event = normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe }));
-    const result = await intakeTicket({ client: env.client, taskQueue: 'no-worker', routing }, event);
-    expect(result).toEqual({ status: 'started', workflowId: `ticket-jira-${event.ticket.key}-ticketHandOff`, workflowType: 'ticketHandOff', rule: 'named-account' });
+    const result = await intakeTicket({ client: env.client, taskQueue: 'no-worker', routing }, event, 'd-1');
+    expect(result).toEqual({ status: 'started', workflowId: `ticket-jira-${event.ticket.key}`, workflowType: 'ticketHandOff', rule: 'named-account' });
     const handle = env.client.workflow.getHandle(result.status === 'started' ? result.workflowId : '');
     const [input] = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     const args = JSON.parse(Buffer.from(input!.data!).toString());
@@ -37,8 +38,8 @@ describe('ticket intake', () => {
 
   it('passes the mapped field and nothing personal to the workflow', async () => {
     const event = normaliseJira(jiraIssueCreated({ reporter: JIRA.samHelper, targetAccount: 'jdoe' }));
-    const result = await intakeTicket({ client: env.client, taskQueue: 'no-worker', routing }, event);
-    const handle = env.client.workflow.getHandle(`ticket-jira-${event.ticket.key}-passwordReset`);
+    const result = await intakeTicket({ client: env.client, taskQueue: 'no-worker', routing }, event, 'd-2');
+    const handle = env.client.workflow.getHandle(`ticket-jira-${event.ticket.key}`);
     expect(result.status).toBe('started');
     const history = JSON.stringify(await handle.fetchHistory());
     const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
@@ -67,7 +68,7 @@ describe('HTTP API when Temporal cannot be reached', () => {
     const deadPort = await freePort();
     // A client whose server has gone away: a lazy connection to a closed port.
     const offline = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }), namespace: 'default' });
-    const api = buildApi({ client: offline, taskQueue: 'x', routing, logger: createLogger('silent'), startTimeoutMs: 1000 });
+    const api = buildApi({ client: offline, taskQueue: 'x', routing, store: new EngineStore(':memory:'), webhooks: { secrets: {}, allowUnsigned: true }, logger: createLogger('silent'), startTimeoutMs: 1000 });
     const url = await api.listen({ host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jiraIssueCreated({ reporter: JIRA.jdoe })) });

@@ -1,13 +1,20 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { demoAdapters } from '../helpers/temporal.js';
+import { createActivities } from '../../src/activities/index.js';
+import { demoAdapters, demoContent } from '../helpers/temporal.js';
+
+async function setup() {
+  const adapters = await demoAdapters();
+  const activities = createActivities({ ...adapters, policy: (await demoContent()).policy });
+  return { ...adapters, activities, ticketing: adapters.helpdesk };
+}
 
 const ref = { source: 'jira' as const, id: '1', key: 'ITSM-1' };
 const info = (activityId: string) => ({ activityId, workflowExecution: { workflowId: 'wf-1', runId: 'run-1' } });
 
 describe('ticket activities', () => {
   it('never apply the same comment twice when Temporal retries the activity', async () => {
-    const { activities, ticketing } = await demoAdapters();
+    const { activities, ticketing } = await setup();
     const attempt = new MockActivityEnvironment(info('5') as never);
     await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' as const });
     await attempt.run(activities.commentOnTicket, { ticket: ref, body: 'hello', visibility: 'public' as const });
@@ -16,7 +23,7 @@ describe('ticket activities', () => {
   });
 
   it('resolve and queue tickets once each', async () => {
-    const { activities, ticketing } = await demoAdapters();
+    const { activities, ticketing } = await setup();
     const env = new MockActivityEnvironment(info('7') as never);
     await env.run(activities.resolveTicket, { ticket: ref, note: 'done' });
     await env.run(activities.resolveTicket, { ticket: ref, note: 'done' });
@@ -28,12 +35,12 @@ describe('ticket activities', () => {
 
 describe('directory activities', () => {
   it('reject a malformed lookup by naming the field', async () => {
-    const { activities } = await demoAdapters();
+    const { activities } = await setup();
     await expect(new MockActivityEnvironment().run(activities.lookupUser, { by: 'phone', phone: '1' } as never)).rejects.toThrow(/user lookup is invalid/);
   });
 
   it('refuse to reset accounts that are gone or have no address, without changing them', async () => {
-    const { activities, directory } = await demoAdapters();
+    const { activities, directory } = await setup();
     const env = new MockActivityEnvironment();
     await expect(env.run(activities.resetPasswordAndNotify, { userId: 'ghost' })).rejects.toMatchObject({ type: 'TargetGone', nonRetryable: true });
     await expect(env.run(activities.resetPasswordAndNotify, { userId: 'pat.nomail' })).rejects.toMatchObject({ type: 'NoEmail', nonRetryable: true });

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/ticket.js';
-import type { Adapters } from '../../src/activities/adapters.js';
+import type { Adapters, EngineActivities } from '../../src/activities/adapters.js';
 import { passwordReset, progressQuery, ticketHandOff } from '../../src/workflows/index.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
@@ -16,7 +16,11 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function runReset(adapters: Adapters, options: Parameters<typeof jiraIssueCreated>[0] & { targetAccount?: string } = {}) {
+async function runReset(
+  adapters: Adapters,
+  options: Parameters<typeof jiraIssueCreated>[0] & { targetAccount?: string } = {},
+  wrap?: (activities: EngineActivities) => EngineActivities,
+) {
   const event = normaliseJira(jiraIssueCreated(options));
   const ticket = toWorkflowTicket(event);
   return withWorker(env, adapters, async (taskQueue) => {
@@ -29,7 +33,7 @@ async function runReset(adapters: Adapters, options: Parameters<typeof jiraIssue
     const progress = await handle.query(progressQuery);
     const history = JSON.stringify(await handle.fetchHistory());
     return { ticket, record, progress, history, handle };
-  });
+  }, wrap);
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -49,7 +53,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(adapters.directory.passwordChanges).toEqual([expect.objectContaining({ userId: 'jdoe', mustChange: true, passwordSha256: sha256(password!) })]);
 
     // The ticket: one public comment, resolved, and never the password.
-    const stored = adapters.ticketing.get(ticket.key)!;
+    const stored = adapters.helpdesk.get(ticket.key)!;
     expect(stored.status).toBe('resolved');
     expect(stored.comments).toHaveLength(1);
     expect(stored.comments[0]!.body).toContain('registered e-mail address');
@@ -82,7 +86,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
   it('comments "requester not found in directory" and routes an unknown requester to a human', async () => {
     const adapters = await demoAdapters();
     const { ticket, record } = await runReset(adapters, { reporter: JIRA.stranger });
-    const stored = adapters.ticketing.get(ticket.key)!;
+    const stored = adapters.helpdesk.get(ticket.key)!;
     expect(stored.status).toBe('open');
     expect(stored.queue).toBe('service-desk');
     expect(stored.comments[0]!.body).toContain('requester not found in directory');
@@ -110,7 +114,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(record).toMatchObject({ outcome, decisions: [{ allowed: false, rule }] });
     expect(adapters.directory.passwordChanges).toHaveLength(0);
     expect(adapters.outbox.messages).toHaveLength(0);
-    const stored = adapters.ticketing.get(ticket.key)!;
+    const stored = adapters.helpdesk.get(ticket.key)!;
     expect(stored).toMatchObject({ status: 'open', queue: 'service-desk' });
   });
 
@@ -130,18 +134,20 @@ describe('passwordReset workflow on a real Temporal server', () => {
 
   it('stops before the change when the account is disabled between the check and the reset', async () => {
     const adapters = await demoAdapters();
-    const original = adapters.activities.checkPermission;
-    adapters.activities.checkPermission = async (input) => {
-      const result = await original(input);
-      adapters.directory.update('jdoe', { enabled: false });
-      return result;
-    };
-    const { ticket, record } = await runReset(adapters, { reporter: JIRA.jdoe });
+    const disableAfterCheck = (acts: EngineActivities): EngineActivities => ({
+      ...acts,
+      async checkPermission(input) {
+        const result = await acts.checkPermission(input);
+        adapters.directory.update('jdoe', { enabled: false });
+        return result;
+      },
+    });
+    const { ticket, record } = await runReset(adapters, { reporter: JIRA.jdoe }, disableAfterCheck);
     expect(adapters.directory.passwordChanges).toHaveLength(0);
     expect(adapters.outbox.messages).toHaveLength(0);
     expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('account jdoe is disabled') });
     expect(record.actions.find((a) => a.name === 'reset password')).toMatchObject({ status: 'failed' });
-    expect(adapters.ticketing.get(ticket.key)).toMatchObject({ status: 'open', queue: 'service-desk' });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'open', queue: 'service-desk' });
   });
 });
 
@@ -156,7 +162,7 @@ describe('ticketHandOff workflow', () => {
         args: [{ ticket, queue: 'desk-side', comment: 'We have your request.', reason: 'no automation matches this ticket' }],
       }),
     );
-    expect(adapters.ticketing.get(ticket.key)).toMatchObject({ status: 'open', queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'open', queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }] });
     expect(record).toMatchObject({ outcome: 'escalated', summary: 'Routed to desk-side: no automation matches this ticket' });
   });
 });

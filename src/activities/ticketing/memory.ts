@@ -32,9 +32,19 @@ export class MemoryTicketing implements TicketingPort {
     this.filed.push({ source, body, updatedAt: updatedAt.toISOString() });
   }
 
-  async listChangedSince(since: Date, limit: number): Promise<ChangedTicket[]> {
+  /** This help desk as seen by one source: updates go to the shared store, listing shows that source's tickets. */
+  asSource(source: TicketSource): TicketingPort {
+    return {
+      addComment: (ref, c) => this.addComment(ref, c),
+      resolve: (ref, r) => this.resolve(ref, r),
+      routeToQueue: (ref, r) => this.routeToQueue(ref, r),
+      listChangedSince: (since, limit) => this.listChangedSince(since, limit, source),
+    };
+  }
+
+  async listChangedSince(since: Date, limit: number, source?: TicketSource): Promise<ChangedTicket[]> {
     return this.filed
-      .filter((t) => t.updatedAt >= since.toISOString())
+      .filter((t) => t.updatedAt >= since.toISOString() && (!source || t.source === source))
       .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
       .slice(0, limit);
   }

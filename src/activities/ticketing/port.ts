@@ -34,6 +34,9 @@ export interface TicketingPort {
   listChangedSince(since: Date, limit: number): Promise<ChangedTicket[]>;
 }
 
+/** The update half of the port, which workflows' activities use. */
+export type TicketUpdates = Pick<TicketingPort, 'addComment' | 'resolve' | 'routeToQueue'>;
+
 /** A help desk answered with an error that retrying will not fix (bad credentials, unknown ticket, bad request). */
 export class TicketingRequestError extends Error {
   constructor(message: string, readonly status: number) {

@@ -1,50 +1,46 @@
+import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { EngineStore } from '../../activities/records/store.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { RoutingConfig } from '../../domain/routing.js';
-import { normaliseJira } from '../../domain/sources/jira.js';
-import type { TicketEvent } from '../../domain/ticket.js';
+import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
-import { intakeTicket } from '../intake.js';
 import { runStatus } from '../runStatus.js';
+import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
 
 export interface ApiOptions {
   client: Client;
   taskQueue: string;
   routing: RoutingConfig;
+  store: EngineStore;
   logger: Logger;
+  webhooks: Pick<WebhookOptions, 'secrets' | 'allowUnsigned'>;
+  /** Bearer token for the staff endpoints (dead letters); unset disables them. */
+  adminToken?: string;
   /** Base URL of the Temporal Web UI, for links in responses. */
   uiUrl?: string;
   jira?: { requestTypeField?: string };
   startTimeoutMs?: number;
+  now?: () => Date;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    rawBody?: Buffer;
-  }
-}
-
-function badRequest(reply: FastifyReply, error: string, issues: Array<{ path: string; message: string }>) {
-  return reply.code(400).send({ error, issues });
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const webhookOptions: WebhookOptions = { ...options, ...options.webhooks };
 
-  // Keep the raw bytes: webhook signatures are computed over them, not over re-serialised JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    req.rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch (e) {
-      const err = new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-      done(err, undefined);
-    }
-  });
+  // Bodies stay raw bytes: signatures are computed over them, and a body that is not JSON must
+  // still be kept (dead letters) rather than rejected by the framework.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ValidationError) return badRequest(reply, 'invalid_request', error.issues);
+    if (error instanceof ValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ error: (error as { code?: string }).code ?? 'bad_request', message: error instanceof Error ? error.message : String(error) });
@@ -55,22 +51,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  async function intake(reply: FastifyReply, event: TicketEvent) {
-    const result = await intakeTicket(options, event);
-    reply.log.info({ ticket: `${event.source}:${event.ticket.key}`, ...result }, 'ticket intake');
-    if (result.status === 'ignored') return reply.code(200).send(result);
-    return reply.code(result.status === 'started' ? 202 : 200).send(result);
-  }
-
-  app.post('/webhooks/jira', async (request, reply) => {
-    let event: TicketEvent;
-    try {
-      event = normaliseJira(request.body, options.jira);
-    } catch (e) {
-      if (e instanceof ValidationError) return badRequest(reply, 'invalid_jira_payload', e.issues);
-      throw e;
-    }
-    return intake(reply, event);
+  app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
+    const source = TicketSource.safeParse(request.params.source);
+    if (!source.success) return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const result = await handleDelivery(webhookOptions, source.data, raw, request.headers);
+    reply.log.info({ source: source.data, status: result.httpStatus, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
+    return reply.code(result.httpStatus).send(result.body);
   });
 
   app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
@@ -82,6 +69,46 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
       throw e;
     }
+  });
+
+  // Staff endpoints: a bearer token from ADMIN_API_TOKEN. Dead letters hold raw help-desk bodies.
+  const staffOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!options.adminToken) return reply.code(403).send({ error: 'staff_api_disabled', message: 'set ADMIN_API_TOKEN to enable the staff endpoints' });
+    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!given || !sameSecret(given, options.adminToken)) return reply.code(401).send({ error: 'unauthorized', message: 'a valid staff bearer token is required' });
+  };
+  const letterId = (raw: string) => {
+    const id = Number(raw);
+    if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError('dead letter id', [{ path: 'id', message: 'must be a positive integer' }]);
+    return id;
+  };
+
+  app.get<{ Querystring: { status?: string } }>('/dead-letters', { preHandler: staffOnly }, async (request) => {
+    const status = request.query.status;
+    if (status !== undefined && !['open', 'replayed', 'discarded'].includes(status)) {
+      throw new ValidationError('query', [{ path: 'status', message: 'must be open, replayed or discarded' }]);
+    }
+    return options.store.deadLetters(status as 'open' | undefined).map(({ body, headers, ...rest }) => ({ ...rest, bytes: body.length }));
+  });
+
+  app.get<{ Params: { id: string } }>('/dead-letters/:id', { preHandler: staffOnly }, async (request, reply) => {
+    const letter = options.store.deadLetter(letterId(request.params.id));
+    if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${request.params.id}` });
+    return { ...letter, body: letter.body.toString('utf8') };
+  });
+
+  app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', { preHandler: staffOnly }, async (request, reply) => {
+    const result = await replayDeadLetter(webhookOptions, letterId(request.params.id));
+    return reply.code(result.httpStatus).send(result.body);
+  });
+
+  app.post<{ Params: { id: string } }>('/dead-letters/:id/discard', { preHandler: staffOnly }, async (request, reply) => {
+    const id = letterId(request.params.id);
+    const letter = options.store.deadLetter(id);
+    if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${id}` });
+    if (letter.status !== 'open') return reply.code(409).send({ error: 'not_open', message: `dead letter ${id} is already ${letter.status}` });
+    options.store.setDeadLetterStatus(id, 'discarded', 'discarded by staff', options.now?.() ?? new Date());
+    return { id, status: 'discarded' };
   });
 
   return app;

@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
+import type { TicketSource } from '../../domain/ticket.js';
+
+export interface StoredAuditEntry {
+  seq: number;
+  entry: AuditRecord;
+  hash: string;
+}
+
+export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+
+export interface DeadLetter {
+  id: number;
+  receivedAt: string;
+  source: TicketSource;
+  reason: string;
+  issues: Array<{ path: string; message: string }>;
+  /** Only the headers a replay needs (signature, timestamp, delivery id, content type). */
+  headers: Record<string, string>;
+  body: Buffer;
+  status: DeadLetterStatus;
+  replayedAt: string | null;
+  replayResult: string | null;
+}
+
+/**
+ * The engine's own SQLite database (better-sqlite3): the hash-chained audit log, the dead-letter
+ * store of rejected webhook deliveries, and reconciliation cursors. WAL mode, so the API and the
+ * worker processes on one host can share the file.
+ */
+export class EngineStore {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS audit (
+        seq INTEGER PRIMARY KEY,
+        entry TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE
+      );
+      CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        issues TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        body BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        replayed_at TEXT,
+        replay_result TEXT
+      );
+      CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Appends an entry chained to the last one. With an idempotency key (an activity's, stable
+   * across retries), a second append of the same key is a no-op that returns the first.
+   */
+  appendAudit(input: AuditEntryInput, idempotencyKey?: string): StoredAuditEntry {
+    const entry = AuditEntry.parse(input);
+    const append = this.db.transaction((): StoredAuditEntry => {
+      if (idempotencyKey) {
+        const existing = this.db.prepare('SELECT seq, entry, hash FROM audit WHERE idempotency_key = ?').get(idempotencyKey) as
+          | { seq: number; entry: string; hash: string }
+          | undefined;
+        if (existing) return { seq: existing.seq, entry: JSON.parse(existing.entry), hash: existing.hash };
+      }
+      const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const seq = (last?.seq ?? 0) + 1;
+      const json = canonicalJson(entry);
+      const hash = chainHash(last?.hash ?? GENESIS_HASH, seq, json);
+      this.db.prepare('INSERT INTO audit (seq, entry, hash, idempotency_key) VALUES (?, ?, ?, ?)').run(seq, json, hash, idempotencyKey ?? null);
+      return { seq, entry, hash };
+    });
+    return append.immediate();
+  }
+
+  auditEntries(filter: { subject?: string; kind?: string } = {}): StoredAuditEntry[] {
+    const rows = this.db.prepare('SELECT seq, entry, hash FROM audit ORDER BY seq').all() as Array<{ seq: number; entry: string; hash: string }>;
+    return rows
+      .map((r) => ({ seq: r.seq, entry: JSON.parse(r.entry) as AuditRecord, hash: r.hash }))
+      .filter((r) => (!filter.subject || r.entry.subject === filter.subject) && (!filter.kind || r.entry.kind === filter.kind));
+  }
+
+  addDeadLetter(d: { source: TicketSource; reason: string; issues: DeadLetter['issues']; headers: Record<string, string>; body: Buffer; receivedAt: Date }): number {
+    const info = this.db
+      .prepare('INSERT INTO dead_letters (received_at, source, reason, issues, headers, body) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(d.receivedAt.toISOString(), d.source, d.reason, JSON.stringify(d.issues), JSON.stringify(d.headers), d.body);
+    return Number(info.lastInsertRowid);
+  }
+
+  deadLetters(status?: DeadLetterStatus): DeadLetter[] {
+    const rows = (status
+      ? this.db.prepare('SELECT * FROM dead_letters WHERE status = ? ORDER BY id').all(status)
+      : this.db.prepare('SELECT * FROM dead_letters ORDER BY id').all()) as DeadLetterRow[];
+    return rows.map(fromRow);
+  }
+
+  deadLetter(id: number): DeadLetter | null {
+    const row = this.db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  setDeadLetterStatus(id: number, status: Exclude<DeadLetterStatus, 'open'>, result: string, at: Date): void {
+    this.db.prepare('UPDATE dead_letters SET status = ?, replayed_at = ?, replay_result = ? WHERE id = ?').run(status, at.toISOString(), result, id);
+  }
+
+  cursor(name: string): string | null {
+    const row = this.db.prepare('SELECT value FROM cursors WHERE name = ?').get(name) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setCursor(name: string, value: string): void {
+    this.db.prepare('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value);
+  }
+}
+
+interface DeadLetterRow {
+  id: number;
+  received_at: string;
+  source: TicketSource;
+  reason: string;
+  issues: string;
+  headers: string;
+  body: Buffer;
+  status: DeadLetterStatus;
+  replayed_at: string | null;
+  replay_result: string | null;
+}
+
+function fromRow(r: DeadLetterRow): DeadLetter {
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    source: r.source,
+    reason: r.reason,
+    issues: JSON.parse(r.issues),
+    headers: JSON.parse(r.headers),
+    body: r.body,
+    status: r.status,
+    replayedAt: r.replayed_at,
+    replayResult: r.replay_result,
+  };
+}

@@ -1,0 +1,28 @@
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { TicketSource } from '../domain/ticket.js';
+import type { ReconcileTicketsInput } from '../workflows/reconcileTickets.js';
+
+export const RECONCILE_SCHEDULE_ID = 'ticket-reconciliation';
+
+/**
+ * Creates the reconciliation schedule, or brings an existing one in line with the configuration.
+ * Overlapping runs are skipped: one reconciliation at a time.
+ */
+export async function ensureReconcileSchedule(
+  client: Client,
+  options: { taskQueue: string; everyMs: number; sources: TicketSource[]; overlapMs: number; firstLookbackMs: number },
+): Promise<void> {
+  const input: ReconcileTicketsInput = { sources: options.sources, overlapMs: options.overlapMs, firstLookbackMs: options.firstLookbackMs };
+  const schedule: ScheduleOptions = {
+    scheduleId: RECONCILE_SCHEDULE_ID,
+    spec: { intervals: [{ every: options.everyMs }] },
+    action: { type: 'startWorkflow', workflowType: 'reconcileTickets', taskQueue: options.taskQueue, args: [input], workflowId: 'ticket-reconciliation-run' },
+    policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+  };
+  try {
+    await client.schedule.create(schedule);
+  } catch (e) {
+    if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+    await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).update((previous) => ({ ...previous, spec: schedule.spec, action: schedule.action }));
+  }
+}

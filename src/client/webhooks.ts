@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { EngineStore } from '../activities/records/store.js';
+import { ValidationError, type FieldIssue } from '../domain/errors.js';
+import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/signatures.js';
+import { normaliseJira } from '../domain/sources/jira.js';
+import { normaliseServiceNow } from '../domain/sources/servicenow.js';
+import { normaliseZendesk } from '../domain/sources/zendesk.js';
+import type { TicketEvent, TicketSource } from '../domain/ticket.js';
+import { intakeTicket, type IntakeOptions, type IntakeResult } from './intake.js';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface WebhookOptions extends IntakeOptions {
+  store: EngineStore;
+  secrets: Partial<Record<TicketSource, string>>;
+  allowUnsigned: boolean;
+  jira?: { requestTypeField?: string };
+  now?: () => Date;
+}
+
+export type DeliveryResult =
+  | { httpStatus: 202 | 200; body: IntakeResult & { deliveryId: string } }
+  | { httpStatus: 401; body: { error: 'invalid_signature'; reason: string; deadLetterId: number | null } }
+  | { httpStatus: 400; body: { error: 'invalid_payload'; issues: FieldIssue[]; deadLetterId: number | null } };
+
+/** The header that identifies a delivery, stable across the help desk's own retries. */
+const DELIVERY_HEADER: Record<TicketSource, string> = {
+  jira: 'x-atlassian-webhook-identifier',
+  servicenow: 'x-itse-delivery',
+  zendesk: 'x-zendesk-webhook-invocation-id',
+};
+
+/** Headers a replay needs; everything else (cookies, auth, client addresses) is not kept. */
+const KEPT_HEADERS = [
+  'content-type',
+  'x-hub-signature',
+  'x-atlassian-webhook-identifier',
+  'x-atlassian-webhook-retry',
+  'x-itse-signature',
+  'x-itse-timestamp',
+  'x-itse-delivery',
+  'x-zendesk-webhook-signature',
+  'x-zendesk-webhook-signature-timestamp',
+  'x-zendesk-webhook-id',
+  'x-zendesk-webhook-invocation-id',
+];
+
+const header = (headers: Headers, name: string) => {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function keptHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries(KEPT_HEADERS.flatMap((h) => (header(headers, h) === undefined ? [] : [[h, header(headers, h) as string]])));
+}
+
+function verify(options: WebhookOptions, source: TicketSource, raw: Buffer, headers: Headers, replay: boolean): string | null {
+  const secret = options.secrets[source];
+  if (!secret) return options.allowUnsigned ? null : 'no_secret_configured';
+  const nowMs = (options.now?.() ?? new Date()).getTime();
+  // A staff replay of a stored delivery re-checks the signature but not its age.
+  const tolerance = replay ? Number.POSITIVE_INFINITY : undefined;
+  const result =
+    source === 'jira'
+      ? verifyJira(raw, headers, secret)
+      : source === 'servicenow'
+        ? verifyServiceNow(raw, headers, secret, nowMs, tolerance)
+        : verifyZendesk(raw, headers, secret, nowMs, tolerance);
+  return result.ok ? null : result.reason;
+}
+
+function normalise(options: WebhookOptions, source: TicketSource, body: unknown): TicketEvent {
+  if (source === 'jira') return normaliseJira(body, options.jira);
+  if (source === 'servicenow') return normaliseServiceNow(body);
+  return normaliseZendesk(body);
+}
+
+/**
+ * One help-desk delivery: signature on the raw bytes, JSON, normalisation, intake. A rejected
+ * delivery is audited and kept in the dead-letter store (unless this is a replay of one), so staff
+ * can fix the cause and replay it: nothing is lost.
+ */
+export async function handleDelivery(
+  options: WebhookOptions,
+  source: TicketSource,
+  raw: Buffer,
+  headers: Headers,
+  replayOf?: number,
+): Promise<DeliveryResult> {
+  const now = options.now?.() ?? new Date();
+  const deliveryId = header(headers, DELIVERY_HEADER[source]) ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+  const reject = (reason: string, issues: FieldIssue[]): number | null => {
+    const deadLetterId = replayOf ?? options.store.addDeadLetter({ source, reason, issues, headers: keptHeaders(headers), body: raw, receivedAt: now });
+    options.store.appendAudit({
+      at: now.toISOString(),
+      kind: 'webhook.rejected',
+      actor: source,
+      subject: `${source}:delivery:${deliveryId}`,
+      outcome: 'rejected',
+      reason,
+      details: { deadLetterId, fields: issues.map((i) => i.path), replay: replayOf !== undefined },
+    });
+    return replayOf === undefined ? deadLetterId : null;
+  };
+
+  const signatureProblem = verify(options, source, raw, headers, replayOf !== undefined);
+  if (signatureProblem) {
+    return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: reject(signatureProblem, []) } };
+  }
+  let event: TicketEvent;
+  try {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
+    }
+    event = normalise(options, source, body);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues) } };
+  }
+
+  const result = await intakeTicket(options, event, deliveryId);
+  options.store.appendAudit({
+    at: now.toISOString(),
+    kind: replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
+    actor: source,
+    subject: `${source}:${event.ticket.key}`,
+    outcome: result.status === 'ignored' ? 'skipped' : 'accepted',
+    reason: result.status,
+    details: { deliveryId, eventType: event.eventType, rule: result.rule, workflowId: 'workflowId' in result ? result.workflowId : null, deadLetterId: replayOf ?? null },
+  });
+  return { httpStatus: result.status === 'started' ? 202 : 200, body: { ...result, deliveryId } };
+}
+
+/** Replays a dead-lettered delivery after its cause was fixed (secret, content, code). */
+export async function replayDeadLetter(options: WebhookOptions, id: number): Promise<DeliveryResult> {
+  const letter = options.store.deadLetter(id);
+  if (!letter) throw new ValidationError('dead letter', [{ path: 'id', message: `no dead letter ${id}` }]);
+  if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
+  const result = await handleDelivery(options, letter.source, letter.body, letter.headers, id);
+  const at = options.now?.() ?? new Date();
+  if (result.httpStatus === 200 || result.httpStatus === 202) options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
+  return result;
+}

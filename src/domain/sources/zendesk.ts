@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { parseOrThrow } from '../errors.js';
+import type { TicketEvent, TicketEventType } from '../ticket.js';
+
+// Zendesk trigger-connected webhooks post a JSON body that we define with placeholders
+// (docs/zendesk.md). Placeholders render as text, so every value is a string: ids are digit
+// strings, tags one space-separated string, an empty field "" (and possibly "-"). We define the
+// body, so unknown keys are refused: a trigger body edited by hand fails loudly, naming the key.
+
+export const ZENDESK_EVENTS = ['ticket.created', 'ticket.updated', 'ticket.commented'] as const;
+export type ZendeskEvent = (typeof ZENDESK_EVENTS)[number];
+
+// ISO 8601 with an explicit zone. `{{ticket.updated_at_with_timestamp}}` is documented as ISO 8601,
+// with an example that has no seconds (`2013-12-12T05:35Z`); both forms are accepted.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** A Zendesk date-time placeholder value as an ISO 8601 UTC string, or null when it is not one. */
+export function zendeskDateToIso(value: string): string | null {
+  if (!ISO_DATE_TIME.test(value)) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return null;
+  const date = new Date(ms);
+  return date.getUTCFullYear() > 9999 ? null : date.toISOString();
+}
+
+const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-26T10:00:00Z';
+const ZdDate = z.string().refine((v) => zendeskDateToIso(v) !== null, DATE_MESSAGE);
+
+const digits = (what: string) =>
+  z
+    .string({ error: `must be the ${what} as a string of digits, e.g. "12345" (keep the placeholder in quotes)` })
+    .regex(/^\d+$/, `must be the ${what} as a string of digits, e.g. "12345" (is the placeholder spelt right?)`);
+
+export const ZendeskWebhook = z.strictObject({
+  event: z.enum(ZENDESK_EVENTS, {
+    error: (issue) => `unsupported event ${JSON.stringify(issue.input)}; expected one of ${ZENDESK_EVENTS.join(', ')}`,
+  }),
+  ticket: z.strictObject({
+    id: digits('ticket id'),
+    url: z.string(),
+    subject: z.string(),
+    description: z.string(),
+    status: z.string().min(1, 'must be the ticket status, e.g. "Open"'),
+    priority: z.string(),
+    type: z.string(),
+    tags: z.string(),
+    group: z.string(),
+    requester_id: digits('requester user id'),
+    created_at: ZdDate,
+    updated_at: ZdDate,
+  }),
+});
+export type ZendeskWebhook = z.infer<typeof ZendeskWebhook>;
+
+const EVENT_TYPES: Record<ZendeskEvent, TicketEventType> = {
+  'ticket.created': 'created',
+  'ticket.updated': 'updated',
+  'ticket.commented': 'commented',
+};
+
+/** An empty placeholder: "" (documented) or "-" (how some Zendesk renderings show an unset field; unconfirmed). */
+const absent = (value: string): string | undefined => (value.trim() === '' || value.trim() === '-' ? undefined : value);
+
+/** `{{ticket.url}}` renders without a scheme (`acme.zendesk.com/agent/tickets/42`); links need one. */
+function ticketUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  return /^https?:\/\//i.test(value) ? value : `https://${value}`;
+}
+
+export function normaliseZendesk(body: unknown): TicketEvent {
+  const { event, ticket } = parseOrThrow(ZendeskWebhook, body, 'Zendesk webhook body');
+  const group = absent(ticket.group);
+  return {
+    source: 'zendesk',
+    eventType: EVENT_TYPES[event],
+    sourceEventType: event,
+    // Validated by the schema, so never null here.
+    occurredAt: zendeskDateToIso(ticket.updated_at)!,
+    ticket: {
+      id: ticket.id,
+      key: ticket.id,
+      url: ticketUrl(ticket.url),
+      summary: ticket.subject,
+      description: ticket.description,
+      issueType: absent(ticket.type),
+      priority: absent(ticket.priority),
+      status: ticket.status,
+      labels: ticket.tags.split(/\s+/).filter((tag) => tag !== ''),
+      components: [],
+      fields: group ? { group } : {},
+    },
+    requester: { externalId: ticket.requester_id },
+  };
+}
+
+/** The fields of a Zendesk REST API ticket (`GET /api/v2/tickets/{id}` or the incremental export) that the body needs. */
+export const ZendeskApiTicket = z.object({
+  id: z.number().int().positive(),
+  url: z.string(),
+  subject: z.string().nullable(),
+  description: z.string().nullable(),
+  status: z.string().min(1),
+  priority: z.string().nullable(),
+  type: z.string().nullable(),
+  tags: z.array(z.string()),
+  group_id: z.number().int().positive().nullable(),
+  requester_id: z.number().int().positive(),
+  created_at: ZdDate,
+  updated_at: ZdDate,
+});
+export type ZendeskApiTicket = z.infer<typeof ZendeskApiTicket>;
+
+export interface ZendeskBodyOptions {
+  /** Group names by group id (`GET /api/v2/groups`); the API ticket carries only `group_id`. */
+  groupNames?: Readonly<Record<string, string>>;
+}
+
+/** `https://acme.zendesk.com/api/v2/tickets/42.json` to the agent URL `https://acme.zendesk.com/agent/tickets/42`. */
+function agentUrl(apiUrl: string, id: number): string {
+  const match = /^(https?:\/\/[^/]+)\/api\/v2\/tickets\/\d+\.json$/.exec(apiUrl);
+  return match ? `${match[1]}/agent/tickets/${id}` : apiUrl;
+}
+
+/**
+ * Converts a Zendesk REST API ticket into the trigger body, so the reconciliation job feeds missed
+ * changes through the same normaliser. Status, priority and type keep the API's lower-case values
+ * ("open", "normal", "incident") where a trigger renders display names ("Open"); routing compares
+ * case-insensitively. The group name comes from `options.groupNames`; without it the group is "".
+ */
+export function zendeskTicketToWebhookBody(
+  apiTicket: unknown,
+  event: ZendeskEvent,
+  options: ZendeskBodyOptions = {},
+): ZendeskWebhook {
+  const t = parseOrThrow(ZendeskApiTicket, apiTicket, 'Zendesk API ticket');
+  const body: ZendeskWebhook = {
+    event,
+    ticket: {
+      id: String(t.id),
+      url: agentUrl(t.url, t.id),
+      subject: t.subject ?? '',
+      description: t.description ?? '',
+      status: t.status,
+      priority: t.priority ?? '',
+      type: t.type ?? '',
+      tags: t.tags.join(' '),
+      group: t.group_id === null ? '' : (options.groupNames?.[String(t.group_id)] ?? ''),
+      requester_id: String(t.requester_id),
+      created_at: t.created_at,
+      updated_at: t.updated_at,
+    },
+  };
+  return parseOrThrow(ZendeskWebhook, body, 'Zendesk webhook body');
+}
