@@ -29,6 +29,16 @@ export class SupportRun {
 
   constructor(ticket: WorkflowTicket) {
     const info = workflowInfo();
+    this.ticketRef = { source: ticket.source, id: ticket.id, key: ticket.key };
+    this.record = newRecord({
+      ticket: { ...this.ticketRef, summary: ticket.summary },
+      trigger: { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt },
+      workflow: { type: info.workflowType, workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, taskQueue: info.taskQueue },
+      requester: { externalId: ticket.requesterExternalId, userId: null },
+      startedAt: now(),
+    });
+    // Registered once the record exists: signals that arrived before the workflow's first task
+    // are delivered as soon as the handler is set.
     setHandler(progressQuery, () => this.progress);
     setHandler(ticketEventSignal, (update) => {
       // Help desks redeliver; each delivery counts once.
@@ -37,14 +47,6 @@ export class SupportRun {
       const { eventType, occurredAt, status, closed } = update;
       this.record = { ...this.record, ticketUpdates: [...this.record.ticketUpdates, { eventType, occurredAt, status, closed }] };
       if (closed && !this.closedBy) this.closedBy = update;
-    });
-    this.ticketRef = { source: ticket.source, id: ticket.id, key: ticket.key };
-    this.record = newRecord({
-      ticket: { ...this.ticketRef, summary: ticket.summary },
-      trigger: { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt },
-      workflow: { type: info.workflowType, workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, taskQueue: info.taskQueue },
-      requester: { externalId: ticket.requesterExternalId, userId: null },
-      startedAt: now(),
     });
   }
 
