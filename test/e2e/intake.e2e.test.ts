@@ -219,6 +219,40 @@ describe('reconciliation (Temporal Schedule)', () => {
   });
 });
 
+describe('staff CLI against the running engine', () => {
+  it('deliver sends a sample signed with the configured secret; deadletters show prints a kept delivery', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env };
+    const code = await runCli(['deliver', 'zendesk', 'content/samples/zendesk/ticket-created.json', '--url', stack.apiUrl], io);
+    expect(code, lines.join('\n')).toBe(0);
+    expect(lines[0]).toMatch(/^202 \{"status":"started","workflowId":"ticket-zendesk-4711"/);
+
+    const raw = '{"event": "ticket.created"}';
+    const { deadLetterId } = await (await deliver(stack.apiUrl, 'zendesk', null, signedHeaders('zendesk', raw), raw)).json();
+    lines.length = 0;
+    expect(await runCli(['deadletters', 'show', String(deadLetterId)], io)).toBe(0);
+    expect(lines.join('\n')).toContain(`#${deadLetterId} from zendesk`);
+    expect(lines.join('\n')).toContain('ticket: Invalid input');
+    expect(lines.at(-1)).toBe(raw);
+    expect(await runCli(['deadletters', 'show', '0'], io)).toBe(1);
+    expect(await runCli(['deliver', 'freshdesk', 'x.json'], io)).toBe(1);
+  });
+});
+
+describe('reconciliation keeps what it cannot read', () => {
+  it('dead-letters a listed ticket that does not validate, and counts it', async () => {
+    const broken = jiraIssueCreated();
+    delete broken.issue.fields.summary;
+    stack.adapters.helpdesk.file('jira', broken, new Date());
+    const schedule = stack.client.schedule.getHandle(RECONCILE_SCHEDULE_ID);
+    const before = (await schedule.describe()).info.recentActions.length;
+    await schedule.trigger();
+    const reports = await waitForNextRun(before);
+    expect(reports.find((r: { source: string }) => r.source === 'jira')).toMatchObject({ invalid: 1 });
+    expect(stack.adapters.store.deadLetters('open').at(-1)).toMatchObject({ source: 'jira', reason: 'reconciliation_invalid', issues: [expect.objectContaining({ path: 'issue.fields.summary' })] });
+  });
+});
+
 async function waitForWorkflow(workflowId: string) {
   for (;;) {
     try {

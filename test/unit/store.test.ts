@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { EngineStore } from '../../src/activities/records/store.js';
+import { canonicalJson, chainHash, GENESIS_HASH } from '../../src/domain/audit.js';
+
+const entry = (subject: string) => ({ at: '2026-11-26T10:00:00.000Z', kind: 'webhook.rejected' as const, actor: 'jira', subject, outcome: 'rejected' as const, reason: 'bad_signature' });
+
+describe('audit log', () => {
+  it('chains each entry to the one before it', () => {
+    const store = new EngineStore(':memory:');
+    const a = store.appendAudit(entry('jira:A-1'));
+    const b = store.appendAudit(entry('jira:A-2'));
+    expect(a).toMatchObject({ seq: 1, hash: chainHash(GENESIS_HASH, 1, canonicalJson({ ...entry('jira:A-1'), details: {} })) });
+    expect(b.hash).toBe(chainHash(a.hash, 2, canonicalJson({ ...entry('jira:A-2'), details: {} })));
+    expect(store.auditEntries({ subject: 'jira:A-2' }).map((e) => e.seq)).toEqual([2]);
+    expect(store.auditEntries({ kind: 'webhook.accepted' })).toEqual([]);
+  });
+
+  it('writes an entry once per idempotency key, however often an activity is retried', () => {
+    const store = new EngineStore(':memory:');
+    const first = store.appendAudit(entry('jira:A-1'), 'wf/run/3');
+    const again = store.appendAudit({ ...entry('jira:A-1'), reason: 'retried' }, 'wf/run/3');
+    expect(again).toEqual(first);
+    expect(store.auditEntries()).toHaveLength(1);
+  });
+
+  it('refuses updates and deletes at the database level', () => {
+    const store = new EngineStore(':memory:');
+    store.appendAudit(entry('jira:A-1'));
+    expect(() => store.db.prepare("UPDATE audit SET entry = '{}'").run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+  });
+
+  it('rejects an entry that is not well formed', () => {
+    const store = new EngineStore(':memory:');
+    expect(() => store.appendAudit({ ...entry('x'), kind: 'gossip' as never })).toThrow();
+  });
+
+  it('hashes the same entry the same way whatever the key order', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: 'x' }], skip: undefined })).toBe('{"a":[{"c":"x","d":null}],"b":1}');
+    expect(canonicalJson(undefined)).toBe('null');
+  });
+});
+
+describe('cursors', () => {
+  it('remember the last position per name', () => {
+    const store = new EngineStore(':memory:');
+    expect(store.cursor('reconcile:jira')).toBeNull();
+    store.setCursor('reconcile:jira', '2026-11-26T10:00:00.000Z');
+    store.setCursor('reconcile:jira', '2026-11-26T11:00:00.000Z');
+    expect(store.cursor('reconcile:jira')).toBe('2026-11-26T11:00:00.000Z');
+  });
+});
