@@ -1,46 +1,70 @@
-// `npm run demo`: starts the embedded stack on a fresh data folder, sends sample Jira tickets over
-// HTTP, shows each workflow's progress as it moves, prints the resolution records, and stops.
+// `npm run demo`: starts the embedded stack on a fresh data folder, sends sample tickets from Jira,
+// ServiceNow and Zendesk over HTTP (signed as each help desk signs them), shows each workflow's
+// progress as it moves, prints the resolution records, shows a refused delivery landing in the
+// dead-letter store and the reconciliation job catching a ticket whose webhook never came.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RunStatus } from '../src/client/runStatus.js';
+import { RECONCILE_SCHEDULE_ID } from '../src/client/schedules.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { signJira, signServiceNow, signZendesk } from '../src/domain/signatures.js';
+import type { TicketSource } from '../src/domain/ticket.js';
 import { createLogger } from '../src/logger.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
 import { startStack } from '../src/stack/stack.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const sample = JSON.parse(readFileSync(join(PROJECT_ROOT, 'content/samples/jira/password-reset-created.json'), 'utf8'));
+const sample = (path: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'content/samples', path), 'utf8'));
+const secrets = { jira: randomBytes(24).toString('hex'), servicenow: randomBytes(24).toString('hex'), zendesk: randomBytes(24).toString('hex') };
 
-/** Variations of the sample ticket: who asks, and for what. */
-function ticket(key: string, change: (body: any) => void) {
-  const body = structuredClone(sample);
+function jira(key: string, change: (body: any) => void = () => {}) {
+  const body = sample('jira/password-reset-created.json');
   body.issue.key = key;
   body.issue.id = String(10000 + Number(key.split('-')[1]));
   change(body);
   return body;
 }
+const ticketKey = (source: TicketSource, body: any): string =>
+  source === 'jira' ? body.issue.key : source === 'servicenow' ? body.incident.number : body.ticket.id;
 
-const scenarios = [
-  { title: 'Jane forgot her password (self-service reset through a ticket)', body: ticket('ITSM-42', () => {}) },
+function signed(source: TicketSource, raw: string): Record<string, string> {
+  const now = new Date();
+  const signature =
+    source === 'jira'
+      ? signJira(raw, secrets.jira)
+      : source === 'servicenow'
+        ? signServiceNow(raw, secrets.servicenow, Math.floor(now.getTime() / 1000), 'base64')
+        : signZendesk(raw, secrets.zendesk, now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  return { 'content-type': 'application/json', ...signature };
+}
+
+const scenarios: Array<{ title: string; source: TicketSource; body: any }> = [
+  { title: 'Jira: Jane forgot her password (self-service reset through a ticket)', source: 'jira', body: jira('ITSM-42') },
+  { title: 'ServiceNow: an incident from the Business Rule, same request', source: 'servicenow', body: sample('servicenow/incident-created.json') },
+  { title: 'Zendesk: a ticket from a trigger webhook, same request', source: 'zendesk', body: sample('zendesk/ticket-created.json') },
   {
-    title: 'Someone the directory does not know asks for a reset',
-    body: ticket('ITSM-43', (b) => {
+    title: 'Jira: someone the directory does not know asks for a reset',
+    source: 'jira',
+    body: jira('ITSM-43', (b) => {
       b.issue.fields.reporter = { accountId: '712020:ffffffff-ffff-4fff-8fff-ffffffffffff', displayName: 'Unknown Person' };
     }),
   },
   {
-    title: 'Service desk asks to reset a domain administrator (protected account)',
-    body: ticket('ITSM-44', (b) => {
+    title: 'Jira: the service desk asks to reset a domain administrator (protected account)',
+    source: 'jira',
+    body: jira('ITSM-44', (b) => {
       b.issue.fields.reporter = { accountId: '712020:11111111-2222-4333-8444-555555555555', displayName: 'Sam Helper' };
       b.issue.fields.summary = 'Please reset password for Dana';
       b.issue.fields.customfield_10060 = 'dana.admin';
     }),
   },
   {
-    title: 'A ticket no automation handles',
-    body: ticket('ITSM-45', (b) => {
+    title: 'Jira: a ticket no automation handles',
+    source: 'jira',
+    body: jira('ITSM-45', (b) => {
       b.issue.fields.summary = 'Second monitor flickers';
       b.issue.fields.description = 'Since Monday, the left screen flickers every few minutes.';
     }),
@@ -49,46 +73,79 @@ const scenarios = [
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-demo-'));
-const config = loadConfig({ ...process.env, ...(await isolatedStackEnv(dataDir)), TEMPORAL_ADDRESS: undefined });
+const config = loadConfig({
+  ...process.env,
+  ...(await isolatedStackEnv(dataDir)),
+  TEMPORAL_ADDRESS: undefined,
+  WEBHOOK_SECRET_JIRA: secrets.jira,
+  WEBHOOK_SECRET_SERVICENOW: secrets.servicenow,
+  WEBHOOK_SECRET_ZENDESK: secrets.zendesk,
+  ALLOW_UNSIGNED_WEBHOOKS: 'false',
+  RECONCILE_EVERY: '1h',
+});
 console.log(bold('Starting the embedded stack (Temporal dev server, worker, HTTP API)...'));
 const started = Date.now();
 const stack = await startStack(config, createLogger('warn'));
 console.log(`  Temporal ${stack.temporalAddress}, Web UI ${stack.uiUrl}, API ${stack.apiUrl} (${Date.now() - started} ms)\n`);
 
+async function follow(workflowId: string, ticket: string, t0: number, showRecord: boolean): Promise<void> {
+  let shown = 0;
+  let run: RunStatus & { ui?: string };
+  for (;;) {
+    run = (await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`)).json()) as RunStatus & { ui?: string };
+    const steps = run.progress?.steps ?? [];
+    for (; shown < steps.length; shown++) {
+      const s = steps[shown]!;
+      if (s.status === 'running') break;
+      console.log(`    ${s.status === 'done' ? '✓' : '✗'} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+    }
+    if (run.status !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const record = run.result!;
+  console.log(`  ${run.status} in ${Date.now() - t0} ms, outcome: ${bold(String(record?.outcome))}`);
+  const stored = stack.adapters.helpdesk.get(ticket);
+  console.log(`  Ticket ${ticket}: ${stored?.status}${stored?.queue ? `, queue ${stored.queue}` : ''}`);
+  for (const c of stored?.comments ?? []) console.log(`    comment (${c.visibility}): ${c.body}`);
+  if (record?.outcome === 'resolved') console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
+  if (showRecord) console.log(`  Resolution record:\n${JSON.stringify(record, null, 2).replace(/^/gm, '    ')}`);
+  console.log(`  Temporal UI: ${run.ui}\n`);
+}
+
 let failed = false;
 try {
-  for (const scenario of scenarios) {
+  for (const [i, scenario] of scenarios.entries()) {
     console.log(bold(`== ${scenario.title}`));
     const t0 = Date.now();
-    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.body) });
+    const raw = JSON.stringify(scenario.body);
+    const res = await fetch(`${stack.apiUrl}/webhooks/${scenario.source}`, { method: 'POST', headers: signed(scenario.source, raw), body: raw });
     const accepted = (await res.json()) as { workflowId: string; workflowType: string; rule: string | null };
-    console.log(`  POST /webhooks/jira (${scenario.body.issue.key}) -> ${res.status}: ${accepted.workflowType} started as ${accepted.workflowId}${accepted.rule ? ` (rule ${accepted.rule})` : ''}`);
-
-    let shown = 0;
-    let run: RunStatus;
-    for (;;) {
-      run = (await (await fetch(`${stack.apiUrl}/workflows/${accepted.workflowId}`)).json()) as RunStatus;
-      const steps = run.progress?.steps ?? [];
-      for (; shown < steps.length; shown++) {
-        const s = steps[shown]!;
-        if (s.status === 'running') break;
-        console.log(`    ${s.status === 'done' ? '✓' : '✗'} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
-      }
-      if (run.status !== 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const record = run.result!;
-    console.log(`  ${run.status} in ${Date.now() - t0} ms, outcome: ${bold(String(record?.outcome))}`);
-    const stored = stack.adapters.helpdesk.get(scenario.body.issue.key);
-    console.log(`  Ticket ${scenario.body.issue.key}: ${stored?.status}${stored?.queue ? `, queue ${stored.queue}` : ''}`);
-    for (const c of stored?.comments ?? []) console.log(`    comment (${c.visibility}): ${c.body}`);
-    if (record?.outcome === 'resolved') {
-      const mails = stack.adapters.outbox.messages.filter((m) => m.subject === 'Your temporary password');
-      console.log(`  Mailbox: ${mails.length} message(s) "${mails.at(-1)?.subject}" to the registered address (password not shown here)`);
-    }
-    if (scenario === scenarios[0]) console.log(`  Resolution record:\n${JSON.stringify(record, null, 2).replace(/^/gm, '    ')}`);
-    console.log(`  Temporal UI: ${(run as RunStatus & { ui?: string }).ui}\n`);
+    const key = ticketKey(scenario.source, scenario.body);
+    console.log(`  POST /webhooks/${scenario.source} (${key}, signed) -> ${res.status}: ${accepted.workflowType} started as ${accepted.workflowId}${accepted.rule ? ` (rule ${accepted.rule})` : ''}`);
+    await follow(accepted.workflowId, key, t0, i === 0);
   }
+
+  console.log(bold('== A delivery altered on the way (signature no longer matches)'));
+  const tampered = jira('ITSM-46');
+  const raw = JSON.stringify(tampered);
+  const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw.replace('Forgot my password', 'Forgot my password!') });
+  console.log(`  POST /webhooks/jira -> ${res.status}: ${JSON.stringify(await res.json())}`);
+  for (const d of stack.adapters.store.deadLetters('open')) console.log(`  dead letter #${d.id}: ${d.source}, ${d.reason}, ${d.body.length} bytes kept for replay (npm run cli -- deadletters list)`);
+  const rejected = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).at(-1);
+  console.log(`  audit log #${rejected?.seq}: ${rejected?.entry.kind} ${rejected?.entry.subject} (${rejected?.entry.reason}), hash ${rejected?.hash.slice(0, 16)}…\n`);
+
+  console.log(bold('== Reconciliation: a Jira ticket whose webhook never came'));
+  const lost = jira('ITSM-47');
+  stack.adapters.helpdesk.file('jira', lost, new Date());
+  const t0 = Date.now();
+  await stack.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).trigger();
+  console.log(`  Triggered schedule "${RECONCILE_SCHEDULE_ID}" (it runs every hour here, every 5 minutes by default)`);
+  for (;;) {
+    const r = await fetch(`${stack.apiUrl}/workflows/ticket-jira-ITSM-47`);
+    if (r.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await follow('ticket-jira-ITSM-47', 'ITSM-47', t0, false);
 } catch (e) {
   failed = true;
   console.error(e);

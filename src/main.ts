@@ -18,13 +18,24 @@ console.log(
     'IT-support engine is running',
     `  Temporal   ${stack.temporalAddress}${config.temporal.address ? ' (external cluster)' : ` (embedded dev server, data in ${config.temporal.dev.dbFile})`}`,
     stack.uiUrl ? `  Web UI     ${stack.uiUrl}` : null,
-    `  HTTP API   ${stack.apiUrl}   (POST /webhooks/jira, GET /workflows/:id, GET /healthz)`,
+    `  HTTP API   ${stack.apiUrl}   (POST /webhooks/{jira,servicenow,zendesk}, GET /workflows/:id, GET /healthz)`,
+    `  Webhooks   ${webhookMode()}`,
+    `  Data       ${config.storeFile} (audit log, dead letters)`,
     config.runWorker ? `  Worker     task queue "${config.temporal.taskQueue}"` : '  Worker     not started (RUN_WORKER=false)',
     'Press Ctrl-C to stop.',
   ]
     .filter(Boolean)
     .join('\n'),
 );
+
+function webhookMode(): string {
+  const sources = ['jira', 'servicenow', 'zendesk'] as const;
+  const signed = sources.filter((s) => config.webhooks.secrets[s]);
+  const unsigned = sources.filter((s) => !config.webhooks.secrets[s]);
+  const parts = [signed.length ? `signature required: ${signed.join(', ')}` : null];
+  if (unsigned.length) parts.push(config.webhooks.allowUnsigned ? `UNSIGNED accepted (development mode): ${unsigned.join(', ')}` : `refused until WEBHOOK_SECRET_* is set: ${unsigned.join(', ')}`);
+  return parts.filter(Boolean).join('; ');
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -8,7 +8,14 @@ describe('npm run demo', () => {
     const run = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
-    expect(out).toMatch(/POST \/webhooks\/jira \(ITSM-42\) -> 202: passwordReset started/);
+    expect(out).toMatch(/POST \/webhooks\/jira \(ITSM-42, signed\) -> 202: passwordReset started/);
+    expect(out).toMatch(/POST \/webhooks\/servicenow \(INC0010042, signed\) -> 202: passwordReset started/);
+    expect(out).toMatch(/POST \/webhooks\/zendesk \(4711, signed\) -> 202: passwordReset started/);
+    expect(out).toContain('Ticket INC0010042: resolved');
+    expect(out).toContain('Ticket 4711: resolved');
+    expect(out).toMatch(/-> 401: \{"error":"invalid_signature","reason":"bad_signature","deadLetterId":1\}/);
+    expect(out).toMatch(/dead letter #1: jira, bad_signature, \d+ bytes kept for replay/);
+    expect(out).toContain('Ticket ITSM-47: resolved');
     expect(out).toMatch(/✓ reset password: temporary password sent to the registered e-mail address/);
     expect(out).toMatch(/COMPLETED in \d+ ms, outcome: resolved/);
     expect(out).toContain('Ticket ITSM-42: resolved');

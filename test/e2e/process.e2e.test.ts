@@ -44,6 +44,7 @@ describe('npm start as a process', () => {
     expect(output).toContain(`Web UI     http://127.0.0.1:${uiPort}`);
     expect(output).toContain(`HTTP API   http://127.0.0.1:${httpPort}`);
     expect(output).toContain('Worker     task queue "it-support"');
+    expect(output).toContain('Webhooks   UNSIGNED accepted (development mode): jira, servicenow, zendesk');
     expect(await portOpen(uiPort)).toBe(true);
 
     const body = jiraIssueCreated({ reporter: JIRA.jdoe });
