@@ -1,8 +1,21 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { TicketSource } from '../domain/ticket.js';
 import type { ReconcileTicketsInput } from '../workflows/reconcileTickets.js';
 
 export const RECONCILE_SCHEDULE_ID = 'ticket-reconciliation';
+
+/** The schedule as configured (RECONCILE_*), for the given help desks; nothing when turned off or empty. */
+export async function ensureConfiguredSchedules(client: Client, config: Config, sources: TicketSource[]): Promise<void> {
+  if (config.reconcile.everyMs === null || sources.length === 0) return;
+  await ensureReconcileSchedule(client, {
+    taskQueue: config.temporal.taskQueue,
+    everyMs: config.reconcile.everyMs,
+    sources,
+    overlapMs: config.reconcile.overlapMs,
+    firstLookbackMs: config.reconcile.firstLookbackMs,
+  });
+}
 
 /**
  * Creates the reconciliation schedule, or brings an existing one in line with the configuration.

@@ -2,8 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { buildActivities, buildAdapters, type Adapters } from '../activities/adapters.js';
 import { EngineStore } from '../activities/records/store.js';
-import { ensureReconcileSchedule } from '../client/schedules.js';
-import { buildApi } from '../client/http/app.js';
+import { ensureConfiguredSchedules } from '../client/schedules.js';
+import type { TicketSource } from '../domain/ticket.js';
+import { buildApi, configuredApiOptions } from '../client/http/app.js';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
@@ -75,27 +76,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       });
     }
 
-    if (config.reconcile.everyMs !== null) {
-      await ensureReconcileSchedule(client, {
-        taskQueue: config.temporal.taskQueue,
-        everyMs: config.reconcile.everyMs,
-        sources: Object.keys(adapters.reconciled) as Array<keyof typeof adapters.reconciled>,
-        overlapMs: config.reconcile.overlapMs,
-        firstLookbackMs: config.reconcile.firstLookbackMs,
-      });
-    }
-
-    const api = buildApi({
-      client,
-      taskQueue: config.temporal.taskQueue,
-      routing: content.routing,
-      store,
-      logger,
-      webhooks: config.webhooks,
-      adminToken: config.adminToken,
-      uiUrl: dev?.uiUrl,
-      jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
-    });
+    await ensureConfiguredSchedules(client, config, Object.keys(adapters.reconciled) as TicketSource[]);
+    const api = buildApi(configuredApiOptions(config, content, { client, store, logger, uiUrl: dev?.uiUrl }));
     const apiUrl = await api.listen({ host: config.http.host, port: config.http.port });
     cleanups.push(() => api.close());
 

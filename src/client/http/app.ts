@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EngineStore } from '../../activities/records/store.js';
+import type { Config } from '../../config.js';
+import type { Content } from '../../content.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import { TicketSource } from '../../domain/ticket.js';
@@ -23,6 +25,22 @@ export interface ApiOptions {
   jira?: { requestTypeField?: string };
   startTimeoutMs?: number;
   now?: () => Date;
+}
+
+/** API options from the configuration and content, as `npm start` and `npm run api` use them. */
+export function configuredApiOptions(
+  config: Config,
+  content: Content,
+  deps: { client: Client; store: EngineStore; logger: Logger; uiUrl?: string },
+): ApiOptions {
+  return {
+    ...deps,
+    taskQueue: config.temporal.taskQueue,
+    routing: content.routing,
+    webhooks: config.webhooks,
+    adminToken: config.adminToken,
+    jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+  };
 }
 
 function sameSecret(given: string, expected: string): boolean {
