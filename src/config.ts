@@ -40,6 +40,9 @@ const Env = z.object({
   RECONCILE_EVERY: z.union([z.literal('off'), z.string().regex(/^\d+[smhd]$/, 'a duration such as 5m, or off')]).default('5m'),
   RECONCILE_OVERLAP: z.string().regex(/^\d+[smhd]$/, 'a duration such as 35m').default('35m'),
   RECONCILE_FIRST_LOOKBACK: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h').default('24h'),
+  GRANT_SIGNING_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+  GRANT_TTL: z.string().regex(/^\d+[smhd]$/, 'a duration such as 10m').default('10m'),
+  PERMISSION_BUDGET: z.string().regex(/^\d+[smhd]$/, 'a duration such as 3s').default('3s'),
   JIRA_BASE_URL: z.url().optional(),
   JIRA_EMAIL: z.string().min(3).optional(),
   JIRA_API_TOKEN: z.string().min(1).optional(),
@@ -79,6 +82,14 @@ export interface Config {
     allowUnsigned: boolean;
   };
   adminToken: string | undefined;
+  grants: {
+    /** HMAC key of permission grants; unset: a key generated once and kept in DATA_DIR. */
+    key: string | undefined;
+    keyFile: string;
+    ttlMs: number;
+  };
+  /** How long a permission check keeps retrying an unreachable directory before it denies. */
+  permissionBudgetMs: number;
   reconcile: { everyMs: number | null; overlapMs: number; firstLookbackMs: number };
   helpdesks: {
     jira?: { baseUrl: string; email: string; apiToken: string };
@@ -151,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowUnsigned: e.ALLOW_UNSIGNED_WEBHOOKS ?? !e.TEMPORAL_ADDRESS,
     },
     adminToken: e.ADMIN_API_TOKEN,
+    grants: { key: e.GRANT_SIGNING_KEY, keyFile: join(dataDir, 'grant-signing.key'), ttlMs: durationMs(e.GRANT_TTL) },
+    permissionBudgetMs: durationMs(e.PERMISSION_BUDGET),
     reconcile: {
       everyMs: e.RECONCILE_EVERY === 'off' ? null : durationMs(e.RECONCILE_EVERY),
       overlapMs: durationMs(e.RECONCILE_OVERLAP),

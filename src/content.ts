@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { ContentError, parseContent, type ContentIssue } from './domain/content.js';
 import { DirectoryFile } from './domain/directory.js';
+import { FleetFile } from './domain/fleet.js';
 import { HelpdesksConfig } from './domain/helpdesks.js';
+import { SoftwareCatalog } from './domain/software.js';
 import { PermissionPolicy } from './domain/permission.js';
 import { RoutingConfig } from './domain/routing.js';
 
@@ -13,6 +15,8 @@ export interface Content {
   policy: PermissionPolicy;
   directory: DirectoryFile;
   helpdesks: HelpdesksConfig;
+  software: SoftwareCatalog;
+  fleet: FleetFile;
 }
 
 const FILES = {
@@ -20,6 +24,8 @@ const FILES = {
   policy: ['policy.yaml', PermissionPolicy],
   directory: ['directory.yaml', DirectoryFile],
   helpdesks: ['helpdesks.yaml', HelpdesksConfig],
+  software: ['software.yaml', SoftwareCatalog],
+  fleet: ['fleet.yaml', FleetFile],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {

@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Content } from '../content.js';
 import type { TicketSource } from '../domain/ticket.js';
+import { resolveGrantKey } from '../stack/grantKey.js';
 import { MemoryDirectory } from './directory/memory.js';
+import { SimulatedFleet } from './endpoints/memory.js';
 import { createActivities } from './index.js';
 import { createMailer, MemoryOutbox } from './notify/nodemailer.js';
 import { createReconcileActivities } from './reconcile.js';
@@ -16,8 +18,13 @@ import { TicketingRouter } from './ticketing/router.js';
  * The configured adapter behind each port. A help desk with credentials in the environment gets
  * its REST adapter; the others use the in-memory help desk (demo, tests).
  */
-export function buildAdapters(config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile'>, content: Content, options: { store?: EngineStore } = {}) {
+export function buildAdapters(
+  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'>,
+  content: Content,
+  options: { store?: EngineStore } = {},
+) {
   const directory = new MemoryDirectory(content.directory);
+  const endpoints = new SimulatedFleet(content.fleet);
   const helpdesk = new MemoryTicketing();
   const rest = restHelpdesks(config.helpdesks, content.helpdesks);
   const bySource: Record<TicketSource, TicketingPort> = {
@@ -30,14 +37,15 @@ export function buildAdapters(config: Pick<Config, 'mail' | 'helpdesks' | 'store
   const outbox = new MemoryOutbox();
   const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl } : { kind: 'json', outbox }, config.mail.from);
   const store = options.store ?? new EngineStore(config.storeFile);
-  return { directory, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store };
+  const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
+  return { directory, endpoints, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
 export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string }) {
   return {
-    ...createActivities({ directory: adapters.directory, ticketing: adapters.ticketing, mailer: adapters.mailer, policy: content.policy }),
+    ...createActivities({ ...adapters, policy: content.policy, catalog: content.software }),
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,
       store: adapters.store,

@@ -1,17 +1,29 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { toFacts, UserLookup, type UserFacts } from '../domain/directory.js';
 import { parseOrThrow } from '../domain/errors.js';
-import { evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permission.js';
+import type { Device } from '../domain/fleet.js';
+import type { Grant } from '../domain/grants.js';
+import { PASSWORD_RESET_ACTION } from '../domain/passwordReset.js';
+import type { PermissionPolicy } from '../domain/permission.js';
+import { assessSoftware, type SoftwareAssessment, type SoftwareCatalog } from '../domain/software.js';
 import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
+import type { EndpointPort } from './endpoints/port.js';
 import type { Mailer } from './notify/port.js';
+import { createPermissionActivities, requireGrant } from './permission.js';
+import type { EngineStore } from './records/store.js';
 import type { TicketRef, TicketUpdates, UpdateContext } from './ticketing/port.js';
 
 export interface ActivityDeps {
   directory: DirectoryPort;
   ticketing: TicketUpdates;
   mailer: Mailer;
+  endpoints: EndpointPort;
   policy: PermissionPolicy;
+  catalog: SoftwareCatalog;
+  store: EngineStore;
+  grants: { key: string; ttlMs: number };
+  directoryBudgetMs: number;
 }
 
 /** Stable across retries of one activity, so effects can be applied at most once. */
@@ -22,8 +34,10 @@ function updateContext(): UpdateContext {
   return { idempotencyKey, attempt: info.attempt };
 }
 
+export const SOFTWARE_INSTALL_ACTION = 'software.install';
+
 export function createActivities(deps: ActivityDeps) {
-  const { directory, ticketing, mailer, policy } = deps;
+  const { directory, ticketing, mailer, endpoints } = deps;
 
   async function facts(lookup: UserLookup): Promise<UserFacts | null> {
     const user = await directory.findUser(parseOrThrow(UserLookup, lookup, 'user lookup'));
@@ -31,26 +45,19 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createPermissionActivities(deps),
+
     /** Directory facts without personal data (they go into workflow history). */
     async lookupUser(lookup: UserLookup): Promise<UserFacts | null> {
       return facts(lookup);
-    },
-
-    async checkPermission(input: { action: string; requester: UserLookup; target: UserLookup }): Promise<{
-      decision: PermissionDecision;
-      requester: UserFacts | null;
-      target: UserFacts | null;
-    }> {
-      const requester = await facts(input.requester);
-      const target = await facts(input.target);
-      return { decision: evaluatePermission(policy, { action: input.action, requester, target }), requester, target };
     },
 
     /**
      * Sets a fresh temporary password and mails it to the account's registered address in one
      * step, so the secret never leaves this function: not in its result, not in any log.
      */
-    async resetPasswordAndNotify(input: { userId: string }): Promise<{ messageId: string; delivery: 'registered-email' }> {
+    async resetPasswordAndNotify(input: { userId: string; grant: Grant | null }): Promise<{ messageId: string; delivery: 'registered-email' }> {
+      requireGrant(deps, input.grant, { action: PASSWORD_RESET_ACTION, target: input.userId, params: {} });
       const user = await directory.findUser({ by: 'id', id: input.userId });
       if (!user) throw ApplicationFailure.nonRetryable(`account ${input.userId} no longer exists`, 'TargetGone');
       if (!user.enabled) throw ApplicationFailure.nonRetryable(`account ${input.userId} is disabled`, 'TargetDisabled');
@@ -66,6 +73,35 @@ export function createActivities(deps: ActivityDeps) {
           `If you did not ask for this, contact the service desk at once.\n`,
       });
       return { messageId, delivery: 'registered-email' };
+    },
+
+    /**
+     * What installing `softwareId` for `targetId` involves: the catalog's verdict for the target and
+     * the device's platform, the device, and who may approve.
+     */
+    async planSoftwareInstall(input: { softwareId: string; targetId: string; deviceId?: string }): Promise<{
+      assessment: SoftwareAssessment;
+      device: Pick<Device, 'id' | 'platform'> | null;
+      approvers: string[];
+    }> {
+      const target = await facts({ by: 'id', id: input.targetId });
+      if (!target) throw ApplicationFailure.nonRetryable(`account ${input.targetId} not found`, 'TargetGone');
+      const devices = input.deviceId ? [await endpoints.device(input.deviceId)].filter((d): d is Device => d !== null) : await endpoints.devicesOf(target.id);
+      const device = devices.find((d) => d.owner === target.id) ?? null;
+      return {
+        assessment: assessSoftware(deps.catalog, input.softwareId, target, device?.platform ?? null),
+        device: device ? { id: device.id, platform: device.platform } : null,
+        approvers: target.manager ? [target.manager] : [],
+      };
+    },
+
+    /** Installs through the endpoint tool, after checking the grant and that the device still belongs to the target. */
+    async installSoftware(input: { deviceId: string; software: { id: string; version: string }; targetId: string; grant: Grant | null }): Promise<{ alreadyInstalled: boolean }> {
+      requireGrant(deps, input.grant, { action: SOFTWARE_INSTALL_ACTION, target: input.targetId, params: { softwareId: input.software.id, deviceId: input.deviceId } });
+      const device = await endpoints.device(input.deviceId);
+      if (!device) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer exists`, 'DeviceGone');
+      if (device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer belongs to ${input.targetId}`, 'DeviceReassigned');
+      return endpoints.installSoftware(input.deviceId, input.software);
     },
 
     async commentOnTicket(input: { ticket: TicketRef; body: string; visibility: 'internal' | 'public' }): Promise<void> {

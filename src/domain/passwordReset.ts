@@ -19,6 +19,14 @@ export function planPasswordReset(input: {
   decision: PermissionDecision | null;
 }): PasswordResetPlan {
   const { requester, target, decision } = input;
+  if (decision && (decision.rule === 'directory_unavailable' || decision.rule === 'directory_refused')) {
+    return {
+      proceed: false,
+      outcome: 'escalated',
+      reason: decision.rule,
+      ticketComment: 'Automated password reset could not run: the directory could not be checked, so nothing was changed. The ticket has been routed to the service desk.',
+    };
+  }
   if (!requester) {
     return {
       proceed: false,

@@ -102,3 +102,21 @@ export function evaluatePermission(policy: PermissionPolicy, req: PermissionRequ
   if (allowed) return { action: req.action, allowed: true, rule: allowed.id, reason: allowed.description, facts };
   return deny('no_rule_allows', `No rule allows ${requester.id} to request ${req.action} for ${target.id}.`);
 }
+
+/**
+ * Fail closed: when the directory could not be asked, or refused to answer, the decision is a deny
+ * that says why, never an allow.
+ */
+export function directoryProblemDecision(action: string, problem: 'directory_unavailable' | 'directory_refused', detail: string): PermissionDecision {
+  const reason =
+    problem === 'directory_unavailable'
+      ? `The directory could not be reached (${detail}), so nothing was allowed.`
+      : `The directory refused the lookup (${detail}), so nothing was allowed.`;
+  return {
+    action,
+    allowed: false,
+    rule: problem,
+    reason,
+    facts: { requester: null, target: null, relation: 'none', requesterGroups: [], targetGroups: [], targetEnabled: null },
+  };
+}

@@ -10,6 +10,8 @@ export interface ProgressStep {
 export interface Progress {
   current: string | null;
   steps: ProgressStep[];
+  /** What the run is waiting for, when it waits for people (e.g. an approval). */
+  waitingFor?: { kind: 'approval'; approvers: string[]; since: string } | null;
 }
 
 /** A finished run's progress, read from its record: no worker is needed to answer. */

@@ -33,6 +33,8 @@ export const ResolutionRecord = z.object({
   target: z.string().nullable(),
   decisions: z.array(RecordedDecision),
   actions: z.array(RecordedAction),
+  /** Approvals asked for and given (who, what, when). */
+  approvals: z.array(z.object({ approver: z.string(), decision: z.enum(['approved', 'rejected']), comment: z.string().nullable(), at: z.iso.datetime() })),
   /** Later events on the ticket that reached the run (edits, comments, closing). */
   ticketUpdates: z.array(z.object({ eventType: z.string(), occurredAt: z.iso.datetime(), status: z.string().nullable(), closed: z.boolean() })),
   outcome: Outcome.nullable(),
@@ -44,7 +46,7 @@ export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
 type Decision = z.infer<typeof RecordedDecision>;
 
 export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
-  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
+  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], approvals: [], ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
 }
 
 export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {

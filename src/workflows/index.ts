@@ -1,5 +1,6 @@
 // The worker's workflowsPath: every workflow type the engine runs.
 export { passwordReset } from './passwordReset.js';
 export { ticketHandOff } from './ticketHandOff.js';
+export { softwareInstall } from './softwareInstall.js';
 export { reconcileTickets } from './reconcileTickets.js';
-export { progressQuery, ticketEventSignal } from './messages.js';
+export { approvalUpdate, progressQuery, ticketEventSignal } from './messages.js';

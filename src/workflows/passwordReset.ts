@@ -1,4 +1,5 @@
 import { ActivityFailure } from '@temporalio/workflow';
+import type { DirectoryOutagePolicy } from '../domain/outage.js';
 import { PASSWORD_RESET_ACTION, planPasswordReset, resetDoneComment, resetFailedComment } from '../domain/passwordReset.js';
 import type { ResolutionRecord } from '../domain/resolution.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
@@ -10,53 +11,46 @@ export interface PasswordResetInput {
   targetAccount?: string;
   /** Queue that takes over when automation cannot finish. */
   humanQueue?: string;
+  /** While the directory is unreachable: how often to check again, and when to give up. */
+  directoryOutage?: DirectoryOutagePolicy;
 }
 
-/** Password reset requested through a ticket: directory, permission, reset + e-mail, ticket. */
+/** Password reset requested through a ticket: permission (directory + policy), reset + e-mail, ticket. */
 export async function passwordReset(input: PasswordResetInput): Promise<ResolutionRecord> {
   const run = new SupportRun(input.ticket);
   const { ticketRef } = run;
   const externalId = input.ticket.requesterExternalId;
+  const queue = input.humanQueue ?? 'service-desk';
 
-  const requester = externalId
-    ? await run.step('look up requester', null, () => acts.lookupUser({ by: 'externalId', system: input.ticket.source, externalId }), (u) => (u ? `found ${u.id}` : 'not found'))
+  // The requester is whoever the help desk says raised the ticket; the target defaults to them.
+  const requesterLookup = externalId ? ({ by: 'externalId', system: input.ticket.source, externalId } as const) : null;
+  const check = requesterLookup
+    ? await run.checkPermission(
+        PASSWORD_RESET_ACTION,
+        requesterLookup,
+        input.targetAccount ? { by: 'id', id: input.targetAccount } : requesterLookup,
+        {},
+        input.directoryOutage,
+      )
     : null;
-  run.record = { ...run.record, requester: { externalId, userId: requester?.id ?? null } };
+  run.record = { ...run.record, requester: { externalId, userId: check?.requester?.id ?? null }, target: check?.target?.id ?? input.targetAccount ?? check?.requester?.id ?? null };
 
-  let checked = null;
-  if (requester) {
-    const targetId = input.targetAccount ?? requester.id;
-    run.record = { ...run.record, target: targetId };
-    checked = await run.step(
-      'check permission',
-      targetId,
-      () => acts.checkPermission({ action: PASSWORD_RESET_ACTION, requester: { by: 'id', id: requester.id }, target: { by: 'id', id: targetId } }),
-      (r) => `${r.decision.allowed ? 'allowed' : 'denied'} by ${r.decision.rule}`,
-    );
-    run.decided(checked.decision);
-  }
-
-  const plan = planPasswordReset({
-    requester,
-    targetAccount: input.targetAccount ?? null,
-    target: checked?.target ?? null,
-    decision: checked?.decision ?? null,
-  });
+  const plan = planPasswordReset({ requester: check?.requester ?? null, targetAccount: input.targetAccount ?? null, target: check?.target ?? null, decision: check?.decision ?? null });
   if (!plan.proceed) {
-    await run.handOff(plan.ticketComment, input.humanQueue ?? 'service-desk', plan.reason);
+    await run.handOff(plan.ticketComment, queue, plan.reason);
     return run.finish(plan.outcome, plan.ticketComment);
   }
 
-  const targetId = checked!.target!.id;
+  const targetId = check!.target!.id;
   if (run.closedBy) return run.cancelledByTicket();
   try {
-    await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId }), () => 'temporary password sent to the registered e-mail address');
+    await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId, grant: check!.grant }), () => 'temporary password sent to the registered e-mail address');
   } catch (err) {
     // Retries are exhausted or the failure is final (e.g. the account was disabled meanwhile):
     // a person takes over, and the record says what happened.
     if (!(err instanceof ActivityFailure)) throw err;
     const comment = resetFailedComment(targetId, err.cause?.message ?? err.message);
-    await run.handOff(comment, input.humanQueue ?? 'service-desk', 'reset_failed');
+    await run.handOff(comment, queue, 'reset_failed');
     return run.finish('failed', comment);
   }
   const summary = resetDoneComment(targetId);

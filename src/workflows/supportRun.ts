@@ -1,4 +1,6 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { UserLookup } from '../domain/directory.js';
+import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../domain/outage.js';
 import type { SupportActivities } from '../activities/index.js';
 import { finished, newRecord, withAction, withDecision, type Outcome, type ResolutionRecord } from '../domain/resolution.js';
 import type { PermissionDecision } from '../domain/permission.js';
@@ -21,7 +23,7 @@ export const now = () => new Date().toISOString();
  */
 export class SupportRun {
   record: ResolutionRecord;
-  private readonly progress: Progress = { current: null, steps: [] };
+  readonly progress: Progress = { current: null, steps: [], waitingFor: null };
   readonly ticketRef;
   /** Set when people closed or deleted the ticket while the run was going on. */
   closedBy: TicketUpdate | null = null;
@@ -74,6 +76,27 @@ export class SupportRun {
 
   decided(decision: PermissionDecision): void {
     this.record = withDecision(this.record, { ...decision, at: now() });
+  }
+
+  /**
+   * The permission check before a change, with the grant the change needs. While the directory is
+   * unreachable the workflow waits durably and checks again, then gives up as its policy says.
+   */
+  async checkPermission(
+    action: string,
+    requester: UserLookup,
+    target: UserLookup,
+    params: Record<string, unknown>,
+    outage: DirectoryOutagePolicy = DEFAULT_DIRECTORY_OUTAGE,
+  ) {
+    const started = Date.now();
+    for (;;) {
+      const targetName = 'id' in target ? target.id : null;
+      const check = await this.step('check permission', targetName, () => acts.checkPermission({ action, requester, target, params }), (r) => `${r.decision.allowed ? 'allowed' : 'denied'} by ${r.decision.rule}`);
+      this.decided(check.decision);
+      if (!shouldRecheck(check.decision.rule, Date.now() - started, outage)) return check;
+      await sleep(outage.recheckEveryMs);
+    }
   }
 
   /** Tells the requester why automation stopped and hands the ticket to people. */

@@ -59,7 +59,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     const done = await waitForCompletion(accepted.workflowId);
     expect(done.status).toBe('COMPLETED');
     expect(done.result).toMatchObject({ outcome: 'resolved', requester: { userId: 'jdoe' }, ticket: { key: body.issue.key } });
-    expect(done.progress.steps.map((s: { name: string }) => s.name)).toEqual(['look up requester', 'check permission', 'reset password', 'comment on ticket', 'resolve ticket']);
+    expect(done.progress.steps.map((s: { name: string }) => s.name)).toEqual(['check permission', 'reset password', 'comment on ticket', 'resolve ticket']);
     expect(done.ui).toBe(`${stack.uiUrl}/namespaces/default/workflows/${accepted.workflowId}/${done.runId}/history`);
 
     const ticket = stack.adapters.helpdesk.get(body.issue.key);

@@ -25,6 +25,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+export const TEST_GRANT_KEY = 'test-grant-signing-key-0123456789abcdef';
+
 let content: Promise<Content> | undefined;
 export function demoContent(): Promise<Content> {
   content ??= loadContent(`${PROJECT_ROOT}/content`);
@@ -33,7 +35,16 @@ export function demoContent(): Promise<Content> {
 
 /** Demo adapters: in-memory directory and help desk, JSON mail transport, SQLite in memory. */
 export async function demoAdapters(): Promise<Adapters> {
-  return buildAdapters({ mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined }, helpdesks: {}, storeFile: ':memory:' }, await demoContent());
+  return buildAdapters(
+    {
+      mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined },
+      helpdesks: {},
+      storeFile: ':memory:',
+      grants: { key: TEST_GRANT_KEY, keyFile: '/nonexistent', ttlMs: 600_000 },
+      permissionBudgetMs: 300,
+    },
+    await demoContent(),
+  );
 }
 
 /** Runs `fn` with a worker on a fresh task queue, then shuts the worker down. */

@@ -1,11 +1,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { createActivities } from '../../src/activities/index.js';
 import { createMailer } from '../../src/activities/notify/nodemailer.js';
-import { MemoryTicketing } from '../../src/activities/ticketing/memory.js';
 import { loadContent } from '../../src/content.js';
+import { testGrant } from '../helpers/grants.js';
+import { demoAdapters } from '../helpers/temporal.js';
 
 // nodemailer over real SMTP to a local smtp-server: the transport users configure with SMTP_URL.
 const received: Array<{ from: string; to: string[]; data: string }> = [];
@@ -33,10 +33,11 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('password reset mail over SMTP', () => {
   it('delivers the temporary password to the registered address only, and returns no secret', async () => {
     const content = await loadContent('content');
-    const directory = new MemoryDirectory(content.directory);
+    const adapters = await demoAdapters();
     const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${port}` }, 'IT Service Desk <servicedesk@example.com>');
-    const activities = createActivities({ directory, ticketing: new MemoryTicketing(), mailer, policy: content.policy });
-    const result = await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe' });
+    const activities = createActivities({ ...adapters, mailer, policy: content.policy, catalog: content.software });
+    const result = await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: testGrant('password.reset', 'jdoe') });
+    const { directory } = adapters;
 
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ from: 'servicedesk@example.com', to: ['jane.doe@example.com'] });

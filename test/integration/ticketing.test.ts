@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
 import { JiraTicketing, type JiraConfig } from '../../src/activities/ticketing/jira.js';
 import { TicketingConfigError, TicketingRequestError, type TicketingPort, type TicketRef } from '../../src/activities/ticketing/port.js';
 import { ServiceNowTicketing, type ServiceNowConfig } from '../../src/activities/ticketing/servicenow.js';
@@ -74,7 +74,8 @@ const zdRef = (id: number): TicketRef => ({ source: 'zendesk', id: String(id), k
 
 /** Runs the real commentOnTicket activity as Temporal runs attempt `attempt` of one activity. */
 function commentActivity(ticketing: TicketingPort, attempt: number) {
-  const activities = createActivities({ ticketing, directory: undefined as never, mailer: undefined as never, policy: undefined as never });
+  // Only the ticketing port is used by commentOnTicket.
+  const activities = createActivities({ ticketing } as Partial<ActivityDeps> as ActivityDeps);
   const env = new MockActivityEnvironment({ activityId: '7', attempt, workflowExecution: { workflowId: 'ticket-wf-1', runId: 'run-1' } } as never, {
     logger: new DefaultLogger('ERROR'),
   });

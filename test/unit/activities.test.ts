@@ -1,11 +1,13 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { testGrant } from '../helpers/grants.js';
 import { demoAdapters, demoContent } from '../helpers/temporal.js';
 
 async function setup() {
   const adapters = await demoAdapters();
-  const activities = createActivities({ ...adapters, policy: (await demoContent()).policy });
+  const content = await demoContent();
+  const activities = createActivities({ ...adapters, policy: content.policy, catalog: content.software });
   return { ...adapters, activities, ticketing: adapters.helpdesk };
 }
 
@@ -42,9 +44,55 @@ describe('directory activities', () => {
   it('refuse to reset accounts that are gone or have no address, without changing them', async () => {
     const { activities, directory } = await setup();
     const env = new MockActivityEnvironment();
-    await expect(env.run(activities.resetPasswordAndNotify, { userId: 'ghost' })).rejects.toMatchObject({ type: 'TargetGone', nonRetryable: true });
-    await expect(env.run(activities.resetPasswordAndNotify, { userId: 'pat.nomail' })).rejects.toMatchObject({ type: 'NoEmail', nonRetryable: true });
-    await expect(env.run(activities.resetPasswordAndNotify, { userId: 'bob.gone' })).rejects.toMatchObject({ type: 'TargetDisabled', nonRetryable: true });
+    const reset = (userId: string) => env.run(activities.resetPasswordAndNotify, { userId, grant: testGrant('password.reset', userId) });
+    await expect(reset('ghost')).rejects.toMatchObject({ type: 'TargetGone', nonRetryable: true });
+    await expect(reset('pat.nomail')).rejects.toMatchObject({ type: 'NoEmail', nonRetryable: true });
+    await expect(reset('bob.gone')).rejects.toMatchObject({ type: 'TargetDisabled', nonRetryable: true });
     expect(directory.passwordChanges).toHaveLength(0);
+  });
+});
+
+describe('permission grants guard every change', () => {
+  it.each([
+    ['missing', null, 'missing'],
+    ['signed with another key', testGrant('password.reset', 'jdoe', {}, {}, 'attacker-key-that-is-long-enough-000000'), 'forged'],
+    ['for another account', testGrant('password.reset', 'asmith'), 'wrong_target'],
+    ['for another action', testGrant('software.install', 'jdoe'), 'wrong_action'],
+    ['from another workflow', testGrant('password.reset', 'jdoe', {}, { workflowId: 'ticket-jira-OTHER-1' }), 'wrong_workflow'],
+    ['expired', testGrant('password.reset', 'jdoe', {}, { expiresAt: new Date(Date.now() - 1000).toISOString() }), 'expired'],
+    ['with altered claims', { ...testGrant('password.reset', 'asmith'), target: 'jdoe' }, 'forged'],
+    ['malformed', { action: 'password.reset' }, 'malformed'],
+  ])('a grant that is %s changes nothing, fails for good and is audited', async (_what, grant, reason) => {
+    const { activities, directory, store, outbox } = await setup();
+    await expect(new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: grant as never })).rejects.toMatchObject({
+      type: 'GrantRejected',
+      nonRetryable: true,
+      message: expect.stringContaining(`refused password.reset on jdoe: permission grant ${reason.replace('_', ' ')}`),
+    });
+    expect(directory.passwordChanges).toHaveLength(0);
+    expect(outbox.messages).toHaveLength(0);
+    expect(store.auditEntries({ kind: 'security' }).map((e) => e.entry)).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: `grant_${reason}`, subject: 'test', details: { action: 'password.reset', target: 'jdoe' } }),
+    ]);
+  });
+
+  it('a matching grant lets the change through', async () => {
+    const { activities, directory } = await setup();
+    await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: testGrant('password.reset', 'jdoe') });
+    expect(directory.passwordChanges).toHaveLength(1);
+  });
+
+  it('software installs need a grant for exactly that software and device, on a device the target still owns', async () => {
+    const { activities, endpoints } = await setup();
+    const env = new MockActivityEnvironment();
+    const install = (deviceId: string, softwareId: string, grantParams: Record<string, unknown>) =>
+      env.run(activities.installSoftware, { deviceId, software: { id: softwareId, version: '1' }, targetId: 'jdoe', grant: testGrant('software.install', 'jdoe', grantParams) });
+    await expect(install('LT-0042', 'wireshark', { softwareId: 'vscode', deviceId: 'LT-0042' })).rejects.toMatchObject({ type: 'GrantRejected' });
+    expect(await install('LT-0042', 'vscode', { softwareId: 'vscode', deviceId: 'LT-0042' })).toEqual({ alreadyInstalled: false });
+    expect(await install('LT-0042', 'vscode', { softwareId: 'vscode', deviceId: 'LT-0042' })).toEqual({ alreadyInstalled: true });
+    endpoints.reassign('LT-0042', 'asmith');
+    await expect(install('LT-0042', 'vscode', { softwareId: 'vscode', deviceId: 'LT-0042' })).rejects.toMatchObject({ type: 'DeviceReassigned' });
+    await expect(install('LT-9999', 'vscode', { softwareId: 'vscode', deviceId: 'LT-9999' })).rejects.toMatchObject({ type: 'DeviceGone' });
+    expect(endpoints.installs).toHaveLength(1);
   });
 });

@@ -70,7 +70,6 @@ describe('passwordReset workflow on a real Temporal server', () => {
       decisions: [{ action: 'password.reset', allowed: true, rule: 'own-account' }],
     });
     expect(record.actions.map((a) => [a.name, a.status])).toEqual([
-      ['look up requester', 'succeeded'],
       ['check permission', 'succeeded'],
       ['reset password', 'succeeded'],
       ['comment on ticket', 'succeeded'],
@@ -90,7 +89,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(stored.status).toBe('open');
     expect(stored.queue).toBe('service-desk');
     expect(stored.comments[0]!.body).toContain('requester not found in directory');
-    expect(record).toMatchObject({ outcome: 'escalated', requester: { userId: null }, decisions: [] });
+    expect(record).toMatchObject({ outcome: 'escalated', requester: { userId: null }, decisions: [{ allowed: false, rule: 'requester_not_found' }] });
     expect(adapters.outbox.messages).toHaveLength(0);
     expect(adapters.directory.passwordChanges).toHaveLength(0);
   });
@@ -100,6 +99,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     const { record } = await runReset(adapters, { reporter: null });
     expect(record.outcome).toBe('escalated');
     expect(record.actions.map((a) => a.name)).toEqual(['comment on ticket', 'route to queue']);
+    expect(record.decisions).toEqual([]);
   });
 
   it.each([

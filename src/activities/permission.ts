@@ -1,0 +1,135 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { toFacts, UserLookup, type UserFacts } from '../domain/directory.js';
+import { parseOrThrow } from '../domain/errors.js';
+import { paramsHash, signGrant, verifyGrant, type ExpectedGrant, type Grant } from '../domain/grants.js';
+import { directoryProblemDecision, evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permission.js';
+import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort } from './directory/port.js';
+import type { EngineStore } from './records/store.js';
+
+export interface PermissionDeps {
+  directory: DirectoryPort;
+  policy: PermissionPolicy;
+  store: EngineStore;
+  grants: { key: string; ttlMs: number };
+  /** Retry an unreachable directory for this long, then deny. */
+  directoryBudgetMs: number;
+}
+
+export interface PermissionCheck {
+  decision: PermissionDecision;
+  requester: UserFacts | null;
+  target: UserFacts | null;
+  /** Present only when allowed: the proof a change activity demands. */
+  grant: Grant | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function activityContext() {
+  const info = Context.current().info;
+  const run = info.workflowExecution;
+  return {
+    workflowId: run?.workflowId ?? `activity-${info.activityId}`,
+    idempotencyKey: run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`,
+  };
+}
+
+export function createPermissionActivities(deps: PermissionDeps) {
+  async function facts(lookup: UserLookup): Promise<UserFacts | null> {
+    const user = await deps.directory.findUser(parseOrThrow(UserLookup, lookup, 'user lookup'));
+    return user ? toFacts(user, await deps.directory.groupsOf(user)) : null;
+  }
+
+  /** Directory lookups, retried with backoff while the directory is unreachable, within the budget. */
+  async function lookupWithinBudget(requester: UserLookup, target: UserLookup) {
+    const deadline = Date.now() + deps.directoryBudgetMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { requester: await facts(requester), target: await facts(target) };
+      } catch (e) {
+        if (!(e instanceof DirectoryUnavailableError) || Date.now() + 100 * 2 ** attempt >= deadline) throw e;
+        await sleep(Math.min(100 * 2 ** attempt, deadline - Date.now()));
+      }
+    }
+  }
+
+  return {
+    /**
+     * Decides whether `requester` may ask for `action` on `target` with `params`, and, when allowed,
+     * signs a grant for exactly that change in this workflow. Fails closed: an unreachable or
+     * refusing directory is a deny with its reason, never an error that could be read as "maybe".
+     * Every decision goes to the audit log once, however often the activity is retried.
+     */
+    async checkPermission(input: { action: string; requester: UserLookup; target: UserLookup; params: Record<string, unknown> }): Promise<PermissionCheck> {
+      const ctx = activityContext();
+      let result: PermissionCheck;
+      try {
+        const { requester, target } = await lookupWithinBudget(input.requester, input.target);
+        const decision = evaluatePermission(deps.policy, { action: input.action, requester, target });
+        const now = Date.now();
+        const grant =
+          decision.allowed && requester && target
+            ? signGrant(
+                {
+                  action: input.action,
+                  requester: requester.id,
+                  target: target.id,
+                  paramsHash: paramsHash(input.params),
+                  workflowId: ctx.workflowId,
+                  rule: decision.rule,
+                  issuedAt: new Date(now).toISOString(),
+                  expiresAt: new Date(now + deps.grants.ttlMs).toISOString(),
+                },
+                deps.grants.key,
+              )
+            : null;
+        result = { decision, requester, target, grant };
+      } catch (e) {
+        if (e instanceof DirectoryUnavailableError) {
+          result = { decision: directoryProblemDecision(input.action, 'directory_unavailable', e.message), requester: null, target: null, grant: null };
+        } else if (e instanceof DirectoryRefusedError) {
+          result = { decision: directoryProblemDecision(input.action, 'directory_refused', `code ${e.code}`), requester: null, target: null, grant: null };
+        } else throw e;
+      }
+      const { decision } = result;
+      deps.store.appendAudit(
+        {
+          at: new Date().toISOString(),
+          kind: 'permission.decision',
+          actor: decision.facts.requester ?? 'unknown',
+          subject: ctx.workflowId,
+          outcome: decision.allowed ? 'allowed' : 'denied',
+          reason: decision.rule,
+          details: { action: input.action, target: decision.facts.target, relation: decision.facts.relation, requesterGroups: decision.facts.requesterGroups, targetGroups: decision.facts.targetGroups },
+        },
+        ctx.idempotencyKey,
+      );
+      return result;
+    },
+  };
+}
+
+/**
+ * The guard every side-effecting activity runs first. A missing, forged, expired or mismatched
+ * grant fails without retries and leaves a security event in the audit log.
+ */
+export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, grant: unknown, expected: Omit<ExpectedGrant, 'workflowId'>): Grant {
+  const ctx = activityContext();
+  const check = verifyGrant(grant, { ...expected, workflowId: ctx.workflowId }, deps.grants.key, Date.now());
+  if (check.ok) return check.grant;
+  deps.store.appendAudit(
+    {
+      at: new Date().toISOString(),
+      kind: 'security',
+      actor: 'engine',
+      subject: ctx.workflowId,
+      outcome: 'rejected',
+      reason: `grant_${check.reason}`,
+      details: { action: expected.action, target: expected.target },
+    },
+    `${ctx.idempotencyKey}/grant`,
+  );
+  throw ApplicationFailure.nonRetryable(`refused ${expected.action} on ${expected.target}: permission grant ${check.reason.replace('_', ' ')}`, 'GrantRejected');
+}
+
+export type PermissionActivities = ReturnType<typeof createPermissionActivities>;
