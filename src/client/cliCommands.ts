@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { EngineStore, type DeadLetterStatus } from '../activities/records/store.js';
 import { clusterAddress, loadConfig, PROJECT_ROOT, type Config } from '../config.js';
 import { ValidationError } from '../domain/errors.js';
 import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
+import { submitApproval, updateFailureMessage } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
 import { loadContent } from '../content.js';
 import { ContentError } from '../domain/content.js';
@@ -147,6 +148,26 @@ export function buildCli(io: CliIo): Command {
         io.out(`dead letter ${raw} discarded`);
       }),
     );
+
+  program
+    .command('approve')
+    .description("answer a pending approval as the given approver (the workflow checks who may approve)")
+    .argument('<workflowId>')
+    .requiredOption('--as <approver>', 'directory id of the approver')
+    .option('--reject', 'refuse instead of approving')
+    .option('--comment <text>', 'a comment kept in the record')
+    .action(async (workflowId: string, opts: { as: string; reject?: boolean; comment?: string }) => {
+      const config = loadConfig(io.env);
+      const client = await connectClient(config.temporal, clusterAddress(config));
+      try {
+        const result = await submitApproval(client, workflowId, { approver: opts.as, approve: !opts.reject, comment: opts.comment }).catch((e: unknown) =>
+          e instanceof WorkflowUpdateFailedError ? fail(`approval refused: ${updateFailureMessage(e)}`) : e instanceof WorkflowNotFoundError ? fail(`no workflow ${workflowId}`) : Promise.reject(e),
+        );
+        io.out(`${workflowId}: ${result.decision} by ${opts.as}`);
+      } finally {
+        await client.connection.close();
+      }
+    });
 
   program
     .command('deliver')

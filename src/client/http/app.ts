@@ -1,13 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EngineStore } from '../../activities/records/store.js';
 import type { Config } from '../../config.js';
 import type { Content } from '../../content.js';
-import { ValidationError } from '../../domain/errors.js';
+import { parseOrThrow, ValidationError } from '../../domain/errors.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
+import { ApprovalBody, submitApproval, updateFailureMessage } from '../approvals.js';
 import { runStatus } from '../runStatus.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
 
@@ -41,6 +42,16 @@ export function configuredApiOptions(
     adminToken: config.adminToken,
     jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
   };
+}
+
+/** Parses a JSON request body kept raw by the content-type parser; bad JSON is a 400 naming it. */
+function jsonBody(request: FastifyRequest): unknown {
+  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
+  }
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -100,6 +111,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError('dead letter id', [{ path: 'id', message: 'must be a positive integer' }]);
     return id;
   };
+
+  app.post<{ Params: { id: string } }>('/workflows/:id/approval', { preHandler: staffOnly }, async (request, reply) => {
+    const answer = parseOrThrow(ApprovalBody, jsonBody(request), 'approval');
+    try {
+      return await submitApproval(options.client, request.params.id, answer);
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
+      if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'approval_refused', message: updateFailureMessage(e) });
+      throw e;
+    }
+  });
 
   app.get<{ Querystring: { status?: string } }>('/dead-letters', { preHandler: staffOnly }, async (request) => {
     const status = request.query.status;
