@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { normaliseJira } from '../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../src/domain/ticket.js';
-import { passwordReset, ticketHandOff } from '../src/workflows/index.js';
+import { approvalUpdate, passwordReset, progressQuery, softwareInstall, ticketHandOff } from '../src/workflows/index.js';
 import { demoAdapters, startTestServer, withWorker } from '../test/helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
 
@@ -38,6 +38,22 @@ try {
       await handle.result();
       writeFileSync(new URL(s.file, OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
       console.log(`recorded ${s.file}`);
+    }
+
+    // Software installation: one without approval, one approved by the manager through the Update.
+    for (const [file, key, softwareId] of [
+      ['software-install-direct.json', 'ITSM-1005', 'vscode'],
+      ['software-install-approved.json', 'ITSM-1006', 'acrobat-pro'],
+    ] as const) {
+      const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key, reporter: JIRA.jdoe, summary: `Install ${softwareId}` })));
+      const handle = await env.client.workflow.start(softwareInstall, { taskQueue, workflowId: `replay-${key}`, args: [{ ticket, softwareId }] });
+      if (softwareId === 'acrobat-pro') {
+        while (!(await handle.query(progressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+        await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true, comment: 'ok' }] });
+      }
+      await handle.result();
+      writeFileSync(new URL(file, OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
+      console.log(`recorded ${file}`);
     }
   });
 } finally {
