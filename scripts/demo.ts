@@ -18,6 +18,7 @@ import { startStack } from '../src/stack/stack.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const sample = (path: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'content/samples', path), 'utf8'));
+const adminToken = randomBytes(24).toString('hex');
 const secrets = { jira: randomBytes(24).toString('hex'), servicenow: randomBytes(24).toString('hex'), zendesk: randomBytes(24).toString('hex') };
 
 function jira(key: string, change: (body: any) => void = () => {}) {
@@ -82,6 +83,7 @@ const config = loadConfig({
   WEBHOOK_SECRET_ZENDESK: secrets.zendesk,
   ALLOW_UNSIGNED_WEBHOOKS: 'false',
   RECONCILE_EVERY: '1h',
+  ADMIN_API_TOKEN: adminToken,
 });
 console.log(bold('Starting the embedded stack (Temporal dev server, worker, HTTP API)...'));
 const started = Date.now();
@@ -107,7 +109,7 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
   const stored = stack.adapters.helpdesk.get(ticket);
   console.log(`  Ticket ${ticket}: ${stored?.status}${stored?.queue ? `, queue ${stored.queue}` : ''}`);
   for (const c of stored?.comments ?? []) console.log(`    comment (${c.visibility}): ${c.body}`);
-  if (record?.outcome === 'resolved') console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
+  if (record?.outcome === 'resolved' && record.workflow.type === 'passwordReset') console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
   if (showRecord) console.log(`  Resolution record:\n${JSON.stringify(record, null, 2).replace(/^/gm, '    ')}`);
   console.log(`  Temporal UI: ${run.ui}\n`);
 }
@@ -123,6 +125,51 @@ try {
     const key = ticketKey(scenario.source, scenario.body);
     console.log(`  POST /webhooks/${scenario.source} (${key}, signed) -> ${res.status}: ${accepted.workflowType} started as ${accepted.workflowId}${accepted.rule ? ` (rule ${accepted.rule})` : ''}`);
     await follow(accepted.workflowId, key, t0, i === 0);
+  }
+
+  console.log(bold('== Jira: Jane asks for Adobe Acrobat Pro (licensed: her manager must approve)'));
+  {
+    const body = jira('ITSM-48', (b) => {
+      b.issue.fields.summary = 'Please install Adobe Acrobat Pro';
+      b.issue.fields.description = 'I need to edit PDFs for the audit.';
+      b.issue.fields.customfield_10070 = { id: '3', value: 'acrobat-pro' };
+    });
+    const t0 = Date.now();
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw });
+    const { workflowId, workflowType, rule } = (await res.json()) as { workflowId: string; workflowType: string; rule: string };
+    console.log(`  POST /webhooks/jira (ITSM-48, signed) -> ${res.status}: ${workflowType} started as ${workflowId} (rule ${rule})`);
+    let waitingFor: { approvers: string[] } | null = null;
+    while (!waitingFor) {
+      waitingFor = ((await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`)).json()) as RunStatus).progress?.waitingFor ?? null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    console.log(`  Waiting for approval by ${waitingFor.approvers.join(', ')} (durably: a worker or server restart does not lose it)`);
+    const approve = (approver: string) =>
+      fetch(`${stack.apiUrl}/workflows/${workflowId}/approval`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ approver, approve: true, comment: 'needed for the audit' }),
+      });
+    const self = await approve('jdoe');
+    console.log(`  POST /workflows/${workflowId}/approval as jdoe -> ${self.status}: ${((await self.json()) as { message: string }).message}`);
+    const ok = await approve('asmith');
+    console.log(`  POST /workflows/${workflowId}/approval as asmith -> ${ok.status}: ${JSON.stringify(await ok.json())}`);
+    await follow(workflowId, 'ITSM-48', t0, false);
+  }
+
+  console.log(bold('== Jira: Jane asks for Wireshark (IT staff only)'));
+  {
+    const body = jira('ITSM-49', (b) => {
+      b.issue.fields.summary = 'Install Wireshark please';
+      b.issue.fields.customfield_10070 = { id: '4', value: 'wireshark' };
+    });
+    const t0 = Date.now();
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw });
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    console.log(`  POST /webhooks/jira (ITSM-49, signed) -> ${res.status}: softwareInstall started as ${workflowId}`);
+    await follow(workflowId, 'ITSM-49', t0, false);
   }
 
   console.log(bold('== A delivery altered on the way (signature no longer matches)'));

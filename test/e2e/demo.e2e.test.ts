@@ -16,6 +16,10 @@ describe('npm run demo', () => {
     expect(out).toMatch(/-> 401: \{"error":"invalid_signature","reason":"bad_signature","deadLetterId":1\}/);
     expect(out).toMatch(/dead letter #1: jira, bad_signature, \d+ bytes kept for replay/);
     expect(out).toContain('Ticket ITSM-47: resolved');
+    expect(out).toContain('approval as jdoe -> 409: the requester cannot approve their own request');
+    expect(out).toContain('approval as asmith -> 200: {"accepted":true,"decision":"approved"}');
+    expect(out).toContain('Ticket ITSM-48: resolved');
+    expect(out).toMatch(/ITSM-49[\s\S]*outcome: refused/);
     expect(out).toMatch(/✓ reset password: temporary password sent to the registered e-mail address/);
     expect(out).toMatch(/COMPLETED in \d+ ms, outcome: resolved/);
     expect(out).toContain('Ticket ITSM-42: resolved');
