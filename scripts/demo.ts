@@ -162,13 +162,14 @@ try {
   {
     const body = jira('ITSM-49', (b) => {
       b.issue.fields.summary = 'Install Wireshark please';
+      b.issue.fields.description = 'I want to look at network traffic.';
       b.issue.fields.customfield_10070 = { id: '4', value: 'wireshark' };
     });
     const t0 = Date.now();
     const raw = JSON.stringify(body);
     const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw });
-    const { workflowId } = (await res.json()) as { workflowId: string };
-    console.log(`  POST /webhooks/jira (ITSM-49, signed) -> ${res.status}: softwareInstall started as ${workflowId}`);
+    const { workflowId, workflowType } = (await res.json()) as { workflowId: string; workflowType: string };
+    console.log(`  POST /webhooks/jira (ITSM-49, signed) -> ${res.status}: ${workflowType} started as ${workflowId}`);
     await follow(workflowId, 'ITSM-49', t0, false);
   }
 

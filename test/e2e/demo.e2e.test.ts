@@ -19,7 +19,7 @@ describe('npm run demo', () => {
     expect(out).toContain('approval as jdoe -> 409: the requester cannot approve their own request');
     expect(out).toContain('approval as asmith -> 200: {"accepted":true,"decision":"approved"}');
     expect(out).toContain('Ticket ITSM-48: resolved');
-    expect(out).toMatch(/ITSM-49[\s\S]*outcome: refused/);
+    expect(out).toMatch(/ITSM-49, signed\) -> 202: softwareInstall started[\s\S]*outcome: refused[\s\S]*Ticket ITSM-49: open, queue service-desk/);
     expect(out).toMatch(/✓ reset password: temporary password sent to the registered e-mail address/);
     expect(out).toMatch(/COMPLETED in \d+ ms, outcome: resolved/);
     expect(out).toContain('Ticket ITSM-42: resolved');
