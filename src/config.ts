@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ValidationError, zodIssues } from './domain/errors.js';
 import type { TicketSource } from './domain/ticket.js';
+import { ldapConfigFromEnv, type ResolvedLdapConfig } from './activities/directory/ldap.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -42,6 +43,8 @@ const Env = z.object({
   RECONCILE_FIRST_LOOKBACK: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h').default('24h'),
   GRANT_SIGNING_KEY: z.string().min(32, 'use at least 32 characters').optional(),
   GRANT_TTL: z.string().regex(/^\d+[smhd]$/, 'a duration such as 10m').default('10m'),
+  DIRECTORY_RECHECK_EVERY: z.string().regex(/^\d+[smhd]$/, 'a duration such as 1m').default('1m'),
+  DIRECTORY_GIVE_UP_AFTER: z.string().regex(/^\d+[smhd]$/, 'a duration such as 15m').default('15m'),
   PERMISSION_BUDGET: z.string().regex(/^\d+[smhd]$/, 'a duration such as 3s').default('3s'),
   JIRA_BASE_URL: z.url().optional(),
   JIRA_EMAIL: z.string().min(3).optional(),
@@ -90,6 +93,10 @@ export interface Config {
   };
   /** How long a permission check keeps retrying an unreachable directory before it denies. */
   permissionBudgetMs: number;
+  /** What workflows do while the directory is unreachable: recheck this often, give up after. */
+  directoryOutage: { recheckEveryMs: number; giveUpAfterMs: number };
+  /** LDAP / Active Directory (LDAP_* variables); unset: the demo directory in content/directory.yaml. */
+  ldap: ResolvedLdapConfig | undefined;
   reconcile: { everyMs: number | null; overlapMs: number; firstLookbackMs: number };
   helpdesks: {
     jira?: { baseUrl: string; email: string; apiToken: string };
@@ -164,6 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_API_TOKEN,
     grants: { key: e.GRANT_SIGNING_KEY, keyFile: join(dataDir, 'grant-signing.key'), ttlMs: durationMs(e.GRANT_TTL) },
     permissionBudgetMs: durationMs(e.PERMISSION_BUDGET),
+    ldap: ldapConfigFromEnv(env),
+    directoryOutage: { recheckEveryMs: durationMs(e.DIRECTORY_RECHECK_EVERY), giveUpAfterMs: durationMs(e.DIRECTORY_GIVE_UP_AFTER) },
     reconcile: {
       everyMs: e.RECONCILE_EVERY === 'off' ? null : durationMs(e.RECONCILE_EVERY),
       overlapMs: durationMs(e.RECONCILE_OVERLAP),

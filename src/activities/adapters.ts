@@ -3,7 +3,9 @@ import type { Config } from '../config.js';
 import type { Content } from '../content.js';
 import type { TicketSource } from '../domain/ticket.js';
 import { resolveGrantKey } from '../stack/grantKey.js';
+import { LdapDirectory } from './directory/ldap.js';
 import { MemoryDirectory } from './directory/memory.js';
+import type { DirectoryPort } from './directory/port.js';
 import { SimulatedFleet } from './endpoints/memory.js';
 import { createActivities } from './index.js';
 import { createMailer, MemoryOutbox } from './notify/nodemailer.js';
@@ -19,11 +21,12 @@ import { TicketingRouter } from './ticketing/router.js';
  * its REST adapter; the others use the in-memory help desk (demo, tests).
  */
 export function buildAdapters(
-  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'>,
+  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage'>>,
   content: Content,
   options: { store?: EngineStore } = {},
 ) {
-  const directory = new MemoryDirectory(content.directory);
+  const demoDirectory = new MemoryDirectory(content.directory);
+  const directory: DirectoryPort = config.ldap ? new LdapDirectory(config.ldap) : demoDirectory;
   const endpoints = new SimulatedFleet(content.fleet);
   const helpdesk = new MemoryTicketing();
   const rest = restHelpdesks(config.helpdesks, content.helpdesks);
@@ -38,7 +41,7 @@ export function buildAdapters(
   const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl } : { kind: 'json', outbox }, config.mail.from);
   const store = options.store ?? new EngineStore(config.storeFile);
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
-  return { directory, endpoints, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs };
+  return { directory, demoDirectory, endpoints, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
 
@@ -53,6 +56,7 @@ export function buildActivities(adapters: Adapters, content: Content, temporal: 
       taskQueue: temporal.taskQueue,
       routing: content.routing,
       jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+      directoryOutage: adapters.directoryOutage,
     }),
   };
 }

@@ -19,6 +19,7 @@ export interface ReconcileDeps {
   taskQueue: string;
   routing: RoutingConfig;
   jira?: { requestTypeField?: string };
+  directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
 }
 
 export interface ReconcileInput {
@@ -62,7 +63,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const cursor = deps.store.cursor(cursorName) ?? new Date(now - input.firstLookbackMs).toISOString();
       let since = new Date(Date.parse(cursor) - input.overlapMs);
       const report: ReconcileReport = { source: input.source, since: since.toISOString(), cursor, listed: 0, started: 0, signalled: 0, duplicates: 0, ignored: 0, invalid: 0 };
-      const intake: IntakeOptions = { client: deps.client, taskQueue: deps.taskQueue, routing: deps.routing };
+      const intake: IntakeOptions = { client: deps.client, taskQueue: deps.taskQueue, routing: deps.routing, directoryOutage: deps.directoryOutage };
       let newest = cursor;
 
       for (let page = 0; page < input.maxPages; page++) {

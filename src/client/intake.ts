@@ -16,6 +16,8 @@ export interface IntakeOptions {
   routing: RoutingConfig;
   /** How long to wait for Temporal to accept a start or signal before answering 503 (help desks retry). */
   startTimeoutMs?: number;
+  /** Passed to every started workflow: how it waits out a directory outage. */
+  directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
 }
 
 const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutMs ?? 5000);
@@ -50,7 +52,7 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       return { status: 'ignored', rule: decision.rule?.id ?? null };
     case 'start':
       workflowType = decision.workflow;
-      args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue }];
+      args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage }];
       rule = decision.rule.id;
       break;
     case 'unmatched':

@@ -11,7 +11,7 @@ import { progressQuery, ticketEventSignal, type Progress } from './messages.js';
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
   // Bad input does not get better by retrying.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ValidationError'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ValidationError', 'DirectoryRefusedError'] },
 });
 
 /** Workflow clock: deterministic, replay-safe. */

@@ -37,7 +37,7 @@ describe('password reset mail over SMTP', () => {
     const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${port}` }, 'IT Service Desk <servicedesk@example.com>');
     const activities = createActivities({ ...adapters, mailer, policy: content.policy, catalog: content.software });
     const result = await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: testGrant('password.reset', 'jdoe') });
-    const { directory } = adapters;
+    const directory = adapters.demoDirectory;
 
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ from: 'servicedesk@example.com', to: ['jane.doe@example.com'] });

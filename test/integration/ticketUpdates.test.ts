@@ -61,7 +61,7 @@ describe('later events reach the running workflow', () => {
         summary: expect.stringContaining('moved to Done'),
         ticketUpdates: [{ eventType: 'updated', status: 'Done', closed: true }],
       });
-      expect(adapters.directory.passwordChanges).toHaveLength(0);
+      expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
       expect(adapters.outbox.messages).toHaveLength(0);
     });
   });

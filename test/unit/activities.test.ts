@@ -8,7 +8,7 @@ async function setup() {
   const adapters = await demoAdapters();
   const content = await demoContent();
   const activities = createActivities({ ...adapters, policy: content.policy, catalog: content.software });
-  return { ...adapters, activities, ticketing: adapters.helpdesk };
+  return { ...adapters, activities, ticketing: adapters.helpdesk, directory: adapters.demoDirectory };
 }
 
 const ref = { source: 'jira' as const, id: '1', key: 'ITSM-1' };

@@ -50,7 +50,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(mail.to).toBe('jane.doe@example.com');
     const password = passwordIn(mail.text);
     expect(password).toMatch(/^\S{16}$/);
-    expect(adapters.directory.passwordChanges).toEqual([expect.objectContaining({ userId: 'jdoe', mustChange: true, passwordSha256: sha256(password!) })]);
+    expect(adapters.demoDirectory.passwordChanges).toEqual([expect.objectContaining({ userId: 'jdoe', mustChange: true, passwordSha256: sha256(password!) })]);
 
     // The ticket: one public comment, resolved, and never the password.
     const stored = adapters.helpdesk.get(ticket.key)!;
@@ -91,7 +91,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(stored.comments[0]!.body).toContain('requester not found in directory');
     expect(record).toMatchObject({ outcome: 'escalated', requester: { userId: null }, decisions: [{ allowed: false, rule: 'requester_not_found' }] });
     expect(adapters.outbox.messages).toHaveLength(0);
-    expect(adapters.directory.passwordChanges).toHaveLength(0);
+    expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
   });
 
   it('handles a ticket with no reporter the same way', async () => {
@@ -112,7 +112,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     const adapters = await demoAdapters();
     const { ticket, record } = await runReset(adapters, { reporter, targetAccount: target });
     expect(record).toMatchObject({ outcome, decisions: [{ allowed: false, rule }] });
-    expect(adapters.directory.passwordChanges).toHaveLength(0);
+    expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
     expect(adapters.outbox.messages).toHaveLength(0);
     const stored = adapters.helpdesk.get(ticket.key)!;
     expect(stored).toMatchObject({ status: 'open', queue: 'service-desk' });
@@ -129,7 +129,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     const adapters = await demoAdapters();
     const { record } = await runReset(adapters, { reporter: JIRA.patNomail });
     expect(record).toMatchObject({ outcome: 'escalated', summary: expect.stringContaining('no registered e-mail') });
-    expect(adapters.directory.passwordChanges).toHaveLength(0);
+    expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
   });
 
   it('stops before the change when the account is disabled between the check and the reset', async () => {
@@ -138,12 +138,12 @@ describe('passwordReset workflow on a real Temporal server', () => {
       ...acts,
       async checkPermission(input) {
         const result = await acts.checkPermission(input);
-        adapters.directory.update('jdoe', { enabled: false });
+        adapters.demoDirectory.update('jdoe', { enabled: false });
         return result;
       },
     });
     const { ticket, record } = await runReset(adapters, { reporter: JIRA.jdoe }, disableAfterCheck);
-    expect(adapters.directory.passwordChanges).toHaveLength(0);
+    expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
     expect(adapters.outbox.messages).toHaveLength(0);
     expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('account jdoe is disabled') });
     expect(record.actions.find((a) => a.name === 'reset password')).toMatchObject({ status: 'failed' });

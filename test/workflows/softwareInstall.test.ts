@@ -89,7 +89,7 @@ describe('softwareInstall workflow', () => {
     const record = await withWorker(env, adapters, async (tq) => {
       const { handle } = await start(adapters, tq, JIRA.jdoe, 'acrobat-pro');
       await waitForApproval(handle);
-      adapters.directory.update('jdoe', { enabled: false });
+      adapters.demoDirectory.update('jdoe', { enabled: false });
       await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true }] });
       return handle.result();
     });

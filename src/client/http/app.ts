@@ -25,6 +25,7 @@ export interface ApiOptions {
   uiUrl?: string;
   jira?: { requestTypeField?: string };
   startTimeoutMs?: number;
+  directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
   now?: () => Date;
 }
 
@@ -41,6 +42,7 @@ export function configuredApiOptions(
     webhooks: config.webhooks,
     adminToken: config.adminToken,
     jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+    directoryOutage: config.directoryOutage,
   };
 }
 
