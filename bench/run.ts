@@ -1,6 +1,12 @@
 // `npm run bench`: performance figures, each beside a baseline measured in the same run on the
 // same embedded Temporal dev server.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { LdapDirectory } from '../src/activities/directory/ldap.js';
+import type { DirectoryPort } from '../src/activities/directory/port.js';
+import { createPermissionActivities, type PermissionCheck } from '../src/activities/permission.js';
+import { SLAPD, startSlapd } from '../test/helpers/slapd.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +31,7 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const E2E = Number(process.env.BENCH_E2E ?? 50);
+const PERMISSION = Number(process.env.BENCH_PERMISSION ?? 300);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -130,6 +137,38 @@ try {
   worker.shutdown();
   await running;
   await connection.close();
+
+  // 4. Permission check (directory lookups + policy + signed grant + audit entry) against the
+  //    in-memory directory and a real OpenLDAP, beside the bare directory lookups it makes.
+  const directories: Array<[string, DirectoryPort, () => Promise<void>]> = [['memory', adapters.directory, async () => {}]];
+  if (existsSync(SLAPD)) {
+    const slapd = await startSlapd({ ldif: [fileURLToPath(new URL('../test/fixtures/ldap/directory.ldif', import.meta.url))] });
+    directories.push(['slapd', new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn }), () => slapd.stop()]);
+  } else {
+    rows.push(['permission check (slapd)', 'skipped: slapd not installed', '-', '-']);
+  }
+  for (const [name, directory, stop] of directories) {
+    const permission = createPermissionActivities({ directory, policy: content.policy, store, grants: adapters.grants, directoryBudgetMs: 3000 });
+    const activityEnv = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const request = { action: 'password.reset', requester: { by: 'id' as const, id: 'sam.helper' }, target: { by: 'id' as const, id: 'jdoe' }, params: {} };
+    const checkOnce = async () => {
+      const r: PermissionCheck = await activityEnv.run(permission.checkPermission, request);
+      if (!r.decision.allowed) throw new Error(`unexpected deny: ${r.decision.rule}`);
+    };
+    const lookupsOnly = async () => {
+      for (const id of ['sam.helper', 'jdoe']) {
+        const user = await directory.findUser({ by: 'id', id });
+        await directory.groupsOf(user!);
+      }
+    };
+    await timed(20, checkOnce);
+    await timed(20, lookupsOnly);
+    const checks = await timed(PERMISSION, checkOnce);
+    const lookups = await timed(PERMISSION, lookupsOnly);
+    rows.push([`permission check p50 (${name}, ${PERMISSION})`, ms(pct(checks, 50)), ms(pct(lookups, 50)), (pct(checks, 50) / pct(lookups, 50)).toFixed(2)]);
+    rows.push([`permission check p99 (${name}, ${PERMISSION})`, ms(pct(checks, 99)), ms(pct(lookups, 99)), (pct(checks, 99) / pct(lookups, 99)).toFixed(2)]);
+    await stop();
+  }
 } finally {
   await client.connection.close();
   await dev.stop();
@@ -140,6 +179,6 @@ const header: [string, string, string, string] = ['figure', 'ours', 'baseline', 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 console.log(`Benchmarks on ${new Date().toISOString()} (node ${process.version}, Temporal CLI dev server, SQLite)`);
-console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow.');
+console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow; permission check = the bare directory lookups it makes.');
 console.log(line(header));
 for (const r of rows) console.log(line(r));
