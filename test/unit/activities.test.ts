@@ -96,3 +96,15 @@ describe('permission grants guard every change', () => {
     expect(endpoints.installs).toHaveLength(1);
   });
 });
+
+describe('permission check activity', () => {
+  it('rethrows what is neither an answer nor an outage (a bug or bad input), so Temporal reports it', async () => {
+    const { activities, demoDirectory } = await setup();
+    const env = new MockActivityEnvironment();
+    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'phone', phone: '1' } as never, target: { by: 'id', id: 'jdoe' }, params: {} })).rejects.toThrow(/user lookup is invalid/);
+    demoDirectory.findUser = async () => {
+      throw new TypeError('adapter bug');
+    };
+    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'id', id: 'jdoe' }, target: { by: 'id', id: 'jdoe' }, params: {} })).rejects.toThrow('adapter bug');
+  });
+});
