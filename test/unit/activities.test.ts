@@ -101,10 +101,10 @@ describe('permission check activity', () => {
   it('rethrows what is neither an answer nor an outage (a bug or bad input), so Temporal reports it', async () => {
     const { activities, demoDirectory } = await setup();
     const env = new MockActivityEnvironment();
-    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'phone', phone: '1' } as never, target: { by: 'id', id: 'jdoe' }, params: {} })).rejects.toThrow(/user lookup is invalid/);
+    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'phone', phone: '1' } as never, target: { by: 'id' as const, id: 'jdoe' }, params: {} })).rejects.toThrow(/user lookup is invalid/);
     demoDirectory.findUser = async () => {
       throw new TypeError('adapter bug');
     };
-    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'id', id: 'jdoe' }, target: { by: 'id', id: 'jdoe' }, params: {} })).rejects.toThrow('adapter bug');
+    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'id' as const, id: 'jdoe' }, target: { by: 'id' as const, id: 'jdoe' }, params: {} })).rejects.toThrow('adapter bug');
   });
 });
