@@ -37,7 +37,7 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-const ms = (n: number) => `${n.toFixed(1)} ms`;
+const ms = (n: number) => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(1)} ms`);
 
 async function timed(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
   const out: number[] = [];
