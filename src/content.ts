@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ContentError, parseContent, type ContentIssue } from './domain/content.js';
@@ -6,6 +6,9 @@ import { DirectoryFile } from './domain/directory.js';
 import { FleetFile } from './domain/fleet.js';
 import { HelpdesksConfig } from './domain/helpdesks.js';
 import { SoftwareCatalog } from './domain/software.js';
+import { DecisionTree } from './domain/trees.js';
+import { formatTreeIssue, validateTrees } from './domain/treeValidation.js';
+import { DIAGNOSTICS, REMEDIATION_NAMES } from './activities/endpoints/diagnostics.js';
 import { PermissionPolicy } from './domain/permission.js';
 import { RoutingConfig } from './domain/routing.js';
 
@@ -17,9 +20,11 @@ export interface Content {
   helpdesks: HelpdesksConfig;
   software: SoftwareCatalog;
   fleet: FleetFile;
+  /** Troubleshooting trees (content/trees/*.yaml) by id, validated together. */
+  trees: Record<string, DecisionTree>;
 }
 
-const FILES = {
+const FILES: { [K in Exclude<keyof Content, 'trees'>]: readonly [string, z.ZodType] } = {
   routing: ['routing.yaml', RoutingConfig],
   policy: ['policy.yaml', PermissionPolicy],
   directory: ['directory.yaml', DirectoryFile],
@@ -42,7 +47,7 @@ export async function loadContentFile<S extends z.ZodType>(path: string, schema:
 export async function loadContent(dir: string): Promise<Content> {
   const issues: ContentIssue[] = [];
   const out: Partial<Record<keyof Content, unknown>> = {};
-  for (const [key, [file, schema]] of Object.entries(FILES) as Array<[keyof Content, (typeof FILES)[keyof Content]]>) {
+  for (const [key, [file, schema]] of Object.entries(FILES) as Array<[keyof Content, readonly [string, z.ZodType]]>) {
     try {
       out[key] = await loadContentFile(join(dir, file), schema);
     } catch (e) {
@@ -50,6 +55,45 @@ export async function loadContent(dir: string): Promise<Content> {
       else throw e;
     }
   }
+  out.trees = await loadTrees(join(dir, 'trees'), issues);
+  // Routing rules that start a troubleshooting session must name a tree that exists.
+  const routing = out.routing as RoutingConfig | undefined;
+  routing?.rules.forEach((rule, i) => {
+    if (rule.start?.workflow !== 'troubleshootSession') return;
+    const tree = rule.start.input.tree;
+    if (!tree || !('const' in tree) || !(out.trees as Record<string, DecisionTree>)[String(tree.const)]) {
+      issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.tree`, message: 'troubleshootSession needs `tree: { const: <id> }` naming a tree in content/trees' });
+    }
+  });
   if (issues.length > 0) throw new ContentError(issues);
   return out as Content;
+}
+
+/**
+ * Every tree file in the folder, parsed (file:line errors) and then validated as a set: references
+ * between trees, diagnostics and remediations the endpoint adapter knows.
+ */
+async function loadTrees(dir: string, issues: ContentIssue[]): Promise<Record<string, DecisionTree>> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch {
+    return {};
+  }
+  const trees: DecisionTree[] = [];
+  const fileOf = new Map<string, string>();
+  for (const file of files) {
+    try {
+      const tree = await loadContentFile(join(dir, file), DecisionTree);
+      trees.push(tree);
+      fileOf.set(tree.id, join(dir, file));
+    } catch (e) {
+      if (e instanceof ContentError) issues.push(...e.issues);
+      else throw e;
+    }
+  }
+  for (const issue of validateTrees(trees, { checks: DIAGNOSTICS, actions: REMEDIATION_NAMES })) {
+    issues.push({ file: fileOf.get(issue.tree) ?? dir, path: issue.path, message: formatTreeIssue(issue) });
+  }
+  return Object.fromEntries(trees.map((t) => [t.id, t]));
 }

@@ -26,7 +26,7 @@ export function buildAdapters(
   options: { store?: EngineStore } = {},
 ) {
   const demoDirectory = new MemoryDirectory(content.directory);
-  const directory: DirectoryPort = config.ldap ? new LdapDirectory(config.ldap) : demoDirectory;
+  const directory = createDirectory(config, content, demoDirectory);
   const endpoints = new SimulatedFleet(content.fleet);
   const helpdesk = new MemoryTicketing();
   const rest = restHelpdesks(config.helpdesks, content.helpdesks);
@@ -44,6 +44,11 @@ export function buildAdapters(
   return { directory, demoDirectory, endpoints, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The directory: LDAP / Active Directory when configured, else the demo directory from content. */
+export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: Content, demo = new MemoryDirectory(content.directory)): DirectoryPort {
+  return config.ldap ? new LdapDirectory(config.ldap) : demo;
+}
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
 export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string }) {

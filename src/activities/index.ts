@@ -35,6 +35,7 @@ function updateContext(): UpdateContext {
 }
 
 export const SOFTWARE_INSTALL_ACTION = 'software.install';
+export const REMEDIATE_ACTION = 'endpoint.remediate';
 
 export function createActivities(deps: ActivityDeps) {
   const { directory, ticketing, mailer, endpoints } = deps;
@@ -102,6 +103,27 @@ export function createActivities(deps: ActivityDeps) {
       if (!device) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer exists`, 'DeviceGone');
       if (device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer belongs to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.installSoftware(input.deviceId, input.software);
+    },
+
+    /** The device a person uses (the first one the endpoint tool lists), for diagnostics. */
+    async deviceOf(lookup: UserLookup): Promise<{ userId: string; deviceId: string; platform: string } | null> {
+      const user = await facts(lookup);
+      if (!user) return null;
+      const [device] = await endpoints.devicesOf(user.id);
+      return device ? { userId: user.id, deviceId: device.id, platform: device.platform } : null;
+    },
+
+    /** A diagnostic check on a device. Results are measurements (addresses, levels, flags), no personal data. */
+    async runDiagnostic(input: { deviceId: string; check: string; args: Record<string, string | number | boolean> }): Promise<Record<string, string | number | boolean>> {
+      return endpoints.diagnose(input.deviceId, input.check, input.args);
+    },
+
+    /** A remediation on a device, after checking the grant for exactly this remediation and device. */
+    async runRemediation(input: { deviceId: string; action: string; args: Record<string, string | number | boolean>; targetId: string; grant: Grant | null }): Promise<{ ok: boolean; detail: string }> {
+      requireGrant(deps, input.grant, { action: REMEDIATE_ACTION, target: input.targetId, params: { deviceId: input.deviceId, remediation: input.action } });
+      const device = await endpoints.device(input.deviceId);
+      if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
+      return endpoints.remediate(input.deviceId, input.action, input.args);
     },
 
     async commentOnTicket(input: { ticket: TicketRef; body: string; visibility: 'internal' | 'public' }): Promise<void> {

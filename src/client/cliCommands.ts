@@ -8,6 +8,10 @@ import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
 import { submitApproval, updateFailureMessage } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
+import { createDirectory } from '../activities/adapters.js';
+import { treeJsonSchema } from '../domain/trees.js';
+import { sessionQuery, type SessionView } from '../workflows/messages.js';
+import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from './troubleshooting.js';
 import { loadContent } from '../content.js';
 import { ContentError } from '../domain/content.js';
 import { connectClient } from '../stack/connection.js';
@@ -146,6 +150,108 @@ export function buildCli(io: CliIo): Command {
         if (d.status !== 'open') fail(`dead letter ${raw} is already ${d.status}`);
         store.setDeadLetterStatus(d.id, 'discarded', 'discarded by staff (CLI)', new Date());
         io.out(`dead letter ${raw} discarded`);
+      }),
+    );
+
+  const troubleshoot = program.command('troubleshoot').description('guided troubleshooting sessions (decision trees)');
+  const tsDeps = async () => {
+    const config = loadConfig(io.env);
+    const content = await loadContent(config.contentDir);
+    const client = await connectClient(config.temporal, clusterAddress(config));
+    return { config, deps: { client, taskQueue: config.temporal.taskQueue, trees: content.trees, directory: createDirectory(config, content) } };
+  };
+  const withSession = async (fn: (deps: Awaited<ReturnType<typeof tsDeps>>['deps']) => Promise<void>) => {
+    const { deps } = await tsDeps();
+    try {
+      await fn(deps);
+    } catch (e) {
+      if (e instanceof WorkflowUpdateFailedError) fail(`refused: ${updateFailureMessage(e)}`);
+      if (e instanceof WorkflowNotFoundError) fail('no such session');
+      if (e instanceof ValidationError) fail(e.issues.map((i) => i.message).join('; '));
+      throw e;
+    } finally {
+      await deps.client.connection.close();
+    }
+  };
+  const printView = (v: SessionView) => {
+    io.out(`${v.workflowId}  tree ${v.tree} (version ${v.version})  ${v.status}`);
+    for (const p of v.path) io.out(`  ${p.at}  ${p.kind.padEnd(8)} ${p.node}${p.label ? ` -> ${p.label}` : p.choice ? ` -> ${p.choice}` : ''}${p.outcome ? ` [${p.outcome}]` : ''}${p.by ? ` by ${p.by}` : ''}`);
+    if (v.done) io.out(`done: ${v.done.outcome}: ${v.done.text}${v.done.kb ? ` (${v.done.kb})` : ''}`);
+    else if (v.status === 'waiting') {
+      io.out(`\n[${v.node}] ${v.prompt ?? ''}`);
+      if (v.help) io.out(`  (${v.help})`);
+      for (const c of v.choices ?? []) io.out(`  ${c.id.padEnd(16)} ${c.label}`);
+    } else io.out(`\nworking: ${v.title ?? v.node}`);
+  };
+
+  troubleshoot
+    .command('trees')
+    .description('list the troubleshooting trees')
+    .action(async () => {
+      const config = loadConfig(io.env);
+      const content = await loadContent(config.contentDir);
+      for (const t of listTrees(content.trees)) io.out(`${t.id.padEnd(24)} ${String(t.nodes).padStart(4)} nodes  version ${t.version}  ${t.title}`);
+    });
+
+  troubleshoot
+    .command('schema')
+    .description('print the JSON Schema of the tree format (for editors)')
+    .action(() => io.out(JSON.stringify(treeJsonSchema(), null, 2)));
+
+  troubleshoot
+    .command('start')
+    .argument('<tree>')
+    .requiredOption('--user <id>', "directory id of the person whose device it is")
+    .option('--device <id>', 'asset tag (default: their first device)')
+    .description('start a session by hand')
+    .action((tree: string, opts: { user: string; device?: string }) =>
+      withSession(async (deps) => {
+        const { workflowId } = await startTroubleshooting(deps, { tree, user: opts.user, deviceId: opts.device });
+        io.out(workflowId);
+      }),
+    );
+
+  troubleshoot
+    .command('show')
+    .argument('<workflowId>')
+    .description('the current question, its choices and the path so far (or the record when finished)')
+    .action((id: string) =>
+      withSession(async (deps) => {
+        const s = await showSession(deps.client, id);
+        if (s.running) printView(s.view);
+        else io.out(`${id}: ${s.status}\n${JSON.stringify(s.record, null, 2)}`);
+      }),
+    );
+
+  troubleshoot
+    .command('answer')
+    .argument('<workflowId>')
+    .argument('<choice>', 'a choice id (or confirm / skip for an action)')
+    .requiredOption('--as <responder>', 'your directory id')
+    .option('--node <node>', 'the node you answer (default: the current one)')
+    .description('answer the current question')
+    .action((id: string, choice: string, opts: { as: string; node?: string }) =>
+      withSession(async (deps) => {
+        const node = opts.node ?? (await deps.client.workflow.getHandle(id).query(sessionQuery)).node;
+        printView(await answerSession(deps, id, { node, choice, responder: opts.as }));
+      }),
+    );
+
+  troubleshoot
+    .command('back')
+    .argument('<workflowId>')
+    .requiredOption('--as <responder>', 'your directory id')
+    .description('undo the last answer')
+    .action((id: string, opts: { as: string }) => withSession(async (deps) => printView(await sessionBack(deps, id, opts.as))));
+
+  troubleshoot
+    .command('list')
+    .description('running sessions')
+    .action(() =>
+      withSession(async (deps) => {
+        const sessions = await listSessions(deps.client);
+        if (sessions.length === 0) io.out('no running sessions');
+        for (const s of sessions) io.out(`${s.workflowId}  started ${s.startTime}`);
       }),
     );
 

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { routeTicket, type RoutingConfig } from '../domain/routing.js';
 import { ticketWorkflowId, toWorkflowTicket, type TicketEvent } from '../domain/ticket.js';
 import { toTicketUpdate } from '../domain/ticketUpdate.js';
+import { treeSetFor, type DecisionTree } from '../domain/trees.js';
 import { ticketEventSignal } from '../workflows/messages.js';
 
 export type IntakeResult =
@@ -18,6 +19,8 @@ export interface IntakeOptions {
   startTimeoutMs?: number;
   /** Passed to every started workflow: how it waits out a directory outage. */
   directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
+  /** Troubleshooting trees; a routing rule starting troubleshootSession names one with `tree`. */
+  trees?: Readonly<Record<string, DecisionTree>>;
 }
 
 const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutMs ?? 5000);
@@ -52,7 +55,7 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       return { status: 'ignored', rule: decision.rule?.id ?? null };
     case 'start':
       workflowType = decision.workflow;
-      args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage }];
+      args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage, ...treeInput(options, decision) }];
       rule = decision.rule.id;
       break;
     case 'unmatched':
@@ -87,4 +90,14 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId, workflowType, rule };
     throw e;
   }
+}
+
+/** A troubleshooting session gets its trees pinned in its input (the version it started with). */
+function treeInput(options: IntakeOptions, decision: { workflow: string; input: Record<string, unknown>; rule: { id: string } }) {
+  if (decision.workflow !== 'troubleshootSession') return {};
+  const root = String(decision.input.tree ?? '');
+  const set = treeSetFor(options.trees ?? {}, root);
+  // Content validation guarantees the tree exists; reaching this means content changed underneath.
+  if (!set) throw new Error(`routing rule ${decision.rule.id} names no loaded troubleshooting tree "${root}"`);
+  return { root, trees: set.trees, version: set.version };
 }

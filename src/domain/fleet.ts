@@ -11,6 +11,8 @@ export const Device = z.strictObject({
   /** Installed software: catalog id and version. */
   installed: z.array(z.strictObject({ id: z.string().min(1), version: z.string().min(1) })).default([]),
   disk: z.strictObject({ totalGb: z.number().positive(), usedGb: z.number().nonnegative() }).optional(),
+  /** Diagnostic results that differ from a healthy device (the simulated fleet's faults). */
+  faults: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
 });
 export type Device = z.infer<typeof Device>;
 

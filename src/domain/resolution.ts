@@ -35,6 +35,29 @@ export const ResolutionRecord = z.object({
   actions: z.array(RecordedAction),
   /** Approvals asked for and given (who, what, when). */
   approvals: z.array(z.object({ approver: z.string(), decision: z.enum(['approved', 'rejected']), comment: z.string().nullable(), at: z.iso.datetime() })),
+  /** For guided troubleshooting: the tree and version walked, and every step (who answered what, when). */
+  troubleshooting: z
+    .object({
+      tree: z.string(),
+      version: z.string(),
+      kb: z.string().nullable(),
+      path: z.array(
+        z.object({
+          tree: z.string(),
+          node: z.string(),
+          kind: z.string(),
+          prompt: z.string().optional(),
+          choice: z.string().optional(),
+          label: z.string().optional(),
+          by: z.string().optional(),
+          result: z.record(z.string(), z.unknown()).optional(),
+          outcome: z.string().optional(),
+          detail: z.string().optional(),
+          at: z.iso.datetime(),
+        }),
+      ),
+    })
+    .nullable(),
   /** Later events on the ticket that reached the run (edits, comments, closing). */
   ticketUpdates: z.array(z.object({ eventType: z.string(), occurredAt: z.iso.datetime(), status: z.string().nullable(), closed: z.boolean() })),
   outcome: Outcome.nullable(),
@@ -46,7 +69,7 @@ export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
 type Decision = z.infer<typeof RecordedDecision>;
 
 export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
-  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], approvals: [], ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
+  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], approvals: [], troubleshooting: null, ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
 }
 
 export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {

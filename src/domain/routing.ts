@@ -3,7 +3,7 @@ import { ALWAYS, checkUniqueIds } from './errors.js';
 import { TicketEventType, TicketSource, type TicketEvent } from './ticket.js';
 
 /** Workflows a routing rule may start. Kept here (not imported from workflows/) so domain stays pure. */
-export const SUPPORT_WORKFLOWS = ['passwordReset', 'softwareInstall'] as const;
+export const SUPPORT_WORKFLOWS = ['passwordReset', 'softwareInstall', 'troubleshootSession'] as const;
 export const SupportWorkflowName = z.enum(SUPPORT_WORKFLOWS, {
   error: (issue) => `unknown workflow ${JSON.stringify(issue.input)}; known workflows: ${SUPPORT_WORKFLOWS.join(', ')}`,
 });

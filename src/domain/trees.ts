@@ -106,3 +106,30 @@ export function treeHash(tree: DecisionTree): string {
 export function nodeById(tree: DecisionTree): Map<string, TreeNode> {
   return new Map(tree.nodes.map((n) => [n.id, n]));
 }
+
+/**
+ * The trees a session needs: the root and, transitively, every subtree it uses, with one version
+ * hash over all of them. Unknown subtrees are left out (validation reports them).
+ */
+export function treeSetFor(all: Readonly<Record<string, DecisionTree>>, root: string): { trees: Record<string, DecisionTree>; version: string } | null {
+  if (!all[root]) return null;
+  const trees: Record<string, DecisionTree> = {};
+  const pending = [root];
+  while (pending.length > 0) {
+    const id = pending.pop() as string;
+    const tree = all[id];
+    if (!tree || trees[id]) continue;
+    trees[id] = tree;
+    for (const node of tree.nodes) if (node.kind === 'subtree') pending.push(node.tree);
+  }
+  const version = createHash('sha256')
+    .update(canonicalJson(Object.keys(trees).sort().map((id) => treeHash(trees[id] as DecisionTree))))
+    .digest('hex')
+    .slice(0, 16);
+  return { trees, version };
+}
+
+/** JSON Schema of the tree format, for editors (docs/tree.schema.json is generated from it). */
+export function treeJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(DecisionTree, { io: 'input' }) as Record<string, unknown>;
+}

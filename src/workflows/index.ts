@@ -2,5 +2,6 @@
 export { passwordReset } from './passwordReset.js';
 export { ticketHandOff } from './ticketHandOff.js';
 export { softwareInstall } from './softwareInstall.js';
+export { troubleshootSession } from './troubleshootSession.js';
 export { reconcileTickets } from './reconcileTickets.js';
-export { approvalUpdate, progressQuery, ticketEventSignal } from './messages.js';
+export { answerUpdate, approvalUpdate, backUpdate, progressQuery, sessionQuery, ticketEventSignal } from './messages.js';

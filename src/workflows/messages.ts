@@ -20,3 +20,38 @@ export interface ApprovalResult {
 
 /** An approver answers a pending approval. The validator rejects wrong approvers before history. */
 export const approvalUpdate = defineUpdate<ApprovalResult, [ApprovalAnswer]>('approve');
+
+/** A staff member, as the staff API or CLI identified them (id and directory groups). */
+export interface Responder {
+  id: string;
+  groups: string[];
+}
+
+/** An answer to the current question, or `confirm` / `skip` for an action awaiting confirmation. */
+export interface SessionAnswer {
+  node: string;
+  choice: string;
+  responder: Responder;
+}
+
+export interface SessionView {
+  workflowId: string;
+  tree: string;
+  version: string;
+  status: 'waiting' | 'working' | 'done';
+  node: string;
+  kind: string;
+  prompt?: string;
+  help?: string;
+  choices?: Array<{ id: string; label: string }>;
+  title?: string;
+  done: { outcome: string; text: string; kb?: string; queue?: string } | null;
+  path: Array<{ tree: string; node: string; kind: string; choice?: string; label?: string; by?: string; outcome?: string; detail?: string; at: string }>;
+}
+
+/** The current node, its prompt and choices, and the path so far. */
+export const sessionQuery = defineQuery<SessionView>('session');
+/** Answers the current question (or confirms/skips an action). Validated before it touches history. */
+export const answerUpdate = defineUpdate<SessionView, [SessionAnswer]>('answer');
+/** Undoes the last answer. */
+export const backUpdate = defineUpdate<SessionView, [{ responder: Responder }]>('back');

@@ -24,19 +24,22 @@ export const now = () => new Date().toISOString();
 export class SupportRun {
   record: ResolutionRecord;
   readonly progress: Progress = { current: null, steps: [], waitingFor: null };
-  readonly ticketRef;
+  /** The ticket the run works for; null for runs started by hand (e.g. a troubleshooting session). */
+  readonly ticket: { source: WorkflowTicket['source']; id: string; key: string } | null;
   /** Set when people closed or deleted the ticket while the run was going on. */
   closedBy: TicketUpdate | null = null;
   private readonly seenDeliveries = new Set<string>();
 
-  constructor(ticket: WorkflowTicket) {
+  constructor(ticket: WorkflowTicket | null, startedBy?: { requesterId: string | null; receivedAt: string }) {
     const info = workflowInfo();
-    this.ticketRef = { source: ticket.source, id: ticket.id, key: ticket.key };
+    this.ticket = ticket ? { source: ticket.source, id: ticket.id, key: ticket.key } : null;
     this.record = newRecord({
-      ticket: { ...this.ticketRef, summary: ticket.summary },
-      trigger: { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt },
+      ticket: ticket ? { source: ticket.source, id: ticket.id, key: ticket.key, summary: ticket.summary } : null,
+      trigger: ticket
+        ? { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt }
+        : { kind: 'api', event: 'started by staff', receivedAt: startedBy?.receivedAt ?? now() },
       workflow: { type: info.workflowType, workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, taskQueue: info.taskQueue },
-      requester: { externalId: ticket.requesterExternalId, userId: null },
+      requester: { externalId: ticket?.requesterExternalId ?? null, userId: startedBy?.requesterId ?? null },
       startedAt: now(),
     });
     // Registered once the record exists: signals that arrived before the workflow's first task
@@ -99,9 +102,16 @@ export class SupportRun {
     }
   }
 
-  /** Tells the requester why automation stopped and hands the ticket to people. */
+  /** The ticket, for workflows that always have one. */
+  get ticketRef(): { source: WorkflowTicket['source']; id: string; key: string } {
+    if (!this.ticket) throw new Error('this run has no ticket');
+    return this.ticket;
+  }
+
+  /** Tells the requester why automation stopped and hands the ticket to people (nothing to do without a ticket). */
   async handOff(comment: string, queue: string, reason: string): Promise<void> {
-    const ticket = this.ticketRef;
+    const ticket = this.ticket;
+    if (!ticket) return;
     await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'told the requester what happens next');
     await this.step('route to queue', ticket.key, () => acts.routeTicketToQueue({ ticket, queue, reason }), () => `queue ${queue} (${reason})`);
   }

@@ -9,4 +9,8 @@ export interface EndpointPort {
   devicesOf(owner: string): Promise<Device[]>;
   device(id: string): Promise<Device | null>;
   installSoftware(deviceId: string, software: { id: string; version: string }): Promise<{ alreadyInstalled: boolean }>;
+  /** Runs a named diagnostic on the device and returns its measurements. */
+  diagnose(deviceId: string, check: string, args: Record<string, string | number | boolean>): Promise<Record<string, string | number | boolean>>;
+  /** Applies a named remediation; `ok: false` with a detail when the device reports it did not work. */
+  remediate(deviceId: string, action: string, args: Record<string, string | number | boolean>): Promise<{ ok: boolean; detail: string }>;
 }

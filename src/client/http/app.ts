@@ -1,7 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { DirectoryPort } from '../../activities/directory/port.js';
 import type { EngineStore } from '../../activities/records/store.js';
+import type { DecisionTree } from '../../domain/trees.js';
+import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Content } from '../../content.js';
 import { parseOrThrow, ValidationError } from '../../domain/errors.js';
@@ -10,6 +13,7 @@ import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
 import { ApprovalBody, submitApproval, updateFailureMessage } from '../approvals.js';
 import { runStatus } from '../runStatus.js';
+import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from '../troubleshooting.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
 
 export interface ApiOptions {
@@ -27,16 +31,20 @@ export interface ApiOptions {
   startTimeoutMs?: number;
   directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
   now?: () => Date;
+  /** Troubleshooting: the trees, and the directory that identifies responders. */
+  trees?: Readonly<Record<string, DecisionTree>>;
+  directory?: DirectoryPort;
 }
 
 /** API options from the configuration and content, as `npm start` and `npm run api` use them. */
 export function configuredApiOptions(
   config: Config,
   content: Content,
-  deps: { client: Client; store: EngineStore; logger: Logger; uiUrl?: string },
+  deps: { client: Client; store: EngineStore; logger: Logger; directory: DirectoryPort; uiUrl?: string },
 ): ApiOptions {
   return {
     ...deps,
+    trees: content.trees,
     taskQueue: config.temporal.taskQueue,
     routing: content.routing,
     webhooks: config.webhooks,
@@ -45,6 +53,10 @@ export function configuredApiOptions(
     directoryOutage: config.directoryOutage,
   };
 }
+
+const StartSessionBody = z.strictObject({ tree: z.string().min(1), user: z.string().min(1), deviceId: z.string().min(1).optional() });
+const AnswerBody = z.strictObject({ node: z.string().min(1), choice: z.string().min(1), responder: z.string().min(1) });
+const BackBody = z.strictObject({ responder: z.string().min(1) });
 
 /** Parses a JSON request body kept raw by the content-type parser; bad JSON is a 400 naming it. */
 function jsonBody(request: FastifyRequest): unknown {
@@ -123,6 +135,38 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'approval_refused', message: updateFailureMessage(e) });
       throw e;
     }
+  });
+
+  // Guided troubleshooting, for staff tools.
+  const troubleshooting = () => {
+    if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
+    return { client: options.client, taskQueue: options.taskQueue, trees: options.trees, directory: options.directory };
+  };
+  const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no session ${id}` });
+      if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'answer_refused', message: updateFailureMessage(e) });
+      throw e;
+    }
+  };
+  app.get('/troubleshooting/trees', { preHandler: staffOnly }, async () => listTrees(troubleshooting().trees));
+  app.get('/troubleshooting', { preHandler: staffOnly }, async () => listSessions(options.client));
+  app.post('/troubleshooting', { preHandler: staffOnly }, async (request, reply) => {
+    const body = parseOrThrow(StartSessionBody, jsonBody(request), 'troubleshooting session');
+    return reply.code(202).send(await startTroubleshooting(troubleshooting(), body));
+  });
+  app.get<{ Params: { id: string } }>('/troubleshooting/:id', { preHandler: staffOnly }, async (request, reply) =>
+    sessionCall(reply, request.params.id, () => showSession(options.client, request.params.id)),
+  );
+  app.post<{ Params: { id: string } }>('/troubleshooting/:id/answer', { preHandler: staffOnly }, async (request, reply) => {
+    const body = parseOrThrow(AnswerBody, jsonBody(request), 'answer');
+    return sessionCall(reply, request.params.id, () => answerSession(troubleshooting(), request.params.id, body));
+  });
+  app.post<{ Params: { id: string } }>('/troubleshooting/:id/back', { preHandler: staffOnly }, async (request, reply) => {
+    const body = parseOrThrow(BackBody, jsonBody(request), 'back');
+    return sessionCall(reply, request.params.id, () => sessionBack(troubleshooting(), request.params.id, body.responder));
   });
 
   app.get<{ Querystring: { status?: string } }>('/dead-letters', { preHandler: staffOnly }, async (request) => {
