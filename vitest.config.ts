@@ -34,6 +34,8 @@ export default defineConfig({
         'src/domain/grants.ts': full,
         'src/domain/software.ts': full,
         'src/domain/outage.ts': full,
+        'src/domain/treeValidation.ts': full,
+        'src/domain/treeNavigation.ts': full,
         'src/activities/permission.ts': { lines: 100, functions: 100 },
         'src/domain/ticketUpdate.ts': full,
         'src/domain/sources/servicenow.ts': full,
