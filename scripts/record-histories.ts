@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { normaliseJira } from '../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../src/domain/ticket.js';
-import { approvalUpdate, passwordReset, progressQuery, softwareInstall, ticketHandOff } from '../src/workflows/index.js';
+import { answerUpdate, approvalUpdate, passwordReset, progressQuery, sessionQuery, softwareInstall, ticketHandOff, troubleshootSession } from '../src/workflows/index.js';
+import { treeSetFor } from '../src/domain/trees.js';
+import { demoContent } from '../test/helpers/temporal.js';
 import { demoAdapters, startTestServer, withWorker } from '../test/helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
 
@@ -54,6 +56,24 @@ try {
       await handle.result();
       writeFileSync(new URL(file, OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
       console.log(`recorded ${file}`);
+    }
+
+    // A troubleshooting session on the network tree, answered as staff would (with a back).
+    {
+      const { trees, version } = treeSetFor((await demoContent()).trees, 'network-connectivity')!;
+      const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key: 'ITSM-1007', reporter: JIRA.jdoe, summary: 'No network' })));
+      const handle = await env.client.workflow.start(troubleshootSession, { taskQueue, workflowId: 'replay-ITSM-1007', args: [{ trees, root: 'network-connectivity', version, ticket }] });
+      const sam = { id: 'sam.helper', groups: ['helpdesk', 'it-staff', 'staff'] };
+      const waitFor = async (node: string) => {
+        while ((await handle.query(sessionQuery)).node !== node || (await handle.query(sessionQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 50));
+      };
+      for (const [node, choice] of [['scope', 'only-this-user'], ['renew-dhcp', 'confirm'], ['dhcp-works', 'works']] as const) {
+        await waitFor(node);
+        await handle.executeUpdate(answerUpdate, { args: [{ node, choice, responder: sam }] });
+      }
+      await handle.result();
+      writeFileSync(new URL('troubleshoot-network.json', OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
+      console.log('recorded troubleshoot-network.json');
     }
   });
 } finally {
