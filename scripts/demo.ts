@@ -173,6 +173,47 @@ try {
     await follow(workflowId, 'ITSM-49', t0, false);
   }
 
+  console.log(bold('== Jira: "No network on my laptop" - guided troubleshooting with the service desk'));
+  {
+    const body = jira('ITSM-50', (b) => {
+      b.issue.fields.summary = 'No network on my laptop since this morning';
+      b.issue.fields.description = 'Teams and Outlook say I am offline.';
+    });
+    const t0 = Date.now();
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw });
+    const { workflowId, workflowType, rule } = (await res.json()) as { workflowId: string; workflowType: string; rule: string };
+    console.log(`  POST /webhooks/jira (ITSM-50, signed) -> ${res.status}: ${workflowType} started as ${workflowId} (rule ${rule})`);
+    const staffCall = (path: string, payload?: unknown) =>
+      fetch(`${stack.apiUrl}${path}`, {
+        method: payload === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+      });
+    // Sam from the service desk answers as a senior would; the engine runs every check itself.
+    const answers: Record<string, string> = { scope: 'only-this-user', 'renew-dhcp': 'confirm', 'dhcp-works': 'works' };
+    let shownPath = 0;
+    for (;;) {
+      const s = (await (await staffCall(`/troubleshooting/${workflowId}`)).json()) as { running: boolean; view?: { status: string; node: string; prompt?: string; choices?: Array<{ id: string; label: string }>; path: Array<{ node: string; kind: string; detail?: string; outcome?: string }> } };
+      if (!s.running || !s.view) break;
+      for (; shownPath < s.view.path.length; shownPath++) {
+        const p = s.view.path[shownPath]!;
+        if (p.kind === 'check') console.log(`    engine checked ${p.node}: ${p.detail ?? ''}`);
+        if (p.kind === 'action' && p.outcome) console.log(`    engine ran ${p.node}: ${p.outcome}${p.detail ? ` (${p.detail})` : ''}`);
+      }
+      if (s.view.status !== 'waiting') {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      const choice = answers[s.view.node] ?? s.view.choices![0]!.id;
+      const label = s.view.choices!.find((c) => c.id === choice)?.label ?? choice;
+      console.log(`  ? [${s.view.node}] ${s.view.prompt}\n    sam.helper answers: ${label}`);
+      const a = await staffCall(`/troubleshooting/${workflowId}/answer`, { node: s.view.node, choice, responder: 'sam.helper' });
+      if (a.status !== 200) throw new Error(`answer refused: ${await a.text()}`);
+    }
+    await follow(workflowId, 'ITSM-50', t0, false);
+  }
+
   console.log(bold('== A delivery altered on the way (signature no longer matches)'));
   const tampered = jira('ITSM-46');
   const raw = JSON.stringify(tampered);

@@ -19,6 +19,9 @@ describe('npm run demo', () => {
     expect(out).toContain('approval as jdoe -> 409: the requester cannot approve their own request');
     expect(out).toContain('approval as asmith -> 200: {"accepted":true,"decision":"approved"}');
     expect(out).toContain('Ticket ITSM-48: resolved');
+    expect(out).toContain('troubleshootSession started as ticket-jira-ITSM-50 (rule network-troubleshooting)');
+    expect(out).toMatch(/engine checked ip-config: matched apipa = true[\s\S]*engine ran renew-dhcp: ok/);
+    expect(out).toMatch(/Ticket ITSM-50: resolved\n.*\(see KB-NET-0030\)/);
     expect(out).toMatch(/ITSM-49, signed\) -> 202: softwareInstall started[\s\S]*outcome: refused[\s\S]*Ticket ITSM-49: open, queue service-desk/);
     expect(out).toMatch(/✓ reset password: temporary password sent to the registered e-mail address/);
     expect(out).toMatch(/COMPLETED in \d+ ms, outcome: resolved/);
