@@ -7,6 +7,11 @@ import { LdapDirectory } from '../src/activities/directory/ldap.js';
 import type { DirectoryPort } from '../src/activities/directory/port.js';
 import { createPermissionActivities, type PermissionCheck } from '../src/activities/permission.js';
 import { SLAPD, startSlapd } from '../test/helpers/slapd.js';
+import { generateTree } from '../test/helpers/trees.js';
+import { DecisionTree, treeSetFor } from '../src/domain/trees.js';
+import { formatTreeIssue, validateTrees } from '../src/domain/treeValidation.js';
+import { answerQuestion, confirmAction, nextStep, recordAction, recordCheck, startSession } from '../src/domain/treeNavigation.js';
+import { answerUpdate, backUpdate, sessionQuery, troubleshootSession } from '../src/workflows/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +37,8 @@ const BURST = Number(process.env.BENCH_BURST ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const E2E = Number(process.env.BENCH_E2E ?? 50);
 const PERMISSION = Number(process.env.BENCH_PERMISSION ?? 300);
+const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 100);
+const TREE_RUNS = Number(process.env.BENCH_TREE_RUNS ?? 20);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -136,6 +143,83 @@ try {
   await api2.close();
   worker.shutdown();
   await running;
+
+  // 5. Troubleshooting: one answer Update round trip (validator, handler, new view) on the dev
+  //    server, beside a query of the same session.
+  {
+    const tree = DecisionTree.parse({
+      id: 'bench',
+      title: 'Bench',
+      start: 'first',
+      nodes: [
+        { id: 'first', kind: 'question', prompt: 'First?', choices: [{ id: 'go', label: 'Go', next: 'second' }] },
+        { id: 'second', kind: 'question', prompt: 'Second?', choices: [{ id: 'end', label: 'End', next: 'end' }] },
+        { id: 'end', kind: 'resolve', outcome: 'resolved', text: 'Done.' },
+      ],
+    });
+    const set = treeSetFor({ bench: tree }, 'bench')!;
+    const tsWorker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-ts', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-ts' }) });
+    const tsRunning = tsWorker.run();
+    const handle = await client.workflow.start(troubleshootSession, { taskQueue: 'bench-ts', workflowId: `bench-ts-${randomUUID()}`, args: [{ trees: set.trees, root: 'bench', version: set.version, ticket: null, user: { id: 'jdoe' } }] });
+    const sam = { id: 'sam.helper', groups: ['helpdesk'] };
+    while ((await handle.query(sessionQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 20));
+    const answers: number[] = [];
+    const queries: number[] = [];
+    for (let i = 0; i < ANSWERS; i++) {
+      let t = performance.now();
+      await handle.executeUpdate(answerUpdate, { args: [{ node: 'first', choice: 'go', responder: sam }] });
+      answers.push(performance.now() - t);
+      await handle.executeUpdate(backUpdate, { args: [{ responder: sam }] });
+      t = performance.now();
+      await handle.query(sessionQuery);
+      queries.push(performance.now() - t);
+    }
+    rows.push([`answer Update round trip p50 (${ANSWERS})`, ms(pct(answers, 50)), ms(pct(queries, 50)), (pct(answers, 50) / pct(queries, 50)).toFixed(2)]);
+    rows.push([`answer Update round trip p99 (${ANSWERS})`, ms(pct(answers, 99)), ms(pct(queries, 99)), (pct(answers, 99) / pct(queries, 99)).toFixed(2)]);
+    await handle.terminate('bench done');
+    tsWorker.shutdown();
+    await tsRunning;
+  }
+
+  // 6. Tree validation and navigation on generated trees, beside a zod parse of the same tree
+  //    (validation) and a bare walk over the next-pointers (navigation).
+  for (const size of [50, 1_000, 10_000]) {
+    const generated = generateTree(size, { seed: 7, loops: true });
+    const raw = JSON.parse(JSON.stringify(generated));
+    const validation = await timed(TREE_RUNS, async () => {
+      const issues = validateTrees([DecisionTree.parse(raw)]);
+      if (issues.length) throw new Error(formatTreeIssue(issues[0]!));
+    });
+    const parseOnly = await timed(TREE_RUNS, async () => {
+      DecisionTree.parse(raw);
+    });
+    rows.push([`tree validation p50 (${size} nodes)`, ms(pct(validation, 50)), ms(pct(parseOnly, 50)), (pct(validation, 50) / pct(parseOnly, 50)).toFixed(2)]);
+    const trees = { [generated.id]: generated };
+    const walk = async () => {
+      let state = startSession(trees, generated.id, '2026-11-26T00:00:00.000Z');
+      for (let steps = 0; steps < 10_000; steps++) {
+        const step = nextStep(trees, state);
+        if (step.kind === 'done') return;
+        const at = '2026-11-26T00:00:00.000Z';
+        if (step.kind === 'ask') state = answerQuestion(trees, state, { node: step.node.id, choice: step.node.choices[0]!.id, by: 'bench', at });
+        else if (step.kind === 'confirm') state = confirmAction(trees, state, { node: step.node.id, confirm: true, by: 'bench', at });
+        else if (step.kind === 'check') state = recordCheck(trees, state, { node: step.node.id, result: {}, at });
+        else state = recordAction(trees, state, { node: step.node.id, ok: true, at });
+      }
+    };
+    const bare = async () => {
+      const byId = new Map(generated.nodes.map((n) => [n.id, n]));
+      let node = byId.get(generated.start);
+      for (let steps = 0; node && node.kind !== 'resolve' && steps < 10_000; steps++) {
+        const next = node.kind === 'question' ? node.choices[0]!.next : node.kind === 'check' ? (node.default ?? node.branches[0]!.next) : node.kind === 'action' ? node.next : null;
+        node = next ? byId.get(next) : undefined;
+      }
+    };
+    const nav = await timed(TREE_RUNS, walk);
+    const bareWalk = await timed(TREE_RUNS, bare);
+    rows.push([`tree navigation start->end p50 (${size} nodes)`, ms(pct(nav, 50)), ms(pct(bareWalk, 50)), (pct(nav, 50) / pct(bareWalk, 50)).toFixed(2)]);
+  }
+
   await connection.close();
 
   // 4. Permission check (directory lookups + policy + signed grant + audit entry) against the
@@ -179,6 +263,6 @@ const header: [string, string, string, string] = ['figure', 'ours', 'baseline', 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 console.log(`Benchmarks on ${new Date().toISOString()} (node ${process.version}, Temporal CLI dev server, SQLite)`);
-console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow; permission check = the bare directory lookups it makes.');
+console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow; permission check = the bare directory lookups it makes; answer Update = a query of the same session; tree validation = a zod parse of the same tree; navigation = a bare walk over next-pointers.');
 console.log(line(header));
 for (const r of rows) console.log(line(r));
