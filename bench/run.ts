@@ -195,10 +195,12 @@ try {
     });
     rows.push([`tree validation p50 (${size} nodes)`, ms(pct(validation, 50)), ms(pct(parseOnly, 50)), (pct(validation, 50) / pct(parseOnly, 50)).toFixed(2)]);
     const trees = { [generated.id]: generated };
+    let walked = 0;
     const walk = async () => {
       let state = startSession(trees, generated.id, '2026-11-26T00:00:00.000Z');
       for (let steps = 0; steps < 10_000; steps++) {
         const step = nextStep(trees, state);
+        walked = steps;
         if (step.kind === 'done') return;
         const at = '2026-11-26T00:00:00.000Z';
         if (step.kind === 'ask') state = answerQuestion(trees, state, { node: step.node.id, choice: step.node.choices[0]!.id, by: 'bench', at });
@@ -207,8 +209,8 @@ try {
         else state = recordAction(trees, state, { node: step.node.id, ok: true, at });
       }
     };
+    const byId = new Map(generated.nodes.map((n) => [n.id, n]));
     const bare = async () => {
-      const byId = new Map(generated.nodes.map((n) => [n.id, n]));
       let node = byId.get(generated.start);
       for (let steps = 0; node && node.kind !== 'resolve' && steps < 10_000; steps++) {
         const next = node.kind === 'question' ? node.choices[0]!.next : node.kind === 'check' ? (node.default ?? node.branches[0]!.next) : node.kind === 'action' ? node.next : null;
@@ -217,7 +219,7 @@ try {
     };
     const nav = await timed(TREE_RUNS, walk);
     const bareWalk = await timed(TREE_RUNS, bare);
-    rows.push([`tree navigation start->end p50 (${size} nodes)`, ms(pct(nav, 50)), ms(pct(bareWalk, 50)), (pct(nav, 50) / pct(bareWalk, 50)).toFixed(2)]);
+    rows.push([`tree navigation, a ${walked}-step walk p50 (${size} nodes)`, ms(pct(nav, 50)), ms(pct(bareWalk, 50)), (pct(nav, 50) / pct(bareWalk, 50)).toFixed(2)]);
   }
 
   await connection.close();
