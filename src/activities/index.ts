@@ -36,6 +36,8 @@ function updateContext(): UpdateContext {
 
 export const SOFTWARE_INSTALL_ACTION = 'software.install';
 export const REMEDIATE_ACTION = 'endpoint.remediate';
+export const DISK_CLEANUP_ACTION = 'disk.cleanup';
+export const UNLOCK_ACTION = 'account.unlock';
 
 export function createActivities(deps: ActivityDeps) {
   const { directory, ticketing, mailer, endpoints } = deps;
@@ -124,6 +126,36 @@ export function createActivities(deps: ActivityDeps) {
       const device = await endpoints.device(input.deviceId);
       if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.remediate(input.deviceId, input.action, input.args);
+    },
+
+    /** Whether the asset/endpoint tool lists `owner` as the device's owner now. */
+    async isDeviceOwner(input: { deviceId: string; owner: string }): Promise<boolean> {
+      return (await endpoints.device(input.deviceId))?.owner === input.owner;
+    },
+
+    /** Disk usage of a device (read-only). */
+    async measureDisk(input: { deviceId: string }): Promise<{ totalGb: number; usedGb: number }> {
+      return endpoints.diskUsage(input.deviceId);
+    },
+
+    /** What a cleanup would free, step by step, without deleting anything. */
+    async previewDiskCleanup(input: { deviceId: string; includeDownloads: boolean; aggressive: boolean }) {
+      return endpoints.cleanDisk(input.deviceId, { ...input, dryRun: true });
+    },
+
+    /** The cleanup itself, for the device's owner only, with the grant for exactly this device and options. */
+    async cleanDisk(input: { deviceId: string; includeDownloads: boolean; aggressive: boolean; targetId: string; grant: Grant | null }) {
+      const { deviceId, includeDownloads, aggressive } = input;
+      requireGrant(deps, input.grant, { action: DISK_CLEANUP_ACTION, target: input.targetId, params: { deviceId, includeDownloads, aggressive } });
+      const device = await endpoints.device(deviceId);
+      if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
+      return endpoints.cleanDisk(deviceId, { includeDownloads, aggressive, dryRun: false });
+    },
+
+    /** Clears a sign-in lockout, with the grant for exactly this account. */
+    async unlockAccount(input: { userId: string; grant: Grant | null }): Promise<{ wasLocked: boolean }> {
+      requireGrant(deps, input.grant, { action: UNLOCK_ACTION, target: input.userId, params: {} });
+      return directory.unlock(input.userId);
     },
 
     async commentOnTicket(input: { ticket: TicketRef; body: string; visibility: 'internal' | 'public' }): Promise<void> {

@@ -3,5 +3,6 @@ export { passwordReset } from './passwordReset.js';
 export { ticketHandOff } from './ticketHandOff.js';
 export { softwareInstall } from './softwareInstall.js';
 export { troubleshootSession } from './troubleshootSession.js';
+export { diskCleanup, softwareReinstall, unlockAccount } from './selfService.js';
 export { reconcileTickets } from './reconcileTickets.js';
 export { answerUpdate, approvalUpdate, backUpdate, progressQuery, sessionQuery, ticketEventSignal } from './messages.js';

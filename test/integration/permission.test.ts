@@ -63,3 +63,16 @@ describe('permission check against OpenLDAP', () => {
     expect(result.decision).toMatchObject({ allowed: false, rule: 'directory_refused', reason: expect.stringContaining('code 49') });
   });
 });
+
+describe('unlocking accounts in OpenLDAP', () => {
+  it('clears a lockout, and never re-enables a disabled account', async () => {
+    const directory = ldap();
+    expect(await directory.findUser({ by: 'id', id: 'lee.locked' })).toMatchObject({ locked: true });
+    expect(await directory.unlock('lee.locked')).toEqual({ wasLocked: true });
+    expect(await directory.findUser({ by: 'id', id: 'lee.locked' })).toMatchObject({ locked: false });
+    expect(await directory.unlock('lee.locked')).toEqual({ wasLocked: false });
+    expect(await directory.unlock('bob.gone')).toEqual({ wasLocked: false });
+    expect(await directory.findUser({ by: 'id', id: 'bob.gone' })).toMatchObject({ enabled: false });
+    await expect(directory.unlock('ghost')).rejects.toThrow(/no account with uid "ghost"/);
+  });
+});

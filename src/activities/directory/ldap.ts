@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { DirectoryUser, UserLookup } from '../../domain/directory.js';
 import { ALWAYS, parseOrThrow, pathToString, ValidationError, type FieldIssue } from '../../domain/errors.js';
 import {
+  ADMIN_LOCK,
   adPasswordValue,
   decodeUserAccountControl,
   groupsWithMembersFilter,
@@ -444,6 +445,25 @@ export class LdapDirectory implements DirectoryPort {
       if (options.mustChange && c.ppolicy) {
         await client.modify(entry.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdReset', values: ['TRUE'] }) }));
       }
+    });
+  }
+
+  async unlock(userId: string): Promise<{ wasLocked: boolean }> {
+    const c = this.#config;
+    return this.#session('unlock', async (client) => {
+      const state = c.kind === 'ad' ? ['lockoutTime'] : ['pwdAccountLockedTime'];
+      const entry = await this.#userEntry(client, userId, state);
+      if (!entry) throw new DirectoryRefusedError(`LDAP unlock: no account with ${c.attributes.id} "${userId}"`, 32);
+      if (c.kind === 'ad') {
+        const locked = decodeUserAccountControl('0', first(entry, 'lockoutTime')).locked;
+        if (locked) await client.modify(entry.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }));
+        return { wasLocked: locked };
+      }
+      const lockedAt = first(entry, 'pwdAccountLockedTime');
+      // ppolicy's administrator lock means "disabled": unlocking must not re-enable an account.
+      if (lockedAt === undefined || lockedAt.trim() === ADMIN_LOCK) return { wasLocked: false };
+      await client.modify(entry.dn, new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [] }) }));
+      return { wasLocked: true };
     });
   }
 

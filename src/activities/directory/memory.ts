@@ -36,6 +36,14 @@ export class MemoryDirectory implements DirectoryPort {
     this.passwordChanges.push({ userId, passwordSha256: sha256(password), mustChange: options.mustChange, at: new Date().toISOString() });
   }
 
+  async unlock(userId: string): Promise<{ wasLocked: boolean }> {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`no such user ${userId}`);
+    const wasLocked = user.locked;
+    user.locked = false;
+    return { wasLocked };
+  }
+
   /** Test and demo helper: change an account's state as an administrator would. */
   update(userId: string, change: Partial<Pick<DirectoryUser, 'enabled' | 'locked' | 'groups' | 'manager'>>): void {
     const user = this.users.get(userId);

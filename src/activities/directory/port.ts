@@ -27,4 +27,6 @@ export interface DirectoryPort {
   groupsOf(user: DirectoryUser): Promise<string[]>;
   /** Sets a new password; `mustChange` forces a change at next sign-in where the directory supports it. */
   setPassword(userId: string, password: string, options: { mustChange: boolean }): Promise<void>;
+  /** Clears a lockout (failed sign-ins); never re-enables a disabled account. */
+  unlock(userId: string): Promise<{ wasLocked: boolean }>;
 }

@@ -2,6 +2,15 @@ import type { Device, FleetFile } from '../../domain/fleet.js';
 import { HEALTHY, REMEDIATIONS, type DiagnosticResult } from './diagnostics.js';
 import type { EndpointPort } from './port.js';
 
+/** What the simulated agent cleans, in order, and how much each frees on a typical laptop. */
+export const CLEANUP_STEPS: ReadonlyArray<{ name: string; gb: number; aggressive?: boolean }> = [
+  { name: 'temporary files', gb: 2.1 },
+  { name: 'browser caches', gb: 1.4 },
+  { name: 'recycle bin', gb: 3.2 },
+  { name: 'downloads older than 90 days', gb: 6.5 },
+  { name: 'Windows Update cache', gb: 4.0, aggressive: true },
+];
+
 /** A simulated fleet for the demo and tests, with the install history tests count. */
 export class SimulatedFleet implements EndpointPort {
   private readonly devices: Map<string, Device>;
@@ -55,6 +64,44 @@ export class SimulatedFleet implements EndpointPort {
     for (const check of fixes) if (!stubborn.includes(check)) delete device.faults[check];
     this.remediations.push({ deviceId, action, at: new Date().toISOString() });
     return stubborn.length === 0 ? { ok: true, detail: `${action} completed` } : { ok: false, detail: `${action} ran but ${stubborn.join(', ')} still fails` };
+  }
+
+  private cleaned = new Map<string, Set<string>>();
+  private failCleanupStep: string | null = null;
+
+  async diskUsage(deviceId: string): Promise<{ totalGb: number; usedGb: number }> {
+    const device = this.devices.get(deviceId);
+    if (!device?.disk) throw new Error(`no disk data for ${deviceId}`);
+    return { ...device.disk };
+  }
+
+  async cleanDisk(deviceId: string, options: { includeDownloads: boolean; aggressive: boolean; dryRun: boolean }) {
+    const device = this.devices.get(deviceId);
+    if (!device?.disk) throw new Error(`no disk data for ${deviceId}`);
+    const done = this.cleaned.get(deviceId) ?? new Set<string>();
+    this.cleaned.set(deviceId, done);
+    const plan = CLEANUP_STEPS.filter((s) => (s.name !== 'downloads older than 90 days' || options.includeDownloads) && (!s.aggressive || options.aggressive));
+    const steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }> = [];
+    for (const step of plan) {
+      const freedGb = done.has(step.name) ? 0 : step.gb;
+      if (options.dryRun) {
+        steps.push({ name: step.name, freedGb, ok: true });
+        continue;
+      }
+      if (this.failCleanupStep === step.name) {
+        steps.push({ name: step.name, freedGb: 0, ok: false, detail: 'files in use; the agent stopped here' });
+        break;
+      }
+      done.add(step.name);
+      device.disk.usedGb = Math.max(0, Math.round((device.disk.usedGb - freedGb) * 10) / 10);
+      steps.push({ name: step.name, freedGb, ok: true });
+    }
+    return { steps };
+  }
+
+  /** Test and demo helper: the cleanup stops at this step, as when files are in use. */
+  failCleanupAt(step: string | null): void {
+    this.failCleanupStep = step;
   }
 
   /** Test and demo helper: make a diagnostic report a fault. */
