@@ -29,6 +29,7 @@ import { connectClient, connectWorker } from '../src/stack/connection.js';
 import { startDevServer } from '../src/stack/devServer.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
 import { createSupportWorker } from '../src/stack/supportWorker.js';
+import { startStack } from '../src/stack/stack.js';
 import { resolveTemporalCli } from '../src/stack/temporalCli.js';
 import { jiraIssueCreated, JIRA } from '../test/helpers/tickets.js';
 
@@ -39,6 +40,7 @@ const E2E = Number(process.env.BENCH_E2E ?? 50);
 const PERMISSION = Number(process.env.BENCH_PERMISSION ?? 300);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 100);
 const TREE_RUNS = Number(process.env.BENCH_TREE_RUNS ?? 20);
+const SELF_SERVICE_LOADS = (process.env.BENCH_SELF_SERVICE ?? '100,1000').split(',').map(Number);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -267,6 +269,61 @@ try {
   await client.connection.close();
   await dev.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// 7. Self-service at load: N concurrent requests from N distinct users over real HTTP (JWT,
+//    guardrails, audit, start), all the way to completion, beside N raw starts of the same workflow.
+{
+  const { contentWithUsers, jwtEnv, token } = await import('../test/helpers/selfService.js');
+  const users = Math.max(...SELF_SERVICE_LOADS);
+  const contentDir = contentWithUsers(users);
+  const dir = mkdtempSync(join(tmpdir(), 'itse-bench-self-'));
+  const stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dir)), ...jwtEnv, CONTENT_DIR: contentDir, RECONCILE_EVERY: 'off' }), createLogger('silent'));
+  try {
+    const tokens = await Promise.all(Array.from({ length: users }, (_, i) => token(`user-${String(i + 1).padStart(4, '0')}`, { expiresIn: '1h' })));
+    let round = 0;
+    for (const n of SELF_SERVICE_LOADS) {
+      round++;
+      const t0 = performance.now();
+      const latencies: number[] = [];
+      const answers = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const tag = String(i + 1).padStart(4, '0');
+          const t = performance.now();
+          const res = await fetch(`${stack.apiUrl}/self-service/requests`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ automation: round === 1 ? 'unlock-account' : 'disk-cleanup', inputs: round === 1 ? {} : { device: `LT-U${tag}` } }),
+          });
+          latencies.push(performance.now() - t);
+          return { status: res.status, body: (await res.json()) as { requestId?: string } };
+        }),
+      );
+      const accepted = answers.filter((a) => a.status === 202);
+      const errors = answers.filter((a) => a.status >= 500).length;
+      await Promise.all(accepted.map((a) => stack.client.workflow.getHandle(a.body.requestId!).result()));
+      const wall = performance.now() - t0;
+      const rawLatencies: number[] = [];
+      const raw = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const t = performance.now();
+          await stack.client.workflow.start('unlockAccount', {
+            taskQueue: 'bench-self-raw',
+            workflowId: `bench-self-raw-${round}-${i}-${randomUUID()}`,
+            args: [{ automation: { id: 'unlock-account', version: 1 }, caller: 'jdoe', requestedAt: new Date().toISOString(), target: { kind: 'account', id: 'jdoe' }, inputs: {}, approval: { kind: 'none' } }],
+          });
+          rawLatencies.push(performance.now() - t);
+        }),
+      );
+      rows.push([`self-service acceptance p50 (${n} concurrent users)`, ms(pct(latencies, 50)), ms(pct(rawLatencies, 50)), (pct(latencies, 50) / pct(rawLatencies, 50)).toFixed(2)]);
+      rows.push([`self-service acceptance p99 (${n} concurrent users)`, ms(pct(latencies, 99)), ms(pct(rawLatencies, 99)), (pct(latencies, 99) / pct(rawLatencies, 99)).toFixed(2)]);
+      rows.push([`self-service ${n}: 202 / completed / 5xx, wall time`, `${accepted.length} / ${accepted.length} / ${errors}, ${(wall / 1000).toFixed(1)} s`, `${raw.length} started`, '-']);
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(contentDir, { recursive: true, force: true });
+  }
 }
 
 const header: [string, string, string, string] = ['figure', 'ours', 'baseline', 'ratio'];

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ValidationError, zodIssues } from './domain/errors.js';
 import type { TicketSource } from './domain/ticket.js';
 import { ldapConfigFromEnv, type ResolvedLdapConfig } from './activities/directory/ldap.js';
+import { jwtSettingsFromEnv, type JwtSettings } from './client/http/auth.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -43,6 +44,7 @@ const Env = z.object({
   RECONCILE_FIRST_LOOKBACK: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h').default('24h'),
   GRANT_SIGNING_KEY: z.string().min(32, 'use at least 32 characters').optional(),
   GRANT_TTL: z.string().regex(/^\d+[smhd]$/, 'a duration such as 10m').default('10m'),
+  SELF_SERVICE_ADMIN_GROUPS: z.string().default('it-staff'),
   DIRECTORY_RECHECK_EVERY: z.string().regex(/^\d+[smhd]$/, 'a duration such as 1m').default('1m'),
   DIRECTORY_GIVE_UP_AFTER: z.string().regex(/^\d+[smhd]$/, 'a duration such as 15m').default('15m'),
   PERMISSION_BUDGET: z.string().regex(/^\d+[smhd]$/, 'a duration such as 3s').default('3s'),
@@ -97,6 +99,8 @@ export interface Config {
   directoryOutage: { recheckEveryMs: number; giveUpAfterMs: number };
   /** LDAP / Active Directory (LDAP_* variables); unset: the demo directory in content/directory.yaml. */
   ldap: ResolvedLdapConfig | undefined;
+  /** Self-service bearer tokens (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL); unset: self-service is off. */
+  selfService: { jwt: JwtSettings | undefined; adminGroups: string[] };
   reconcile: { everyMs: number | null; overlapMs: number; firstLookbackMs: number };
   helpdesks: {
     jira?: { baseUrl: string; email: string; apiToken: string };
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     grants: { key: e.GRANT_SIGNING_KEY, keyFile: join(dataDir, 'grant-signing.key'), ttlMs: durationMs(e.GRANT_TTL) },
     permissionBudgetMs: durationMs(e.PERMISSION_BUDGET),
     ldap: ldapConfigFromEnv(env),
+    selfService: { jwt: jwtSettingsFromEnv(env), adminGroups: e.SELF_SERVICE_ADMIN_GROUPS.split(',').map((g) => g.trim()).filter(Boolean) },
     directoryOutage: { recheckEveryMs: durationMs(e.DIRECTORY_RECHECK_EVERY), giveUpAfterMs: durationMs(e.DIRECTORY_GIVE_UP_AFTER) },
     reconcile: {
       everyMs: e.RECONCILE_EVERY === 'off' ? null : durationMs(e.RECONCILE_EVERY),

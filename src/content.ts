@@ -5,6 +5,7 @@ import { ContentError, parseContent, type ContentIssue } from './domain/content.
 import { DirectoryFile } from './domain/directory.js';
 import { FleetFile } from './domain/fleet.js';
 import { HelpdesksConfig } from './domain/helpdesks.js';
+import { SelfServiceCatalog } from './domain/selfService.js';
 import { SoftwareCatalog } from './domain/software.js';
 import { DecisionTree } from './domain/trees.js';
 import { formatTreeIssue, validateTrees } from './domain/treeValidation.js';
@@ -20,6 +21,8 @@ export interface Content {
   helpdesks: HelpdesksConfig;
   software: SoftwareCatalog;
   fleet: FleetFile;
+  /** Published self-service automations (content/selfservice.yaml). */
+  selfService: SelfServiceCatalog;
   /** Troubleshooting trees (content/trees/*.yaml) by id, validated together. */
   trees: Record<string, DecisionTree>;
 }
@@ -31,6 +34,7 @@ const FILES: { [K in Exclude<keyof Content, 'trees'>]: readonly [string, z.ZodTy
   helpdesks: ['helpdesks.yaml', HelpdesksConfig],
   software: ['software.yaml', SoftwareCatalog],
   fleet: ['fleet.yaml', FleetFile],
+  selfService: ['selfservice.yaml', SelfServiceCatalog],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {

@@ -9,6 +9,7 @@ export const AuditKind = z.enum([
   'permission.decision',
   'action',
   'security',
+  'selfservice.request',
 ]);
 export type AuditKind = z.infer<typeof AuditKind>;
 

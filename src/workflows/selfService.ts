@@ -77,6 +77,7 @@ export async function softwareReinstall(input: SelfServiceInput): Promise<Resolu
   const item = plan.assessment.item;
 
   if (input.approval.kind !== 'none') {
+    if (plan.approvers.length === 0) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
     let answer: ApprovalAnswer | null = null;
     const waiting = { waiting: true, approvers: plan.approvers, requester: input.caller };
     setHandler(

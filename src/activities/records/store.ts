@@ -61,6 +61,8 @@ export class EngineStore {
         replay_result TEXT
       );
       CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS self_service_starts (caller TEXT NOT NULL, automation TEXT NOT NULL, at TEXT NOT NULL, workflow_id TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS self_service_starts_by_caller ON self_service_starts (caller, automation, at);
     `);
   }
 
@@ -119,6 +121,17 @@ export class EngineStore {
 
   setDeadLetterStatus(id: number, status: Exclude<DeadLetterStatus, 'open'>, result: string, at: Date): void {
     this.db.prepare('UPDATE dead_letters SET status = ?, replayed_at = ?, replay_result = ? WHERE id = ?').run(status, at.toISOString(), result, id);
+  }
+
+  /** A self-service run was started (for per-user rate limits). */
+  recordSelfServiceStart(caller: string, automation: string, at: Date, workflowId: string): void {
+    this.db.prepare('INSERT INTO self_service_starts (caller, automation, at, workflow_id) VALUES (?, ?, ?, ?)').run(caller, automation, at.toISOString(), workflowId);
+  }
+
+  /** Start times of `caller`'s runs of `automation` since `since`, oldest first. */
+  selfServiceStarts(caller: string, automation: string, since: Date): string[] {
+    const rows = this.db.prepare('SELECT at FROM self_service_starts WHERE caller = ? AND automation = ? AND at >= ? ORDER BY at').all(caller, automation, since.toISOString()) as Array<{ at: string }>;
+    return rows.map((r) => r.at);
   }
 
   cursor(name: string): string | null {

@@ -1,7 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DirectoryPort } from '../../activities/directory/port.js';
+import type { EndpointPort } from '../../activities/endpoints/port.js';
+import { createJwtVerifier } from './auth.js';
+import { registerSelfService, type SelfServiceApiOptions } from './selfServiceRoutes.js';
 import type { EngineStore } from '../../activities/records/store.js';
 import type { DecisionTree } from '../../domain/trees.js';
 import { z } from 'zod';
@@ -34,16 +38,31 @@ export interface ApiOptions {
   /** Troubleshooting: the trees, and the directory that identifies responders. */
   trees?: Readonly<Record<string, DecisionTree>>;
   directory?: DirectoryPort;
+  /** The end-user self-service API (bearer JWTs); absent when no token settings are configured. */
+  selfService?: SelfServiceApiOptions;
 }
 
 /** API options from the configuration and content, as `npm start` and `npm run api` use them. */
 export function configuredApiOptions(
   config: Config,
   content: Content,
-  deps: { client: Client; store: EngineStore; logger: Logger; directory: DirectoryPort; uiUrl?: string },
+  deps: { client: Client; store: EngineStore; logger: Logger; directory: DirectoryPort; endpoints: EndpointPort; uiUrl?: string },
 ): ApiOptions {
+  const jwt = config.selfService.jwt;
   return {
     ...deps,
+    selfService: jwt
+      ? {
+          client: deps.client,
+          taskQueue: config.temporal.taskQueue,
+          catalog: content.selfService,
+          directory: deps.directory,
+          endpoints: deps.endpoints,
+          store: deps.store,
+          adminGroups: config.selfService.adminGroups,
+          verify: createJwtVerifier(jwt),
+        }
+      : undefined,
     trees: content.trees,
     taskQueue: config.temporal.taskQueue,
     routing: content.routing,
@@ -84,6 +103,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return reply.code(400).send({
+        error: 'invalid_request',
+        message: 'the request does not match the API (see /openapi.json)',
+        issues: error.validation.map((v) => ({ path: `${error.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`, message: v.message })),
+      });
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ error: (error as { code?: string }).code ?? 'bad_request', message: error instanceof Error ? error.message : String(error) });
@@ -93,6 +119,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (options.selfService) {
+    const selfService = options.selfService;
+    app.register(async (scope) => registerSelfService(scope, selfService));
+  }
 
   app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
     const source = TicketSource.safeParse(request.params.source);

@@ -1,5 +1,6 @@
 // `npm run api`: the HTTP API alone, for deployments that run API and workers separately.
 import { createDirectory } from '../../activities/adapters.js';
+import { SimulatedFleet } from '../../activities/endpoints/memory.js';
 import { EngineStore } from '../../activities/records/store.js';
 import { clusterAddress, loadConfig } from '../../config.js';
 import { loadContent } from '../../content.js';
@@ -15,7 +16,7 @@ const client = await connectClient(config.temporal, clusterAddress(config));
 const store = new EngineStore(config.storeFile);
 // Reconcile the help desks that have REST credentials here.
 await ensureConfiguredSchedules(client, config, (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]));
-const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), uiUrl: process.env.TEMPORAL_UI_URL }));
+const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), endpoints: new SimulatedFleet(content.fleet), uiUrl: process.env.TEMPORAL_UI_URL }));
 await api.listen({ host: config.http.host, port: config.http.port });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

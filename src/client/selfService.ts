@@ -1,0 +1,128 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { DirectoryPort } from '../activities/directory/port.js';
+import type { EndpointPort } from '../activities/endpoints/port.js';
+import type { EngineStore } from '../activities/records/store.js';
+import { toFacts } from '../domain/directory.js';
+import { progressFromRecord, type Progress } from '../domain/progress.js';
+import type { ResolutionRecord } from '../domain/resolution.js';
+import { checkRequest, ELEVATION_ATTEMPTS, visibleAutomations, type CallerContext, type SelfServiceCatalog } from '../domain/selfService.js';
+import { progressQuery } from '../workflows/messages.js';
+import type { SelfServiceInput } from '../workflows/selfService.js';
+
+export interface SelfServiceDeps {
+  client: Client;
+  taskQueue: string;
+  catalog: SelfServiceCatalog;
+  directory: DirectoryPort;
+  endpoints: EndpointPort;
+  store: EngineStore;
+  adminGroups?: string[];
+  now?: () => Date;
+}
+
+export type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+
+
+/** Who the caller is, from the token's subject only: directory facts and the devices they own. */
+export async function callerContext(deps: SelfServiceDeps, subject: string): Promise<CallerContext> {
+  const user = await deps.directory.findUser({ by: 'id', id: subject });
+  if (!user) return { user: null, devices: [], adminGroups: deps.adminGroups };
+  const facts = toFacts(user, await deps.directory.groupsOf(user));
+  const devices = (await deps.endpoints.devicesOf(user.id)).map((d) => d.id);
+  return { user: facts, devices, adminGroups: deps.adminGroups };
+}
+
+export async function catalogFor(deps: SelfServiceDeps, subject: string): Promise<Answer> {
+  const caller = await callerContext(deps, subject);
+  if (!caller.user || !caller.user.enabled) return { status: 403, body: { error: caller.user ? 'caller_disabled' : 'caller_unknown', message: 'your account cannot use self-service' } };
+  return { status: 200, body: { automations: visibleAutomations(deps.catalog, caller) } };
+}
+
+const workflowIdFor = (automation: string, caller: string) => `self-${automation}-${caller}`;
+
+/**
+ * A self-service request: every guardrail first (pure, src/domain/selfService.ts), then a start whose
+ * workflow id is per caller and automation, so a second request while one runs is a 409 naming it.
+ */
+export async function requestAutomation(deps: SelfServiceDeps, subject: string, body: { automation: string; inputs?: unknown; target?: unknown }): Promise<Answer> {
+  const now = deps.now?.() ?? new Date();
+  const caller = await callerContext(deps, subject);
+  const workflowId = workflowIdFor(body.automation, subject);
+  const lastFinishedAt = await deps.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then((d) => d.closeTime?.toISOString() ?? null)
+    .catch((e: unknown) => (e instanceof WorkflowNotFoundError ? null : Promise.reject(e)));
+  const history = { startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)), lastFinishedAt };
+  const plan = checkRequest(deps.catalog, { automation: body.automation, inputs: body.inputs ?? {}, target: body.target }, caller, history, now);
+  if (!plan.ok) {
+    deps.store.appendAudit({
+      at: now.toISOString(),
+      kind: ELEVATION_ATTEMPTS.has(plan.reason) ? 'security' : 'selfservice.request',
+      actor: subject,
+      subject: `self-service:${body.automation}`,
+      outcome: 'rejected',
+      reason: plan.reason,
+      details: { status: plan.status, fields: plan.issues?.map((i) => i.path) ?? [] },
+    });
+    const shown = plan.reason === 'not_published' ? { error: 'unknown_automation', message: 'no such automation' } : { error: plan.reason, message: plan.message, issues: plan.issues };
+    return { status: plan.status, body: shown, headers: plan.retryAfterSeconds ? { 'retry-after': String(plan.retryAfterSeconds) } : undefined };
+  }
+  const input: SelfServiceInput = {
+    automation: { id: plan.entry.id, version: plan.entry.version },
+    caller: subject,
+    requestedAt: now.toISOString(),
+    target: plan.target,
+    inputs: plan.inputs,
+    approval: plan.approval,
+  };
+  try {
+    await deps.client.workflow.start(plan.entry.workflow, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      memo: { caller: subject, automation: plan.entry.id },
+    });
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) {
+      return { status: 409, body: { error: 'already_running', message: `you already have a ${plan.entry.id} request running`, requestId: workflowId } };
+    }
+    throw e;
+  }
+  deps.store.recordSelfServiceStart(subject, plan.entry.id, now, workflowId);
+  deps.store.appendAudit({ at: now.toISOString(), kind: 'selfservice.request', actor: subject, subject: `self-service:${plan.entry.id}`, outcome: 'accepted', details: { requestId: workflowId, target: plan.target } });
+  return { status: 202, body: { requestId: workflowId, automation: plan.entry.id, status: 'started' } };
+}
+
+async function ownHandle(deps: SelfServiceDeps, subject: string, requestId: string) {
+  const handle = deps.client.workflow.getHandle(requestId);
+  const description = await handle.describe().catch((e: unknown) => (e instanceof WorkflowNotFoundError ? null : Promise.reject(e)));
+  // Someone else's request looks exactly like one that does not exist.
+  if (!description || description.memo?.caller !== subject) return null;
+  return { handle, description };
+}
+
+export async function requestStatus(deps: SelfServiceDeps, subject: string, requestId: string): Promise<Answer> {
+  const own = await ownHandle(deps, subject, requestId);
+  if (!own) return { status: 404, body: { error: 'not_found', message: `no request ${requestId}` } };
+  const status = own.description.status.name;
+  let progress: Progress | null = null;
+  let result: ResolutionRecord | null = null;
+  if (status === 'COMPLETED') {
+    result = (await own.handle.result()) as ResolutionRecord;
+    progress = progressFromRecord(result);
+  } else if (status === 'RUNNING') {
+    progress = await deps.client.connection.withDeadline(Date.now() + 2000, () => own.handle.query(progressQuery)).catch(() => null);
+  }
+  return { status: 200, body: { requestId, automation: own.description.memo?.automation, status, progress, outcome: result?.outcome ?? null, summary: result?.summary ?? null } };
+}
+
+export async function cancelRequest(deps: SelfServiceDeps, subject: string, requestId: string): Promise<Answer> {
+  const own = await ownHandle(deps, subject, requestId);
+  if (!own) return { status: 404, body: { error: 'not_found', message: `no request ${requestId}` } };
+  if (own.description.status.name !== 'RUNNING') return { status: 409, body: { error: 'not_running', message: `request ${requestId} is ${own.description.status.name.toLowerCase()}` } };
+  await own.handle.cancel();
+  return { status: 202, body: { requestId, status: 'cancelling' } };
+}
