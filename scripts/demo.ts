@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { SignJWT } from 'jose';
 import type { RunStatus } from '../src/client/runStatus.js';
 import { RECONCILE_SCHEDULE_ID } from '../src/client/schedules.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
@@ -19,6 +20,9 @@ import { startStack } from '../src/stack/stack.js';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const sample = (path: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'content/samples', path), 'utf8'));
 const adminToken = randomBytes(24).toString('hex');
+const jwtSecret = randomBytes(32).toString('hex');
+const jwtIssuer = 'https://login.example.com';
+const jwtAudience = 'it-support-engine';
 const secrets = { jira: randomBytes(24).toString('hex'), servicenow: randomBytes(24).toString('hex'), zendesk: randomBytes(24).toString('hex') };
 
 function jira(key: string, change: (body: any) => void = () => {}) {
@@ -84,6 +88,9 @@ const config = loadConfig({
   ALLOW_UNSIGNED_WEBHOOKS: 'false',
   RECONCILE_EVERY: '1h',
   ADMIN_API_TOKEN: adminToken,
+  SELF_SERVICE_JWT_SECRET: jwtSecret,
+  SELF_SERVICE_JWT_ISSUER: jwtIssuer,
+  SELF_SERVICE_JWT_AUDIENCE: jwtAudience,
 });
 console.log(bold('Starting the embedded stack (Temporal dev server, worker, HTTP API)...'));
 const started = Date.now();
@@ -212,6 +219,32 @@ try {
       if (a.status !== 200) throw new Error(`answer refused: ${await a.text()}`);
     }
     await follow(workflowId, 'ITSM-50', t0, false);
+  }
+
+  console.log(bold('== Self-service: Jane cleans up her own laptop (bearer JWT from the identity provider)'));
+  {
+    const jwtFor = (subject: string) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuer(jwtIssuer).setAudience(jwtAudience).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(jwtSecret));
+    const selfService = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown) => {
+      const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${await jwtFor(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const catalog = await selfService('jdoe', 'GET', '/self-service/catalog');
+    console.log(`  GET /self-service/catalog as jdoe -> ${catalog.status}: ${catalog.body.automations.map((a: { id: string }) => a.id).join(', ')}`);
+    const started = await selfService('jdoe', 'POST', '/self-service/requests', { automation: 'disk-cleanup', inputs: { device: 'LT-0042', includeDownloads: true } });
+    console.log(`  POST /self-service/requests (disk-cleanup, LT-0042) as jdoe -> ${started.status}: ${JSON.stringify(started.body)}`);
+    let status: Record<string, any>;
+    for (;;) {
+      status = (await selfService('jdoe', 'GET', `/self-service/requests/${started.body.requestId}`)).body;
+      if (status.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const step of status.progress.steps) console.log(`    ✓ ${step.name}: ${step.detail}`);
+    console.log(`  ${status.status}, outcome: ${bold(status.outcome)}: ${status.summary}`);
+    const foreign = await selfService('asmith', 'POST', '/self-service/requests', { automation: 'disk-cleanup', inputs: { device: 'LT-0042' } });
+    console.log(`  POST /self-service/requests (disk-cleanup, LT-0042) as asmith -> ${foreign.status}: ${foreign.body.error}: ${foreign.body.message}`);
+    const again = await selfService('jdoe', 'POST', '/self-service/requests', { automation: 'disk-cleanup', inputs: { device: 'LT-0042' } });
+    console.log(`  the same request again as jdoe -> ${again.status}: ${again.body.error}: ${again.body.message}\n`);
   }
 
   console.log(bold('== A delivery altered on the way (signature no longer matches)'));

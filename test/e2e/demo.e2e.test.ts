@@ -19,6 +19,10 @@ describe('npm run demo', () => {
     expect(out).toContain('approval as jdoe -> 409: the requester cannot approve their own request');
     expect(out).toContain('approval as asmith -> 200: {"accepted":true,"decision":"approved"}');
     expect(out).toContain('Ticket ITSM-48: resolved');
+    expect(out).toMatch(/POST \/self-service\/requests \(disk-cleanup, LT-0042\) as jdoe -> 202/);
+    expect(out).toMatch(/outcome: resolved: Freed 13.2 GB on LT-0042/);
+    expect(out).toContain('as asmith -> 403: not_your_device');
+    expect(out).toContain('the same request again as jdoe -> 429: cooling_down');
     expect(out).toContain('troubleshootSession started as ticket-jira-ITSM-50 (rule network-troubleshooting)');
     expect(out).toMatch(/engine checked ip-config: matched apipa = true[\s\S]*engine ran renew-dhcp: ok/);
     expect(out).toMatch(/Ticket ITSM-50: resolved\n.*\(see KB-NET-0030\)/);
