@@ -38,6 +38,10 @@ export default defineConfig({
         'src/domain/treeNavigation.ts': full,
         'src/domain/selfService.ts': full,
         'src/client/http/auth.ts': full,
+        // The self-service route guards (authentication hook, ownership, conflicts, refusals); the
+        // lines left are re-throws of unexpected Temporal errors (answered 503).
+        'src/client/selfService.ts': { lines: 95 },
+        'src/client/http/selfServiceRoutes.ts': { lines: 95 },
         'src/activities/permission.ts': { lines: 100, functions: 100 },
         'src/domain/ticketUpdate.ts': full,
         'src/domain/sources/servicenow.ts': full,

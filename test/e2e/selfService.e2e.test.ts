@@ -102,7 +102,19 @@ describe('self-service catalog and requests', () => {
     expect(securityEvents().at(-1)).toMatchObject({ reason: `token_${reason}` });
   });
 
+  it('answers malformed requests with 400 and unknown requests with 404', async () => {
+    const res = await fetch(`${stack.apiUrl}/self-service/requests`, { method: 'POST', headers: { authorization: `Bearer ${await token('jdoe')}`, 'content-type': 'application/json' }, body: '{"automation": ' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).issues[0]).toMatchObject({ path: '(body)' });
+    const extra = await call('POST', '/self-service/requests', 'jdoe', { automation: 'unlock-account', onBehalfOf: 'asmith' });
+    expect(extra).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await call('POST', '/self-service/requests/self-nope-jdoe/approval', 'asmith', { approve: true })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/self-service/requests/self-nope-jdoe', 'jdoe')).toMatchObject({ status: 404 });
+  });
+
   it('refuses tokens of people the directory does not know or has disabled', async () => {
+    expect(await call('GET', '/self-service/catalog', 'ghost')).toMatchObject({ status: 403, body: { error: 'caller_unknown' } });
+    expect(await call('GET', '/self-service/catalog', 'bob.gone')).toMatchObject({ status: 403, body: { error: 'caller_disabled' } });
     expect(await request('ghost', 'unlock-account')).toMatchObject({ status: 403, body: { error: 'caller_unknown' } });
     expect(await request('bob.gone', 'unlock-account')).toMatchObject({ status: 403, body: { error: 'caller_disabled' } });
   });

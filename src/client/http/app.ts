@@ -102,7 +102,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
+    if (error instanceof ValidationError) return reply.code(400).send({ error: 'invalid_request', message: error.message, issues: error.issues });
     if (hasZodFastifySchemaValidationErrors(error)) {
       return reply.code(400).send({
         error: 'invalid_request',
