@@ -7,6 +7,7 @@ export const ApprovalBody = z.strictObject({
   approver: z.string().min(1).max(256),
   approve: z.boolean(),
   comment: z.string().max(2000).optional(),
+  approverGroups: z.array(z.string()).optional(),
 });
 export type ApprovalBody = z.infer<typeof ApprovalBody>;
 

@@ -50,6 +50,8 @@ export function parseRedactionPolicy(text: string, file = 'content/redaction.yam
 
 interface Compiled {
   secretKeys: Set<string>;
+  /** `temporaryPassword=…`, `"apiKey": "…"` in free text, for every secret key; null without keys. */
+  assignment: RegExp | null;
   patterns: Array<{ re: RegExp; replacement: string }>;
   options: { maskEmails: boolean; maskPhones: boolean };
 }
@@ -64,6 +66,10 @@ function compile(policy: RedactionPolicy): Compiled {
   if (!c) {
     c = {
       secretKeys: new Set(policy.secretKeys.map(normaliseKey)),
+      assignment:
+        policy.secretKeys.length > 0
+          ? new RegExp(`\\b(${policy.secretKeys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(["']?\\s*[:=]\\s*["']?)[^\\s;,"']+`, 'gi')
+          : null,
       patterns: policy.extraPatterns.map((p) => ({ re: new RegExp(p.pattern, 'g'), replacement: p.replacement })),
       options: { maskEmails: policy.maskEmails, maskPhones: policy.maskPhones },
     };
@@ -77,6 +83,8 @@ function redactString(text: string, c: Compiled): string {
   // digits of e.g. a spaced IBAN ("DE89 [phone]") before the IBAN pattern could name it.
   let out = text;
   for (const p of c.patterns) out = out.replace(p.re, p.replacement);
+  // redactText knows `password: …`; the policy's keys (`temporaryPassword=…`, `"grant": "…"`) too.
+  if (c.assignment) out = out.replace(c.assignment, (_m, key: string, sep: string) => `${key}${sep}[secret]`);
   return redactText(out, c.options);
 }
 

@@ -45,16 +45,23 @@ export interface ApprovalAnswer {
   approver: string;
   approve: boolean;
   comment?: string;
+  /** The approver's directory groups, as the trusted API looked them up (for group approvals). */
+  approverGroups?: string[];
 }
 
 /**
  * Validates an approval answer against the approvers allowed for this request: only a listed
  * approver, never the requester (no self-approval), and only while an approval is awaited.
  */
-export function approvalProblem(answer: ApprovalAnswer, state: { waiting: boolean; approvers: readonly string[]; requester: string }): string | null {
+export function approvalProblem(
+  answer: ApprovalAnswer,
+  state: { waiting: boolean; approvers: readonly string[]; requester: string; approverGroup?: string },
+): string | null {
   if (!state.waiting) return 'no approval is awaited for this request';
   if (typeof answer?.approver !== 'string' || typeof answer.approve !== 'boolean') return 'an answer needs approver (a directory id) and approve (true or false)';
   if (answer.approver === state.requester) return 'the requester cannot approve their own request';
-  if (!state.approvers.includes(answer.approver)) return `${answer.approver} may not approve this request (approvers: ${state.approvers.join(', ')})`;
-  return null;
+  if (state.approvers.includes(answer.approver)) return null;
+  if (state.approverGroup && Array.isArray(answer.approverGroups) && answer.approverGroups.includes(state.approverGroup)) return null;
+  const who = [...state.approvers, ...(state.approverGroup ? [`members of ${state.approverGroup}`] : [])].join(', ');
+  return `${answer.approver} may not approve this request (approvers: ${who})`;
 }

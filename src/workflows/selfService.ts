@@ -77,9 +77,12 @@ export async function softwareReinstall(input: SelfServiceInput): Promise<Resolu
   const item = plan.assessment.item;
 
   if (input.approval.kind !== 'none') {
-    if (plan.approvers.length === 0) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
+    // Manager approval: the caller's manager; group approval: any member of the group (never the caller).
+    const approvers = input.approval.kind === 'manager' ? plan.approvers : [];
+    const approverGroup = input.approval.kind === 'group' ? input.approval.group : undefined;
+    if (approvers.length === 0 && !approverGroup) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
     let answer: ApprovalAnswer | null = null;
-    const waiting = { waiting: true, approvers: plan.approvers, requester: input.caller };
+    const waiting = { waiting: true, approvers, requester: input.caller, approverGroup };
     setHandler(
       approvalUpdate,
       (a) => {
@@ -90,7 +93,7 @@ export async function softwareReinstall(input: SelfServiceInput): Promise<Resolu
       },
       { validator: (a) => { const p = approvalProblem(a, waiting); if (p) throw new Error(p); } },
     );
-    run.progress.waitingFor = { kind: 'approval', approvers: plan.approvers, since: now() };
+    run.progress.waitingFor = { kind: 'approval', approvers: approverGroup ? [...approvers, `group:${approverGroup}`] : approvers, since: now() };
     const answered = await condition(() => answer !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
     run.progress.waitingFor = null;
     waiting.waiting = false;

@@ -41,6 +41,14 @@ describe('approval answers', () => {
     expect(approvalProblem({ approver: 'asmith' } as never, waiting)).toMatch(/needs approver/);
     expect(approvalProblem(null as never, waiting)).toMatch(/needs approver/);
   });
+
+  it('accept any member of an approver group, but never the requester', () => {
+    const group = { waiting: true, approvers: [], requester: 'jdoe', approverGroup: 'it-staff' };
+    expect(approvalProblem({ approver: 'sam.helper', approve: true, approverGroups: ['helpdesk', 'it-staff'] }, group)).toBeNull();
+    expect(approvalProblem({ approver: 'asmith', approve: true, approverGroups: ['staff'] }, group)).toBe('asmith may not approve this request (approvers: members of it-staff)');
+    expect(approvalProblem({ approver: 'asmith', approve: true }, group)).toMatch(/may not approve/);
+    expect(approvalProblem({ approver: 'jdoe', approve: true, approverGroups: ['it-staff'] }, group)).toBe('the requester cannot approve their own request');
+  });
 });
 
 describe('directory outages', () => {

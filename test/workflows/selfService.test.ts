@@ -76,4 +76,21 @@ describe('self-service workflows', () => {
     expect(record).toMatchObject({ outcome: 'resolved', approvals: [{ approver: 'asmith', decision: 'approved' }] });
     expect(adapters.endpoints.installs).toEqual([expect.objectContaining({ deviceId: 'LT-0042', softwareId: 'vscode' })]);
   });
+
+  it('a group approval is given by any member of the group, and refused to others', async () => {
+    const adapters = await demoAdapters();
+    const record = await withWorker(env, adapters, async (taskQueue) => {
+      const handle = await env.client.workflow.start(softwareReinstall, {
+        taskQueue,
+        workflowId: `self-${randomUUID()}`,
+        args: [request({ automation: { id: 'reinstall-software', version: 1 }, inputs: { device: 'LT-0042', software: 'vscode' }, approval: { kind: 'group', group: 'it-staff' } })],
+      });
+      while (!(await handle.query(progressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+      expect((await handle.query(progressQuery)).waitingFor).toMatchObject({ approvers: ['group:it-staff'] });
+      await expect(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true, approverGroups: ['staff', 'managers'] }] })).rejects.toThrow();
+      await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'sam.helper', approve: true, approverGroups: ['helpdesk', 'it-staff'] }] });
+      return handle.result();
+    });
+    expect(record).toMatchObject({ outcome: 'resolved', approvals: [{ approver: 'sam.helper', decision: 'approved' }] });
+  });
 });

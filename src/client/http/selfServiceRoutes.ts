@@ -82,7 +82,10 @@ export async function registerSelfService(app: FastifyInstance, options: SelfSer
     );
     api.post('/self-service/requests/:id/approval', { schema: { summary: 'Approve or refuse a request you are the approver of', params: Id, body: ApprovalBody, response: { 200: z.object({ accepted: z.boolean(), decision: z.string() }), ...responses } } }, async (request, reply) => {
       try {
-        return await submitApproval(options.client, request.params.id, { approver: request.caller!, approve: request.body.approve, comment: request.body.comment });
+        // The approver's groups come from the directory, for approvals granted to a group.
+        const approver = await options.directory.findUser({ by: 'id', id: request.caller! });
+        const approverGroups = approver ? await options.directory.groupsOf(approver) : [];
+        return await submitApproval(options.client, request.params.id, { approver: request.caller!, approve: request.body.approve, comment: request.body.comment, approverGroups });
       } catch (e) {
         if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no request ${request.params.id}` });
         if (e instanceof WorkflowUpdateFailedError) return reply.code(403).send({ error: 'not_an_approver', message: updateFailureMessage(e) });
