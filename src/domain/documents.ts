@@ -121,7 +121,10 @@ function gapsOf(r: PartialRecord, dropped: string[]): string[] {
     tb.path?.forEach((e, i) => {
       const n = e.node ?? `#${i + 1}`;
       need(e, [['node', `node of troubleshooting step ${n}`], ['kind', `kind of troubleshooting step ${n}`], ['at', `time of troubleshooting step ${n}`]]);
-      if (e.kind === 'question') need(e, [['choice', `answer to ${n}`], ['by', `who answered ${n}`]]);
+      if (e.kind === 'question') {
+        if (e.choice === undefined && e.label === undefined) missing(`answer to ${n}`);
+        need(e, [['by', `who answered ${n}`]]);
+      }
       if (e.kind === 'action' && e.choice !== undefined) need(e, [['by', `who confirmed ${n}`]]);
       if (e.kind === 'check') need(e, [['result', `result of check ${n}`]]);
     });
