@@ -37,6 +37,9 @@ export default defineConfig({
         'src/domain/treeValidation.ts': full,
         'src/domain/treeNavigation.ts': full,
         'src/domain/selfService.ts': full,
+        'src/domain/documents.ts': full,
+        'src/domain/redactionPolicy.ts': full,
+        'src/domain/auditVerify.ts': full,
         'src/client/http/auth.ts': full,
         // The self-service route guards (authentication hook, ownership, conflicts, refusals); the
         // lines left are re-throws of unexpected Temporal errors (answered 503).

@@ -28,8 +28,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function activityContext() {
   const info = Context.current().info;
   const run = info.workflowExecution;
+  const workflowId = run?.workflowId ?? `activity-${info.activityId}`;
+  // Ticket workflows are named ticket-<source>-<key>: audit entries name the ticket for queries.
+  const ticket = /^ticket-(jira|servicenow|zendesk)-(.+)$/.exec(workflowId);
   return {
-    workflowId: run?.workflowId ?? `activity-${info.activityId}`,
+    workflowId,
+    ticket: ticket ? `${ticket[1]}:${ticket[2]}` : null,
     idempotencyKey: run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`,
   };
 }
@@ -100,7 +104,7 @@ export function createPermissionActivities(deps: PermissionDeps) {
           subject: ctx.workflowId,
           outcome: decision.allowed ? 'allowed' : 'denied',
           reason: decision.rule,
-          details: { action: input.action, target: decision.facts.target, relation: decision.facts.relation, requesterGroups: decision.facts.requesterGroups, targetGroups: decision.facts.targetGroups },
+          details: { ticket: ctx.ticket, action: input.action, target: decision.facts.target, relation: decision.facts.relation, requesterGroups: decision.facts.requesterGroups, targetGroups: decision.facts.targetGroups },
         },
         ctx.idempotencyKey,
       );
@@ -125,7 +129,7 @@ export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, gra
       subject: ctx.workflowId,
       outcome: 'rejected',
       reason: `grant_${check.reason}`,
-      details: { action: expected.action, target: expected.target },
+      details: { ticket: ctx.ticket, action: expected.action, target: expected.target },
     },
     `${ctx.idempotencyKey}/grant`,
   );

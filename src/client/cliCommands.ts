@@ -8,6 +8,8 @@ import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
 import { submitApproval, updateFailureMessage } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
+import { exportJsonLines, queryAudit, readAuditRows, type AuditFilter } from '../activities/records/auditQueries.js';
+import { anchor, AuditAnchor, verifyAgainstAnchor, verifyChain } from '../domain/auditVerify.js';
 import { createDirectory } from '../activities/adapters.js';
 import { treeJsonSchema } from '../domain/trees.js';
 import { sessionQuery, type SessionView } from '../workflows/messages.js';
@@ -254,6 +256,50 @@ export function buildCli(io: CliIo): Command {
         for (const s of sessions) io.out(`${s.workflowId}  started ${s.startTime}`);
       }),
     );
+
+  const audit = program.command('audit').description('the append-only audit log (DATA_DIR/engine.db)');
+  const auditFilter = (cmd: Command) =>
+    cmd
+      .option('--ticket <ticket>', 'e.g. jira:ITSM-42')
+      .option('--user <id>', 'who acted')
+      .option('--action <name>', 'entry kind or action, e.g. permission.decision or password.reset')
+      .option('--from <iso>', 'from this time (inclusive)')
+      .option('--to <iso>', 'until this time (exclusive)')
+      .option('--limit <n>', 'at most this many', (v) => Number(v));
+
+  audit
+    .command('verify')
+    .description('walk the hash chain; report the first altered, inserted, deleted or reordered entry')
+    .option('--anchor <file>', 'a published anchor (from `audit anchor`) the log must still contain')
+    .action((opts: { anchor?: string }) =>
+      withStore(async (store) => {
+        const rows = readAuditRows(store);
+        const result = opts.anchor ? verifyAgainstAnchor(rows, AuditAnchor.parse(JSON.parse(await readFile(opts.anchor, 'utf8')))) : verifyChain(rows);
+        if (result.ok) io.out(`audit log intact: ${result.entries} entries, last hash ${result.lastHash}`);
+        else fail(`audit log broken at entry ${result.firstBad.seq} (${result.firstBad.problem}): ${result.firstBad.message}`);
+      }),
+    );
+
+  audit
+    .command('anchor')
+    .description('print the current head of the chain, to publish elsewhere (a full rewrite is then detectable)')
+    .action(() =>
+      withStore(async (store) => {
+        const result = verifyChain(readAuditRows(store));
+        if (!result.ok) fail(`audit log broken at entry ${result.firstBad.seq}: ${result.firstBad.message}`);
+        else io.out(JSON.stringify(anchor(result.lastHash, result.entries, new Date())));
+      }),
+    );
+
+  auditFilter(audit.command('query').description('entries by ticket, user, action and time'))
+    .action((opts: AuditFilter) =>
+      withStore(async (store) => {
+        for (const m of queryAudit(store, opts)) io.out(`#${m.seq} ${m.entry.at} ${m.entry.kind} ${m.entry.actor} ${m.entry.subject} ${m.entry.outcome}${m.entry.reason ? ` (${m.entry.reason})` : ''}`);
+      }),
+    );
+
+  auditFilter(audit.command('export').description('entries as JSON lines (with their hashes) on standard output'))
+    .action((opts: AuditFilter) => withStore(async (store) => void exportJsonLines(store, opts, io.out)));
 
   program
     .command('approve')

@@ -72,7 +72,7 @@ describe('permission grants guard every change', () => {
     expect(directory.passwordChanges).toHaveLength(0);
     expect(outbox.messages).toHaveLength(0);
     expect(store.auditEntries({ kind: 'security' }).map((e) => e.entry)).toEqual([
-      expect.objectContaining({ outcome: 'rejected', reason: `grant_${reason}`, subject: 'test', details: { action: 'password.reset', target: 'jdoe' } }),
+      expect.objectContaining({ outcome: 'rejected', reason: `grant_${reason}`, subject: 'test', details: { ticket: null, action: 'password.reset', target: 'jdoe' } }),
     ]);
   });
 
