@@ -6,6 +6,7 @@ import { DirectoryFile } from './domain/directory.js';
 import { FleetFile } from './domain/fleet.js';
 import { HelpdesksConfig } from './domain/helpdesks.js';
 import { SelfServiceCatalog } from './domain/selfService.js';
+import { RedactionPolicy } from './domain/redactionPolicy.js';
 import { SoftwareCatalog } from './domain/software.js';
 import { DecisionTree } from './domain/trees.js';
 import { formatTreeIssue, validateTrees } from './domain/treeValidation.js';
@@ -21,6 +22,8 @@ export interface Content {
   helpdesks: HelpdesksConfig;
   software: SoftwareCatalog;
   fleet: FleetFile;
+  /** How documents, logs and tickets mask personal data and secrets (content/redaction.yaml). */
+  redaction: RedactionPolicy;
   /** Published self-service automations (content/selfservice.yaml). */
   selfService: SelfServiceCatalog;
   /** Troubleshooting trees (content/trees/*.yaml) by id, validated together. */
@@ -35,6 +38,7 @@ const FILES: { [K in Exclude<keyof Content, 'trees'>]: readonly [string, z.ZodTy
   software: ['software.yaml', SoftwareCatalog],
   fleet: ['fleet.yaml', FleetFile],
   selfService: ['selfservice.yaml', SelfServiceCatalog],
+  redaction: ['redaction.yaml', RedactionPolicy],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {

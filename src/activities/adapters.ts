@@ -51,9 +51,9 @@ export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: 
 }
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
-export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string }) {
+export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string }) {
   return {
-    ...createActivities({ ...adapters, policy: content.policy, catalog: content.software }),
+    ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,
       store: adapters.store,

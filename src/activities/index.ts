@@ -5,6 +5,9 @@ import type { Device } from '../domain/fleet.js';
 import type { Grant } from '../domain/grants.js';
 import { PASSWORD_RESET_ACTION } from '../domain/passwordReset.js';
 import type { PermissionPolicy } from '../domain/permission.js';
+import { documentJson, renderKbDraft, renderWorkNote } from '../domain/documents.js';
+import type { RedactionPolicy } from '../domain/redactionPolicy.js';
+import type { ResolutionRecord } from '../domain/resolution.js';
 import { assessSoftware, type SoftwareAssessment, type SoftwareCatalog } from '../domain/software.js';
 import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
@@ -15,6 +18,9 @@ import type { EngineStore } from './records/store.js';
 import type { TicketRef, TicketUpdates, UpdateContext } from './ticketing/port.js';
 
 export interface ActivityDeps {
+  /** Documents: the redaction policy and the Web UI base for links in work notes. */
+  redaction: RedactionPolicy;
+  uiUrl?: string;
   directory: DirectoryPort;
   ticketing: TicketUpdates;
   mailer: Mailer;
@@ -156,6 +162,33 @@ export function createActivities(deps: ActivityDeps) {
     async unlockAccount(input: { userId: string; grant: Grant | null }): Promise<{ wasLocked: boolean }> {
       requireGrant(deps, input.grant, { action: UNLOCK_ACTION, target: input.userId, params: {} });
       return directory.unlock(input.userId);
+    },
+
+    /**
+     * Files a finished run's resolution documents: the work note (Markdown) and, for a resolved
+     * troubleshooting session, a knowledge-base draft, plus the JSON document; stores them and posts
+     * the work note to the ticket as an internal note. Everything is redacted by the policy first.
+     */
+    async fileResolution(input: { record: unknown }): Promise<{ completeness: string[] }> {
+      const record = input.record as Partial<ResolutionRecord>;
+      const json = documentJson(record, deps.redaction);
+      const workNote = renderWorkNote(record, deps.redaction, { uiUrl: deps.uiUrl });
+      const ticket = record.ticket ? `${record.ticket.source}:${record.ticket.key}` : null;
+      deps.store.saveDocuments({
+        workflowId: record.workflow?.workflowId ?? 'unknown',
+        runId: record.workflow?.runId ?? 'unknown',
+        ticket,
+        createdAt: new Date().toISOString(),
+        outcome: record.outcome ?? null,
+        workNote,
+        kbDraft: renderKbDraft(record, deps.redaction),
+        json: json as Record<string, unknown>,
+      });
+      if (record.ticket) {
+        const ref = { source: record.ticket.source, id: record.ticket.id, key: record.ticket.key };
+        await ticketing.addComment(ref, { body: workNote, visibility: 'internal', ...updateContext() });
+      }
+      return { completeness: json.completeness };
     },
 
     async commentOnTicket(input: { ticket: TicketRef; body: string; visibility: 'internal' | 'public' }): Promise<void> {

@@ -66,7 +66,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue }),
+        activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl }),
       });
       const running = worker.run();
       running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));

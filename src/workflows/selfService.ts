@@ -29,39 +29,43 @@ function selfServiceRun(input: SelfServiceInput): SupportRun {
  */
 export async function diskCleanup(input: SelfServiceInput): Promise<ResolutionRecord> {
   const run = selfServiceRun(input);
-  const deviceId = input.target.id;
-  const options = { includeDownloads: input.inputs.includeDownloads === true, aggressive: input.inputs.aggressive === true };
-  // Ownership first, from the asset data itself: nothing about another person's device is read.
-  const owns = await run.step('check ownership', deviceId, () => acts.isDeviceOwner({ deviceId, owner: input.caller }), (o) => (o ? `${deviceId} belongs to ${input.caller}` : `${deviceId} is not a device of ${input.caller}`));
-  if (!owns) return run.finish('refused', `Nothing was cleaned: ${deviceId} is not a device of ${input.caller}.`);
-  const check = await run.checkPermission('disk.cleanup', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { deviceId, ...options });
-  if (!check.decision.allowed) return run.finish('refused', `Nothing was cleaned: ${check.decision.reason}`);
-  const before = await run.step('measure disk', deviceId, () => acts.measureDisk({ deviceId }), (d) => `${d.usedGb} of ${d.totalGb} GB used`);
-  const preview = await run.step('dry run', deviceId, () => acts.previewDiskCleanup({ deviceId, ...options }), (p) => `would free ${round(p.steps.reduce((a, s) => a + s.freedGb, 0))} GB`);
-  const expected = round(preview.steps.reduce((a, s) => a + s.freedGb, 0));
-  let steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }>;
-  try {
-    ({ steps } = await run.step('clean up', deviceId, () => acts.cleanDisk({ deviceId, ...options, targetId: input.caller, grant: check.grant }), (r) => r.steps.map((s) => `${s.name}: ${s.ok ? `${s.freedGb} GB` : `failed (${s.detail})`}`).join('; ')));
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    return run.finish('failed', `The cleanup of ${deviceId} did not run: ${err.cause?.message ?? err.message}`);
-  }
-  const after = await run.step('measure disk again', deviceId, () => acts.measureDisk({ deviceId }), (d) => `${d.usedGb} of ${d.totalGb} GB used`);
-  const freed = round(before.usedGb - after.usedGb);
-  const failed = steps.find((s) => !s.ok);
-  if (failed) {
-    return run.finish('failed', `The cleanup of ${deviceId} stopped at "${failed.name}" (${failed.detail}). It freed ${freed} GB of the ${expected} GB expected; ${after.usedGb} of ${after.totalGb} GB are in use.`);
-  }
-  return run.finish('resolved', `Freed ${freed} GB on ${deviceId} (expected ${expected} GB): ${after.usedGb} of ${after.totalGb} GB are in use now, ${before.usedGb} before.`);
+  return run.guard(async () => {
+    const deviceId = input.target.id;
+    const options = { includeDownloads: input.inputs.includeDownloads === true, aggressive: input.inputs.aggressive === true };
+    // Ownership first, from the asset data itself: nothing about another person's device is read.
+    const owns = await run.step('check ownership', deviceId, () => acts.isDeviceOwner({ deviceId, owner: input.caller }), (o) => (o ? `${deviceId} belongs to ${input.caller}` : `${deviceId} is not a device of ${input.caller}`));
+    if (!owns) return run.finish('refused', `Nothing was cleaned: ${deviceId} is not a device of ${input.caller}.`);
+    const check = await run.checkPermission('disk.cleanup', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { deviceId, ...options });
+    if (!check.decision.allowed) return run.finish('refused', `Nothing was cleaned: ${check.decision.reason}`);
+    const before = await run.step('measure disk', deviceId, () => acts.measureDisk({ deviceId }), (d) => `${d.usedGb} of ${d.totalGb} GB used`);
+    const preview = await run.step('dry run', deviceId, () => acts.previewDiskCleanup({ deviceId, ...options }), (p) => `would free ${round(p.steps.reduce((a, s) => a + s.freedGb, 0))} GB`);
+    const expected = round(preview.steps.reduce((a, s) => a + s.freedGb, 0));
+    let steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }>;
+    try {
+      ({ steps } = await run.step('clean up', deviceId, () => acts.cleanDisk({ deviceId, ...options, targetId: input.caller, grant: check.grant }), (r) => r.steps.map((s) => `${s.name}: ${s.ok ? `${s.freedGb} GB` : `failed (${s.detail})`}`).join('; ')));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      return run.finish('failed', `The cleanup of ${deviceId} did not run: ${err.cause?.message ?? err.message}`);
+    }
+    const after = await run.step('measure disk again', deviceId, () => acts.measureDisk({ deviceId }), (d) => `${d.usedGb} of ${d.totalGb} GB used`);
+    const freed = round(before.usedGb - after.usedGb);
+    const failed = steps.find((s) => !s.ok);
+    if (failed) {
+      return run.finish('failed', `The cleanup of ${deviceId} stopped at "${failed.name}" (${failed.detail}). It freed ${freed} GB of the ${expected} GB expected; ${after.usedGb} of ${after.totalGb} GB are in use.`);
+    }
+    return run.finish('resolved', `Freed ${freed} GB on ${deviceId} (expected ${expected} GB): ${after.usedGb} of ${after.totalGb} GB are in use now, ${before.usedGb} before.`);
+  });
 }
 
 /** A user whose account is locked after failed sign-ins unlocks it. */
 export async function unlockAccount(input: SelfServiceInput): Promise<ResolutionRecord> {
   const run = selfServiceRun(input);
-  const check = await run.checkPermission('account.unlock', { by: 'id', id: input.caller }, { by: 'id', id: input.target.id }, {});
-  if (!check.decision.allowed) return run.finish('refused', `The account was not unlocked: ${check.decision.reason}`);
-  const result = await run.step('unlock account', input.target.id, () => acts.unlockAccount({ userId: input.target.id, grant: check.grant }), (r) => (r.wasLocked ? 'lockout cleared' : 'was not locked'));
-  return run.finish('resolved', result.wasLocked ? `The account ${input.target.id} is unlocked; you can sign in again.` : `The account ${input.target.id} was not locked; nothing changed.`);
+  return run.guard(async () => {
+    const check = await run.checkPermission('account.unlock', { by: 'id', id: input.caller }, { by: 'id', id: input.target.id }, {});
+    if (!check.decision.allowed) return run.finish('refused', `The account was not unlocked: ${check.decision.reason}`);
+    const result = await run.step('unlock account', input.target.id, () => acts.unlockAccount({ userId: input.target.id, grant: check.grant }), (r) => (r.wasLocked ? 'lockout cleared' : 'was not locked'));
+    return run.finish('resolved', result.wasLocked ? `The account ${input.target.id} is unlocked; you can sign in again.` : `The account ${input.target.id} was not locked; nothing changed.`);
+  });
 }
 
 /**
@@ -70,45 +74,47 @@ export async function unlockAccount(input: SelfServiceInput): Promise<Resolution
  */
 export async function softwareReinstall(input: SelfServiceInput): Promise<ResolutionRecord> {
   const run = selfServiceRun(input);
-  const deviceId = input.target.id;
-  const softwareId = String(input.inputs.software);
-  const plan = await run.step('check the software catalog', input.caller, () => acts.planSoftwareInstall({ softwareId, targetId: input.caller, deviceId }), (p) => (p.assessment.ok ? `${p.assessment.item.name} ${p.assessment.item.version}` : p.assessment.reason));
-  if (!plan.assessment.ok) return run.finish('refused', `Nothing was reinstalled: ${plan.assessment.message}`);
-  const item = plan.assessment.item;
+  return run.guard(async () => {
+    const deviceId = input.target.id;
+    const softwareId = String(input.inputs.software);
+    const plan = await run.step('check the software catalog', input.caller, () => acts.planSoftwareInstall({ softwareId, targetId: input.caller, deviceId }), (p) => (p.assessment.ok ? `${p.assessment.item.name} ${p.assessment.item.version}` : p.assessment.reason));
+    if (!plan.assessment.ok) return run.finish('refused', `Nothing was reinstalled: ${plan.assessment.message}`);
+    const item = plan.assessment.item;
 
-  if (input.approval.kind !== 'none') {
-    // Manager approval: the caller's manager; group approval: any member of the group (never the caller).
-    const approvers = input.approval.kind === 'manager' ? plan.approvers : [];
-    const approverGroup = input.approval.kind === 'group' ? input.approval.group : undefined;
-    if (approvers.length === 0 && !approverGroup) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
-    let answer: ApprovalAnswer | null = null;
-    const waiting = { waiting: true, approvers, requester: input.caller, approverGroup };
-    setHandler(
-      approvalUpdate,
-      (a) => {
-        answer = a;
-        waiting.waiting = false;
-        run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
-        return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
-      },
-      { validator: (a) => { const p = approvalProblem(a, waiting); if (p) throw new Error(p); } },
-    );
-    run.progress.waitingFor = { kind: 'approval', approvers: approverGroup ? [...approvers, `group:${approverGroup}`] : approvers, since: now() };
-    const answered = await condition(() => answer !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
-    run.progress.waitingFor = null;
-    waiting.waiting = false;
-    if (!answered) return run.finish('escalated', `No approval for ${item.name} arrived in time; nothing was reinstalled.`);
-    const given = answer as unknown as ApprovalAnswer;
-    if (!given.approve) return run.finish('refused', `${given.approver} did not approve reinstalling ${item.name}.`);
-  }
+    if (input.approval.kind !== 'none') {
+      // Manager approval: the caller's manager; group approval: any member of the group (never the caller).
+      const approvers = input.approval.kind === 'manager' ? plan.approvers : [];
+      const approverGroup = input.approval.kind === 'group' ? input.approval.group : undefined;
+      if (approvers.length === 0 && !approverGroup) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
+      let answer: ApprovalAnswer | null = null;
+      const waiting = { waiting: true, approvers, requester: input.caller, approverGroup };
+      setHandler(
+        approvalUpdate,
+        (a) => {
+          answer = a;
+          waiting.waiting = false;
+          run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
+          return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
+        },
+        { validator: (a) => { const p = approvalProblem(a, waiting); if (p) throw new Error(p); } },
+      );
+      run.progress.waitingFor = { kind: 'approval', approvers: approverGroup ? [...approvers, `group:${approverGroup}`] : approvers, since: now() };
+      const answered = await condition(() => answer !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
+      run.progress.waitingFor = null;
+      waiting.waiting = false;
+      if (!answered) return run.finish('escalated', `No approval for ${item.name} arrived in time; nothing was reinstalled.`);
+      const given = answer as unknown as ApprovalAnswer;
+      if (!given.approve) return run.finish('refused', `${given.approver} did not approve reinstalling ${item.name}.`);
+    }
 
-  const check = await run.checkPermission('software.install', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { softwareId: item.id, deviceId });
-  if (!check.decision.allowed) return run.finish('refused', `Nothing was reinstalled: ${check.decision.reason}`);
-  try {
-    await run.step('reinstall software', deviceId, () => acts.installSoftware({ deviceId, software: { id: item.id, version: item.version }, targetId: input.caller, grant: check.grant }), (r) => (r.alreadyInstalled ? 'present; repaired in place' : 'installed'));
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    return run.finish('failed', `${item.name} could not be reinstalled on ${deviceId}: ${err.cause?.message ?? err.message}`);
-  }
-  return run.finish('resolved', `${item.name} ${item.version} was reinstalled on ${deviceId}.`);
+    const check = await run.checkPermission('software.install', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { softwareId: item.id, deviceId });
+    if (!check.decision.allowed) return run.finish('refused', `Nothing was reinstalled: ${check.decision.reason}`);
+    try {
+      await run.step('reinstall software', deviceId, () => acts.installSoftware({ deviceId, software: { id: item.id, version: item.version }, targetId: input.caller, grant: check.grant }), (r) => (r.alreadyInstalled ? 'present; repaired in place' : 'installed'));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      return run.finish('failed', `${item.name} could not be reinstalled on ${deviceId}: ${err.cause?.message ?? err.message}`);
+    }
+    return run.finish('resolved', `${item.name} ${item.version} was reinstalled on ${deviceId}.`);
+  });
 }

@@ -28,89 +28,91 @@ const SOFTWARE_INSTALL = 'software.install';
  */
 export async function softwareInstall(input: SoftwareInstallInput): Promise<ResolutionRecord> {
   const run = new SupportRun(input.ticket);
-  const queue = input.humanQueue ?? 'service-desk';
-  const externalId = input.ticket.requesterExternalId;
-  const stop = async (outcome: 'refused' | 'escalated' | 'failed', reason: string, comment: string) => {
-    await run.handOff(comment, queue, reason);
-    return run.finish(outcome, comment);
-  };
-  if (!externalId) return stop('escalated', 'requester_not_found', 'Software installation could not run: requester not found in directory. The ticket has been routed to the service desk.');
+  return run.guard(async () => {
+    const queue = input.humanQueue ?? 'service-desk';
+    const externalId = input.ticket.requesterExternalId;
+    const stop = async (outcome: 'refused' | 'escalated' | 'failed', reason: string, comment: string) => {
+      await run.handOff(comment, queue, reason);
+      return run.finish(outcome, comment);
+    };
+    if (!externalId) return stop('escalated', 'requester_not_found', 'Software installation could not run: requester not found in directory. The ticket has been routed to the service desk.');
 
-  // Approvals are answered through an Update; until one is awaited, the validator refuses them.
-  let answer: ApprovalAnswer | null = null;
-  const waiting: { waiting: boolean; approvers: string[]; requester: string } = { waiting: false, approvers: [], requester: '' };
-  setHandler(
-    approvalUpdate,
-    (a) => {
-      answer = a;
-      waiting.waiting = false;
-      run.progress.waitingFor = null;
-      run.record = {
-        ...run.record,
-        approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }],
-      };
-      return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
-    },
-    {
-      validator: (a) => {
-        const problem = approvalProblem(a, waiting);
-        if (problem) throw new Error(problem);
+    // Approvals are answered through an Update; until one is awaited, the validator refuses them.
+    let answer: ApprovalAnswer | null = null;
+    const waiting: { waiting: boolean; approvers: string[]; requester: string } = { waiting: false, approvers: [], requester: '' };
+    setHandler(
+      approvalUpdate,
+      (a) => {
+        answer = a;
+        waiting.waiting = false;
+        run.progress.waitingFor = null;
+        run.record = {
+          ...run.record,
+          approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }],
+        };
+        return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
       },
-    },
-  );
-
-  const requesterLookup = { by: 'externalId', system: input.ticket.source, externalId } as const;
-  const targetLookup = input.targetAccount ? ({ by: 'id', id: input.targetAccount } as const) : requesterLookup;
-  const first = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, targetLookup, { softwareId: input.softwareId, deviceId: input.deviceId ?? null }, input.directoryOutage);
-  const requester = first.requester;
-  const target = first.target;
-  run.record = { ...run.record, requester: { externalId, userId: requester?.id ?? null }, target: target?.id ?? input.targetAccount ?? null };
-  if (!first.decision.allowed || !requester || !target) {
-    const escalate = ['requester_not_found', 'target_not_found', 'directory_unavailable', 'directory_refused'].includes(first.decision.rule);
-    return stop(escalate ? 'escalated' : 'refused', first.decision.rule, `The software was not installed: ${first.decision.reason} The ticket has been routed to the service desk.`);
-  }
-
-  const plan = await run.step('check the software catalog', target.id, () => acts.planSoftwareInstall({ softwareId: input.softwareId, targetId: target.id, deviceId: input.deviceId }), (p) =>
-    p.assessment.ok ? `${p.assessment.item.name} ${p.assessment.item.version}, approval: ${p.assessment.approval}` : p.assessment.reason,
-  );
-  if (!plan.assessment.ok) return stop('refused', plan.assessment.reason, `The software was not installed: ${plan.assessment.message} The ticket has been routed to the service desk.`);
-  if (!plan.device) return stop('escalated', 'no_device', `No managed device of ${target.id} was found to install ${plan.assessment.item.name} on. The ticket has been routed to the service desk.`);
-  const { item } = plan.assessment;
-  const device = plan.device;
-
-  if (plan.assessment.approval === 'manager') {
-    waiting.approvers = plan.approvers;
-    waiting.requester = requester.id;
-    waiting.waiting = true;
-    await run.step('ask for approval', target.manager ?? null, () => acts.commentOnTicket({ ticket: run.ticketRef, body: `${item.name} needs the approval of ${plan.approvers.join(' or ')} before it is installed on ${device.id}. We will carry on as soon as they answer.`, visibility: 'public' }), () => `waiting for ${plan.approvers.join(', ')}`);
-    run.progress.waitingFor = { kind: 'approval', approvers: plan.approvers, since: now() };
-    const answered = await condition(() => answer !== null || run.closedBy !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
-    run.progress.waitingFor = null;
-    waiting.waiting = false;
-    if (run.closedBy) return run.cancelledByTicket();
-    if (!answered) return stop('escalated', 'approval_timed_out', `No approval for ${item.name} arrived in time, so it was not installed. The ticket has been routed to the service desk.`);
-    const given = answer as unknown as ApprovalAnswer;
-    if (!given.approve) return stop('refused', 'approval_rejected', `${given.approver} did not approve ${item.name}${given.comment ? `: ${given.comment}` : ''}. Nothing was installed.`);
-  }
-
-  // State may have changed while waiting (account disabled, device reassigned): check again, and
-  // the install uses the fresh grant.
-  const params = { softwareId: item.id, deviceId: device.id };
-  const fresh = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, { by: 'id', id: target.id }, params, input.directoryOutage);
-  if (!fresh.decision.allowed) return stop('refused', fresh.decision.rule, `The software was not installed: ${fresh.decision.reason} The ticket has been routed to the service desk.`);
-  if (run.closedBy) return run.cancelledByTicket();
-  try {
-    const result = await run.step('install software', device.id, () => acts.installSoftware({ deviceId: device.id, software: { id: item.id, version: item.version }, targetId: target.id, grant: fresh.grant }), (r) =>
-      r.alreadyInstalled ? `${item.name} ${item.version} was already installed` : `installed ${item.name} ${item.version}`,
+      {
+        validator: (a) => {
+          const problem = approvalProblem(a, waiting);
+          if (problem) throw new Error(problem);
+        },
+      },
     );
-    const summary = result.alreadyInstalled
-      ? `${item.name} ${item.version} is already installed on ${device.id}; nothing needed to change.`
-      : `${item.name} ${item.version} has been installed on ${device.id}. It will appear after the next sign-in or restart.`;
-    await run.step('comment on ticket', run.ticketRef.key, () => acts.commentOnTicket({ ticket: run.ticketRef, body: summary, visibility: 'public' }), () => 'told the requester');
-    await run.step('resolve ticket', run.ticketRef.key, () => acts.resolveTicket({ ticket: run.ticketRef, note: summary }), () => 'resolved');
-    return run.finish('resolved', summary);
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    return stop('failed', 'install_failed', `${item.name} could not be installed on ${device.id} (${err.cause?.message ?? err.message}). The ticket has been routed to the service desk.`);
-  }
+
+    const requesterLookup = { by: 'externalId', system: input.ticket.source, externalId } as const;
+    const targetLookup = input.targetAccount ? ({ by: 'id', id: input.targetAccount } as const) : requesterLookup;
+    const first = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, targetLookup, { softwareId: input.softwareId, deviceId: input.deviceId ?? null }, input.directoryOutage);
+    const requester = first.requester;
+    const target = first.target;
+    run.record = { ...run.record, requester: { externalId, userId: requester?.id ?? null }, target: target?.id ?? input.targetAccount ?? null };
+    if (!first.decision.allowed || !requester || !target) {
+      const escalate = ['requester_not_found', 'target_not_found', 'directory_unavailable', 'directory_refused'].includes(first.decision.rule);
+      return stop(escalate ? 'escalated' : 'refused', first.decision.rule, `The software was not installed: ${first.decision.reason} The ticket has been routed to the service desk.`);
+    }
+
+    const plan = await run.step('check the software catalog', target.id, () => acts.planSoftwareInstall({ softwareId: input.softwareId, targetId: target.id, deviceId: input.deviceId }), (p) =>
+      p.assessment.ok ? `${p.assessment.item.name} ${p.assessment.item.version}, approval: ${p.assessment.approval}` : p.assessment.reason,
+    );
+    if (!plan.assessment.ok) return stop('refused', plan.assessment.reason, `The software was not installed: ${plan.assessment.message} The ticket has been routed to the service desk.`);
+    if (!plan.device) return stop('escalated', 'no_device', `No managed device of ${target.id} was found to install ${plan.assessment.item.name} on. The ticket has been routed to the service desk.`);
+    const { item } = plan.assessment;
+    const device = plan.device;
+
+    if (plan.assessment.approval === 'manager') {
+      waiting.approvers = plan.approvers;
+      waiting.requester = requester.id;
+      waiting.waiting = true;
+      await run.step('ask for approval', target.manager ?? null, () => acts.commentOnTicket({ ticket: run.ticketRef, body: `${item.name} needs the approval of ${plan.approvers.join(' or ')} before it is installed on ${device.id}. We will carry on as soon as they answer.`, visibility: 'public' }), () => `waiting for ${plan.approvers.join(', ')}`);
+      run.progress.waitingFor = { kind: 'approval', approvers: plan.approvers, since: now() };
+      const answered = await condition(() => answer !== null || run.closedBy !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
+      run.progress.waitingFor = null;
+      waiting.waiting = false;
+      if (run.closedBy) return run.cancelledByTicket();
+      if (!answered) return stop('escalated', 'approval_timed_out', `No approval for ${item.name} arrived in time, so it was not installed. The ticket has been routed to the service desk.`);
+      const given = answer as unknown as ApprovalAnswer;
+      if (!given.approve) return stop('refused', 'approval_rejected', `${given.approver} did not approve ${item.name}${given.comment ? `: ${given.comment}` : ''}. Nothing was installed.`);
+    }
+
+    // State may have changed while waiting (account disabled, device reassigned): check again, and
+    // the install uses the fresh grant.
+    const params = { softwareId: item.id, deviceId: device.id };
+    const fresh = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, { by: 'id', id: target.id }, params, input.directoryOutage);
+    if (!fresh.decision.allowed) return stop('refused', fresh.decision.rule, `The software was not installed: ${fresh.decision.reason} The ticket has been routed to the service desk.`);
+    if (run.closedBy) return run.cancelledByTicket();
+    try {
+      const result = await run.step('install software', device.id, () => acts.installSoftware({ deviceId: device.id, software: { id: item.id, version: item.version }, targetId: target.id, grant: fresh.grant }), (r) =>
+        r.alreadyInstalled ? `${item.name} ${item.version} was already installed` : `installed ${item.name} ${item.version}`,
+      );
+      const summary = result.alreadyInstalled
+        ? `${item.name} ${item.version} is already installed on ${device.id}; nothing needed to change.`
+        : `${item.name} ${item.version} has been installed on ${device.id}. It will appear after the next sign-in or restart.`;
+      await run.step('comment on ticket', run.ticketRef.key, () => acts.commentOnTicket({ ticket: run.ticketRef, body: summary, visibility: 'public' }), () => 'told the requester');
+      await run.step('resolve ticket', run.ticketRef.key, () => acts.resolveTicket({ ticket: run.ticketRef, note: summary }), () => 'resolved');
+      return run.finish('resolved', summary);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      return stop('failed', 'install_failed', `${item.name} could not be installed on ${device.id} (${err.cause?.message ?? err.message}). The ticket has been routed to the service desk.`);
+    }
+  });
 }

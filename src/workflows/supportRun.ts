@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { UserLookup } from '../domain/directory.js';
 import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../domain/outage.js';
 import type { SupportActivities } from '../activities/index.js';
@@ -117,13 +117,42 @@ export class SupportRun {
   }
 
   /** Ends the run without changing anything more, because people closed the ticket. */
-  cancelledByTicket(): ResolutionRecord {
+  cancelledByTicket(): Promise<ResolutionRecord> {
     const by = this.closedBy!;
     return this.finish('cancelled', `Stopped before making changes: the ticket was ${by.eventType === 'deleted' ? 'deleted' : `moved to ${by.status}`} at ${by.occurredAt}.`);
   }
 
-  finish(outcome: Outcome, summary: string): ResolutionRecord {
+  /** Lets a workflow add its own part to the record (e.g. the troubleshooting path) before filing. */
+  beforeFinish: (() => void) | null = null;
+
+  /**
+   * Completes the record and files it: the resolution documents are rendered, stored and posted to
+   * the ticket as an internal work note, even when the run was cancelled (non-cancellable scope).
+   * A filing that keeps failing does not hide the outcome: the record is returned either way.
+   */
+  async finish(outcome: Outcome, summary: string): Promise<ResolutionRecord> {
+    this.beforeFinish?.();
     this.record = finished(this.record, outcome, summary, now());
+    const record = this.record;
+    try {
+      await CancellationScope.nonCancellable(() => acts.fileResolution({ record }));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+    }
     return this.record;
+  }
+
+  /**
+   * Runs a workflow body so that a failure or a cancellation still produces a filed record that
+   * says so; the error is then rethrown, so Temporal shows the run as failed or cancelled.
+   */
+  async guard(body: () => Promise<ResolutionRecord>): Promise<ResolutionRecord> {
+    try {
+      return await body();
+    } catch (err) {
+      if (isCancellation(err)) await this.finish('cancelled', 'The run was cancelled before it finished; the steps above are all that happened.');
+      else await this.finish('failed', `The run failed: ${err instanceof Error ? err.message : String(err)}. The steps above are all that happened.`);
+      throw err;
+    }
   }
 }

@@ -12,6 +12,8 @@ export interface TicketHandOffInput {
 /** For tickets no automation takes: acknowledge the requester and put the ticket in a human queue. */
 export async function ticketHandOff(input: TicketHandOffInput): Promise<ResolutionRecord> {
   const run = new SupportRun(input.ticket);
-  await run.handOff(input.comment, input.queue, input.reason);
-  return run.finish('escalated', `Routed to ${input.queue}: ${input.reason}`);
+  return run.guard(async () => {
+    await run.handOff(input.comment, input.queue, input.reason);
+    return run.finish('escalated', `Routed to ${input.queue}: ${input.reason}`);
+  });
 }

@@ -131,7 +131,7 @@ describe('exactly once', () => {
     for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
     expect(runs).toBe(1);
     expect(stack.adapters.outbox.to('alex.smith@example.com')).toHaveLength(1);
-    expect(stack.adapters.helpdesk.get(body.issue.key)?.comments).toHaveLength(1);
+    expect(stack.adapters.helpdesk.get(body.issue.key)?.comments.map((c) => c.visibility)).toEqual(['public', 'internal']);
   });
 });
 
@@ -215,7 +215,7 @@ describe('reconciliation (Temporal Schedule)', () => {
     await schedule.trigger();
     const reports = await waitForNextRun(before);
     expect(reports.find((r: { source: string }) => r.source === 'jira')).toMatchObject({ started: 0, duplicates: expect.any(Number) });
-    expect(stack.adapters.helpdesk.get(lost.issue.key)?.comments).toHaveLength(1);
+    expect(stack.adapters.helpdesk.get(lost.issue.key)?.comments.map((c) => c.visibility)).toEqual(['public', 'internal']);
   });
 });
 

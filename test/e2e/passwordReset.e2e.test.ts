@@ -63,7 +63,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     expect(done.ui).toBe(`${stack.uiUrl}/namespaces/default/workflows/${accepted.workflowId}/${done.runId}/history`);
 
     const ticket = stack.adapters.helpdesk.get(body.issue.key);
-    expect(ticket).toMatchObject({ status: 'resolved', comments: [{ visibility: 'public' }] });
+    expect(ticket).toMatchObject({ status: 'resolved', comments: [{ visibility: 'public' }, { visibility: 'internal', body: expect.stringContaining(accepted.workflowId) }] });
     expect(stack.adapters.outbox.to('jane.doe@example.com')).toHaveLength(1);
   });
 
@@ -115,7 +115,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({
       status: 'open',
       queue: 'service-desk',
-      comments: [{ body: expect.stringContaining('requester not found in directory') }],
+      comments: [{ body: expect.stringContaining('requester not found in directory') }, { visibility: 'internal' }],
     });
   });
 
@@ -127,7 +127,7 @@ describe('password reset from a Jira webhook, end to end', () => {
     const { workflowId, workflowType } = await res.json();
     expect(workflowType).toBe('ticketHandOff');
     expect((await waitForCompletion(workflowId)).result.outcome).toBe('escalated');
-    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ queue: 'service-desk', comments: [{ body: expect.stringContaining('service desk') }] });
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ queue: 'service-desk', comments: [{ body: expect.stringContaining('service desk') }, { visibility: 'internal' }] });
   });
 
   it('ignores opted-out tickets and edits, with 200 and no workflow', async () => {

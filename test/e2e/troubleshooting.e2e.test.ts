@@ -68,7 +68,7 @@ describe('guided troubleshooting over the staff API', () => {
     expect(record).toMatchObject({ outcome: 'resolved', troubleshooting: { tree: 'network-connectivity', kb: 'KB-NET-0030' } });
     const shown = await (await staff(`/troubleshooting/${id}`)).json();
     expect(shown).toMatchObject({ running: false, status: 'COMPLETED', record: { outcome: 'resolved' } });
-    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('(see KB-NET-0030)') }] });
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('(see KB-NET-0030)') }, { visibility: 'internal' }] });
     expect(stack.adapters.endpoints.remediations).toContainEqual(expect.objectContaining({ deviceId: 'LT-0042', action: 'network.renewDhcp' }));
   });
 

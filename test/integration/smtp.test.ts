@@ -35,7 +35,7 @@ describe('password reset mail over SMTP', () => {
     const content = await loadContent('content');
     const adapters = await demoAdapters();
     const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${port}` }, 'IT Service Desk <servicedesk@example.com>');
-    const activities = createActivities({ ...adapters, mailer, policy: content.policy, catalog: content.software });
+    const activities = createActivities({ ...adapters, mailer, policy: content.policy, catalog: content.software, redaction: content.redaction });
     const result = await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: testGrant('password.reset', 'jdoe') });
     const directory = adapters.demoDirectory;
 

@@ -7,7 +7,7 @@ import { demoAdapters, demoContent } from '../helpers/temporal.js';
 async function setup() {
   const adapters = await demoAdapters();
   const content = await demoContent();
-  const activities = createActivities({ ...adapters, policy: content.policy, catalog: content.software });
+  const activities = createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction });
   return { ...adapters, activities, ticketing: adapters.helpdesk, directory: adapters.demoDirectory };
 }
 

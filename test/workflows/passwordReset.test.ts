@@ -55,9 +55,17 @@ describe('passwordReset workflow on a real Temporal server', () => {
     // The ticket: one public comment, resolved, and never the password.
     const stored = adapters.helpdesk.get(ticket.key)!;
     expect(stored.status).toBe('resolved');
-    expect(stored.comments).toHaveLength(1);
+    expect(stored.comments.map((c) => c.visibility)).toEqual(['public', 'internal']);
     expect(stored.comments[0]!.body).toContain('registered e-mail address');
     expect(JSON.stringify(stored)).not.toContain(password!);
+    // The work note, filed automatically as an internal note, documents the run without secrets.
+    const workNote = stored.comments[1]!.body;
+    expect(workNote).toContain(`reset-${ticket.key}`);
+    expect(workNote).toMatch(/password\.reset.*allowed.*own-account/s);
+    expect(workNote).not.toContain(password!);
+    expect(workNote).not.toMatch(/jane\.doe@example\.com|Jane Doe/);
+    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    expect(doc).toMatchObject({ workflowId: `reset-${ticket.key}`, outcome: 'resolved', workNote, json: { outcome: 'resolved', completeness: [] } });
 
     // The record, field by field.
     expect(record).toMatchObject({
@@ -162,7 +170,7 @@ describe('ticketHandOff workflow', () => {
         args: [{ ticket, queue: 'desk-side', comment: 'We have your request.', reason: 'no automation matches this ticket' }],
       }),
     );
-    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'open', queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'open', queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }, { visibility: 'internal' }] });
     expect(record).toMatchObject({ outcome: 'escalated', summary: 'Routed to desk-side: no automation matches this ticket' });
   });
 });

@@ -97,7 +97,10 @@ describe('troubleshootSession', () => {
     ]);
     expect(record.troubleshooting!.path[0]).toMatchObject({ prompt: 'Is it only this device?', label: 'Only this device' });
     expect(adapters.endpoints.remediations).toEqual([expect.objectContaining({ deviceId: 'LT-0042', action: 'network.renewDhcp' })]);
-    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('renewing the lease fixed it. (see KB-NET-0007)') }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('renewing the lease fixed it. (see KB-NET-0007)') }, { visibility: 'internal' }] });
+    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    expect(doc!.kbDraft).toContain('KB-NET-0007');
+    expect(doc!.workNote).toContain('sam.helper');
   });
 
   it('rejects answers that do not fit, before they touch history', async () => {
@@ -148,7 +151,7 @@ describe('troubleshootSession', () => {
     });
     expect(record).toMatchObject({ outcome: 'escalated', summary: expect.stringContaining('no answer came in time') });
     const stored = adapters.helpdesk.get(ticket.key)!;
-    expect(stored.comments.map((c) => c.visibility)).toEqual(['internal', 'public']);
+    expect(stored.comments.map((c) => c.visibility)).toEqual(['internal', 'public', 'internal']);
     expect(stored.comments[0]!.body).toContain('waiting for an answer: "Is it only this device?"');
     expect(stored.queue).toBe('service-desk');
   });

@@ -10,6 +10,17 @@ export interface StoredAuditEntry {
   hash: string;
 }
 
+export interface StoredDocuments {
+  workflowId: string;
+  runId: string;
+  ticket: string | null;
+  createdAt: string;
+  outcome: string | null;
+  workNote: string;
+  kbDraft: string | null;
+  json: Record<string, unknown>;
+}
+
 export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
 
 export interface DeadLetter {
@@ -61,6 +72,18 @@ export class EngineStore {
         replay_result TEXT
       );
       CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS documents (
+        workflow_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        ticket TEXT,
+        created_at TEXT NOT NULL,
+        outcome TEXT,
+        work_note TEXT NOT NULL,
+        kb_draft TEXT,
+        json TEXT NOT NULL,
+        PRIMARY KEY (workflow_id, run_id)
+      );
+      CREATE INDEX IF NOT EXISTS documents_by_ticket ON documents (ticket);
       CREATE TABLE IF NOT EXISTS self_service_starts (caller TEXT NOT NULL, automation TEXT NOT NULL, at TEXT NOT NULL, workflow_id TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS self_service_starts_by_caller ON self_service_starts (caller, automation, at);
     `);
@@ -121,6 +144,28 @@ export class EngineStore {
 
   setDeadLetterStatus(id: number, status: Exclude<DeadLetterStatus, 'open'>, result: string, at: Date): void {
     this.db.prepare('UPDATE dead_letters SET status = ?, replayed_at = ?, replay_result = ? WHERE id = ?').run(status, at.toISOString(), result, id);
+  }
+
+  /** Files a run's resolution documents; filing the same run again (a retried activity) replaces them. */
+  saveDocuments(d: StoredDocuments): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO documents (workflow_id, run_id, ticket, created_at, outcome, work_note, kb_draft, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.workflowId, d.runId, d.ticket, d.createdAt, d.outcome, d.workNote, d.kbDraft, JSON.stringify(d.json));
+  }
+
+  /** Documents of a ticket (`jira:ITSM-42`) or of a workflow id, newest first. */
+  documents(ticketOrWorkflow: string): StoredDocuments[] {
+    const rows = this.db.prepare('SELECT * FROM documents WHERE ticket = ? OR workflow_id = ? ORDER BY created_at DESC').all(ticketOrWorkflow, ticketOrWorkflow) as Array<Record<string, string | null>>;
+    return rows.map((r) => ({
+      workflowId: r.workflow_id as string,
+      runId: r.run_id as string,
+      ticket: r.ticket ?? null,
+      createdAt: r.created_at as string,
+      outcome: r.outcome ?? null,
+      workNote: r.work_note as string,
+      kbDraft: r.kb_draft ?? null,
+      json: JSON.parse(r.json as string) as Record<string, unknown>,
+    }));
   }
 
   /** A self-service run was started (for per-user rate limits). */
