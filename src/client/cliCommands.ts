@@ -302,6 +302,20 @@ export function buildCli(io: CliIo): Command {
     .action((opts: AuditFilter) => withStore(async (store) => void exportJsonLines(store, opts, io.out)));
 
   program
+    .command('records')
+    .description("a ticket's resolution documents (work note, knowledge-base draft, JSON)")
+    .argument('<ticket>', 'source:key (e.g. jira:ITSM-42) or a workflow id')
+    .option('--json', 'the JSON documents instead of the Markdown work notes')
+    .action((ticket: string, opts: { json?: boolean }) =>
+      withStore(async (store) => {
+        const docs = store.documents(ticket);
+        if (docs.length === 0) fail(`no records for ${ticket}`);
+        if (opts.json) io.out(JSON.stringify(docs.map((d) => d.json), null, 2));
+        else for (const d of docs) io.out(`${d.workNote}${d.kbDraft ? `\n\n${d.kbDraft}` : ''}\n`);
+      }),
+    );
+
+  program
     .command('approve')
     .description("answer a pending approval as the given approver (the workflow checks who may approve)")
     .argument('<workflowId>')

@@ -17,6 +17,8 @@ import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
 import { ApprovalBody, submitApproval, updateFailureMessage } from '../approvals.js';
 import { runStatus } from '../runStatus.js';
+import { queryAudit, readAuditRows } from '../../activities/records/auditQueries.js';
+import { verifyChain } from '../../domain/auditVerify.js';
 import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from '../troubleshooting.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
 
@@ -198,6 +200,25 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const body = parseOrThrow(BackBody, jsonBody(request), 'back');
     return sessionCall(reply, request.params.id, () => sessionBack(troubleshooting(), request.params.id, body.responder));
   });
+
+  // Records and the audit log, for auditors and the knowledge base.
+  app.get<{ Params: { ticket: string }; Querystring: { format?: string } }>('/records/:ticket', { preHandler: staffOnly }, async (request, reply) => {
+    const docs = options.store.documents(request.params.ticket);
+    if (docs.length === 0) return reply.code(404).send({ error: 'not_found', message: `no records for ${request.params.ticket} (use source:key, e.g. jira:ITSM-42, or a workflow id)` });
+    if (request.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(docs.map((d) => d.workNote).join('\n\n---\n\n'));
+    return docs.map(({ workNote, kbDraft, json, ...meta }) => ({ ...meta, workNote, kbDraft, document: json }));
+  });
+  app.get<{ Querystring: Record<string, string | undefined> }>('/audit', { preHandler: staffOnly }, async (request) => {
+    const q = request.query;
+    const filter = { ticket: q.ticket, user: q.user, action: q.action, from: q.from, to: q.to, limit: q.limit === undefined ? 1000 : Number(q.limit) };
+    try {
+      return queryAudit(options.store, filter);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ValidationError('audit query', [{ path: 'query', message: e.message }]);
+      throw e;
+    }
+  });
+  app.get('/audit/verify', { preHandler: staffOnly }, async () => verifyChain(readAuditRows(options.store)));
 
   app.get<{ Querystring: { status?: string } }>('/dead-letters', { preHandler: staffOnly }, async (request) => {
     const status = request.query.status;
