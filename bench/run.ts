@@ -40,6 +40,9 @@ const E2E = Number(process.env.BENCH_E2E ?? 50);
 const PERMISSION = Number(process.env.BENCH_PERMISSION ?? 300);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 100);
 const TREE_RUNS = Number(process.env.BENCH_TREE_RUNS ?? 20);
+const DOC_ACTIONS = Number(process.env.BENCH_DOC_ACTIONS ?? 500);
+const DOC_RUNS = Number(process.env.BENCH_DOC_RUNS ?? 20);
+const AUDIT_APPENDS = Number(process.env.BENCH_AUDIT_APPENDS ?? 5000);
 const SELF_SERVICE_LOADS = (process.env.BENCH_SELF_SERVICE ?? '100,1000').split(',').map(Number);
 
 const pct = (xs: number[], p: number) => {
@@ -271,6 +274,55 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+// 8. Documentation and the audit log: rendering the documents of a large incident (hundreds of
+//    actions) beside a JSON.stringify of the same record; audit appends per second beside plain
+//    SQLite inserts of the same rows (no hash chain) in the same database.
+{
+  const { renderWorkNote, documentJson } = await import('../src/domain/documents.js');
+  const { DEFAULT_REDACTION_POLICY } = await import('../src/domain/redactionPolicy.js');
+  const at = (i: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + i * 1000).toISOString();
+  const record = {
+    schemaVersion: 1,
+    ticket: { source: 'jira', id: '1', key: 'ITSM-9000', summary: 'Major incident: VPN down for a site' },
+    trigger: { kind: 'ticket', event: 'created', receivedAt: at(0) },
+    workflow: { type: 'incident', workflowId: 'ticket-jira-ITSM-9000', runId: 'run', namespace: 'default', taskQueue: 'it-support' },
+    requester: { externalId: 'acc', userId: 'jdoe' },
+    target: 'site-london',
+    decisions: Array.from({ length: 50 }, (_, i) => ({ action: 'endpoint.remediate', allowed: true, rule: 'support-staff', reason: 'Support staff may remediate.', facts: { requester: 'sam.helper' }, at: at(i) })),
+    actions: Array.from({ length: DOC_ACTIONS }, (_, i) => ({ name: `remediate device ${i}`, target: `LT-${1000 + i}`, status: i % 10 ? 'succeeded' : 'failed', detail: `restarted the VPN client on LT-${1000 + i}; user mail user${i}@example.com`, startedAt: at(i), finishedAt: at(i + 1) })),
+    approvals: [],
+    troubleshooting: null,
+    ticketUpdates: [],
+    outcome: 'resolved',
+    summary: 'VPN restored for the site.',
+    startedAt: at(0),
+    finishedAt: at(DOC_ACTIONS + 1),
+  };
+  const docs = await timed(DOC_RUNS, async () => {
+    renderWorkNote(record, DEFAULT_REDACTION_POLICY, { uiUrl: 'http://127.0.0.1:8233' });
+    documentJson(record, DEFAULT_REDACTION_POLICY);
+  });
+  const stringify = await timed(DOC_RUNS, async () => {
+    JSON.stringify(record);
+  });
+  rows.push([`documents per incident p50 (${DOC_ACTIONS} actions)`, ms(pct(docs, 50)), ms(pct(stringify, 50)), (pct(docs, 50) / pct(stringify, 50)).toFixed(1)]);
+
+  const auditDir = mkdtempSync(join(tmpdir(), 'itse-bench-audit-'));
+  const auditStore = new EngineStore(join(auditDir, 'engine.db'));
+  auditStore.db.exec('CREATE TABLE plain (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
+  const entry = (i: number) => ({ at: at(i), kind: 'action' as const, actor: 'engine', subject: `ticket-jira-ITSM-${i}`, outcome: 'succeeded' as const, details: { step: i } });
+  let t = performance.now();
+  for (let i = 0; i < AUDIT_APPENDS; i++) auditStore.appendAudit(entry(i), `bench/${i}`);
+  const chained = AUDIT_APPENDS / ((performance.now() - t) / 1000);
+  const insert = auditStore.db.prepare('INSERT INTO plain (entry) VALUES (?)');
+  t = performance.now();
+  for (let i = 0; i < AUDIT_APPENDS; i++) auditStore.db.transaction(() => insert.run(JSON.stringify(entry(i)))).immediate();
+  const plain = AUDIT_APPENDS / ((performance.now() - t) / 1000);
+  rows.push([`audit appends/s (${AUDIT_APPENDS}, hash-chained, WAL file)`, chained.toFixed(0), plain.toFixed(0), (chained / plain).toFixed(2)]);
+  auditStore.close();
+  rmSync(auditDir, { recursive: true, force: true });
+}
+
 // 7. Self-service at load: N concurrent requests from N distinct users over real HTTP (JWT,
 //    guardrails, audit, start), all the way to completion, beside N raw starts of the same workflow.
 {
@@ -330,6 +382,6 @@ const header: [string, string, string, string] = ['figure', 'ours', 'baseline', 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 console.log(`Benchmarks on ${new Date().toISOString()} (node ${process.version}, Temporal CLI dev server, SQLite)`);
-console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow; permission check = the bare directory lookups it makes; answer Update = a query of the same session; tree validation = a zod parse of the same tree; navigation = a bare walk over next-pointers.');
+console.log('Baselines: intake = raw client.workflow.start of the same input; ticket -> resolved = client.workflow.execute of the same workflow; permission check = the bare directory lookups it makes; documents = JSON.stringify of the record; audit appends = plain SQLite inserts; answer Update = a query of the same session; tree validation = a zod parse of the same tree; navigation = a bare walk over next-pointers.');
 console.log(line(header));
 for (const r of rows) console.log(line(r));
