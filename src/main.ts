@@ -37,14 +37,17 @@ function webhookMode(): string {
   return parts.filter(Boolean).join('; ');
 }
 
-let stopping = false;
+// A terminal's Ctrl-C reaches npm, tsx and this process at once, and tsx relays it too: a repeat
+// within a moment is the same key press. A later one means "stop now".
+let stoppingSince: number | null = null;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince < 2000) return;
       console.log('second signal: exiting without waiting (running activities are retried by Temporal)');
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal} received: stopping API, worker and Temporal...`);
     stack.stop().then(
       () => {

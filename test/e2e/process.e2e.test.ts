@@ -11,7 +11,7 @@ import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-process-'));
 let child: ChildProcessWithoutNullStreams | undefined;
 afterAll(() => {
-  child?.kill('SIGKILL');
+  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -27,8 +27,10 @@ describe('npm start as a process', () => {
     const temporalPort = await freePort();
     const uiPort = await freePort();
     const httpPort = await freePort();
+    // Its own process group, like a terminal's foreground job: Ctrl-C reaches every process in it.
     child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
       cwd: PROJECT_ROOT,
+      detached: true,
       env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_DEV_UI_PORT: String(uiPort), LOG_LEVEL: 'warn' },
     });
     let output = '';
@@ -57,7 +59,7 @@ describe('npm start as a process', () => {
     }
     expect(status).toBe('COMPLETED');
 
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exit).toBe(0);
     expect(output).toContain('stopped cleanly');
     expect(await portOpen(httpPort)).toBe(false);
