@@ -340,14 +340,15 @@ export function buildCli(io: CliIo): Command {
     .description('send a webhook body to the API as the help desk would, signed with the configured secret')
     .argument('<source>', 'jira, servicenow or zendesk')
     .argument('<file>', 'JSON body, e.g. content/samples/jira/password-reset-created.json')
-    .option('--url <url>', 'API base URL', `http://${loadConfig(io.env).http.host}:${loadConfig(io.env).http.port}`)
-    .action(async (sourceArg: string, file: string, opts: { url: string }) => {
+    .option('--url <url>', 'API base URL (default: HTTP_HOST and HTTP_PORT)')
+    .action(async (sourceArg: string, file: string, opts: { url?: string }) => {
       const source = TicketSource.safeParse(sourceArg).data ?? fail(`unknown source "${sourceArg}"; use jira, servicenow or zendesk`);
       const config = loadConfig(io.env);
+      const url = opts.url ?? `http://${config.http.host}:${config.http.port}`;
       const raw = await readFile(file);
       const secret = config.webhooks.secrets[source];
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(secret ? signFor(source, raw, secret, new Date()) : {}) };
-      const res = await fetch(`${opts.url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
+      const res = await fetch(`${url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
       io.out(`${res.status} ${await res.text()}`);
       if (res.status >= 400) fail(`delivery rejected with ${res.status}`);
     });

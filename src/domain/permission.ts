@@ -120,3 +120,11 @@ export function directoryProblemDecision(action: string, problem: 'directory_una
     facts: { requester: null, target: null, relation: 'none', requesterGroups: [], targetGroups: [], targetEnabled: null },
   };
 }
+
+/** Denials where nothing was decided about the person (unknown accounts, directory trouble). */
+const UNDECIDED = new Set(['requester_not_found', 'target_not_found', 'directory_unavailable', 'directory_refused']);
+
+/** How a run that was denied ends: people take over when nothing could be decided, else a refusal. */
+export function denialOutcome(rule: string): 'escalated' | 'refused' {
+  return UNDECIDED.has(rule) ? 'escalated' : 'refused';
+}

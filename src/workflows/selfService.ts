@@ -1,8 +1,6 @@
-import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure } from '@temporalio/workflow';
 import type { ResolutionRecord } from '../domain/resolution.js';
-import { approvalProblem, type ApprovalAnswer } from '../domain/software.js';
-import { approvalUpdate } from './messages.js';
-import { acts, now, SupportRun } from './supportRun.js';
+import { acts, ApprovalGate, SupportRun } from './supportRun.js';
 
 /** What the self-service API hands every automation it starts (after its guardrails passed). */
 export interface SelfServiceInput {
@@ -86,24 +84,8 @@ export async function softwareReinstall(input: SelfServiceInput): Promise<Resolu
       const approvers = input.approval.kind === 'manager' ? plan.approvers : [];
       const approverGroup = input.approval.kind === 'group' ? input.approval.group : undefined;
       if (approvers.length === 0 && !approverGroup) return run.finish('refused', `Nothing was reinstalled: ${input.caller} has no manager in the directory to approve it. Ask the service desk.`);
-      let answer: ApprovalAnswer | null = null;
-      const waiting = { waiting: true, approvers, requester: input.caller, approverGroup };
-      setHandler(
-        approvalUpdate,
-        (a) => {
-          answer = a;
-          waiting.waiting = false;
-          run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
-          return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
-        },
-        { validator: (a) => { const p = approvalProblem(a, waiting); if (p) throw new Error(p); } },
-      );
-      run.progress.waitingFor = { kind: 'approval', approvers: approverGroup ? [...approvers, `group:${approverGroup}`] : approvers, since: now() };
-      const answered = await condition(() => answer !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
-      run.progress.waitingFor = null;
-      waiting.waiting = false;
-      if (!answered) return run.finish('escalated', `No approval for ${item.name} arrived in time; nothing was reinstalled.`);
-      const given = answer as unknown as ApprovalAnswer;
+      const given = await new ApprovalGate(run).wait({ approvers, approverGroup, requester: input.caller }, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
+      if (!given) return run.finish('escalated', `No approval for ${item.name} arrived in time; nothing was reinstalled.`);
       if (!given.approve) return run.finish('refused', `${given.approver} did not approve reinstalling ${item.name}.`);
     }
 

@@ -1,10 +1,9 @@
-import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure } from '@temporalio/workflow';
 import type { DirectoryOutagePolicy } from '../domain/outage.js';
+import { denialOutcome } from '../domain/permission.js';
 import type { ResolutionRecord } from '../domain/resolution.js';
-import { approvalProblem, type ApprovalAnswer } from '../domain/software.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
-import { approvalUpdate } from './messages.js';
-import { acts, now, SupportRun } from './supportRun.js';
+import { acts, ApprovalGate, SupportRun } from './supportRun.js';
 
 export interface SoftwareInstallInput {
   ticket: WorkflowTicket;
@@ -38,27 +37,7 @@ export async function softwareInstall(input: SoftwareInstallInput): Promise<Reso
     if (!externalId) return stop('escalated', 'requester_not_found', 'Software installation could not run: requester not found in directory. The ticket has been routed to the service desk.');
 
     // Approvals are answered through an Update; until one is awaited, the validator refuses them.
-    let answer: ApprovalAnswer | null = null;
-    const waiting: { waiting: boolean; approvers: string[]; requester: string } = { waiting: false, approvers: [], requester: '' };
-    setHandler(
-      approvalUpdate,
-      (a) => {
-        answer = a;
-        waiting.waiting = false;
-        run.progress.waitingFor = null;
-        run.record = {
-          ...run.record,
-          approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }],
-        };
-        return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
-      },
-      {
-        validator: (a) => {
-          const problem = approvalProblem(a, waiting);
-          if (problem) throw new Error(problem);
-        },
-      },
-    );
+    const gate = new ApprovalGate(run);
 
     const requesterLookup = { by: 'externalId', system: input.ticket.source, externalId } as const;
     const targetLookup = input.targetAccount ? ({ by: 'id', id: input.targetAccount } as const) : requesterLookup;
@@ -67,8 +46,7 @@ export async function softwareInstall(input: SoftwareInstallInput): Promise<Reso
     const target = first.target;
     run.record = { ...run.record, requester: { externalId, userId: requester?.id ?? null }, target: target?.id ?? input.targetAccount ?? null };
     if (!first.decision.allowed || !requester || !target) {
-      const escalate = ['requester_not_found', 'target_not_found', 'directory_unavailable', 'directory_refused'].includes(first.decision.rule);
-      return stop(escalate ? 'escalated' : 'refused', first.decision.rule, `The software was not installed: ${first.decision.reason} The ticket has been routed to the service desk.`);
+      return stop(denialOutcome(first.decision.rule), first.decision.rule, `The software was not installed: ${first.decision.reason} The ticket has been routed to the service desk.`);
     }
 
     const plan = await run.step('check the software catalog', target.id, () => acts.planSoftwareInstall({ softwareId: input.softwareId, targetId: target.id, deviceId: input.deviceId }), (p) =>
@@ -80,17 +58,10 @@ export async function softwareInstall(input: SoftwareInstallInput): Promise<Reso
     const device = plan.device;
 
     if (plan.assessment.approval === 'manager') {
-      waiting.approvers = plan.approvers;
-      waiting.requester = requester.id;
-      waiting.waiting = true;
       await run.step('ask for approval', target.manager ?? null, () => acts.commentOnTicket({ ticket: run.ticketRef, body: `${item.name} needs the approval of ${plan.approvers.join(' or ')} before it is installed on ${device.id}. We will carry on as soon as they answer.`, visibility: 'public' }), () => `waiting for ${plan.approvers.join(', ')}`);
-      run.progress.waitingFor = { kind: 'approval', approvers: plan.approvers, since: now() };
-      const answered = await condition(() => answer !== null || run.closedBy !== null, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
-      run.progress.waitingFor = null;
-      waiting.waiting = false;
+      const given = await gate.wait({ approvers: plan.approvers, requester: requester.id }, input.approvalTimeoutMs ?? 3 * 24 * 3_600_000);
       if (run.closedBy) return run.cancelledByTicket();
-      if (!answered) return stop('escalated', 'approval_timed_out', `No approval for ${item.name} arrived in time, so it was not installed. The ticket has been routed to the service desk.`);
-      const given = answer as unknown as ApprovalAnswer;
+      if (!given) return stop('escalated', 'approval_timed_out', `No approval for ${item.name} arrived in time, so it was not installed. The ticket has been routed to the service desk.`);
       if (!given.approve) return stop('refused', 'approval_rejected', `${given.approver} did not approve ${item.name}${given.comment ? `: ${given.comment}` : ''}. Nothing was installed.`);
     }
 

@@ -1,4 +1,5 @@
-import { ActivityFailure, CancellationScope, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { approvalProblem, type ApprovalAnswer } from '../domain/software.js';
 import type { UserLookup } from '../domain/directory.js';
 import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../domain/outage.js';
 import type { SupportActivities } from '../activities/index.js';
@@ -6,7 +7,7 @@ import { finished, newRecord, withAction, withDecision, type Outcome, type Resol
 import type { PermissionDecision } from '../domain/permission.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
 import type { TicketUpdate } from '../domain/ticketUpdate.js';
-import { progressQuery, ticketEventSignal, type Progress } from './messages.js';
+import { approvalUpdate, progressQuery, ticketEventSignal, type Progress } from './messages.js';
 
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
@@ -154,5 +155,44 @@ export class SupportRun {
       else await this.finish('failed', `The run failed: ${err instanceof Error ? err.message : String(err)}. The steps above are all that happened.`);
       throw err;
     }
+  }
+}
+
+/**
+ * A pending approval, answered through the `approve` Update. The handler is registered when the
+ * gate is made; until `wait` is called the validator refuses every answer ("no approval is
+ * awaited"), and it never lets the requester, or anyone who is not an approver, answer.
+ */
+export class ApprovalGate {
+  private answer: ApprovalAnswer | null = null;
+  private readonly state: { waiting: boolean; approvers: string[]; requester: string; approverGroup?: string } = { waiting: false, approvers: [], requester: '' };
+
+  constructor(private readonly run: SupportRun) {
+    setHandler(
+      approvalUpdate,
+      (a) => {
+        this.answer = a;
+        this.state.waiting = false;
+        run.progress.waitingFor = null;
+        run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
+        return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
+      },
+      {
+        validator: (a) => {
+          const problem = approvalProblem(a, this.state);
+          if (problem) throw new Error(problem);
+        },
+      },
+    );
+  }
+
+  /** Waits for an answer: null when none came in time, or when people closed the ticket meanwhile. */
+  async wait(who: { approvers: string[]; approverGroup?: string; requester: string }, timeoutMs: number): Promise<ApprovalAnswer | null> {
+    Object.assign(this.state, who, { waiting: true });
+    this.run.progress.waitingFor = { kind: 'approval', approvers: who.approverGroup ? [...who.approvers, `group:${who.approverGroup}`] : who.approvers, since: now() };
+    await condition(() => this.answer !== null || this.run.closedBy !== null, timeoutMs);
+    this.run.progress.waitingFor = null;
+    this.state.waiting = false;
+    return this.answer;
   }
 }

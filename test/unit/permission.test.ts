@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseContent } from '../../src/domain/content.js';
 import type { UserFacts } from '../../src/domain/directory.js';
-import { conditionHolds, evaluatePermission, PermissionPolicy } from '../../src/domain/permission.js';
+import { conditionHolds, denialOutcome, evaluatePermission, PermissionPolicy } from '../../src/domain/permission.js';
 
 const policy = parseContent(readFileSync('content/policy.yaml', 'utf8'), PermissionPolicy, 'content/policy.yaml');
 
@@ -90,5 +90,12 @@ describe('conditions', () => {
         'policy.yaml',
       ),
     ).toThrow(/policy.yaml:6:15 actions.password.reset.allow\[0\].when: Unrecognized key: "requesterIn"/);
+  });
+});
+
+describe('how a denied run ends', () => {
+  it('goes to people when nothing could be decided, and is a refusal when the policy said no', () => {
+    for (const rule of ['requester_not_found', 'target_not_found', 'directory_unavailable', 'directory_refused']) expect(denialOutcome(rule)).toBe('escalated');
+    for (const rule of ['no_rule_allows', 'protected-accounts', 'requester_disabled']) expect(denialOutcome(rule)).toBe('refused');
   });
 });
