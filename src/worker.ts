@@ -2,6 +2,7 @@
 // It connects to TEMPORAL_ADDRESS (or the dev server `npm start` runs) and polls the task queue.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildActivities, buildAdapters } from './activities/adapters.js';
+import { auditInterceptors } from './activities/auditInterceptor.js';
 import { clusterAddress, loadConfig } from './config.js';
 import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
@@ -16,7 +17,13 @@ const adapters = buildAdapters(config, content);
 const client = await connectClient(config.temporal, clusterAddress(config));
 const connection = await connectWorker(config.temporal, clusterAddress(config));
 const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue });
-const worker = await createSupportWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities });
+const worker = await createSupportWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  activities,
+  activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
+});
 logger.info({ address: clusterAddress(config), taskQueue: config.temporal.taskQueue }, 'worker running');
 // The SDK shuts the worker down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.
 await worker.run();

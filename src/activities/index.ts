@@ -7,7 +7,7 @@ import { PASSWORD_RESET_ACTION } from '../domain/passwordReset.js';
 import type { PermissionPolicy } from '../domain/permission.js';
 import { documentJson, renderKbDraft, renderWorkNote } from '../domain/documents.js';
 import type { RedactionPolicy } from '../domain/redactionPolicy.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
+import { withExecutions, type ResolutionRecord } from '../domain/resolution.js';
 import { assessSoftware, type SoftwareAssessment, type SoftwareCatalog } from '../domain/software.js';
 import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
@@ -170,7 +170,9 @@ export function createActivities(deps: ActivityDeps) {
      * the work note to the ticket as an internal note. Everything is redacted by the policy first.
      */
     async fileResolution(input: { record: unknown }): Promise<{ completeness: string[] }> {
-      const record = input.record as Partial<ResolutionRecord>;
+      const filed = input.record as Partial<ResolutionRecord>;
+      // Attempts and redacted arguments of each step come from the activity audit entries.
+      const record = filed.workflow ? withExecutions(filed, deps.store.actionExecutions(filed.workflow.workflowId, filed.workflow.runId)) : filed;
       const json = documentJson(record, deps.redaction);
       const workNote = renderWorkNote(record, deps.redaction, { uiUrl: deps.uiUrl });
       const ticket = record.ticket ? `${record.ticket.source}:${record.ticket.key}` : null;

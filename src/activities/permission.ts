@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { toFacts, UserLookup, type UserFacts } from '../domain/directory.js';
+import { ticketOfWorkflow } from '../domain/audit.js';
 import { parseOrThrow } from '../domain/errors.js';
 import { paramsHash, signGrant, verifyGrant, type ExpectedGrant, type Grant } from '../domain/grants.js';
 import { directoryProblemDecision, evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permission.js';
@@ -29,11 +30,10 @@ function activityContext() {
   const info = Context.current().info;
   const run = info.workflowExecution;
   const workflowId = run?.workflowId ?? `activity-${info.activityId}`;
-  // Ticket workflows are named ticket-<source>-<key>: audit entries name the ticket for queries.
-  const ticket = /^ticket-(jira|servicenow|zendesk)-(.+)$/.exec(workflowId);
   return {
     workflowId,
-    ticket: ticket ? `${ticket[1]}:${ticket[2]}` : null,
+    // Audit entries name the ticket for queries.
+    ticket: ticketOfWorkflow(workflowId),
     idempotencyKey: run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`,
   };
 }

@@ -81,7 +81,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
             deps.store.addDeadLetter({ source: item.source, reason: 'reconciliation_invalid', issues: e.issues, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(item.body)), receivedAt: new Date() });
             continue;
           }
-          const result = await intakeTicket(intake, event, `reconcile:${event.ticket.key}:${item.updatedAt}`);
+          const result = await intakeTicket(intake, event, `reconcile:${event.ticket.key}:${item.updatedAt}`, 'reconciliation');
           if (result.status === 'started') {
             report.started++;
             deps.store.appendAudit({

@@ -31,7 +31,7 @@ const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutM
  * a start uses the ticket's workflow id, and Temporal's id policies make a retried delivery a
  * no-op: a running workflow is reused, a finished one is not started again.
  */
-export async function intakeTicket(options: IntakeOptions, event: TicketEvent, deliveryId: string): Promise<IntakeResult> {
+export async function intakeTicket(options: IntakeOptions, event: TicketEvent, deliveryId: string, via: 'webhook' | 'reconciliation' = 'webhook'): Promise<IntakeResult> {
   const workflowId = ticketWorkflowId(event.source, event.ticket.key);
   const { client } = options;
   if (event.eventType !== 'created') {
@@ -46,7 +46,7 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
   }
 
   const decision = routeTicket(options.routing, event);
-  const ticket = toWorkflowTicket(event);
+  const ticket = { ...toWorkflowTicket(event), via };
   let workflowType: string;
   let args: unknown[];
   let rule: string | null;

@@ -47,3 +47,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 export function chainHash(previousHash: string, seq: number, entryJson: string): string {
   return createHash('sha256').update(`${previousHash}\n${seq}\n${entryJson}`).digest('hex');
 }
+
+/** Ticket workflows are named `ticket-<source>-<key>`: the ticket (`jira:ITSM-42`) their audit entries concern, else null. */
+export function ticketOfWorkflow(workflowId: string): string | null {
+  const ticket = /^ticket-(jira|servicenow|zendesk)-(.+)$/.exec(workflowId);
+  return ticket ? `${ticket[1]}:${ticket[2]}` : null;
+}

@@ -110,8 +110,20 @@ function gapsOf(r: PartialRecord, dropped: string[]): string[] {
     r.actions.forEach((a, i) => {
       const n = a.name ?? `#${i + 1}`;
       need(a, [['name', `name of step ${n}`], ['startedAt', `start of step ${n}`], ['status', `result of step ${n}`], ['finishedAt', `result of step ${n}`], ['detail', `detail of step ${n}`]]);
+      // A step that ran an activity has an audit entry with its attempts and redacted arguments.
+      if (a.activityId !== undefined) need(a, [['attempts', `attempts of step ${n}`], ['parameters', `parameters of step ${n}`]]);
     });
   } else missing('actions');
+  if (r.compensations) {
+    r.compensations.forEach((a, i) => {
+      const n = a.name ?? `#${i + 1}`;
+      need(a, [['name', `name of compensation ${n}`], ['startedAt', `start of compensation ${n}`], ['status', `result of compensation ${n}`], ['finishedAt', `result of compensation ${n}`]]);
+    });
+  } else missing('compensations');
+  if (r.workflow?.type === 'definitionRun') {
+    if (r.definition) need(r.definition, [['id', 'definition id'], ['version', 'definition version']]);
+    else missing('definition version');
+  }
   if (r.approvals) for (const a of r.approvals) need(a, [['approver', 'approver'], ['decision', 'approval decision'], ['at', 'approval time']]);
   else missing('approvals');
 
@@ -228,6 +240,23 @@ function pathStep(e: PathEntry, rootTree: string | undefined): string {
   }
 }
 
+type ActionEntry = NonNullable<PartialRecord['actions']>[number];
+
+/** Arguments in a work note line: each value cut at 60 characters (the JSON document has them whole). */
+const shortValues = (params: Record<string, unknown>) =>
+  Object.entries(params)
+    .map(([k, v]) => {
+      const text = inline(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null');
+      return `${inline(k)}=${text.length > 60 ? `${text.slice(0, 59)}…` : text}`;
+    })
+    .join(', ');
+
+function actionLine(a: ActionEntry): string {
+  const attempts = a.attempts && a.attempts > 1 ? `, ${a.attempts} attempts` : '';
+  const params = a.parameters && Object.keys(a.parameters).length > 0 ? ` [${shortValues(a.parameters)}]` : '';
+  return `${val(a.name)}${a.target ? ` → ${inline(a.target)}` : ''}${params}: ${a.finishedAt ? val(a.status) : 'result not recorded'}${a.detail ? `: ${inline(a.detail)}` : ''} (${span(a.startedAt, a.finishedAt)}${attempts})`;
+}
+
 export interface WorkNoteOptions {
   /** The Temporal UI's base address, e.g. `http://localhost:8233`; without it the note has no link. */
   uiUrl?: string;
@@ -253,8 +282,9 @@ export function renderWorkNote(record: unknown, policy: RedactionPolicy, options
     `## ${title.join(' · ')}`,
     '',
     `- Workflow: ${val(wf?.type)}, id ${val(wf?.workflowId)}, run ${val(wf?.runId)}, namespace ${val(wf?.namespace)}, task queue ${val(wf?.taskQueue)}`,
+    ...(r.definition ? [`- Definition: ${val(r.definition.id)}, version ${val(r.definition.version)}`] : []),
     `- Ticket: ${t ? `${val(t.source)} ${val(t.key)} (id ${val(t.id)})` : t === null ? 'none' : NOT_RECORDED}`,
-    `- Trigger: ${r.trigger ? `${val(r.trigger.kind)} ${val(r.trigger.event)}, received ${val(r.trigger.receivedAt)}` : NOT_RECORDED}`,
+    `- Trigger: ${r.trigger ? `${val(r.trigger.kind)} ${val(r.trigger.event)}${r.trigger.via ? ` via ${r.trigger.via}` : ''}, received ${val(r.trigger.receivedAt)}` : NOT_RECORDED}`,
     `- Requester: ${val(r.requester?.userId)}`,
     `- Target: ${val(r.target)}`,
     `- Time: ${span(r.startedAt, r.finishedAt)}`,
@@ -268,14 +298,8 @@ export function renderWorkNote(record: unknown, policy: RedactionPolicy, options
         `${val(d.action)}: ${d.allowed === undefined ? 'result not recorded' : d.allowed ? 'allowed' : 'denied'}, rule ${val(d.rule)}: ${val(d.reason)} (${val(d.at)})`,
     ),
   );
-  section(
-    lines,
-    'Actions',
-    r.actions?.map(
-      (a) =>
-        `${val(a.name)}${a.target ? ` → ${inline(a.target)}` : ''}: ${a.finishedAt ? val(a.status) : 'result not recorded'}${a.detail ? `: ${inline(a.detail)}` : ''} (${span(a.startedAt, a.finishedAt)})`,
-    ),
-  );
+  section(lines, 'Actions', r.actions?.map(actionLine));
+  if (r.compensations?.length) section(lines, 'Rolled back', r.compensations.map(actionLine));
   if (r.approvals?.length) {
     section(
       lines,

@@ -20,6 +20,12 @@ export const RecordedAction = z.object({
   detail: z.string(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
+  /** The Temporal activity the step ran and its id in the run (links the step to its audit entry). */
+  activity: z.string().optional(),
+  activityId: z.string().optional(),
+  /** From the activity's audit entry when the record is filed: attempts Temporal made, and the redacted arguments. */
+  attempts: z.number().int().min(1).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
 });
 export type RecordedAction = z.infer<typeof RecordedAction>;
 
@@ -27,12 +33,16 @@ export type RecordedAction = z.infer<typeof RecordedAction>;
 export const ResolutionRecord = z.object({
   schemaVersion: z.literal(1),
   ticket: z.object({ source: TicketSource, id: z.string(), key: z.string(), summary: z.string() }).nullable(),
-  trigger: z.object({ kind: z.enum(['ticket', 'api', 'schedule']), event: z.string(), receivedAt: z.iso.datetime() }),
+  trigger: z.object({ kind: z.enum(['ticket', 'api', 'schedule', 'alert']), event: z.string(), receivedAt: z.iso.datetime(), via: z.enum(['webhook', 'reconciliation']).optional() }),
   workflow: z.object({ type: z.string(), workflowId: z.string(), runId: z.string(), namespace: z.string(), taskQueue: z.string() }),
   requester: z.object({ externalId: z.string().nullable(), userId: z.string().nullable() }),
   target: z.string().nullable(),
   decisions: z.array(RecordedDecision),
   actions: z.array(RecordedAction),
+  /** Undo steps run to roll back completed actions after a failure or a cancellation, in the order they ran. */
+  compensations: z.array(RecordedAction),
+  /** For runs of a support workflow definition: its id and the content hash the run pinned at start. */
+  definition: z.object({ id: z.string(), version: z.string() }).nullable(),
   /** Approvals asked for and given (who, what, when). */
   approvals: z.array(z.object({ approver: z.string(), decision: z.enum(['approved', 'rejected']), comment: z.string().nullable(), at: z.iso.datetime() })),
   /** For guided troubleshooting: the tree and version walked, and every step (who answered what, when). */
@@ -69,7 +79,7 @@ export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
 type Decision = z.infer<typeof RecordedDecision>;
 
 export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
-  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], approvals: [], troubleshooting: null, ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
+  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], compensations: [], definition: null, approvals: [], troubleshooting: null, ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
 }
 
 export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {
@@ -78,6 +88,33 @@ export function withDecision(record: ResolutionRecord, decision: Decision): Reso
 
 export function withAction(record: ResolutionRecord, action: RecordedAction): ResolutionRecord {
   return { ...record, actions: [...record.actions, action] };
+}
+
+export function withCompensation(record: ResolutionRecord, action: RecordedAction): ResolutionRecord {
+  return { ...record, compensations: [...record.compensations, action] };
+}
+
+/** What the activity audit log knows about one activity execution of the run. */
+export interface ExecutionFacts {
+  activityId: string;
+  attempts: number;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * Adds what only the worker knows (attempts, redacted arguments) to the steps the workflow recorded,
+ * matched by activity id. Steps without an audit entry are left as they are (completeness says so).
+ */
+export function withExecutions<R extends { actions?: unknown; compensations?: unknown }>(record: R, executions: ReadonlyArray<ExecutionFacts>): R {
+  const byId = new Map(executions.map((e) => [e.activityId, e]));
+  const enrich = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((a: { activityId?: unknown }) => {
+          const e = a && typeof a.activityId === 'string' ? byId.get(a.activityId) : undefined;
+          return e ? { ...a, attempts: e.attempts, parameters: e.parameters } : a;
+        })
+      : list;
+  return { ...record, actions: enrich(record.actions), compensations: enrich(record.compensations) };
 }
 
 export function finished(record: ResolutionRecord, outcome: Outcome, summary: string, at: string): ResolutionRecord {

@@ -54,6 +54,8 @@ export const WorkflowTicket = z.object({
   summary: z.string(),
   priority: z.string().optional(),
   requesterExternalId: z.string().nullable(),
+  /** How the event reached the engine: its webhook, or the reconciliation that found what the webhook missed. */
+  via: z.enum(['webhook', 'reconciliation']).optional(),
 });
 export type WorkflowTicket = z.infer<typeof WorkflowTicket>;
 

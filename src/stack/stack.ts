@@ -8,6 +8,7 @@ import { buildApi, configuredApiOptions } from '../client/http/app.js';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
+import { auditInterceptors } from '../activities/auditInterceptor.js';
 import { createSupportWorker } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
@@ -67,6 +68,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl }),
+        activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
       });
       const running = worker.run();
       running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));

@@ -1,11 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Links each step of a resolution record to its activity (see src/workflows/interceptors.ts). */
+export const WORKFLOW_INTERCEPTORS = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
 
 /** Bundles the workflow code once (webpack, a few seconds); reuse the bundle for every worker. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+export function bundleWorkflows(options: { workflowsPath?: string; interceptorModules?: string[] } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS, ...(options.interceptorModules ?? [])],
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 export interface SupportWorkerOptions {
@@ -14,6 +20,8 @@ export interface SupportWorkerOptions {
   taskQueue: string;
   activities: object;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Activity interceptors, e.g. the audit log's (auditInterceptors in src/activities/auditInterceptor.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function createSupportWorker(options: SupportWorkerOptions): Promise<Worker> {
@@ -22,6 +30,7 @@ export async function createSupportWorker(options: SupportWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    interceptors: { activity: options.activityInterceptors ?? [] },
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     // Lets running activities finish on shutdown before they are cancelled.
     shutdownGraceTime: '10 seconds',

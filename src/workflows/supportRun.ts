@@ -7,7 +7,10 @@ import { finished, newRecord, withAction, withDecision, type Outcome, type Resol
 import type { PermissionDecision } from '../domain/permission.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
 import type { TicketUpdate } from '../domain/ticketUpdate.js';
+import { takeLastScheduled } from './interceptors.js';
 import { approvalUpdate, progressQuery, ticketEventSignal, type Progress } from './messages.js';
+
+const activityOf = (s: { activityType: string; activityId: string } | null) => (s ? { activity: s.activityType, activityId: s.activityId } : {});
 
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
@@ -37,7 +40,7 @@ export class SupportRun {
     this.record = newRecord({
       ticket: ticket ? { source: ticket.source, id: ticket.id, key: ticket.key, summary: ticket.summary } : null,
       trigger: ticket
-        ? { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt }
+        ? { kind: 'ticket', event: ticket.eventType, receivedAt: ticket.occurredAt, ...(ticket.via ? { via: ticket.via } : {}) }
         : { kind: 'api', event: 'started by staff', receivedAt: startedBy?.receivedAt ?? now() },
       workflow: { type: info.workflowType, workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, taskQueue: info.taskQueue },
       requester: { externalId: ticket?.requesterExternalId ?? null, userId: startedBy?.requesterId ?? null },
@@ -62,15 +65,19 @@ export class SupportRun {
     this.progress.current = name;
     const entry = { name, status: 'running' as Progress['steps'][number]['status'], at: startedAt, detail: undefined as string | undefined };
     this.progress.steps.push(entry);
+    let scheduled: ReturnType<typeof takeLastScheduled> = null;
     try {
-      const result = await run();
+      const pending = run();
+      // Set by the outbound interceptor while run() scheduled its activity, in this same turn.
+      scheduled = takeLastScheduled();
+      const result = await pending;
       const detail = describe(result);
-      this.record = withAction(this.record, { name, target, status: 'succeeded', detail, startedAt, finishedAt: now() });
+      this.record = withAction(this.record, { name, target, status: 'succeeded', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
       Object.assign(entry, { status: 'done', detail, at: now() });
       return result;
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      this.record = withAction(this.record, { name, target, status: 'failed', detail, startedAt, finishedAt: now() });
+      this.record = withAction(this.record, { name, target, status: 'failed', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
       Object.assign(entry, { status: 'failed', detail, at: now() });
       throw err;
     } finally {

@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/activities/adapters.js';
+import { auditInterceptors } from '../../src/activities/auditInterceptor.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { loadContent, type Content } from '../../src/content.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
@@ -61,6 +62,7 @@ export async function withWorker<T>(
     taskQueue,
     activities: wrap(buildActivities(adapters, await demoContent(), { client: env.client, taskQueue })),
     workflowBundle: await workflowBundle(),
+    interceptors: { activity: auditInterceptors({ store: adapters.store, redaction: (await demoContent()).redaction }) },
   });
   return worker.runUntil(fn(taskQueue));
 }

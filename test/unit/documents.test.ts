@@ -39,6 +39,8 @@ const passwordReset: ResolutionRecord = ResolutionRecord.parse({
     { name: 'resolve ticket', target: 'ITSM-42', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T10:00:04.400Z', finishedAt: '2026-11-26T10:00:04.900Z' },
   ],
   approvals: [],
+  compensations: [],
+  definition: null,
   troubleshooting: null,
   ticketUpdates: [],
   outcome: 'resolved',
@@ -96,6 +98,8 @@ const softwareInstall: ResolutionRecord = ResolutionRecord.parse({
     { name: 'resolve ticket', target: '35436', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T09:44:15.600Z', finishedAt: '2026-11-26T09:44:16.000Z' },
   ],
   approvals: [{ approver: 'asmith', decision: 'approved', comment: 'ok for the audit', at: '2026-11-26T09:42:09.000Z' }],
+  compensations: [],
+  definition: null,
   troubleshooting: null,
   ticketUpdates: [
     { eventType: 'commented', occurredAt: '2026-11-26T09:30:00.000Z', status: 'open', closed: false },
@@ -126,6 +130,8 @@ const troubleshooting: ResolutionRecord = ResolutionRecord.parse({
     { name: 'resolve ticket', target: 'ITSM-50', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T16:33:05.100Z', finishedAt: '2026-11-26T16:33:05.500Z' },
   ],
   approvals: [],
+  compensations: [],
+  definition: null,
   troubleshooting: {
     tree: 'network-connectivity',
     version: '9c1f04ab',
@@ -492,6 +498,7 @@ describe('incomplete records', () => {
       'not recorded: target',
       'not recorded: permission decisions',
       'not recorded: actions',
+      'not recorded: compensations',
       'not recorded: approvals',
       'not recorded: ticket updates',
       'not recorded: outcome',
@@ -551,6 +558,7 @@ describe('incomplete records', () => {
       'not recorded: start of step #1',
       'not recorded: result of step #1',
       'not recorded: detail of step #1',
+      'not recorded: compensations',
       'not recorded: approver',
       'not recorded: approval decision',
       'not recorded: approval time',
@@ -721,5 +729,54 @@ describe('JSON document', () => {
   it('is committed as docs/resolution-record.schema.json, in step with the zod schema', () => {
     const text = readFileSync('docs/resolution-record.schema.json', 'utf8');
     expect(text).toBe(`${JSON.stringify(resolutionDocumentJsonSchema(), null, 2)}\n`);
+  });
+});
+
+describe('activity attempts, parameters, rollbacks and definitions', () => {
+  const created = {
+    name: 'create account',
+    target: 'new.hire',
+    status: 'succeeded' as const,
+    detail: 'created',
+    startedAt: '2026-11-26T12:00:01.000Z',
+    finishedAt: '2026-11-26T12:00:02.000Z',
+    activity: 'createAccount',
+    activityId: '3',
+  };
+  const onboarding = ResolutionRecord.parse({
+    ...passwordReset,
+    ticket: null,
+    trigger: { kind: 'api', event: 'started by staff', receivedAt: '2026-11-26T12:00:00.000Z' },
+    workflow: { ...passwordReset.workflow, type: 'definitionRun', workflowId: 'definition-onboarding-new.hire' },
+    decisions: [],
+    actions: [
+      { ...created, attempts: 3, parameters: { userId: 'new.hire', displayName: 'New Hire', grant: '[secret]', contact: 'new.hire@example.com' } },
+      { ...created, name: 'create mailbox', activity: 'createMailbox', activityId: '5', status: 'failed', detail: 'mailbox service unavailable' },
+    ],
+    compensations: [{ ...created, name: 'delete account', activity: 'deleteAccount', activityId: '8', detail: 'deleted', attempts: 1, parameters: { userId: 'new.hire' } }],
+    definition: { id: 'onboarding', version: 'sha256:abc' },
+    outcome: 'failed',
+  });
+
+  it('shows attempts, redacted parameters, the rollback and the definition version in the work note', () => {
+    const note = renderWorkNote(onboarding, POLICY);
+    expect(note).toContain('- Definition: onboarding, version sha256:abc');
+    expect(note).toContain('1. create account → new.hire [userId=new.hire, displayName=New Hire, grant=[secret], contact=[email]]: succeeded: created (2026-11-26T12:00:01.000Z – 2026-11-26T12:00:02.000Z, 1.0 s, 3 attempts)');
+    expect(note).toMatch(/### Rolled back\n\n1\. delete account → new\.hire \[userId=new\.hire\]: succeeded: deleted \([^)]*1\.0 s\)\n/);
+    expect(note).not.toContain('new.hire@example.com');
+  });
+
+  it('lists steps whose audit entry is missing, and a definition run without its version', () => {
+    expect(completeness(onboarding)).toEqual(['not recorded: attempts of step create mailbox', 'not recorded: parameters of step create mailbox']);
+    expect(completeness({ ...onboarding, definition: null, compensations: [{}] })).toEqual([
+      'not recorded: attempts of step create mailbox',
+      'not recorded: parameters of step create mailbox',
+      'not recorded: name of compensation #1',
+      'not recorded: start of compensation #1',
+      'not recorded: result of compensation #1',
+      'not recorded: definition version',
+    ]);
+    expect(completeness({ ...onboarding, definition: { id: 'onboarding' } })).toContain('not recorded: definition version');
+    expect(completeness(passwordReset)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
+import type { ExecutionFacts } from '../../domain/resolution.js';
 import type { TicketSource } from '../../domain/ticket.js';
 
 export interface StoredAuditEntry {
@@ -121,6 +122,23 @@ export class EngineStore {
     return rows
       .map((r) => ({ seq: r.seq, entry: JSON.parse(r.entry) as AuditRecord, hash: r.hash }))
       .filter((r) => (!filter.subject || r.entry.subject === filter.subject) && (!filter.kind || r.entry.kind === filter.kind));
+  }
+
+  /**
+   * What the activity audit log holds about the activity executions of one workflow run (see
+   * auditInterceptors): attempts and redacted arguments by activity id.
+   */
+  actionExecutions(workflowId: string, runId: string): ExecutionFacts[] {
+    const prefix = `action:${workflowId}/${runId}/`;
+    const rows = this.db
+      .prepare('SELECT entry FROM audit WHERE idempotency_key >= ? AND idempotency_key < ? ORDER BY seq')
+      .all(prefix, `${prefix}\uffff`) as Array<{ entry: string }>;
+    return rows.flatMap((row) => {
+      const details = (JSON.parse(row.entry) as AuditRecord).details as { activityId?: unknown; attempts?: unknown; parameters?: unknown };
+      if (typeof details.activityId !== 'string' || typeof details.attempts !== 'number') return [];
+      const parameters = details.parameters && typeof details.parameters === 'object' && !Array.isArray(details.parameters) ? (details.parameters as Record<string, unknown>) : { value: details.parameters };
+      return [{ activityId: details.activityId, attempts: details.attempts, parameters }];
+    });
   }
 
   addDeadLetter(d: { source: TicketSource; reason: string; issues: DeadLetter['issues']; headers: Record<string, string>; body: Buffer; receivedAt: Date }): number {
