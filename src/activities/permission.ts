@@ -69,15 +69,18 @@ export function createPermissionActivities(deps: PermissionDeps) {
       let result: PermissionCheck;
       try {
         const { requester, target } = await lookupWithinBudget(input.requester, input.target);
-        const decision = evaluatePermission(deps.policy, { action: input.action, requester, target });
+        // For actions that create accounts, the id asked for names the account-to-be.
+        const targetId = input.target.by === 'id' ? input.target.id : undefined;
+        const decision = evaluatePermission(deps.policy, { action: input.action, requester, target, targetId });
         const now = Date.now();
+        const grantTarget = target?.id ?? (decision.allowed ? decision.facts.target : null);
         const grant =
-          decision.allowed && requester && target
+          decision.allowed && requester && grantTarget
             ? signGrant(
                 {
                   action: input.action,
                   requester: requester.id,
-                  target: target.id,
+                  target: grantTarget,
                   paramsHash: paramsHash(input.params),
                   workflowId: ctx.workflowId,
                   rule: decision.rule,

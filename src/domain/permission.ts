@@ -21,6 +21,12 @@ export const PolicyRule = z.strictObject({
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
 export const ActionPolicy = z.strictObject({
+  /**
+   * The action creates the target account (onboarding): a target that is not in the directory yet
+   * is judged as a new, empty account (no groups, no manager, enabled), so only requester-side rules
+   * can allow it. An existing target is judged as itself.
+   */
+  newAccounts: z.boolean().default(false),
   /** Deny rules are checked first and override any allow. */
   deny: z.array(PolicyRule).default([]),
   allow: z.array(PolicyRule).default([]),
@@ -35,6 +41,8 @@ export interface PermissionRequest {
   action: string;
   requester: UserFacts | null;
   target: UserFacts | null;
+  /** The account id asked for, used as the new account's id when the action creates accounts. */
+  targetId?: string;
 }
 
 export interface PermissionDecision {
@@ -79,7 +87,9 @@ export function conditionHolds(c: Condition, requester: UserFacts, target: UserF
  * are denied before any rule is read; then deny rules override allow rules.
  */
 export function evaluatePermission(policy: PermissionPolicy, req: PermissionRequest): PermissionDecision {
-  const { requester, target } = req;
+  const { requester } = req;
+  const actionPolicy = policy.actions[req.action];
+  const target = req.target ?? (actionPolicy?.newAccounts && req.targetId ? newAccount(req.targetId) : null);
   const facts: PermissionDecision['facts'] = {
     requester: requester?.id ?? null,
     target: target?.id ?? null,
@@ -90,7 +100,6 @@ export function evaluatePermission(policy: PermissionPolicy, req: PermissionRequ
   };
   const deny = (rule: string, reason: string): PermissionDecision => ({ action: req.action, allowed: false, rule, reason, facts });
 
-  const actionPolicy = policy.actions[req.action];
   if (!actionPolicy) return deny('no_policy', `No policy covers ${req.action}, so it is denied by default.`);
   if (!requester) return deny('requester_not_found', 'The requester was not found in the directory.');
   if (!requester.enabled) return deny('requester_disabled', `The requester's account ${requester.id} is disabled.`);
@@ -101,6 +110,11 @@ export function evaluatePermission(policy: PermissionPolicy, req: PermissionRequ
   const allowed = actionPolicy.allow.find((r) => conditionHolds(r.when, requester, target));
   if (allowed) return { action: req.action, allowed: true, rule: allowed.id, reason: allowed.description, facts };
   return deny('no_rule_allows', `No rule allows ${requester.id} to request ${req.action} for ${target.id}.`);
+}
+
+/** What a not-yet-created account looks like to the policy. */
+function newAccount(id: string): UserFacts {
+  return { id, enabled: true, locked: false, groups: [], hasEmail: false };
 }
 
 /**

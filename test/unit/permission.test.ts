@@ -99,3 +99,32 @@ describe('how a denied run ends', () => {
     for (const rule of ['no_rule_allows', 'protected-accounts', 'requester_disabled']) expect(denialOutcome(rule)).toBe('refused');
   });
 });
+
+describe('actions that create accounts (newAccounts)', () => {
+  const creating = PermissionPolicy.parse({
+    actions: {
+      'account.create': {
+        newAccounts: true,
+        deny: [{ id: 'no-privileged-requests', description: 'Privileged groups are never granted by onboarding.', when: { targetInAny: ['privileged'] } }],
+        allow: [{ id: 'it-admins', description: 'IT administrators create accounts.', when: { requesterInAny: ['tier2-admins'] } }],
+      },
+      'password.reset': { allow: [{ id: 'helpdesk', description: 'Service desk.', when: { requesterInAny: ['helpdesk'] } }] },
+    },
+  });
+  const create = (requester: UserFacts | null, target: UserFacts | null, targetId?: string) => evaluatePermission(creating, { action: 'account.create', requester, target, targetId });
+
+  it('judges an account that does not exist yet as a new, empty account', () => {
+    expect(create(tier2, null, 'new.hire')).toMatchObject({ allowed: true, rule: 'it-admins', facts: { target: 'new.hire', targetGroups: [], targetEnabled: true, relation: 'none' } });
+    expect(create(helper, null, 'new.hire')).toMatchObject({ allowed: false, rule: 'no_rule_allows' });
+  });
+
+  it('judges an existing account as itself, and still needs a target id for a new one', () => {
+    expect(create(tier2, admin, 'dana.admin')).toMatchObject({ allowed: false, rule: 'no-privileged-requests' });
+    expect(create(tier2, null)).toMatchObject({ allowed: false, rule: 'target_not_found' });
+  });
+
+  it('applies only to actions that say so', () => {
+    expect(evaluatePermission(creating, { action: 'password.reset', requester: helper, target: null, targetId: 'ghost' })).toMatchObject({ allowed: false, rule: 'target_not_found' });
+    expect(evaluatePermission(creating, { action: 'mailbox.create', requester: tier2, target: null, targetId: 'ghost' })).toMatchObject({ allowed: false, rule: 'no_policy' });
+  });
+});
