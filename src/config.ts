@@ -58,6 +58,15 @@ const Env = z.object({
   ZENDESK_BASE_URL: z.url().optional(),
   ZENDESK_EMAIL: z.string().min(3).optional(),
   ZENDESK_API_TOKEN: z.string().min(1).optional(),
+  READINESS_TIMEOUT: z.string().regex(/^\d+(ms|[smhd])$/, 'a duration such as 2s or 500ms').default('2s'),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, 'host:port to serve the worker metrics on, e.g. 127.0.0.1:9464 or 0.0.0.0:9464')
+    .optional(),
+  OTEL_TRACING: flag.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console']).default('otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'an http(s) URL of the OTLP/HTTP collector, e.g. http://localhost:4318' }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('it-support-engine'),
 });
 
 export interface Config {
@@ -102,6 +111,19 @@ export interface Config {
   /** Self-service bearer tokens (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL); unset: self-service is off. */
   selfService: { jwt: JwtSettings | undefined; adminGroups: string[] };
   reconcile: { everyMs: number | null; overlapMs: number; firstLookbackMs: number };
+  /** Readiness, metrics and tracing (see docs/operations.md). */
+  operations: {
+    /** How long GET /readyz waits for each dependency (READINESS_TIMEOUT). */
+    readinessTimeoutMs: number;
+    /** Serve the SDK's worker metrics (Prometheus) on this host:port (WORKER_METRICS_ADDRESS); unset: off. */
+    workerMetricsAddress: string | undefined;
+    /**
+     * OpenTelemetry tracing through the SDK's interceptors (OTEL_TRACING); false: off. The OTLP/HTTP
+     * exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318) and the other
+     * standard OTEL_EXPORTER_OTLP_* variables itself; `console` prints spans instead.
+     */
+    tracing: false | { exporter: 'otlp' | 'console'; serviceName: string; endpoint: string | undefined };
+  };
   helpdesks: {
     jira?: { baseUrl: string; email: string; apiToken: string };
     servicenow?: { instanceUrl: string; user?: string; password?: string; token?: string };
@@ -111,6 +133,7 @@ export interface Config {
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export function durationMs(text: string): number {
+  if (text.endsWith('ms')) return Number(text.slice(0, -2));
   return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS];
 }
 
@@ -182,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       everyMs: e.RECONCILE_EVERY === 'off' ? null : durationMs(e.RECONCILE_EVERY),
       overlapMs: durationMs(e.RECONCILE_OVERLAP),
       firstLookbackMs: durationMs(e.RECONCILE_FIRST_LOOKBACK),
+    },
+    operations: {
+      readinessTimeoutMs: durationMs(e.READINESS_TIMEOUT),
+      workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
+      tracing: e.OTEL_TRACING ? { exporter: e.OTEL_TRACES_EXPORTER, serviceName: e.OTEL_SERVICE_NAME, endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : false,
     },
     helpdesks: {
       jira: requireAll('JIRA', { JIRA_BASE_URL: e.JIRA_BASE_URL, JIRA_EMAIL: e.JIRA_EMAIL, JIRA_API_TOKEN: e.JIRA_API_TOKEN })

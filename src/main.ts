@@ -1,14 +1,15 @@
 // `npm start`: Temporal (embedded dev server unless TEMPORAL_ADDRESS is set), worker and HTTP API.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startStack } from './stack/stack.js';
+import { configuredTracing, installRuntime, tracingTarget } from './stack/telemetry.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installRuntime(config, logger);
+const tracing = configuredTracing(config);
 
-const stack = await startStack(config, logger).catch((e: unknown) => {
+const stack = await startStack(config, logger, { tracing }).catch((e: unknown) => {
   logger.fatal({ err: e }, 'could not start');
   process.exit(1);
 });
@@ -22,6 +23,7 @@ console.log(
     `  Webhooks   ${webhookMode()}`,
     `  Data       ${config.storeFile} (audit log, dead letters)`,
     config.runWorker ? `  Worker     task queue "${config.temporal.taskQueue}"` : '  Worker     not started (RUN_WORKER=false)',
+    `  Ops        GET /readyz, GET /metrics${config.runWorker && config.operations.workerMetricsAddress ? `; worker metrics http://${config.operations.workerMetricsAddress}/metrics` : ''}; tracing ${tracingTarget(config)}`,
     'Press Ctrl-C to stop.',
   ]
     .filter(Boolean)
@@ -49,7 +51,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal} received: stopping API, worker and Temporal...`);
-    stack.stop().then(
+    stack.stop().then(() => tracing?.shutdown()).then(
       () => {
         console.log('stopped cleanly');
         process.exit(0);

@@ -1,6 +1,5 @@
 // `npm run worker`: a worker alone, for deployments that scale workers apart from the API.
 // It connects to TEMPORAL_ADDRESS (or the dev server `npm start` runs) and polls the task queue.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildActivities, buildAdapters } from './activities/adapters.js';
 import { auditInterceptors } from './activities/auditInterceptor.js';
 import { clusterAddress, loadConfig } from './config.js';
@@ -8,13 +7,15 @@ import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
 import { connectClient, connectWorker } from './stack/connection.js';
 import { createSupportWorker } from './stack/supportWorker.js';
+import { configuredTracing, installRuntime, tracedClient } from './stack/telemetry.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installRuntime(config, logger);
+const tracing = configuredTracing(config);
 const content = await loadContent(config.contentDir);
 const adapters = buildAdapters(config, content);
-const client = await connectClient(config.temporal, clusterAddress(config));
+const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
 const connection = await connectWorker(config.temporal, clusterAddress(config));
 const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue });
 const worker = await createSupportWorker({
@@ -23,6 +24,7 @@ const worker = await createSupportWorker({
   taskQueue: config.temporal.taskQueue,
   activities,
   activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
+  tracing: tracing?.worker,
 });
 logger.info({ address: clusterAddress(config), taskQueue: config.temporal.taskQueue }, 'worker running');
 // The SDK shuts the worker down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.
@@ -30,4 +32,5 @@ await worker.run();
 await connection.close();
 await client.connection.close();
 adapters.store.close();
+await tracing?.shutdown();
 logger.info('worker stopped');

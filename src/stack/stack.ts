@@ -13,6 +13,7 @@ import { createSupportWorker } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
 import { resolveTemporalCli } from './temporalCli.js';
+import { tracedClient, type Tracing } from './telemetry.js';
 
 export interface Stack {
   temporalAddress: string;
@@ -29,7 +30,7 @@ export interface Stack {
  * The whole engine in one process: the embedded Temporal dev server (unless TEMPORAL_ADDRESS
  * names a cluster), the worker and the HTTP API. Stops in reverse order.
  */
-export async function startStack(config: Config, logger: Logger): Promise<Stack> {
+export async function startStack(config: Config, logger: Logger, options: { tracing?: Tracing | null } = {}): Promise<Stack> {
   const content = await loadContent(config.contentDir);
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -57,7 +58,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       address = dev.address;
     }
 
-    const client = await connectClient(config.temporal, address);
+    // With tracing on (OTEL_TRACING), every start and signal from the API and activities is traced.
+    const client = tracedClient(await connectClient(config.temporal, address), options.tracing ?? null);
     cleanups.push(() => client.connection.close());
 
     if (config.runWorker) {
@@ -69,6 +71,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
         taskQueue: config.temporal.taskQueue,
         activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl }),
         activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
+        tracing: options.tracing?.worker,
       });
       const running = worker.run();
       running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));

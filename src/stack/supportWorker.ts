@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { WorkerTracing } from './telemetry.js';
 import { bundleWorkflowCode, DefaultLogger, Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -22,6 +23,13 @@ export interface SupportWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Activity interceptors, e.g. the audit log's (auditInterceptors in src/activities/auditInterceptor.ts). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /**
+   * OpenTelemetry tracing (startTracing in src/stack/telemetry.ts): its activity interceptors run
+   * first (the activity span encloses the others), its sink receives the workflow spans, and the
+   * bundle made here includes its workflow interceptors. A `workflowBundle` passed in must have
+   * been bundled with `tracing.workflowInterceptorModules` for workflow spans to appear.
+   */
+  tracing?: WorkerTracing | null;
 }
 
 export async function createSupportWorker(options: SupportWorkerOptions): Promise<Worker> {
@@ -30,8 +38,9 @@ export async function createSupportWorker(options: SupportWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
-    interceptors: { activity: options.activityInterceptors ?? [] },
-    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    interceptors: { activity: [...(options.tracing?.activityInterceptors ?? []), ...(options.activityInterceptors ?? [])] },
+    ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ interceptorModules: options.tracing?.workflowInterceptorModules })),
     // Lets running activities finish on shutdown before they are cancelled.
     shutdownGraceTime: '10 seconds',
   });
