@@ -5,10 +5,13 @@ import { ContentError, parseContent, type ContentIssue } from './domain/content.
 import { DirectoryFile } from './domain/directory.js';
 import { FleetFile } from './domain/fleet.js';
 import { HelpdesksConfig } from './domain/helpdesks.js';
+import { NotifyConfig } from './domain/notify.js';
 import { SelfServiceCatalog } from './domain/selfService.js';
 import { RedactionPolicy } from './domain/redactionPolicy.js';
 import { SoftwareCatalog } from './domain/software.js';
 import { DecisionTree } from './domain/trees.js';
+import { definitionSet } from './domain/definitions/files.js';
+import type { Definition } from './domain/definitions/schema.js';
 import { formatTreeIssue, validateTrees } from './domain/treeValidation.js';
 import { DIAGNOSTICS, REMEDIATION_NAMES } from './activities/endpoints/diagnostics.js';
 import { PermissionPolicy } from './domain/permission.js';
@@ -28,9 +31,13 @@ export interface Content {
   selfService: SelfServiceCatalog;
   /** Troubleshooting trees (content/trees/*.yaml) by id, validated together. */
   trees: Record<string, DecisionTree>;
+  /** Chat channels (Slack / Teams incoming webhooks) notifications can go to (content/notify.yaml). */
+  notify: NotifyConfig;
+  /** Support workflow definitions (content/definitions/*.yaml|json) by id, checked against policy, trees and channels. */
+  definitions: Record<string, Definition>;
 }
 
-const FILES: { [K in Exclude<keyof Content, 'trees'>]: readonly [string, z.ZodType] } = {
+const FILES: { [K in Exclude<keyof Content, 'trees' | 'definitions'>]: readonly [string, z.ZodType] } = {
   routing: ['routing.yaml', RoutingConfig],
   policy: ['policy.yaml', PermissionPolicy],
   directory: ['directory.yaml', DirectoryFile],
@@ -39,6 +46,7 @@ const FILES: { [K in Exclude<keyof Content, 'trees'>]: readonly [string, z.ZodTy
   fleet: ['fleet.yaml', FleetFile],
   selfService: ['selfservice.yaml', SelfServiceCatalog],
   redaction: ['redaction.yaml', RedactionPolicy],
+  notify: ['notify.yaml', NotifyConfig],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
@@ -73,6 +81,7 @@ export async function loadContent(dir: string): Promise<Content> {
       issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.tree`, message: 'troubleshootSession needs `tree: { const: <id> }` naming a tree in content/trees' });
     }
   });
+  out.definitions = await loadDefinitions(join(dir, 'definitions'), out, issues);
   if (issues.length > 0) throw new ContentError(issues);
   return out as Content;
 }
@@ -104,4 +113,30 @@ async function loadTrees(dir: string, issues: ContentIssue[]): Promise<Record<st
     issues.push({ file: fileOf.get(issue.tree) ?? dir, path: issue.path, message: formatTreeIssue(issue) });
   }
   return Object.fromEntries(trees.map((t) => [t.id, t]));
+}
+
+/**
+ * Every definition file in the folder, parsed and validated (file:line errors) against the policy
+ * actions, trees, chat channels, diagnostics, remediations and software of the other files. A check
+ * whose file failed to load is left out, so one broken file is reported once.
+ */
+async function loadDefinitions(dir: string, out: Partial<Record<keyof Content, unknown>>, issues: ContentIssue[]): Promise<Record<string, Definition>> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch {
+    return {};
+  }
+  const files = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
+  const policy = out.policy as PermissionPolicy | undefined;
+  const result = definitionSet(files, {
+    policyActions: policy && Object.keys(policy.actions),
+    trees: Object.keys(out.trees as Record<string, DecisionTree>),
+    chatChannels: out.notify ? Object.keys((out.notify as NotifyConfig).channels) : undefined,
+    diagnostics: [...DIAGNOSTICS],
+    remediations: [...REMEDIATION_NAMES],
+    software: out.software ? (out.software as SoftwareCatalog).software.map((s) => s.id) : undefined,
+  });
+  issues.push(...result.issues);
+  return result.definitions;
 }

@@ -6,8 +6,11 @@ export const Platform = z.enum(['windows', 'macos', 'linux']);
 /** A managed device as the endpoint/RMM tool reports it. Owner is a directory id; no personal data. */
 export const Device = z.strictObject({
   id: z.string().regex(/^[A-Z0-9][A-Z0-9-]*$/, 'an asset tag such as LT-0042'),
-  owner: z.string().min(1),
+  /** null: an unassigned laptop in stock, handed out by the asset tool. */
+  owner: z.string().min(1).nullable(),
   platform: Platform,
+  /** Hardware model as the asset tool names it, e.g. standard-14 (what onboarding asks for). */
+  model: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a model id such as standard-14').optional(),
   /** Installed software: catalog id and version. */
   installed: z.array(z.strictObject({ id: z.string().min(1), version: z.string().min(1) })).default([]),
   disk: z.strictObject({ totalGb: z.number().positive(), usedGb: z.number().nonnegative() }).optional(),

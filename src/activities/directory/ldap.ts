@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
@@ -10,8 +11,13 @@ import {
   InvalidAsn1Error,
   MessageParserError,
   NoSuchObjectError,
+  ObjectClassViolationError,
   ResultCodeError,
   type SearchOptions,
+  TypeOrValueExistsError,
+  NoSuchAttributeError,
+  EqualityFilter,
+  AndFilter,
 } from 'ldapts';
 import { z } from 'zod';
 import type { DirectoryUser, UserLookup } from '../../domain/directory.js';
@@ -28,7 +34,7 @@ import {
   passwordModifyRequest,
   userLookupFilter,
 } from './ldapFilters.js';
-import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort } from './port.js';
+import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort, type NewAccount } from './port.js';
 
 export type LdapKind = 'openldap' | 'ad';
 export type LdapGroupStrategy = 'memberOf' | 'in-chain' | 'groupOfNames';
@@ -97,6 +103,8 @@ export interface LdapConfig {
   disabled?: { attribute: string; values: string[] };
   /** OpenLDAP runs the ppolicy overlay: a reset with mustChange also sets `pwdReset: TRUE`. Default false. Env LDAP_PPOLICY. */
   ppolicy?: boolean;
+  /** Domain of the mail address of accounts the engine creates. Default: from the base DN's dc= parts. Env LDAP_MAIL_DOMAIN. */
+  mailDomain?: string;
 }
 
 /** The configuration with every default applied. */
@@ -118,6 +126,8 @@ export interface ResolvedLdapConfig {
   groupFilter: string;
   disabled: { attribute: string; values: string[] } | undefined;
   ppolicy: boolean;
+  /** undefined when neither set nor derivable (no dc= in the base DN): account creation is then refused. */
+  mailDomain: string | undefined;
 }
 
 export const KIND_DEFAULTS: Record<LdapKind, { attributes: LdapAttributes; userFilter: string; groupFilter: string; groupStrategy: LdapGroupStrategy }> = {
@@ -184,6 +194,7 @@ export const LdapConfigSchema: z.ZodType<ResolvedLdapConfig, LdapConfig> = z
     groupFilter: filterText.optional(),
     disabled: z.strictObject({ attribute: text('the attribute that marks disabled accounts').pipe(attributeName), values: z.array(z.string().min(1)).min(1, 'at least one value') }).optional(),
     ppolicy: z.boolean().default(false),
+    mailDomain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a mail domain such as example.com').optional(),
   })
   .superRefine((c, ctx) => {
     // Runs even when fields are invalid (ALWAYS), so it reads defensively.
@@ -220,8 +231,15 @@ export const LdapConfigSchema: z.ZodType<ResolvedLdapConfig, LdapConfig> = z
       groupFilter: c.groupFilter ?? defaults.groupFilter,
       disabled: c.disabled,
       ppolicy: c.ppolicy,
+      mailDomain: c.mailDomain ?? mailDomainOf(c.baseDn),
     };
   });
+
+/** `dc=corp,dc=example,dc=com` → `corp.example.com`; undefined without dc= parts. */
+export function mailDomainOf(baseDn: string): string | undefined {
+  const parts = baseDn.split(',').map((p) => /^\s*dc\s*=\s*(.+?)\s*$/i.exec(p)?.[1]).filter((p): p is string => p !== undefined);
+  return parts.length > 0 ? parts.join('.').toLowerCase() : undefined;
+}
 
 /** The environment variable of each setting (LDAP_DISABLED_VALUES: comma-separated list). */
 export const LDAP_ENV = {
@@ -242,6 +260,7 @@ export const LDAP_ENV = {
   groupFilter: 'LDAP_GROUP_FILTER',
   disabled: 'LDAP_DISABLED_ATTRIBUTE',
   ppolicy: 'LDAP_PPOLICY',
+  mailDomain: 'LDAP_MAIL_DOMAIN',
 } as const satisfies Record<keyof LdapConfig, string>;
 
 /**
@@ -294,6 +313,7 @@ export function ldapConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Resolve
         ? undefined
         : { attribute: disabledAttribute, values: (disabledValues ?? '').split(',').map((v) => v.trim()).filter(Boolean) },
     ppolicy: flag(LDAP_ENV.ppolicy),
+    mailDomain: get(LDAP_ENV.mailDomain),
   };
   const parsed = LdapConfigSchema.safeParse(input);
   if (!parsed.success) {
@@ -349,6 +369,12 @@ const dnKey = (dn: string) => dn.toLowerCase().replace(/\s*,\s*/g, ',');
 
 /** DNs per groupOfNames search, to keep filters a sensible size. */
 const MEMBER_CHUNK = 50;
+
+/** Where an account records the request that created it (see DirectoryPort.createAccount). */
+const PROVENANCE_ATTRIBUTE = 'description';
+const provenance = (createdBy: string) => `Created by IT-support automation, request ${createdBy}`;
+/** Ids the engine creates accounts for: also safe as an RDN value without escaping. */
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * DirectoryPort over LDAP: OpenLDAP or Active Directory. One connection per call (connect,
@@ -465,6 +491,154 @@ export class LdapDirectory implements DirectoryPort {
       await client.modify(entry.dn, new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [] }) }));
       return { wasLocked: true };
     });
+  }
+
+  /**
+   * OpenLDAP: `uid=<id>,<userBaseDn>`, inetOrgPerson, no password (nobody can bind until the
+   * password-reset flow sets one). Active Directory: `CN=<id>,<userBaseDn>`, class user,
+   * userAccountControl 512 (enabled), and an unguessable random password that is never kept or
+   * shown (AD refuses enabled accounts without one, and takes passwords only over TLS).
+   */
+  async createAccount(input: NewAccount): Promise<{ created: boolean }> {
+    const c = this.#config;
+    const a = c.attributes;
+    if (!ACCOUNT_ID.test(input.userId)) throw new DirectoryRefusedError(`LDAP account creation: "${input.userId}" is not an account id (letters, digits, dot, dash, underscore)`, 'invalid-id');
+    if (!c.mailDomain) {
+      throw new DirectoryRefusedError('LDAP account creation needs the mail domain: set LDAP_MAIL_DOMAIN (the base DN has no dc= parts to derive it from)', 'config');
+    }
+    const encrypted = c.startTls || /^ldaps:/i.test(c.url);
+    if (c.kind === 'ad' && !encrypted) {
+      throw new DirectoryRefusedError('Active Directory creates enabled accounts only with a password, and takes passwords only over an encrypted connection: use an ldaps:// URL or turn on StartTLS', 'tls-required');
+    }
+    const mailDomain = c.mailDomain;
+    return this.#session('account creation', async (client) => {
+      const existing = await this.#userEntry(client, input.userId, [PROVENANCE_ATTRIBUTE]);
+      if (existing) return { created: input.createdBy !== undefined && values(existing, PROVENANCE_ATTRIBUTE).includes(provenance(input.createdBy)) };
+      let managerDn: string | undefined;
+      if (input.manager !== undefined) {
+        const manager = await this.#userEntry(client, input.manager, ['1.1']);
+        if (!manager) throw new DirectoryRefusedError(`LDAP account creation: manager "${input.manager}" has no account`, 'unknown-manager');
+        managerDn = manager.dn;
+      }
+      const attributes: Record<string, string[]> = {};
+      const set = (name: string, value: string | undefined) => {
+        if (value !== undefined && value !== '' && !attributes[name]) attributes[name] = [value];
+      };
+      const surname = input.displayName.trim().split(/\s+/).pop() ?? input.userId;
+      let dn: string;
+      if (c.kind === 'ad') {
+        dn = `CN=${input.userId},${c.userBaseDn}`;
+        attributes.objectClass = ['top', 'person', 'organizationalPerson', 'user'];
+        set('cn', input.userId);
+        set('userAccountControl', '512');
+      } else {
+        dn = `${a.id}=${input.userId},${c.userBaseDn}`;
+        attributes.objectClass = ['top', 'person', 'organizationalPerson', 'inetOrgPerson'];
+        set('cn', input.displayName);
+      }
+      set(a.id, input.userId);
+      set(a.displayName, input.displayName);
+      set('sn', surname);
+      set(a.mail, `${input.userId}@${mailDomain}`);
+      set(a.department, input.department);
+      set('title', input.title);
+      set(a.manager, managerDn);
+      if (input.createdBy !== undefined) set(PROVENANCE_ATTRIBUTE, provenance(input.createdBy));
+      const list = Object.entries(attributes).map(([type, vals]) => new Attribute({ type, values: vals }));
+      if (c.kind === 'ad') list.push(new Attribute({ type: 'unicodePwd', values: [adPasswordValue(`${randomBytes(24).toString('base64url')}aA1!`)] }));
+      await client.add(dn, list);
+      return { created: true };
+    });
+  }
+
+  async deleteAccount(userId: string, options: { createdBy?: string } = {}): Promise<{ deleted: boolean }> {
+    const c = this.#config;
+    return this.#session('account deletion', async (client) => {
+      const entry = await this.#userEntry(client, userId, [PROVENANCE_ATTRIBUTE]);
+      if (!entry) return { deleted: false };
+      if (options.createdBy !== undefined && !values(entry, PROVENANCE_ATTRIBUTE).includes(provenance(options.createdBy))) return { deleted: false };
+      // Servers without referential integrity (OpenLDAP without refint) would keep the DN in member lists.
+      const groups = await this.#search(client, c.groupBaseDn, {
+        filter: groupsWithMembersFilter(this.#groupFilter, c.attributes.member, [entry.dn]),
+        attributes: [c.attributes.groupId],
+        paged: { pageSize: 500 },
+      });
+      for (const group of groups) await this.#removeMember(client, group.dn, first(group, c.attributes.groupId) ?? group.dn, entry.dn);
+      await client.del(entry.dn);
+      return { deleted: true };
+    });
+  }
+
+  async addToGroups(userId: string, groups: string[]): Promise<{ added: string[] }> {
+    const c = this.#config;
+    return this.#session('group membership change', async (client) => {
+      const user = await this.#userEntry(client, userId, ['1.1']);
+      if (!user) throw new DirectoryRefusedError(`LDAP group membership change: no account with ${c.attributes.id} "${userId}"`, 32);
+      const wanted = [...new Set(groups)];
+      const entries = await Promise.all(wanted.map((g) => this.#groupEntry(client, g)));
+      const unknown = wanted.filter((_, i) => !entries[i]);
+      if (unknown.length > 0) {
+        throw new DirectoryRefusedError(`LDAP: unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} (no ${c.attributes.groupId} of that name under ${c.groupBaseDn})`, 'unknown-group');
+      }
+      const added: string[] = [];
+      for (const [i, group] of wanted.entries()) {
+        const groupDn = (entries[i] as Entry).dn;
+        if (await this.#isMember(client, groupDn, user.dn)) continue;
+        try {
+          await client.modify(groupDn, new Change({ operation: 'add', modification: new Attribute({ type: c.attributes.member, values: [user.dn] }) }));
+          added.push(group);
+        } catch (error) {
+          if (!(error instanceof TypeOrValueExistsError)) throw error; // added meanwhile
+        }
+      }
+      return { added };
+    });
+  }
+
+  async removeFromGroups(userId: string, groups: string[]): Promise<{ removed: string[] }> {
+    return this.#session('group membership change', async (client) => {
+      const user = await this.#userEntry(client, userId, ['1.1']);
+      if (!user) return { removed: [] };
+      const removed: string[] = [];
+      for (const group of new Set(groups)) {
+        const entry = await this.#groupEntry(client, group);
+        if (entry && (await this.#removeMember(client, entry.dn, group, user.dn))) removed.push(group);
+      }
+      return { removed };
+    });
+  }
+
+  async #groupEntry(client: Client, id: string): Promise<Entry | null> {
+    const c = this.#config;
+    const filter = new AndFilter({ filters: [this.#groupFilter, new EqualityFilter({ attribute: c.attributes.groupId, value: id })] });
+    const entries = await this.#search(client, c.groupBaseDn, { filter, attributes: ['1.1'], sizeLimit: 2 });
+    if (entries.length > 1) throw new DirectoryRefusedError(`LDAP: more than one group has ${c.attributes.groupId} "${id}" (groups must be unique)`, 'ambiguous');
+    return entries[0] ?? null;
+  }
+
+  /** Asks the server (distinguishedNameMatch), rather than comparing DN spellings here. */
+  async #isMember(client: Client, groupDn: string, memberDn: string): Promise<boolean> {
+    const filter = new EqualityFilter({ attribute: this.#config.attributes.member, value: memberDn });
+    return (await this.#search(client, groupDn, { scope: 'base', filter, attributes: ['1.1'] })).length > 0;
+  }
+
+  /** Removes one member value; false when it was not there. */
+  async #removeMember(client: Client, groupDn: string, groupName: string, memberDn: string): Promise<boolean> {
+    if (!(await this.#isMember(client, groupDn, memberDn))) return false;
+    try {
+      await client.modify(groupDn, new Change({ operation: 'delete', modification: new Attribute({ type: this.#config.attributes.member, values: [memberDn] }) }));
+      return true;
+    } catch (error) {
+      if (error instanceof NoSuchAttributeError) return false; // removed meanwhile
+      if (error instanceof ObjectClassViolationError) {
+        throw new DirectoryRefusedError(
+          `LDAP: cannot remove the last member of group "${groupName}": groupOfNames needs at least one member (give the group a placeholder member)`,
+          error.code,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   }
 
   /** connect → StartTLS → bind → work → unbind, whatever happens; errors classified. */

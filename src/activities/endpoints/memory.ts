@@ -16,9 +16,35 @@ export class SimulatedFleet implements EndpointPort {
   private readonly devices: Map<string, Device>;
   readonly installs: Array<{ deviceId: string; softwareId: string; version: string; at: string }> = [];
   private failures = 0;
+  readonly uninstalls: Array<{ deviceId: string; softwareId: string; at: string }> = [];
+  /** Software of each device as the content file lists it: what a laptop returned to stock gets back. */
+  private readonly stockSoftware: Map<string, Device['installed']>;
 
   constructor(file: FleetFile) {
     this.devices = new Map(file.devices.map((d) => [d.id, structuredClone(d)]));
+    this.stockSoftware = new Map(file.devices.map((d) => [d.id, structuredClone(d.installed)]));
+  }
+
+  /** Every device (copies), in file order: the asset adapter's view of the fleet. */
+  all(): Device[] {
+    return [...this.devices.values()].map((d) => structuredClone(d));
+  }
+
+  async uninstallSoftware(deviceId: string, softwareId: string): Promise<{ wasInstalled: boolean }> {
+    const device = this.devices.get(deviceId);
+    if (!device) throw new Error(`no device ${deviceId}`);
+    if (!device.installed.some((s) => s.id === softwareId)) return { wasInstalled: false };
+    device.installed = device.installed.filter((s) => s.id !== softwareId);
+    this.uninstalls.push({ deviceId, softwareId, at: new Date().toISOString() });
+    return { wasInstalled: true };
+  }
+
+  /** Back to stock: no owner, and only the software the content file lists for it. */
+  returnToStock(deviceId: string): void {
+    const device = this.devices.get(deviceId);
+    if (!device) throw new Error(`no device ${deviceId}`);
+    device.owner = null;
+    device.installed = structuredClone(this.stockSoftware.get(deviceId) ?? []);
   }
 
   async devicesOf(owner: string): Promise<Device[]> {
@@ -116,8 +142,8 @@ export class SimulatedFleet implements EndpointPort {
     this.failures = n;
   }
 
-  /** Test and demo helper: hand a device to someone else, as the asset team would. */
-  reassign(deviceId: string, owner: string): void {
+  /** Test and demo helper (and the asset adapter's hand-out): give a device to someone, as the asset team would. */
+  reassign(deviceId: string, owner: string | null): void {
     const device = this.devices.get(deviceId);
     if (!device) throw new Error(`no device ${deviceId}`);
     device.owner = owner;

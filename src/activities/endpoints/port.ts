@@ -9,6 +9,8 @@ export interface EndpointPort {
   devicesOf(owner: string): Promise<Device[]>;
   device(id: string): Promise<Device | null>;
   installSoftware(deviceId: string, software: { id: string; version: string }): Promise<{ alreadyInstalled: boolean }>;
+  /** Removes software by catalog id; idempotent (removing what is not there succeeds and says so). */
+  uninstallSoftware(deviceId: string, softwareId: string): Promise<{ wasInstalled: boolean }>;
   diskUsage(deviceId: string): Promise<{ totalGb: number; usedGb: number }>;
   /** Cleans the disk step by step; with `dryRun` only measures what each step would free. */
   cleanDisk(deviceId: string, options: { includeDownloads: boolean; aggressive: boolean; dryRun: boolean }): Promise<{ steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }> }>;
