@@ -6,6 +6,7 @@ import { normaliseJira } from '../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../src/domain/ticket.js';
 import { answerUpdate, approvalUpdate, passwordReset, progressQuery, sessionQuery, softwareInstall, ticketHandOff, troubleshootSession } from '../src/workflows/index.js';
 import { treeSetFor } from '../src/domain/trees.js';
+import { startDefinitionRun } from '../src/client/definitions.js';
 import { demoContent } from '../test/helpers/temporal.js';
 import { demoAdapters, startTestServer, withWorker } from '../test/helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
@@ -75,6 +76,28 @@ try {
       writeFileSync(new URL('troubleshoot-network.json', OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
       console.log('recorded troubleshoot-network.json');
     }
+
+    // Support workflow definitions: onboarding done, onboarding rolled back after the laptop
+    // could not be handed out, and a network incident reported by a ticket.
+    const content = await demoContent();
+    const record = async (file: string, run: () => Promise<{ workflowId: string }>) => {
+      const { workflowId } = await run();
+      const handle = env.client.workflow.getHandle(workflowId);
+      await handle.result();
+      writeFileSync(new URL(file, OUT), `${historyToJSON(await handle.fetchHistory())}\n`);
+      console.log(`recorded ${file}`);
+    };
+    const onboard = (employeeId: string) =>
+      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs: { employeeId, displayName: 'New Hire', role: 'engineer', extraGroups: ['finance'] }, requester: { by: 'id', id: 'kim.admin' }, workflowId: `replay-onboarding-${employeeId}` });
+    await record('definition-onboarding.json', () => onboard('new.hire'));
+    adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
+    adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
+    adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
+    await record('definition-onboarding-rolled-back.json', () => onboard('other.hire'));
+    const incident = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key: 'ITSM-1008', reporter: JIRA.jdoe, summary: 'Laptop offline' })));
+    await record('definition-incident-network.json', () =>
+      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'incident-network', inputs: { userId: 'jdoe' }, requester: { by: 'externalId', system: 'jira', externalId: JIRA.samHelper }, ticket: incident, workflowId: 'replay-ITSM-1008' }),
+    );
   });
 } finally {
   await env.teardown();

@@ -3,14 +3,19 @@ import type { Config } from '../config.js';
 import type { Content } from '../content.js';
 import type { TicketSource } from '../domain/ticket.js';
 import { resolveGrantKey } from '../stack/grantKey.js';
+import { MemoryAssets } from './assets/memory.js';
 import { LdapDirectory } from './directory/ldap.js';
 import { MemoryDirectory } from './directory/memory.js';
 import type { DirectoryPort } from './directory/port.js';
 import { SimulatedFleet } from './endpoints/memory.js';
 import { createActivities } from './index.js';
+import { MemoryMailboxes } from './mailbox/memory.js';
+import { createChat, MemoryChatOutbox } from './notify/chat.js';
+import { createOnboardingActivities } from './onboarding.js';
 import { createMailer, MemoryOutbox } from './notify/nodemailer.js';
 import { createReconcileActivities } from './reconcile.js';
 import { EngineStore } from './records/store.js';
+import { createTargetSlotActivities } from './targetSlots.js';
 import { MemoryTicketing } from './ticketing/memory.js';
 import type { TicketingPort } from './ticketing/port.js';
 import { restHelpdesks } from './ticketing/rest.js';
@@ -23,7 +28,7 @@ import { TicketingRouter } from './ticketing/router.js';
 export function buildAdapters(
   config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage'>>,
   content: Content,
-  options: { store?: EngineStore } = {},
+  options: { store?: EngineStore; /** Where chat webhook URLs are read; default process.env. */ env?: NodeJS.ProcessEnv } = {},
 ) {
   const demoDirectory = new MemoryDirectory(content.directory);
   const directory = createDirectory(config, content, demoDirectory);
@@ -41,7 +46,12 @@ export function buildAdapters(
   const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl } : { kind: 'json', outbox }, config.mail.from);
   const store = options.store ?? new EngineStore(config.storeFile);
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
-  return { directory, demoDirectory, endpoints, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
+  // Mail system and asset tool: in-memory stand-ins (the asset tool hands out the simulated fleet's stock).
+  const mailboxes = new MemoryMailboxes();
+  const assets = new MemoryAssets(endpoints);
+  const chatOutbox = new MemoryChatOutbox();
+  const chat = createChat(content.notify, { env: options.env ?? process.env, outbox: chatOutbox });
+  return { directory, demoDirectory, endpoints, mailboxes, assets, chat, chatOutbox, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
 
@@ -54,12 +64,16 @@ export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: 
 export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string }) {
   return {
     ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
+    ...createOnboardingActivities(adapters),
+    ...createTargetSlotActivities(),
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,
       store: adapters.store,
       client: temporal.client,
       taskQueue: temporal.taskQueue,
       routing: content.routing,
+      trees: content.trees,
+      definitions: content.definitions,
       jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
       directoryOutage: adapters.directoryOutage,
     }),

@@ -19,6 +19,8 @@ import { ContentError } from '../domain/content.js';
 import { connectClient } from '../stack/connection.js';
 import { resolveTemporalCli } from '../stack/temporalCli.js';
 import { runStatus } from './runStatus.js';
+import { listRunning } from './runs.js';
+import { addDefinitionCommands } from './definitionCommands.js';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -43,7 +45,7 @@ export function buildCli(io: CliIo): Command {
     .action(async (dir: string) => {
       try {
         const content = await loadContent(dir);
-        io.out(`${dir}: ${content.routing.rules.length} routing rules, ${Object.keys(content.policy.actions).length} policy actions, ${content.directory.users.length} directory users: all valid`);
+        io.out(`${dir}: ${content.routing.rules.length} routing rules, ${Object.keys(content.policy.actions).length} policy actions, ${content.directory.users.length} directory users, ${Object.keys(content.definitions).length} workflow definitions: all valid`);
       } catch (e) {
         if (!(e instanceof ContentError)) throw e;
         for (const line of e.message.split('\n')) io.err(line);
@@ -63,6 +65,27 @@ export function buildCli(io: CliIo): Command {
         io.out(`${run.workflowId} (${run.type}): ${run.status}`);
         for (const step of run.progress?.steps ?? []) io.out(`  ${step.status.padEnd(7)} ${step.name}${step.detail ? ` - ${step.detail}` : ''}`);
         if (run.result) io.out(JSON.stringify(run.result, null, 2));
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  program
+    .command('runs')
+    .description('running automations on the task queue: type, workflow id, ticket, start time and state')
+    .option('--json', 'JSON: one object per run, with its progress or session view')
+    .option('--limit <n>', 'at most this many (newest first)', (v) => Number(v), 100)
+    .action(async (opts: { json?: boolean; limit: number }) => {
+      if (!Number.isSafeInteger(opts.limit) || opts.limit < 1) fail('--limit must be a positive whole number');
+      const config = loadConfig(io.env);
+      const client = await connectClient(config.temporal, clusterAddress(config));
+      try {
+        const runs = await listRunning(client, { taskQueue: config.temporal.taskQueue, limit: opts.limit });
+        if (opts.json) return io.out(JSON.stringify(runs, null, 2));
+        if (runs.length === 0) return io.out(`no running automations on task queue "${config.temporal.taskQueue}"`);
+        const rows = [['WORKFLOW ID', 'TYPE', 'TICKET', 'STARTED', 'STATE'], ...runs.map((r) => [r.workflowId, r.type, r.ticket ?? (r.requestedBy ? `self-service:${r.requestedBy}` : '-'), r.startTime, r.state])];
+        const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+        for (const row of rows) io.out(row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
       } finally {
         await client.connection.close();
       }
@@ -256,6 +279,8 @@ export function buildCli(io: CliIo): Command {
         for (const s of sessions) io.out(`${s.workflowId}  started ${s.startTime}`);
       }),
     );
+
+  addDefinitionCommands(program, io);
 
   const audit = program.command('audit').description('the append-only audit log (DATA_DIR/engine.db)');
   const auditFilter = (cmd: Command) =>

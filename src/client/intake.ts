@@ -4,6 +4,9 @@ import { ticketWorkflowId, toWorkflowTicket, type TicketEvent } from '../domain/
 import { toTicketUpdate } from '../domain/ticketUpdate.js';
 import { treeSetFor, type DecisionTree } from '../domain/trees.js';
 import { ticketEventSignal } from '../workflows/messages.js';
+import type { Content } from '../content.js';
+import { ValidationError } from '../domain/errors.js';
+import { definitionRunInput } from './definitions.js';
 
 export type IntakeResult =
   | { status: 'started'; workflowId: string; workflowType: string; rule: string | null }
@@ -21,6 +24,8 @@ export interface IntakeOptions {
   directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
   /** Troubleshooting trees; a routing rule starting troubleshootSession names one with `tree`. */
   trees?: Readonly<Record<string, DecisionTree>>;
+  /** Support workflow definitions a routing rule may start with `definition:`. */
+  definitions?: Content['definitions'];
 }
 
 const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutMs ?? 5000);
@@ -58,6 +63,29 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage, ...treeInput(options, decision) }];
       rule = decision.rule.id;
       break;
+    case 'definition': {
+      rule = decision.rule.id;
+      const requesterId = ticket.requesterExternalId;
+      const problem = (why: string) => [{ ticket, queue: options.routing.unmatched.queue, comment: `Automation "${decision.rule.id}" cannot start: ${why}. A member of the service desk will pick this up.`, reason: why }];
+      workflowType = 'ticketHandOff';
+      if (!requesterId) {
+        args = problem('the ticket names no requester');
+        break;
+      }
+      try {
+        args = [
+          definitionRunInput(
+            { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
+            { definition: decision.definition, inputs: decision.input, requester: { by: 'externalId', system: event.source, externalId: requesterId }, ticket, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage },
+          ),
+        ];
+        workflowType = 'definitionRun';
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        args = problem(e.issues.map((i) => `${i.path} ${i.message}`).join('; '));
+      }
+      break;
+    }
     case 'unmatched':
       workflowType = 'ticketHandOff';
       args = [{ ticket, queue: decision.queue, comment: decision.comment, reason: 'no automation matches this ticket' }];

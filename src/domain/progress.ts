@@ -9,6 +9,8 @@ export interface ProgressStep {
 
 export interface Progress {
   current: string | null;
+  /** Every step running now (steps of a parallel group run at once); `current` is the latest. */
+  running?: string[];
   steps: ProgressStep[];
   /** What the run is waiting for, when it waits for people (e.g. an approval). */
   waitingFor?: { kind: 'approval'; approvers: string[]; since: string } | null;
@@ -18,6 +20,6 @@ export interface Progress {
 export function progressFromRecord(record: ResolutionRecord): Progress {
   return {
     current: null,
-    steps: record.actions.map((a) => ({ name: a.name, status: a.status === 'succeeded' ? 'done' : 'failed', at: a.finishedAt, detail: a.detail })),
+    steps: record.actions.map((a) => ({ name: a.name, status: a.status === 'succeeded' ? 'done' : a.status, at: a.finishedAt, detail: a.detail })),
   };
 }

@@ -16,7 +16,7 @@ export const RecordedDecision = z.object({
 export const RecordedAction = z.object({
   name: z.string(),
   target: z.string().nullable(),
-  status: z.enum(['succeeded', 'failed']),
+  status: z.enum(['succeeded', 'failed', 'skipped']),
   detail: z.string(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),

@@ -49,7 +49,15 @@ export const RoutingRule = z
     /** Higher runs first; equal priorities keep file order. */
     priority: z.number().int().default(0),
     when: RuleMatch.default({}),
-    start: z.strictObject({ workflow: SupportWorkflowName, input: z.record(z.string(), InputSource).default({}) }).optional(),
+    /** A code-written workflow (`workflow:`) or a support workflow definition of content/definitions (`definition:`). */
+    start: z
+      .strictObject({
+        workflow: SupportWorkflowName.optional(),
+        definition: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a definition id (content/definitions/<id>.yaml)').optional(),
+        input: z.record(z.string(), InputSource).default({}),
+      })
+      .refine((s) => (s.workflow === undefined) !== (s.definition === undefined), 'start needs exactly one of `workflow:` or `definition:`')
+      .optional(),
     ignore: z.literal(true).optional(),
   })
   .refine((r) => (r.start ? !r.ignore : r.ignore), { message: 'a rule needs exactly one of `start` or `ignore: true`' });
@@ -70,6 +78,7 @@ export type RoutingConfig = z.infer<typeof RoutingConfig>;
 
 export type RouteDecision =
   | { kind: 'start'; rule: RoutingRule; workflow: SupportWorkflowName; input: Record<string, string | number | boolean> }
+  | { kind: 'definition'; rule: RoutingRule; definition: string; input: Record<string, string | number | boolean> }
   /** `rule` is null when nothing matched an event that is not a new ticket (edits, comments). */
   | { kind: 'ignore'; rule: RoutingRule | null }
   | { kind: 'unmatched'; queue: string; comment: string }
@@ -118,5 +127,6 @@ export function routeTicket(config: RoutingConfig, event: TicketEvent): RouteDec
     else if (!source.optional) missing.push(`${name} (from ${source.field})`);
   }
   if (missing.length > 0) return { kind: 'incomplete', rule, missing, queue: config.unmatched.queue };
-  return { kind: 'start', rule, workflow: rule.start.workflow, input };
+  if (rule.start.definition !== undefined) return { kind: 'definition', rule, definition: rule.start.definition, input };
+  return { kind: 'start', rule, workflow: rule.start.workflow!, input };
 }

@@ -5,4 +5,6 @@ export { softwareInstall } from './softwareInstall.js';
 export { troubleshootSession } from './troubleshootSession.js';
 export { diskCleanup, softwareReinstall, unlockAccount } from './selfService.js';
 export { reconcileTickets } from './reconcileTickets.js';
-export { answerUpdate, approvalUpdate, backUpdate, progressQuery, sessionQuery, ticketEventSignal } from './messages.js';
+export { slotsStateQuery, targetSlots } from './targetSlots.js';
+export { definitionRun } from './definitionRun.js';
+export { alertUpdateSignal, answerUpdate, approvalUpdate, backUpdate, definitionProgressQuery, progressQuery, sessionQuery, ticketEventSignal } from './messages.js';

@@ -1,5 +1,6 @@
 // Message definitions shared by workflows and their clients (API, CLI, intake): queries and signals.
 // No workflow code here, so clients can import it without pulling in workflow modules.
+import type { AlertUpdate, DefinitionProgress } from '../domain/definitionRun.js';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalAnswer } from '../domain/software.js';
 import type { Progress } from '../domain/progress.js';
@@ -55,3 +56,8 @@ export const sessionQuery = defineQuery<SessionView>('session');
 export const answerUpdate = defineUpdate<SessionView, [SessionAnswer]>('answer');
 /** Undoes the last answer. */
 export const backUpdate = defineUpdate<SessionView, [{ responder: Responder }]>('back');
+
+/** A support workflow definition's run: step n of m, what runs now, what is done. */
+export const definitionProgressQuery = defineQuery<DefinitionProgress>('definitionProgress');
+/** A later Alertmanager notification (e.g. resolved) for the alert a run was started by. */
+export const alertUpdateSignal = defineSignal<[AlertUpdate]>('alertUpdate');

@@ -3,7 +3,7 @@ import { approvalProblem, type ApprovalAnswer } from '../domain/software.js';
 import type { UserLookup } from '../domain/directory.js';
 import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../domain/outage.js';
 import type { SupportActivities } from '../activities/index.js';
-import { finished, newRecord, withAction, withDecision, type Outcome, type ResolutionRecord } from '../domain/resolution.js';
+import { finished, newRecord, withAction, withCompensation, withDecision, type Outcome, type ResolutionRecord } from '../domain/resolution.js';
 import type { PermissionDecision } from '../domain/permission.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
 import type { TicketUpdate } from '../domain/ticketUpdate.js';
@@ -60,9 +60,27 @@ export class SupportRun {
   }
 
   /** Runs one activity as a named step, recording its outcome either way. */
-  async step<T>(name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+  step<T>(name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    return this.track('actions', name, target, run, describe);
+  }
+
+  /** Runs an undo step (compensation), recorded among the record's compensations. */
+  undo<T>(name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    return this.track('compensations', name, target, run, describe);
+  }
+
+  /** Records a step that ran no activity (skipped, an approval that came in, an undo that was not possible). */
+  note(list: 'actions' | 'compensations', entry: { name: string; target: string | null; status: 'succeeded' | 'failed' | 'skipped'; detail: string; startedAt: string }): void {
+    const recorded = { ...entry, finishedAt: now() };
+    this.record = list === 'actions' ? withAction(this.record, recorded) : withCompensation(this.record, recorded);
+    this.progress.steps.push({ name: entry.name, status: entry.status === 'succeeded' ? 'done' : entry.status, at: recorded.finishedAt, detail: entry.detail });
+  }
+
+  private async track<T>(list: 'actions' | 'compensations', name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    const add = list === 'actions' ? withAction : withCompensation;
     const startedAt = now();
     this.progress.current = name;
+    this.progress.running = [...(this.progress.running ?? []), name];
     const entry = { name, status: 'running' as Progress['steps'][number]['status'], at: startedAt, detail: undefined as string | undefined };
     this.progress.steps.push(entry);
     let scheduled: ReturnType<typeof takeLastScheduled> = null;
@@ -72,16 +90,17 @@ export class SupportRun {
       scheduled = takeLastScheduled();
       const result = await pending;
       const detail = describe(result);
-      this.record = withAction(this.record, { name, target, status: 'succeeded', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
+      this.record = add(this.record, { name, target, status: 'succeeded', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
       Object.assign(entry, { status: 'done', detail, at: now() });
       return result;
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      this.record = withAction(this.record, { name, target, status: 'failed', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
+      this.record = add(this.record, { name, target, status: 'failed', detail, startedAt, finishedAt: now(), ...activityOf(scheduled) });
       Object.assign(entry, { status: 'failed', detail, at: now() });
       throw err;
     } finally {
-      this.progress.current = null;
+      this.progress.running = (this.progress.running ?? []).filter((n, i, all) => n !== name || all.indexOf(name) !== i);
+      this.progress.current = this.progress.running.at(-1) ?? null;
     }
   }
 
@@ -195,6 +214,8 @@ export class ApprovalGate {
 
   /** Waits for an answer: null when none came in time, or when people closed the ticket meanwhile. */
   async wait(who: { approvers: string[]; approverGroup?: string; requester: string }, timeoutMs: number): Promise<ApprovalAnswer | null> {
+    // Each wait takes a fresh answer (a definition may ask for several approvals in turn).
+    this.answer = null;
     Object.assign(this.state, who, { waiting: true });
     this.run.progress.waitingFor = { kind: 'approval', approvers: who.approverGroup ? [...who.approvers, `group:${who.approverGroup}`] : who.approvers, since: now() };
     await condition(() => this.answer !== null || this.run.closedBy !== null, timeoutMs);

@@ -38,7 +38,9 @@ afterAll(async () => {
 const result = (workflowId: string) => stack.client.workflow.getHandle(workflowId).result();
 const staff = (path: string, init: RequestInit = {}) =>
   fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
-const audit = (subject: string) => stack.adapters.store.auditEntries({ subject }).map((e) => e.entry);
+/** The entries about a ticket other than its automated actions (those are checked on their own). */
+const audit = (subject: string) => stack.adapters.store.auditEntries({ subject }).map((e) => e.entry).filter((e) => e.kind !== 'action');
+const actions = (subject: string) => stack.adapters.store.auditEntries({ subject, kind: 'action' }).map((e) => e.entry.details.action);
 
 describe('signed deliveries from each help desk', () => {
   it('Jira: a signed issue_created resets the password and resolves the ticket', async () => {
@@ -48,6 +50,7 @@ describe('signed deliveries from each help desk', () => {
     expect(await res.json()).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}`, deliveryId: 'd-jira-1' });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved', requester: { userId: 'jdoe' } });
     expect(audit(`jira:${body.issue.key}`)).toEqual([expect.objectContaining({ kind: 'webhook.accepted', outcome: 'accepted', reason: 'started', details: expect.objectContaining({ deliveryId: 'd-jira-1', rule: 'password-reset' }) })]);
+    expect(actions(`jira:${body.issue.key}`)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
   });
 
   it('ServiceNow: a signed incident.created from the Business Rule is handled the same way', async () => {

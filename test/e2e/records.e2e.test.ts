@@ -59,7 +59,15 @@ describe('resolution records and the audit log', () => {
     expect((await cli(['records', 'jira:NOPE-1'])).code).toBe(1);
 
     const audit = await (await staff(`/audit?ticket=jira:${body.issue.key}`)).json();
-    expect(audit.map((e: { entry: { kind: string } }) => e.entry.kind)).toEqual(['webhook.accepted', 'permission.decision']);
+    expect(audit.map((e: { entry: { kind: string; details: { action?: string } } }) => (e.entry.kind === 'action' ? `action ${e.entry.details.action}` : e.entry.kind))).toEqual([
+      'webhook.accepted',
+      'permission.decision',
+      'action checkPermission',
+      'action resetPasswordAndNotify',
+      'action commentOnTicket',
+      'action resolveTicket',
+      'action fileResolution',
+    ]);
     expect((await staff('/audit?from=not-a-date')).status).toBe(400);
   });
 

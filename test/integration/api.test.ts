@@ -54,6 +54,7 @@ describe('ticket intake', () => {
         summary: 'Forgot my password, locked out of my laptop',
         priority: 'Medium',
         requesterExternalId: JIRA.samHelper,
+        via: 'webhook',
       },
       targetAccount: 'jdoe',
       humanQueue: 'service-desk',

@@ -62,7 +62,7 @@ describe('activity audit interceptor', () => {
     const store = new EngineStore(':memory:');
     const env = environment(store, { attempt: 1 });
     const cancelled = env.run(async () => {
-      env.cancel('workflow cancelled');
+      env.cancel();
       await new Promise((r) => setTimeout(r, 10));
       const { Context } = await import('@temporalio/activity');
       await Context.current().cancelled;

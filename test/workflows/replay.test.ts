@@ -17,7 +17,7 @@ beforeAll(() => {
 describe('replay of recorded histories', () => {
   it('has histories for every workflow type', () => {
     const types = new Set(files.map((f) => load(f).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-    expect([...types].sort()).toEqual(['passwordReset', 'softwareInstall', 'ticketHandOff', 'troubleshootSession']);
+    expect([...types].sort()).toEqual(['definitionRun', 'passwordReset', 'softwareInstall', 'ticketHandOff', 'troubleshootSession']);
   });
 
   it.each(files)('%s replays deterministically', async (file) => {

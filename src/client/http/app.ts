@@ -21,6 +21,10 @@ import { queryAudit, readAuditRows } from '../../activities/records/auditQueries
 import { verifyChain } from '../../domain/auditVerify.js';
 import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from '../troubleshooting.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
+import { correlation } from '../../stack/logging.js';
+import type { IntakeOptions } from '../intake.js';
+import { createApiMetrics, registerMetrics, type ApiMetrics } from './metrics.js';
+import { directoryCheck, readinessProbe, temporalCheck } from './ready.js';
 
 export interface ApiOptions {
   client: Client;
@@ -39,9 +43,15 @@ export interface ApiOptions {
   now?: () => Date;
   /** Troubleshooting: the trees, and the directory that identifies responders. */
   trees?: Readonly<Record<string, DecisionTree>>;
+  /** Support workflow definitions that routing rules may start (`start: { definition: ... }`). */
+  definitions?: IntakeOptions['definitions'];
   directory?: DirectoryPort;
   /** The end-user self-service API (bearer JWTs); absent when no token settings are configured. */
   selfService?: SelfServiceApiOptions;
+  /** Prometheus metrics of this API (GET /metrics); default: a fresh registry with process metrics. */
+  metrics?: ApiMetrics;
+  /** How long GET /readyz waits for Temporal and the directory; default 2000. */
+  readinessTimeoutMs?: number;
 }
 
 /** API options from the configuration and content, as `npm start` and `npm run api` use them. */
@@ -66,12 +76,14 @@ export function configuredApiOptions(
         }
       : undefined,
     trees: content.trees,
+    definitions: content.definitions,
     taskQueue: config.temporal.taskQueue,
     routing: content.routing,
     webhooks: config.webhooks,
     adminToken: config.adminToken,
     jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
     directoryOutage: config.directoryOutage,
+    readinessTimeoutMs: config.operations.readinessTimeoutMs,
   };
 }
 
@@ -98,6 +110,16 @@ function sameSecret(given: string, expected: string): boolean {
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   const webhookOptions: WebhookOptions = { ...options, ...options.webhooks };
+  registerMetrics(app, options.metrics ?? createApiMetrics());
+  // A response that names a run ties the request's remaining log lines (e.g. "request completed")
+  // to it: workflowId, and the ticket when the run has one.
+  app.addHook('preSerialization', async (request, reply, payload: unknown) => {
+    if (payload === null || typeof payload !== 'object') return payload;
+    const { workflowId, requestId } = payload as { workflowId?: unknown; requestId?: unknown };
+    const id = typeof workflowId === 'string' ? workflowId : typeof requestId === 'string' ? requestId : null;
+    if (id) request.log = reply.log = request.log.child(correlation(id));
+    return payload;
+  });
 
   // Bodies stay raw bytes: signatures are computed over them, and a body that is not JSON must
   // still be kept (dead letters) rather than rejected by the framework.
@@ -121,6 +143,14 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const readiness = readinessProbe(
+    [temporalCheck(options.client), ...(options.directory ? [directoryCheck(options.directory)] : [])],
+    options.readinessTimeoutMs ?? 2000,
+  );
+  app.get('/readyz', async (_request, reply) => {
+    const result = await readiness();
+    return reply.code(result.status === 'ready' ? 200 : 503).send(result);
+  });
   if (options.selfService) {
     const selfService = options.selfService;
     app.register(async (scope) => registerSelfService(scope, selfService));
@@ -131,7 +161,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!source.success) return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const result = await handleDelivery(webhookOptions, source.data, raw, request.headers);
-    reply.log.info({ source: source.data, status: result.httpStatus, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
+    const run = 'workflowId' in result.body ? correlation(result.body.workflowId) : {};
+    reply.log.info({ source: source.data, status: result.httpStatus, ...run, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
     return reply.code(result.httpStatus).send(result.body);
   });
 

@@ -1,0 +1,250 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Adapters, EngineActivities } from '../../src/activities/adapters.js';
+import { startDefinitionRun } from '../../src/client/definitions.js';
+import type { Content } from '../../src/content.js';
+import { defineWorkflow } from '../../src/domain/definitions/builder.js';
+import { ref } from '../../src/domain/definitions/templates.js';
+import type { ResolutionRecord } from '../../src/domain/resolution.js';
+import { approvalUpdate, definitionProgressQuery } from '../../src/workflows/index.js';
+import { demoAdapters, demoContent, startTestServer, withWorker } from '../helpers/temporal.js';
+
+// The interpreter runs definitions on a real Temporal server against the in-memory directory,
+// mailboxes, asset stock and fleet, and a failure anywhere leaves them as they were.
+
+const ADMIN = 'kim.admin';
+
+let env: TestWorkflowEnvironment;
+let content: Content;
+beforeAll(async () => {
+  env = await startTestServer();
+  content = await demoContent();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const NEW_HIRE = { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' };
+
+/** What the systems hold for the new hire: directory, mailbox, laptop and its software. */
+async function stateOf(adapters: Adapters, userId: string) {
+  const user = await adapters.directory.findUser({ by: 'id', id: userId });
+  const devices = adapters.endpoints.all().filter((d) => d.owner === userId);
+  return {
+    account: user ? { enabled: user.enabled, groups: (await adapters.directory.groupsOf(user)).sort() } : null,
+    mailbox: await adapters.mailboxes.mailbox(userId),
+    laptops: devices.map((d) => ({ id: d.id, software: d.installed.map((s) => s.id).sort() })),
+  };
+}
+const stock = (adapters: Adapters) => adapters.endpoints.all().map((d) => ({ id: d.id, owner: d.owner, software: d.installed.map((s) => s.id).sort() }));
+
+/** Counts every activity call by name, and can make one fail for good. */
+function counting(calls: string[], failing?: string) {
+  return (acts: EngineActivities): EngineActivities =>
+    Object.fromEntries(
+      Object.entries(acts).map(([name, fn]) => [
+        name,
+        async (...args: unknown[]) => {
+          calls.push(name);
+          if (name === failing) throw ApplicationFailure.nonRetryable(`injected failure of ${name}`, 'Injected');
+          return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+      ]),
+    ) as unknown as EngineActivities;
+}
+
+async function runOnboarding(adapters: Adapters, wrap: (a: EngineActivities) => EngineActivities, inputs: Record<string, unknown> = NEW_HIRE) {
+  return withWorker(env, adapters, async (taskQueue) => {
+    const started = await startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs, requester: { by: 'id', id: ADMIN } });
+    const handle = env.client.workflow.getHandle(started.workflowId);
+    const record = (await handle.result()) as ResolutionRecord;
+    return { started, record, progress: await handle.query(definitionProgressQuery) };
+  }, wrap);
+}
+
+describe('onboarding definition', () => {
+  it('creates the account with the groups of the role, the mailbox and a laptop with the baseline software, and welcomes them', async () => {
+    const adapters = await demoAdapters();
+    const calls: string[] = [];
+    const { started, record, progress } = await runOnboarding(adapters, counting(calls));
+
+    expect(record).toMatchObject({ outcome: 'resolved', definition: { id: 'onboarding', version: started.version }, workflow: { type: 'definitionRun' }, requester: { userId: ADMIN }, compensations: [] });
+    expect(started.version).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const state = await stateOf(adapters, 'maria.lopez');
+    expect(state.account).toEqual({ enabled: true, groups: ['engineering', 'finance', 'staff'] });
+    expect(state.mailbox).toMatchObject({ quotaGb: 50 });
+    expect(state.laptops).toHaveLength(1);
+    expect(state.laptops[0]!.software).toEqual(expect.arrayContaining(['acrobat-pro', 'vscode']));
+    // The welcome went to the new account's own address, looked up inside the activity.
+    expect(adapters.outbox.messages.map((m) => m.to)).toEqual(['maria.lopez@example.com']);
+    expect(adapters.chatOutbox.to('it-onboarding')).toHaveLength(1);
+    // Each change was checked just before it ran.
+    expect(record.decisions.map((d) => [d.action, d.allowed])).toEqual([
+      ['account.create', true],
+      ['group.add', true],
+      ['group.add', true],
+      ['mailbox.create', true],
+      ['asset.assign', true],
+      ['software.install', true],
+      ['software.install', true],
+    ]);
+    expect(calls.filter((c) => c === 'checkPermission')).toHaveLength(7);
+    expect(progress).toMatchObject({ status: 'resolved', total: 9, done: 9, running: [] });
+    expect(progress.completed.map((s) => s.status)).toEqual(expect.arrayContaining(['succeeded']));
+    // The history holds ids and the display name the run was given, never the address.
+    const history = JSON.stringify(await env.client.workflow.getHandle(started.workflowId).fetchHistory());
+    expect(history).not.toContain('maria.lopez@example.com');
+  });
+
+  it('skips the steps whose conditions do not hold', async () => {
+    const adapters = await demoAdapters();
+    const { record, progress } = await runOnboarding(adapters, (a) => a, { ...NEW_HIRE, employeeId: 'sam.new', extraGroups: [], laptop: false });
+    expect(record.outcome).toBe('resolved');
+    expect(record.actions.filter((a) => a.status === 'skipped').map((a) => a.name)).toEqual(['Add the extra groups', 'Hand out a laptop from stock', 'Install the baseline software']);
+    expect((await stateOf(adapters, 'sam.new')).laptops).toEqual([]);
+    expect(progress).toMatchObject({ total: 9, done: 9 });
+  });
+
+  // A failure at each change: everything done before it is undone, newest first, once each.
+  it.each([
+    ['createAccount', []],
+    ['addToGroups', ['deleteAccount']],
+    ['createMailbox', ['removeFromGroups', 'removeFromGroups', 'deleteAccount']],
+    ['assignAsset', ['deleteMailbox', 'removeFromGroups', 'removeFromGroups', 'deleteAccount']],
+    ['installSoftware', ['unassignAsset', 'deleteMailbox', 'removeFromGroups', 'removeFromGroups', 'deleteAccount']],
+  ])('rolls back completely when %s fails', async (failing, undone) => {
+    const adapters = await demoAdapters();
+    const before = stock(adapters);
+    const calls: string[] = [];
+    const { record, progress } = await runOnboarding(adapters, counting(calls, failing));
+
+    expect(record.outcome).toBe('failed');
+    expect(record.summary).toContain(`injected failure of ${failing}`);
+    const undoCalls = calls.filter((c) => ['deleteAccount', 'removeFromGroups', 'deleteMailbox', 'unassignAsset', 'uninstallSoftware'].includes(c));
+    // installSoftware runs twice in parallel: when both fail nothing was installed, so nothing is uninstalled.
+    expect(undoCalls).toEqual(undone);
+    expect(record.compensations.map((c) => [c.activity, c.status])).toEqual(undone.map((a) => [a, 'succeeded']));
+    expect(await stateOf(adapters, 'maria.lopez')).toEqual({ account: null, mailbox: null, laptops: [] });
+    expect(stock(adapters)).toEqual(before);
+    expect(progress.status).toBe('failed');
+  });
+
+  it('stops and rolls back when the requester loses the right in the middle (checked before every change)', async () => {
+    const adapters = await demoAdapters();
+    const disableAdmin = (acts: EngineActivities): EngineActivities => ({
+      ...acts,
+      async createMailbox(input) {
+        const result = await acts.createMailbox(input);
+        adapters.demoDirectory.update(ADMIN, { enabled: false });
+        return result;
+      },
+    });
+    const { record } = await runOnboarding(adapters, disableAdmin);
+    expect(record.outcome).toBe('refused');
+    expect(record.decisions.at(-1)).toMatchObject({ action: 'asset.assign', allowed: false, rule: 'requester_disabled' });
+    expect(adapters.assets.calls.assign).toBe(0);
+    // What was done is undone on the grants of the changes themselves (still valid), with no new decision.
+    expect(record.compensations.map((c) => [c.activity, c.status])).toEqual([
+      ['deleteMailbox', 'succeeded'],
+      ['removeFromGroups', 'succeeded'],
+      ['removeFromGroups', 'succeeded'],
+      ['deleteAccount', 'succeeded'],
+    ]);
+    expect(record.summary).toContain('All 4 completed step(s) were undone.');
+    expect(await stateOf(adapters, 'maria.lopez')).toEqual({ account: null, mailbox: null, laptops: [] });
+  });
+
+  it('refuses bad inputs before anything starts, naming each one', async () => {
+    await expect(
+      startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: { employeeId: 'Bad Id', role: 'pilot', colour: 'red' }, requester: { by: 'id', id: ADMIN } }),
+    ).rejects.toThrow(/inputs\.colour: unknown input.*inputs\.employeeId.*inputs\.displayName: required.*inputs\.role/s);
+    await expect(startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'offboarding', inputs: {}, requester: { by: 'id', id: ADMIN } })).rejects.toThrow(
+      /no definition "offboarding" \(known: .*onboarding/,
+    );
+  });
+});
+
+describe('approvals, cancellation and the TypeScript API', () => {
+  // Built with the typed builder: the same model as the YAML files.
+  const gated = defineWorkflow({ id: 'gated-mailbox', title: 'Mailbox after approval' })
+    .input('userId', { type: 'string' })
+    .action('create-mailbox', 'createMailbox', {
+      args: { userId: ref('inputs.userId'), quotaGb: 10 },
+      requires: 'mailbox.create',
+      compensate: { activity: 'deleteMailbox', args: { userId: ref('inputs.userId') } },
+    })
+    .approval('manager-ok', { approvers: ['asmith'], timeout: '1h', onTimeout: 'fail' })
+    .action('add-groups', 'addToGroups', {
+      args: { userId: ref('inputs.userId'), groups: ['finance'] },
+      requires: 'group.add',
+      compensate: { activity: 'removeFromGroups', args: { userId: ref('inputs.userId'), groups: ['finance'] } },
+    })
+    .build();
+  const withGated = () => ({ ...content, definitions: { ...content.definitions, [gated.id]: gated } }) as Content;
+
+  async function startGated(adapters: Adapters, taskQueue: string) {
+    const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGated(), definition: gated.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN } });
+    const handle = env.client.workflow.getHandle(started.workflowId);
+    for (;;) {
+      const p = await handle.query(definitionProgressQuery);
+      if (p.waitingFor) return { handle, progress: p };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('waits for the approver, then goes on', async () => {
+    const adapters = await demoAdapters();
+    const record = await withWorker(env, adapters, async (taskQueue) => {
+      const { handle, progress } = await startGated(adapters, taskQueue);
+      expect(progress).toMatchObject({ status: 'running', done: 1, total: 3, waitingFor: { kind: 'approval', approvers: ['asmith'] } });
+      // Not the requester, not someone else: only the approver.
+      await expect(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'sam.helper', approve: true }] })).rejects.toThrow();
+      await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true, comment: 'fine' }] });
+      return (await handle.result()) as ResolutionRecord;
+    });
+    expect(record).toMatchObject({ outcome: 'resolved', approvals: [{ approver: 'asmith', decision: 'approved', comment: 'fine' }] });
+    expect(await adapters.mailboxes.mailbox('jdoe')).not.toBeNull();
+  });
+
+  it('rolls back when the approver says no', async () => {
+    const adapters = await demoAdapters();
+    const record = await withWorker(env, adapters, async (taskQueue) => {
+      const { handle } = await startGated(adapters, taskQueue);
+      await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: false, comment: 'not needed' }] });
+      return (await handle.result()) as ResolutionRecord;
+    });
+    expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('rejected by asmith') });
+    expect(record.compensations.map((c) => c.activity)).toEqual(['deleteMailbox']);
+    expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
+  });
+
+  it('rolls back when nobody answers in time', async () => {
+    const adapters = await demoAdapters();
+    const quick = { ...gated, steps: gated.steps.map((s) => ('approval' in s ? { ...s, approval: { ...s.approval, timeout: '1s' } } : s)) };
+    const record = await withWorker(env, adapters, async (taskQueue) => {
+      const started = await startDefinitionRun({ client: env.client, taskQueue, content: { ...withGated(), definitions: { [quick.id]: quick } } as Content, definition: quick.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN } });
+      return (await env.client.workflow.getHandle(started.workflowId).result()) as ResolutionRecord;
+    });
+    expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('nobody answered within 1s') });
+    expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
+  });
+
+  it('undoes what was done when a client cancels the run, and shows it as cancelled', async () => {
+    const adapters = await demoAdapters();
+    const outcome = await withWorker(env, adapters, async (taskQueue) => {
+      const { handle } = await startGated(adapters, taskQueue);
+      expect(await adapters.mailboxes.mailbox('jdoe')).not.toBeNull();
+      await handle.cancel();
+      const error = await handle.result().catch((e: unknown) => e);
+      return { error, description: await handle.describe() };
+    });
+    expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
+    expect(outcome.description.status.name).toBe('CANCELLED');
+    expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
+    const [doc] = adapters.store.documents(outcome.description.workflowId);
+    expect(doc).toMatchObject({ outcome: 'cancelled' });
+    expect((doc!.json.compensations as Array<{ activity: string; attempts: number }>).map((c) => [c.activity, c.attempts])).toEqual([['deleteMailbox', 1]]);
+  });
+});
