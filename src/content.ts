@@ -82,6 +82,19 @@ export async function loadContent(dir: string): Promise<Content> {
     }
   });
   out.definitions = await loadDefinitions(join(dir, 'definitions'), out, issues);
+  // Routing rules that start a definition must name one that exists, and give it only inputs it has.
+  routing?.rules.forEach((rule, i) => {
+    const id = rule.start?.definition;
+    if (id === undefined) return;
+    const def = (out.definitions as Content['definitions'])[id];
+    if (!def) {
+      issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.definition`, message: `no definition "${id}" in content/definitions` });
+      return;
+    }
+    for (const name of Object.keys(rule.start!.input)) {
+      if (!Object.hasOwn(def.inputs, name)) issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.${name}`, message: `definition ${id} has no input "${name}" (it takes: ${Object.keys(def.inputs).join(', ')})` });
+    }
+  });
   if (issues.length > 0) throw new ContentError(issues);
   return out as Content;
 }

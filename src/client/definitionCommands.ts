@@ -106,7 +106,7 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
           workflowId: opts.workflowId,
           directoryOutage: config.directoryOutage,
         }).catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => `${i.path}: ${i.message}`).join('\n')) : Promise.reject(e)));
-        io.out(`${started.workflowId} ${started.started ? 'started' : 'already running'} (${started.definition} ${started.version.slice(0, 19)})`);
+        io.out(`${started.workflowId} ${started.started ? 'started' : started.status === 'RUNNING' ? 'already running' : `already ran (${started.status})`} (${started.definition} ${started.version.slice(0, 19)})`);
         if (opts.wait) {
           await client.workflow.getHandle(started.workflowId).result().catch(() => undefined);
           printView(io, await definitionRunView(client, started.workflowId));

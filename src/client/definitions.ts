@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Content } from '../content.js';
 import type { DefinitionProgress, AlertFacts } from '../domain/definitionRun.js';
 import type { UserLookup } from '../domain/directory.js';
@@ -36,8 +36,10 @@ export interface StartedRun {
   runId: string;
   definition: string;
   version: string;
-  /** False when a run with this workflow id was already going (the start joined it). */
+  /** False when a run with this workflow id was already going (the start joined it) or had finished. */
   started: boolean;
+  /** The run's status: RUNNING, or how the earlier run with this id ended. */
+  status: string;
 }
 
 /**
@@ -50,16 +52,24 @@ export async function startDefinitionRun(o: StartDefinitionOptions): Promise<Sta
   const def = input.definition;
   const version = input.version;
   const workflowId = o.workflowId ?? `definition-${def.id}-${randomUUID()}`;
-  const handle = await o.client.workflow.start('definitionRun', {
-    taskQueue: o.taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    memo: { definition: def.id, version, ...(o.ticket ? { ticket: `${o.ticket.source}:${o.ticket.key}` } : {}) },
-  });
-  const started = handle.firstExecutionRunId;
-  const { runId } = await handle.describe();
-  return { workflowId, runId, definition: def.id, version, started: runId === started };
+  try {
+    const handle = await o.client.workflow.start('definitionRun', {
+      taskQueue: o.taskQueue,
+      workflowId,
+      args: [input],
+      // The same workflow id never runs twice: a second start joins a running run, and a finished
+      // one is not repeated (start it under another id to run it again).
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { definition: def.id, version, ...(o.ticket ? { ticket: `${o.ticket.source}:${o.ticket.key}` } : {}) },
+    });
+    const { runId } = await handle.describe();
+    return { workflowId, runId, definition: def.id, version, started: runId === handle.firstExecutionRunId, status: 'RUNNING' };
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    const existing = await o.client.workflow.getHandle(workflowId).describe();
+    return { workflowId, runId: existing.runId, definition: def.id, version, started: false, status: existing.status.name };
+  }
 }
 
 /**

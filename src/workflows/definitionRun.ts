@@ -156,6 +156,8 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
         run.record = { ...run.record, requester: { ...run.record.requester, userId: check.requester.id } };
       }
       args = { ...args, grant: check.grant };
+      // The record's target: the account the run's first change was for.
+      if (run.record.target === null) run.record = { ...run.record, target };
     }
 
     const proxy = proxyActivities<Record<string, Call>>({

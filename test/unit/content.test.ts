@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { ContentError, formatContentIssue, parseContent } from '../../src/domain
 describe('content files', () => {
   it('shipped in content/ all validate', async () => {
     const content = await loadContent('content');
-    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset', 'software-install', 'network-troubleshooting']);
+    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset', 'software-install', 'network-incident', 'network-troubleshooting']);
     expect(Object.keys(content.trees).sort()).toEqual(['email-client', 'network-connectivity', 'printer']);
     expect(content.software.software.map((s) => s.id)).toContain('acrobat-pro');
     expect(content.fleet.devices.find((d) => d.id === 'LT-0042')?.owner).toBe('jdoe');
@@ -38,5 +38,24 @@ describe('content files', () => {
     expect(() => parseContent('a: {}\na: {}\n', schema, 'f.yaml')).toThrow(/f\.yaml:2:1 \(syntax\): Map keys must be unique/);
     expect(() => parseContent('[]', schema, 'f.yaml')).toThrow('f.yaml:1:1 (root):');
     expect(formatContentIssue({ file: 'f', path: 'p', message: 'm' })).toBe('f p: m');
+  });
+});
+
+describe('routing rules that start definitions', () => {
+  it('must name a definition that exists and only inputs it takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'content-'));
+    cpSync('content', dir, { recursive: true });
+    const routing = readFileSync(join(dir, 'routing.yaml'), 'utf8')
+      .replace('definition: incident-network', 'definition: incident-power')
+      .replace("        tree: { const: network-connectivity }", "        tree: { const: network-connectivity }\n  - id: extra\n    when: { labels: [x] }\n    start: { definition: onboarding, input: { colour: { const: red } } }");
+    writeFileSync(join(dir, 'routing.yaml'), routing);
+    const error = await loadContent(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).issues.map((i) => [i.path, i.message])).toEqual(
+      expect.arrayContaining([
+        ['rules[3].start.definition', 'no definition "incident-power" in content/definitions'],
+        [expect.stringMatching(/^rules\[\d\]\.start\.input\.colour$/), expect.stringContaining('definition onboarding has no input "colour" (it takes: employeeId')],
+      ]),
+    );
   });
 });

@@ -37,6 +37,12 @@ describe('routing rules shipped in content/routing.yaml', () => {
     expect(routeTicket(shipped, event(other, 'updated'))).toEqual({ kind: 'ignore', rule: null });
   });
 
+  it('send a network incident to the incident-network definition, with the device from the form when given', () => {
+    const decision = routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '', fields: { customfield_10080: 'LT-0042' } }));
+    expect(decision).toMatchObject({ kind: 'definition', definition: 'incident-network', input: { deviceId: 'LT-0042' }, rule: { id: 'network-incident' } });
+    expect(routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '' }))).toMatchObject({ kind: 'definition', input: {} });
+  });
+
   it('do not fire on an edit of a password ticket', () => {
     expect(routeTicket(shipped, event({}, 'commented'))).toEqual({ kind: 'ignore', rule: null });
   });
@@ -112,6 +118,14 @@ describe('routing validation', () => {
     expect(at('rules[2].when.text')).toMatchObject({ line: 7, message: expect.stringContaining('not a valid regular expression') });
     expect(at('rules[2]')?.message).toMatch(/colour/);
     expect(at('rules[3].start.workflow')).toMatchObject({ line: 12 });
+  });
+
+  it('starts either a workflow or a definition, never both or neither', () => {
+    expect(issues('rules:\n  - id: both\n    start: { workflow: passwordReset, definition: onboarding }\n')).toEqual([
+      expect.objectContaining({ path: 'rules[0].start', message: 'start needs exactly one of `workflow:` or `definition:`' }),
+    ]);
+    expect(issues('rules:\n  - id: neither\n    start: { input: {} }\n')).toEqual([expect.objectContaining({ path: 'rules[0].start' })]);
+    expect(issues('rules:\n  - id: bad-id\n    start: { definition: Onboarding }\n')).toEqual([expect.objectContaining({ path: 'rules[0].start.definition', message: expect.stringContaining('definition id') })]);
   });
 
   it('needs exactly one of start or ignore', () => {
