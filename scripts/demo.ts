@@ -10,6 +10,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SignJWT } from 'jose';
 import type { RunStatus } from '../src/client/runStatus.js';
 import { RECONCILE_SCHEDULE_ID } from '../src/client/schedules.js';
+import { startDefinitionRun } from '../src/client/definitions.js';
+import { definitionProgressQuery } from '../src/workflows/messages.js';
+import type { ResolutionRecord } from '../src/domain/resolution.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { signJira, signServiceNow, signZendesk } from '../src/domain/signatures.js';
 import type { TicketSource } from '../src/domain/ticket.js';
@@ -106,7 +109,7 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
     for (; shown < steps.length; shown++) {
       const s = steps[shown]!;
       if (s.status === 'running') break;
-      console.log(`    ${s.status === 'done' ? '✓' : '✗'} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+      console.log(`    ${s.status === 'done' ? '✓' : s.status === 'skipped' ? '-' : '✗'} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
     }
     if (run.status !== 'RUNNING') break;
     await new Promise((r) => setTimeout(r, 50));
@@ -119,6 +122,26 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
   if (record?.outcome === 'resolved' && record.workflow.type === 'passwordReset') console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
   if (showRecord) console.log(`  Resolution record:\n${JSON.stringify(record, null, 2).replace(/^/gm, '    ')}`);
   console.log(`  Temporal UI: ${run.ui}\n`);
+}
+
+/** Follows a definition run step by step (the definitionProgress query), then prints what was done and undone. */
+async function followDefinition(workflowId: string, t0: number): Promise<void> {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  let shown = 0;
+  for (;;) {
+    const running = (await handle.describe()).status.name === 'RUNNING';
+    // Queries answer after the run ended too, as long as a worker is up.
+    const { completed, total } = await handle.query(definitionProgressQuery);
+    for (; shown < completed.length; shown++) {
+      const s = completed[shown]!;
+      console.log(`    ${s.status === 'succeeded' ? '✓' : s.status === 'skipped' ? '-' : '✗'} ${s.name}${s.status === 'skipped' ? ' (skipped: its condition does not hold)' : ''}  [${shown + 1}/${total}]`);
+    }
+    if (!running) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const record = (await handle.result()) as ResolutionRecord;
+  for (const c of record.compensations) console.log(`    ↶ ${c.name}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`);
+  console.log(`  ${record.outcome === 'resolved' ? 'COMPLETED' : 'ENDED'} in ${Date.now() - t0} ms, outcome: ${bold(String(record.outcome))}: ${record.summary}`);
 }
 
 let failed = false;
@@ -245,6 +268,55 @@ try {
     console.log(`  POST /self-service/requests (disk-cleanup, LT-0042) as asmith -> ${foreign.status}: ${foreign.body.error}: ${foreign.body.message}`);
     const again = await selfService('jdoe', 'POST', '/self-service/requests', { automation: 'disk-cleanup', inputs: { device: 'LT-0042' } });
     console.log(`  the same request again as jdoe -> ${again.status}: ${again.body.error}: ${again.body.message}\n`);
+  }
+
+  console.log(bold('== Onboarding a new employee: a workflow definition (content/definitions/onboarding.yaml)'));
+  {
+    const inputs = { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' };
+    console.log(`  npm run cli -- definitions start onboarding --requester kim.admin ${Object.entries(inputs).map(([k, v]) => `--input ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`);
+    const t0 = Date.now();
+    const run = await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.taskQueue, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId: 'onboarding-maria.lopez' });
+    console.log(`  ${run.workflowId} started, definition version ${run.version.slice(0, 19)}… (pinned for the whole run)`);
+    await followDefinition(run.workflowId, t0);
+    const user = await stack.adapters.directory.findUser({ by: 'id', id: 'maria.lopez' });
+    const laptop = stack.adapters.endpoints.all().find((d) => d.owner === 'maria.lopez');
+    console.log(`  Directory: maria.lopez in ${user?.groups.join(', ')}; mailbox ${(await stack.adapters.mailboxes.mailbox('maria.lopez')) ? 'created' : 'missing'}; laptop ${laptop?.id} with ${laptop?.installed.map((s) => s.id).join(', ')}`);
+    console.log(`  Welcome e-mail to the new account's own address; chat message to #it-onboarding: "${stack.adapters.chatOutbox.to('it-onboarding').at(-1)?.text ?? ''}"\n`);
+  }
+
+  console.log(bold('== Onboarding again, but the asset tool fails: everything done so far is rolled back'));
+  {
+    const before = stack.adapters.endpoints.all().filter((d) => d.owner === null).length;
+    for (let i = 0; i < 3; i++) stack.adapters.assets.failNext('assign', { error: new Error('asset tool answered 503 (simulated outage)') });
+    const t0 = Date.now();
+    const run = await startDefinitionRun({
+      client: stack.client,
+      taskQueue: config.temporal.taskQueue,
+      content: stack.content,
+      definition: 'onboarding',
+      inputs: { employeeId: 'tom.berg', displayName: 'Tom Berg', role: 'sales' },
+      requester: { by: 'id', id: 'kim.admin' },
+      workflowId: 'onboarding-tom.berg',
+    });
+    console.log(`  ${run.workflowId} started; the laptop step will fail 3 times (its retry policy), then the run rolls back`);
+    await followDefinition(run.workflowId, t0);
+    const after = stack.adapters.endpoints.all().filter((d) => d.owner === null).length;
+    console.log(`  Directory: tom.berg ${(await stack.adapters.directory.findUser({ by: 'id', id: 'tom.berg' })) ? 'STILL THERE' : 'gone'}; mailbox ${(await stack.adapters.mailboxes.mailbox('tom.berg')) ? 'STILL THERE' : 'gone'}; laptops in stock ${after} (before: ${before})\n`);
+  }
+
+  console.log(bold('== Jira: a network incident, resolved by a definition (content/definitions/incident-network.yaml)'));
+  {
+    const body = jira('ITSM-51', (b) => {
+      b.issue.fields.summary = 'Laptop offline';
+      b.issue.fields.description = 'Reported through the "Report an outage" form.';
+      b.issue.fields.labels = ['network-incident'];
+    });
+    const t0 = Date.now();
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw });
+    const { workflowId, workflowType, rule } = (await res.json()) as { workflowId: string; workflowType: string; rule: string };
+    console.log(`  POST /webhooks/jira (ITSM-51, signed) -> ${res.status}: ${workflowType} started as ${workflowId} (rule ${rule})`);
+    await follow(workflowId, 'ITSM-51', t0, false);
   }
 
   console.log(bold('== A delivery altered on the way (signature no longer matches)'));
