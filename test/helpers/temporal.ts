@@ -54,8 +54,9 @@ export async function withWorker<T>(
   adapters: Adapters,
   fn: (taskQueue: string) => Promise<T>,
   wrap: (activities: EngineActivities) => EngineActivities = (a) => a,
+  /** A given queue lets a later worker take over the runs of an earlier one. */
+  taskQueue = `test-${randomUUID()}`,
 ): Promise<T> {
-  const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

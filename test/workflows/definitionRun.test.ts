@@ -131,6 +131,52 @@ describe('onboarding definition', () => {
     expect(progress.status).toBe('failed');
   });
 
+  it('undoes the install that succeeded when its parallel sibling fails', async () => {
+    const adapters = await demoAdapters();
+    const before = stock(adapters);
+    const calls: string[] = [];
+    const acrobatFails = (acts: EngineActivities): EngineActivities => {
+      const counted = counting(calls)(acts);
+      return {
+        ...counted,
+        async installSoftware(input) {
+          if (input.software.id === 'acrobat-pro') throw ApplicationFailure.nonRetryable('licence server refused the seat', 'Injected');
+          return counted.installSoftware(input);
+        },
+      };
+    };
+    const { record } = await runOnboarding(adapters, acrobatFails);
+    expect(record.outcome).toBe('failed');
+    expect(record.compensations.map((c) => c.activity)).toEqual(['uninstallSoftware', 'unassignAsset', 'deleteMailbox', 'removeFromGroups', 'removeFromGroups', 'deleteAccount']);
+    expect(calls.filter((c) => c === 'uninstallSoftware')).toHaveLength(1);
+    expect(await stateOf(adapters, 'maria.lopez')).toEqual({ account: null, mailbox: null, laptops: [] });
+    expect(stock(adapters)).toEqual(before);
+  });
+
+  it('goes on where it stopped when its worker goes away and another one takes over', async () => {
+    const adapters = await demoAdapters();
+    const content2 = content;
+    const taskQueue = `handover-${Date.now()}`;
+    // The first worker starts the run and stops while the run waits for the approval.
+    const gatedOnboarding = { ...content2.definitions.onboarding!, id: 'gated-onboarding', steps: [content2.definitions.onboarding!.steps[0]!, { id: 'ok', approval: { approvers: ['asmith'], timeout: '1h', onTimeout: 'fail' as const } }, ...content2.definitions.onboarding!.steps.slice(1)] };
+    const withGate = { ...content2, definitions: { ...content2.definitions, [gatedOnboarding.id]: gatedOnboarding } } as Content;
+    const workflowId = await withWorker(env, adapters, async () => {
+      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGate, definition: gatedOnboarding.id, inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN } });
+      while (!(await env.client.workflow.getHandle(started.workflowId).query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+      return started.workflowId;
+    }, (a) => a, taskQueue);
+    expect(await adapters.directory.findUser({ by: 'id', id: 'maria.lopez' })).not.toBeNull();
+    // A second worker (same adapters: the systems outside) picks it up from its history.
+    const record = await withWorker(env, adapters, async () => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true }] });
+      return (await handle.result()) as ResolutionRecord;
+    }, (a) => a, taskQueue);
+    expect(record.outcome).toBe('resolved');
+    expect(adapters.mailboxes.calls.createMailbox).toBe(1);
+    expect(record.actions.filter((a) => a.name === 'Create the directory account')).toHaveLength(1);
+  });
+
   it('stops and rolls back when the requester loses the right in the middle (checked before every change)', async () => {
     const adapters = await demoAdapters();
     const disableAdmin = (acts: EngineActivities): EngineActivities => ({
