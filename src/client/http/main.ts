@@ -6,13 +6,16 @@ import { clusterAddress, loadConfig } from '../../config.js';
 import { loadContent } from '../../content.js';
 import { createLogger } from '../../logger.js';
 import { connectClient } from '../../stack/connection.js';
+import { configuredTracing, tracedClient } from '../../stack/telemetry.js';
 import { ensureConfiguredSchedules } from '../schedules.js';
 import { buildApi, configuredApiOptions } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const content = await loadContent(config.contentDir);
-const client = await connectClient(config.temporal, clusterAddress(config));
+const tracing = configuredTracing(config);
+// With OTEL_TRACING=true every start and signal of this API is traced, like in `npm start`.
+const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
 const store = new EngineStore(config.storeFile);
 // Reconcile the help desks that have REST credentials here.
 await ensureConfiguredSchedules(client, config, (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]));
@@ -20,7 +23,7 @@ const api = buildApi(configuredApiOptions(config, content, { client, store, logg
 await api.listen({ host: config.http.host, port: config.http.port });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void api.close().then(() => client.connection.close()).then(() => {
+    void api.close().then(() => client.connection.close()).then(() => tracing?.shutdown()).then(() => {
       store.close();
       process.exit(0);
     });
