@@ -16,6 +16,15 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('it-support'),
+  /** Task queues per capability (default TEMPORAL_TASK_QUEUE): separate worker pools scale apart. */
+  TASK_QUEUE_TROUBLESHOOTING: z.string().min(1).optional(),
+  TASK_QUEUE_SELF_SERVICE: z.string().min(1).optional(),
+  TASK_QUEUE_DEFINITIONS: z.string().min(1).optional(),
+  /** The queues this process's worker polls, comma-separated; default every configured queue. */
+  WORKER_TASK_QUEUES: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'queue names separated by commas, e.g. it-support,it-support-definitions')
+    .optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: flag.optional(),
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
@@ -69,12 +78,35 @@ const Env = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('it-support-engine'),
 });
 
+/** The task queue each capability's workflows run on. */
+export interface TaskQueues {
+  tickets: string;
+  troubleshooting: string;
+  selfService: string;
+  definitions: string;
+}
+
+function queues(e: z.infer<typeof Env>): TaskQueues {
+  const fallback = e.TEMPORAL_TASK_QUEUE;
+  return {
+    tickets: fallback,
+    troubleshooting: e.TASK_QUEUE_TROUBLESHOOTING ?? fallback,
+    selfService: e.TASK_QUEUE_SELF_SERVICE ?? fallback,
+    definitions: e.TASK_QUEUE_DEFINITIONS ?? fallback,
+  };
+}
+
 export interface Config {
   temporal: {
     /** Set: connect to this cluster. Unset: run the embedded dev server. */
     address: string | undefined;
     namespace: string;
+    /** Ticket workflows (intake, reconciliation) and the default of the other capabilities. */
     taskQueue: string;
+    /** Where each capability's workflows are started. */
+    queues: TaskQueues;
+    /** The queues the worker of this process polls. */
+    workerQueues: string[];
     apiKey: string | undefined;
     tls:
       | false
@@ -171,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      queues: queues(e),
+      workerQueues: e.WORKER_TASK_QUEUES ? [...new Set(e.WORKER_TASK_QUEUES.split(','))] : [...new Set(Object.values(queues(e)))],
       apiKey: e.TEMPORAL_API_KEY,
       tls: useTls
         ? {

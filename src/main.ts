@@ -22,7 +22,7 @@ console.log(
     `  HTTP API   ${stack.apiUrl}   (POST /webhooks/{jira,servicenow,zendesk}, GET /workflows/:id, GET /healthz)`,
     `  Webhooks   ${webhookMode()}`,
     `  Data       ${config.storeFile} (audit log, dead letters)`,
-    config.runWorker ? `  Worker     task queue "${config.temporal.taskQueue}"` : '  Worker     not started (RUN_WORKER=false)',
+    config.runWorker ? `  Worker     task queue${config.temporal.workerQueues.length > 1 ? 's' : ''} ${config.temporal.workerQueues.map((q) => `"${q}"`).join(', ')}` : '  Worker     not started (RUN_WORKER=false)',
     `  Ops        GET /readyz, GET /metrics${config.runWorker && config.operations.workerMetricsAddress ? `; worker metrics http://${config.operations.workerMetricsAddress}/metrics` : ''}; tracing ${tracingTarget(config)}`,
     'Press Ctrl-C to stop.',
   ]

@@ -6,7 +6,7 @@ import { clusterAddress, loadConfig } from './config.js';
 import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
 import { connectClient, connectWorker } from './stack/connection.js';
-import { createSupportWorker } from './stack/supportWorker.js';
+import { createSupportWorkers } from './stack/supportWorker.js';
 import { configuredTracing, installRuntime, tracedClient } from './stack/telemetry.js';
 
 const config = loadConfig();
@@ -17,18 +17,18 @@ const content = await loadContent(config.contentDir);
 const adapters = buildAdapters(config, content);
 const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
 const connection = await connectWorker(config.temporal, clusterAddress(config));
-const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue });
-const worker = await createSupportWorker({
+const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, queues: config.temporal.queues });
+const workers = await createSupportWorkers({
   connection,
   namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
+  taskQueues: config.temporal.workerQueues,
   activities,
   activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
   tracing: tracing?.worker,
 });
-logger.info({ address: clusterAddress(config), taskQueue: config.temporal.taskQueue }, 'worker running');
-// The SDK shuts the worker down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.
-await worker.run();
+logger.info({ address: clusterAddress(config), taskQueues: config.temporal.workerQueues }, 'worker running');
+// The SDK shuts the workers down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.
+await Promise.all(workers.map((worker) => worker.run()));
 await connection.close();
 await client.connection.close();
 adapters.store.close();

@@ -13,7 +13,7 @@ import { MemoryMailboxes } from './mailbox/memory.js';
 import { createChat, MemoryChatOutbox } from './notify/chat.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { createMailer, MemoryOutbox } from './notify/nodemailer.js';
-import { createReconcileActivities } from './reconcile.js';
+import { createReconcileActivities, type ReconcileDeps } from './reconcile.js';
 import { EngineStore } from './records/store.js';
 import { createTargetSlotActivities } from './targetSlots.js';
 import { MemoryTicketing } from './ticketing/memory.js';
@@ -61,7 +61,7 @@ export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: 
 }
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
-export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string }) {
+export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: ReconcileDeps['queues'] }) {
   return {
     ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
     ...createOnboardingActivities(adapters),
@@ -74,6 +74,7 @@ export function buildActivities(adapters: Adapters, content: Content, temporal: 
       routing: content.routing,
       trees: content.trees,
       definitions: content.definitions,
+      queues: temporal.queues,
       jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
       directoryOutage: adapters.directoryOutage,
     }),

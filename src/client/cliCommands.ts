@@ -80,9 +80,13 @@ export function buildCli(io: CliIo): Command {
       const config = loadConfig(io.env);
       const client = await connectClient(config.temporal, clusterAddress(config));
       try {
-        const runs = await listRunning(client, { taskQueue: config.temporal.taskQueue, limit: opts.limit });
+        const queues = [...new Set(Object.values(config.temporal.queues))];
+        const runs = (await Promise.all(queues.map((taskQueue) => listRunning(client, { taskQueue, limit: opts.limit }))))
+          .flat()
+          .sort((a, b) => (a.startTime < b.startTime ? 1 : -1))
+          .slice(0, opts.limit);
         if (opts.json) return io.out(JSON.stringify(runs, null, 2));
-        if (runs.length === 0) return io.out(`no running automations on task queue "${config.temporal.taskQueue}"`);
+        if (runs.length === 0) return io.out(`no running automations on task queue${queues.length > 1 ? 's' : ''} ${queues.map((q) => `"${q}"`).join(', ')}`);
         const rows = [['WORKFLOW ID', 'TYPE', 'TICKET', 'STARTED', 'STATE'], ...runs.map((r) => [r.workflowId, r.type, r.ticket ?? (r.requestedBy ? `self-service:${r.requestedBy}` : '-'), r.startTime, r.state])];
         const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
         for (const row of rows) io.out(row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
@@ -183,7 +187,7 @@ export function buildCli(io: CliIo): Command {
     const config = loadConfig(io.env);
     const content = await loadContent(config.contentDir);
     const client = await connectClient(config.temporal, clusterAddress(config));
-    return { config, deps: { client, taskQueue: config.temporal.taskQueue, trees: content.trees, directory: createDirectory(config, content) } };
+    return { config, deps: { client, taskQueue: config.temporal.queues.troubleshooting, trees: content.trees, directory: createDirectory(config, content) } };
   };
   const withSession = async (fn: (deps: Awaited<ReturnType<typeof tsDeps>>['deps']) => Promise<void>) => {
     const { deps } = await tsDeps();

@@ -98,7 +98,7 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
       try {
         const started = await startDefinitionRun({
           client,
-          taskQueue: config.temporal.taskQueue,
+          taskQueue: config.temporal.queues.definitions,
           content,
           definition,
           inputs: { ...fromFile, ...opts.input },

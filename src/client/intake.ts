@@ -5,6 +5,7 @@ import { toTicketUpdate } from '../domain/ticketUpdate.js';
 import { treeSetFor, type DecisionTree } from '../domain/trees.js';
 import { ticketEventSignal } from '../workflows/messages.js';
 import type { Content } from '../content.js';
+import type { TaskQueues } from '../config.js';
 import { ValidationError } from '../domain/errors.js';
 import { definitionRunInput } from './definitions.js';
 
@@ -26,6 +27,8 @@ export interface IntakeOptions {
   trees?: Readonly<Record<string, DecisionTree>>;
   /** Support workflow definitions a routing rule may start with `definition:`. */
   definitions?: Content['definitions'];
+  /** Task queues of the capabilities that are not ticket workflows (default `taskQueue`). */
+  queues?: Partial<Pick<TaskQueues, 'troubleshooting' | 'definitions'>>;
 }
 
 const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutMs ?? 5000);
@@ -106,7 +109,12 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
     await client.connection.withDeadline(deadline(options), () =>
       client.workflow.start(workflowType, {
         workflowId,
-        taskQueue: options.taskQueue,
+        taskQueue:
+          workflowType === 'troubleshootSession'
+            ? (options.queues?.troubleshooting ?? options.taskQueue)
+            : workflowType === 'definitionRun'
+              ? (options.queues?.definitions ?? options.taskQueue)
+              : options.taskQueue,
         args,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

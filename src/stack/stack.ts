@@ -9,7 +9,7 @@ import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
 import { auditInterceptors } from '../activities/auditInterceptor.js';
-import { createSupportWorker } from './supportWorker.js';
+import { createSupportWorkers } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
 import { resolveTemporalCli } from './temporalCli.js';
@@ -65,20 +65,22 @@ export async function startStack(config: Config, logger: Logger, options: { trac
     if (config.runWorker) {
       const connection: NativeConnection = await connectWorker(config.temporal, address);
       cleanups.push(() => connection.close());
-      const worker: Worker = await createSupportWorker({
+      const workers: Worker[] = await createSupportWorkers({
         connection,
         namespace: config.temporal.namespace,
-        taskQueue: config.temporal.taskQueue,
-        activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl }),
+        taskQueues: config.temporal.workerQueues,
+        activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl, queues: config.temporal.queues }),
         activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
         tracing: options.tracing?.worker,
       });
-      const running = worker.run();
-      running.catch((e) => logger.fatal({ err: e }, 'worker stopped unexpectedly'));
-      cleanups.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running.catch(() => undefined);
-      });
+      for (const worker of workers) {
+        const running = worker.run();
+        running.catch((e) => logger.fatal({ err: e, taskQueue: worker.options.taskQueue }, 'worker stopped unexpectedly'));
+        cleanups.push(async () => {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running.catch(() => undefined);
+        });
+      }
     }
 
     await ensureConfiguredSchedules(client, config, Object.keys(adapters.reconciled) as TicketSource[]);

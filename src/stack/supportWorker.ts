@@ -32,6 +32,16 @@ export interface SupportWorkerOptions {
   tracing?: WorkerTracing | null;
 }
 
+/**
+ * One worker per task queue, sharing the connection, the activities and one workflow bundle: a
+ * process can serve several capabilities' queues (TEMPORAL_TASK_QUEUE, TASK_QUEUE_*), and a
+ * deployment can give a capability its own pool by polling only its queue (WORKER_TASK_QUEUES).
+ */
+export async function createSupportWorkers(options: Omit<SupportWorkerOptions, 'taskQueue'> & { taskQueues: string[] }): Promise<Worker[]> {
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows({ interceptorModules: options.tracing?.workflowInterceptorModules }));
+  return Promise.all(options.taskQueues.map((taskQueue) => createSupportWorker({ ...options, taskQueue, workflowBundle })));
+}
+
 export async function createSupportWorker(options: SupportWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,

@@ -45,6 +45,8 @@ export interface ApiOptions {
   trees?: Readonly<Record<string, DecisionTree>>;
   /** Support workflow definitions that routing rules may start (`start: { definition: ... }`). */
   definitions?: IntakeOptions['definitions'];
+  /** Task queues per capability (troubleshooting sessions, definition runs); default `taskQueue`. */
+  queues?: IntakeOptions['queues'];
   directory?: DirectoryPort;
   /** The end-user self-service API (bearer JWTs); absent when no token settings are configured. */
   selfService?: SelfServiceApiOptions;
@@ -66,7 +68,7 @@ export function configuredApiOptions(
     selfService: jwt
       ? {
           client: deps.client,
-          taskQueue: config.temporal.taskQueue,
+          taskQueue: config.temporal.queues.selfService,
           catalog: content.selfService,
           directory: deps.directory,
           endpoints: deps.endpoints,
@@ -78,6 +80,7 @@ export function configuredApiOptions(
     trees: content.trees,
     definitions: content.definitions,
     taskQueue: config.temporal.taskQueue,
+    queues: config.temporal.queues,
     routing: content.routing,
     webhooks: config.webhooks,
     adminToken: config.adminToken,
@@ -203,7 +206,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // Guided troubleshooting, for staff tools.
   const troubleshooting = () => {
     if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
-    return { client: options.client, taskQueue: options.taskQueue, trees: options.trees, directory: options.directory };
+    return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory };
   };
   const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
     try {
