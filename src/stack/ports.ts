@@ -16,7 +16,9 @@ export function freePort(): Promise<number> {
 export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
   return {
     DATA_DIR: dataDir,
-    HTTP_PORT: String(await freePort()),
+    // The API listens on a port the kernel picks at listen time (stack.apiUrl says which): a port
+    // merely free a moment ago can meanwhile be taken by an outgoing connection to the dev server.
+    HTTP_PORT: '0',
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_DEV_UI_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
