@@ -766,6 +766,17 @@ describe('activity attempts, parameters, rollbacks and definitions', () => {
     expect(note).not.toContain('new.hire@example.com');
   });
 
+  it('shortens long arguments, shows any value, and says how the ticket came in', () => {
+    const r = {
+      ...onboarding,
+      trigger: { kind: 'ticket', event: 'created', receivedAt: '2026-11-26T12:00:00.000Z', via: 'reconciliation' },
+      actions: [{ ...onboarding.actions[0], parameters: { body: 'word '.repeat(30), count: 3, nothing: null, gone: undefined } }],
+    };
+    const note = renderWorkNote(r, POLICY);
+    expect(note).toContain('- Trigger: ticket created via reconciliation, received 2026-11-26T12:00:00.000Z');
+    expect(note).toContain(`[body=${'word '.repeat(12).slice(0, 59)}…, count=3, nothing=null, gone=null]`);
+  });
+
   it('lists steps whose audit entry is missing, and a definition run without its version', () => {
     expect(completeness(onboarding)).toEqual(['not recorded: attempts of step create mailbox', 'not recorded: parameters of step create mailbox']);
     expect(completeness({ ...onboarding, definition: null, compensations: [{}] })).toEqual([
