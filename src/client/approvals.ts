@@ -1,6 +1,7 @@
 import type { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ApprovalAnswer } from '../domain/software.js';
+import type { DirectoryPort } from '../activities/directory/port.js';
 import { approvalUpdate, type ApprovalResult } from '../workflows/messages.js';
 
 /**
@@ -20,6 +21,22 @@ export type ApprovalBody = z.infer<typeof ApprovalBody>;
  */
 export function submitApproval(client: Client, workflowId: string, answer: ApprovalAnswer): Promise<ApprovalResult> {
   return client.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, { args: [answer] });
+}
+
+/**
+ * The answer with the approver's group memberships as the directory has them (transitively), so
+ * a workflow waiting for "a member of it-managers" can accept it. Looked up here, server-side,
+ * never taken from the caller; when the directory cannot answer, the answer goes without groups
+ * (and only named approvers can approve).
+ */
+export async function withDirectoryGroups(directory: DirectoryPort | undefined, answer: ApprovalBody): Promise<ApprovalAnswer> {
+  if (!directory) return answer;
+  try {
+    const user = await directory.findUser({ by: 'id', id: answer.approver });
+    return user ? { ...answer, approverGroups: await directory.groupsOf(user) } : answer;
+  } catch {
+    return answer;
+  }
 }
 
 /** The validator's reason, without the SDK's wrapping. */

@@ -6,7 +6,7 @@ import { clusterAddress, loadConfig, PROJECT_ROOT, type Config } from '../config
 import { ValidationError } from '../domain/errors.js';
 import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
-import { submitApproval, updateFailureMessage } from './approvals.js';
+import { submitApproval, updateFailureMessage, withDirectoryGroups } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
 import { exportJsonLines, queryAudit, readAuditRows, type AuditFilter } from '../activities/records/auditQueries.js';
 import { anchor, AuditAnchor, verifyAgainstAnchor, verifyChain } from '../domain/auditVerify.js';
@@ -353,9 +353,11 @@ export function buildCli(io: CliIo): Command {
     .option('--comment <text>', 'a comment kept in the record')
     .action(async (workflowId: string, opts: { as: string; reject?: boolean; comment?: string }) => {
       const config = loadConfig(io.env);
+      const directory = createDirectory(config, await loadContent(config.contentDir));
+      const answer = await withDirectoryGroups(directory, { approver: opts.as, approve: !opts.reject, comment: opts.comment });
       const client = await connectClient(config.temporal, clusterAddress(config));
       try {
-        const result = await submitApproval(client, workflowId, { approver: opts.as, approve: !opts.reject, comment: opts.comment }).catch((e: unknown) =>
+        const result = await submitApproval(client, workflowId, answer).catch((e: unknown) =>
           e instanceof WorkflowUpdateFailedError ? fail(`approval refused: ${updateFailureMessage(e)}`) : e instanceof WorkflowNotFoundError ? fail(`no workflow ${workflowId}`) : Promise.reject(e),
         );
         io.out(`${workflowId}: ${result.decision} by ${opts.as}`);

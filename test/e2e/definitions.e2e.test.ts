@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/client/cliCommands.js';
+import { startDefinitionRun } from '../../src/client/definitions.js';
+import { defineWorkflow } from '../../src/domain/definitions/builder.js';
+import { definitionProgressQuery } from '../../src/workflows/messages.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { ResolutionRecord } from '../../src/domain/resolution.js';
@@ -101,5 +104,23 @@ describe('definitions CLI', () => {
     expect(bad.err).toMatch(/inputs\.displayName: required/);
     expect(bad.err).toMatch(/inputs\.role: .*engineer, sales, finance/);
     expect((await cli(['definitions', 'progress', 'no-such-run'])).code).toBe(1);
+  });
+});
+
+describe('approvals by group', () => {
+  it('a member of the approver group approves from the CLI; the directory, not the caller, says who is a member', async () => {
+    const gated = defineWorkflow({ id: 'group-gated', title: 'Needs an IT admin' })
+      .approval('admin-ok', { approverGroup: 'it-admins', timeout: '1h', onTimeout: 'fail' })
+      .notify('tell', { chat: { channel: 'it-incidents', text: 'approved' } })
+      .build();
+    const content = { ...stack.content, definitions: { ...stack.content.definitions, [gated.id]: gated } };
+    const run = await startDefinitionRun({ client: stack.client, taskQueue: loadConfig(env).temporal.queues.definitions, content, definition: gated.id, inputs: {}, requester: { by: 'id', id: 'jdoe' } });
+    const handle = stack.client.workflow.getHandle(run.workflowId);
+    while (!(await handle.query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+
+    const outsider = await cli(['approve', run.workflowId, '--as', 'asmith']);
+    expect(outsider).toMatchObject({ code: 1, err: expect.stringContaining('asmith may not approve this request (approvers: members of it-admins)') });
+    expect(await cli(['approve', run.workflowId, '--as', 'kim.admin'])).toMatchObject({ code: 0, out: `${run.workflowId}: approved by kim.admin` });
+    expect(await handle.result()).toMatchObject({ outcome: 'resolved', approvals: [{ approver: 'kim.admin', decision: 'approved' }] });
   });
 });

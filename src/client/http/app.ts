@@ -15,7 +15,7 @@ import { parseOrThrow, ValidationError } from '../../domain/errors.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
-import { ApprovalBody, submitApproval, updateFailureMessage } from '../approvals.js';
+import { ApprovalBody, submitApproval, updateFailureMessage, withDirectoryGroups } from '../approvals.js';
 import { runStatus } from '../runStatus.js';
 import { queryAudit, readAuditRows } from '../../activities/records/auditQueries.js';
 import { verifyChain } from '../../domain/auditVerify.js';
@@ -195,7 +195,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.post<{ Params: { id: string } }>('/workflows/:id/approval', { preHandler: staffOnly }, async (request, reply) => {
     const answer = parseOrThrow(ApprovalBody, jsonBody(request), 'approval');
     try {
-      return await submitApproval(options.client, request.params.id, answer);
+      return await submitApproval(options.client, request.params.id, await withDirectoryGroups(options.directory, answer));
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
       if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'approval_refused', message: updateFailureMessage(e) });
