@@ -257,7 +257,13 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
       const name = `undo: ${step.name ?? step.id}`;
       const spec = activitySpec(c.activity) as ActivitySpec;
       const startedAt = now();
-      const prepared = prepareArgs(c.activity, renderArgs(c.args, scope));
+      let prepared: ReturnType<typeof prepareArgs>;
+      try {
+        prepared = prepareArgs(c.activity, renderArgs(c.args, scope));
+      } catch (err) {
+        // A template that cannot be evaluated must not stop the other undo steps.
+        prepared = { ok: false, issues: [{ path: 'args', message: errorText(err) }] };
+      }
       if (!prepared.ok) {
         run.note('compensations', { name, target: null, status: 'skipped', detail: `nothing to undo: ${prepared.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, startedAt });
         continue;
@@ -293,11 +299,12 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     await identifyRequester();
     for (const step of def.steps) await runStep(step);
   } catch (err) {
-    const cancelled = isCancellation(err);
+    // People closing the ticket stops the run like a cancellation (undone, no hand-off to a closed ticket).
+    const cancelled = isCancellation(err) || run.closedBy !== null;
     const refused = err instanceof Refused ? err : null;
     const { undone, notUndone } = await CancellationScope.nonCancellable(() => compensate(cancelled));
     const outcome: Outcome = cancelled ? 'cancelled' : refused ? denialOutcome(refused.decision.rule) : 'failed';
-    const why = cancelled ? 'The run was cancelled' : err instanceof Error ? err.message : String(err);
+    const why = run.closedBy ? `Stopped: ${err instanceof Error ? err.message : String(err)}` : cancelled ? 'The run was cancelled' : err instanceof Error ? err.message : String(err);
     const rolledBack = notUndone.length > 0 ? ` ${undone} step(s) were undone; NOT undone, needs a person: ${notUndone.join(', ')}.` : undone > 0 ? ` All ${undone} completed step(s) were undone.` : ' Nothing had to be undone.';
     const summary = `${def.title}: ${why}.${rolledBack}`;
     progress.status = outcome;
@@ -305,7 +312,7 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
       await CancellationScope.nonCancellable(() => run.handOff(summary, queue, refused ? refused.decision.rule : 'definition_step_failed')).catch(() => undefined);
     }
     const record = await run.finish(outcome, summary);
-    if (cancelled) throw err;
+    if (isCancellation(err)) throw err;
     return record;
   }
   progress.status = 'resolved';

@@ -8,7 +8,10 @@ import type { Content } from '../../src/content.js';
 import { defineWorkflow } from '../../src/domain/definitions/builder.js';
 import { ref } from '../../src/domain/definitions/templates.js';
 import type { ResolutionRecord } from '../../src/domain/resolution.js';
-import { approvalUpdate, definitionProgressQuery } from '../../src/workflows/index.js';
+import { approvalUpdate, definitionProgressQuery, ticketEventSignal } from '../../src/workflows/index.js';
+import { normaliseJira } from '../../src/domain/sources/jira.js';
+import { toWorkflowTicket } from '../../src/domain/ticket.js';
+import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 import { demoAdapters, demoContent, startTestServer, withWorker } from '../helpers/temporal.js';
 
 // The interpreter runs definitions on a real Temporal server against the in-memory directory,
@@ -275,6 +278,23 @@ describe('approvals, cancellation and the TypeScript API', () => {
     });
     expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('nobody answered within 1s') });
     expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
+  });
+
+  it('stops and undoes what was done when people close the ticket while it waits', async () => {
+    const adapters = await demoAdapters();
+    const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'Need a mailbox' })));
+    const record = await withWorker(env, adapters, async (taskQueue) => {
+      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGated(), definition: gated.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN }, ticket });
+      const handle = env.client.workflow.getHandle(started.workflowId);
+      while (!(await handle.query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+      await handle.signal(ticketEventSignal, { deliveryId: 'd-close', eventType: 'updated', occurredAt: '2026-11-26T12:00:00.000Z', status: 'Done', closed: true });
+      return (await handle.result()) as ResolutionRecord;
+    });
+    expect(record).toMatchObject({ outcome: 'cancelled', summary: expect.stringContaining('the ticket was closed while waiting for approval'), ticketUpdates: [{ status: 'Done', closed: true }] });
+    expect(record.compensations.map((c) => c.activity)).toEqual(['deleteMailbox']);
+    expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
+    // Nothing is posted to a ticket people closed, except the internal work note.
+    expect(adapters.helpdesk.get(ticket.key)?.comments.map((c) => c.visibility) ?? []).toEqual(['internal']);
   });
 
   it('undoes what was done when a client cancels the run, and shows it as cancelled', async () => {
