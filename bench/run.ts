@@ -28,7 +28,7 @@ import { createLogger } from '../src/logger.js';
 import { connectClient, connectWorker } from '../src/stack/connection.js';
 import { startDevServer } from '../src/stack/devServer.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
-import { auditInterceptors } from '../src/activities/auditInterceptor.js';
+import { engineActivityInterceptors } from '../src/activities/interceptors.js';
 import { createSupportWorker } from '../src/stack/supportWorker.js';
 import { startStack } from '../src/stack/stack.js';
 import { resolveTemporalCli } from '../src/stack/temporalCli.js';
@@ -122,7 +122,7 @@ try {
   //    workflow executed straight through the client (start + wait for result).
   const adapters = buildAdapters(config, content, { store });
   const connection = await connectWorker(config.temporal, dev.address);
-  const worker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-run', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-run' }), activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }) });
+  const worker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-run', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-run' }), activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }) });
   const running = worker.run();
   const api2 = buildApi({ ...apiOptions, taskQueue: 'bench-run' });
   const url2 = await api2.listen({ host: '127.0.0.1', port: 0 });
@@ -164,7 +164,7 @@ try {
       ],
     });
     const set = treeSetFor({ bench: tree }, 'bench')!;
-    const tsWorker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-ts', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-ts' }), activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }) });
+    const tsWorker = await createSupportWorker({ connection, namespace: 'default', taskQueue: 'bench-ts', activities: buildActivities(adapters, content, { client, taskQueue: 'bench-ts' }), activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }) });
     const tsRunning = tsWorker.run();
     const handle = await client.workflow.start(troubleshootSession, { taskQueue: 'bench-ts', workflowId: `bench-ts-${randomUUID()}`, args: [{ trees: set.trees, root: 'bench', version: set.version, ticket: null, user: { id: 'jdoe' } }] });
     const sam = { id: 'sam.helper', groups: ['helpdesk'] };

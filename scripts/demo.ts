@@ -275,7 +275,7 @@ try {
     const inputs = { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' };
     console.log(`  npm run cli -- definitions start onboarding --requester kim.admin ${Object.entries(inputs).map(([k, v]) => `--input ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`);
     const t0 = Date.now();
-    const run = await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.taskQueue, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId: 'onboarding-maria.lopez' });
+    const run = await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.taskQueue, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId: 'onboarding-maria.lopez', vault: stack.adapters.store });
     console.log(`  ${run.workflowId} started, definition version ${run.version.slice(0, 19)}… (pinned for the whole run)`);
     await followDefinition(run.workflowId, t0);
     const user = await stack.adapters.directory.findUser({ by: 'id', id: 'maria.lopez' });
@@ -297,6 +297,7 @@ try {
       inputs: { employeeId: 'tom.berg', displayName: 'Tom Berg', role: 'sales' },
       requester: { by: 'id', id: 'kim.admin' },
       workflowId: 'onboarding-tom.berg',
+      vault: stack.adapters.store,
     });
     console.log(`  ${run.workflowId} started; the laptop step will fail 3 times (its retry policy), then the run rolls back`);
     await followDefinition(run.workflowId, t0);

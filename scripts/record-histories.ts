@@ -88,7 +88,7 @@ try {
       console.log(`recorded ${file}`);
     };
     const onboard = (employeeId: string) =>
-      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs: { employeeId, displayName: 'New Hire', role: 'engineer', extraGroups: ['finance'] }, requester: { by: 'id', id: 'kim.admin' }, workflowId: `replay-onboarding-${employeeId}` });
+      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs: { employeeId, displayName: 'New Hire', role: 'engineer', extraGroups: ['finance'] }, requester: { by: 'id', id: 'kim.admin' }, workflowId: `replay-onboarding-${employeeId}`, vault: adapters.store });
     await record('definition-onboarding.json', () => onboard('new.hire'));
     adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
     adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });

@@ -1,7 +1,7 @@
 // `npm run worker`: a worker alone, for deployments that scale workers apart from the API.
 // It connects to TEMPORAL_ADDRESS (or the dev server `npm start` runs) and polls the task queue.
 import { buildActivities, buildAdapters } from './activities/adapters.js';
-import { auditInterceptors } from './activities/auditInterceptor.js';
+import { engineActivityInterceptors } from './activities/interceptors.js';
 import { clusterAddress, loadConfig } from './config.js';
 import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
@@ -23,7 +23,7 @@ const workers = await createSupportWorkers({
   namespace: config.temporal.namespace,
   taskQueues: config.temporal.workerQueues,
   activities,
-  activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
+  activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
   tracing: tracing?.worker,
 });
 logger.info({ address: clusterAddress(config), taskQueues: config.temporal.workerQueues }, 'worker running');

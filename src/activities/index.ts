@@ -186,6 +186,8 @@ export function createActivities(deps: ActivityDeps) {
         kbDraft: renderKbDraft(record, deps.redaction),
         json: json as Record<string, unknown>,
       });
+      // The run is over: its sensitive inputs (definitions) are no longer needed anywhere.
+      if (record.workflow?.workflowId) deps.store.forgetSensitive(record.workflow.workflowId);
       if (record.ticket) {
         const ref = { source: record.ticket.source, id: record.ticket.id, key: record.ticket.key };
         await ticketing.addComment(ref, { body: workNote, visibility: 'internal', ...updateContext() });

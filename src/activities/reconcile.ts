@@ -67,7 +67,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const cursor = deps.store.cursor(cursorName) ?? new Date(now - input.firstLookbackMs).toISOString();
       let since = new Date(Date.parse(cursor) - input.overlapMs);
       const report: ReconcileReport = { source: input.source, since: since.toISOString(), cursor, listed: 0, started: 0, signalled: 0, duplicates: 0, ignored: 0, invalid: 0 };
-      const intake: IntakeOptions = { client: deps.client, taskQueue: deps.taskQueue, routing: deps.routing, directoryOutage: deps.directoryOutage, trees: deps.trees, definitions: deps.definitions, queues: deps.queues };
+      const intake: IntakeOptions = { client: deps.client, taskQueue: deps.taskQueue, routing: deps.routing, directoryOutage: deps.directoryOutage, trees: deps.trees, definitions: deps.definitions, queues: deps.queues, vault: deps.store };
       let newest = cursor;
 
       for (let page = 0; page < input.maxPages; page++) {

@@ -9,6 +9,7 @@ import { definitionJsonSchema } from '../domain/definitions/schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { stepCount } from '../domain/definitions/runtime.js';
 import { connectClient } from '../stack/connection.js';
+import { EngineStore } from '../activities/records/store.js';
 import type { CliIo } from './cliCommands.js';
 import { definitionRunView, startDefinitionRun, type DefinitionRunView } from './definitions.js';
 
@@ -94,6 +95,8 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
       const config = loadConfig(io.env);
       const content = await loadContent(config.contentDir);
       const fromFile = opts.inputs ? (JSON.parse(await readFile(opts.inputs, 'utf8')) as Record<string, unknown>) : {};
+      // Sensitive inputs are kept in the engine database (DATA_DIR/engine.db), like the audit log.
+      const store = new EngineStore(config.storeFile);
       const client = await connectClient(config.temporal, clusterAddress(config));
       try {
         const started = await startDefinitionRun({
@@ -105,6 +108,7 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
           requester: { by: 'id', id: opts.requester },
           workflowId: opts.workflowId,
           directoryOutage: config.directoryOutage,
+          vault: store,
         }).catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => `${i.path}: ${i.message}`).join('\n')) : Promise.reject(e)));
         io.out(`${started.workflowId} ${started.started ? 'started' : started.status === 'RUNNING' ? 'already running' : `already ran (${started.status})`} (${started.definition} ${started.version.slice(0, 19)})`);
         if (opts.wait) {
@@ -113,6 +117,7 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
         }
       } finally {
         await client.connection.close();
+        store.close();
       }
     });
 

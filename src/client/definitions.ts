@@ -29,6 +29,13 @@ export interface StartDefinitionOptions {
   workflowId?: string;
   humanQueue?: string;
   directoryOutage?: DirectoryOutagePolicy;
+  /** Where sensitive inputs are kept (the engine database); needed by definitions that have them. */
+  vault?: SensitiveVault;
+}
+
+/** Keeps a sensitive input out of workflow history and returns the token the run holds instead. */
+export interface SensitiveVault {
+  keepSensitive(workflowId: string, value: string): string;
 }
 
 export interface StartedRun {
@@ -48,10 +55,10 @@ export interface StartedRun {
  * content hash and the decision trees its troubleshoot steps use are pinned into the run's input.
  */
 export async function startDefinitionRun(o: StartDefinitionOptions): Promise<StartedRun> {
-  const input = definitionRunInput(o.content, o);
+  const workflowId = o.workflowId ?? `definition-${o.definition}-${randomUUID()}`;
+  const input = definitionRunInput(o.content, o, { vault: o.vault, workflowId });
   const def = input.definition;
   const version = input.version;
-  const workflowId = o.workflowId ?? `definition-${def.id}-${randomUUID()}`;
   try {
     const handle = await o.client.workflow.start('definitionRun', {
       taskQueue: o.taskQueue,
@@ -79,6 +86,7 @@ export async function startDefinitionRun(o: StartDefinitionOptions): Promise<Sta
 export function definitionRunInput(
   content: Pick<Content, 'definitions' | 'trees'>,
   o: Pick<StartDefinitionOptions, 'definition' | 'inputs' | 'requester' | 'ticket' | 'alert' | 'humanQueue' | 'directoryOutage'>,
+  sealing: { vault?: SensitiveVault; workflowId: string },
 ): DefinitionRunInput {
   const def = content.definitions[o.definition];
   if (!def) {
@@ -87,10 +95,17 @@ export function definitionRunInput(
   }
   const checked = validateInputs(def, o.inputs);
   if (!checked.ok) throw new ValidationError(`inputs of ${def.id}`, checked.issues);
+  // Sensitive inputs go to the vault; the run (and so its history) gets a token for each.
+  const inputs = { ...checked.values };
+  for (const [name, spec] of Object.entries(def.inputs)) {
+    if (!(spec.type === 'string' && spec.sensitive) || typeof inputs[name] !== 'string') continue;
+    if (!sealing.vault) throw new ValidationError(`inputs of ${def.id}`, [{ path: `inputs.${name}`, message: 'is sensitive, and this start has no engine database to keep it in (start it through the CLI, the API or intake)' }]);
+    inputs[name] = sealing.vault.keepSensitive(sealing.workflowId, inputs[name] as string);
+  }
   return {
     definition: def,
     version: definitionHash(def),
-    inputs: checked.values,
+    inputs,
     requester: o.requester,
     ticket: o.ticket ?? null,
     alert: o.alert ?? null,

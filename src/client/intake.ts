@@ -7,7 +7,7 @@ import { ticketEventSignal } from '../workflows/messages.js';
 import type { Content } from '../content.js';
 import type { TaskQueues } from '../config.js';
 import { ValidationError } from '../domain/errors.js';
-import { definitionRunInput } from './definitions.js';
+import { definitionRunInput, type SensitiveVault } from './definitions.js';
 
 export type IntakeResult =
   | { status: 'started'; workflowId: string; workflowType: string; rule: string | null }
@@ -27,6 +27,8 @@ export interface IntakeOptions {
   trees?: Readonly<Record<string, DecisionTree>>;
   /** Support workflow definitions a routing rule may start with `definition:`. */
   definitions?: Content['definitions'];
+  /** Keeps sensitive inputs of definitions out of workflow history (the engine database). */
+  vault?: SensitiveVault;
   /** Task queues of the capabilities that are not ticket workflows (default `taskQueue`). */
   queues?: Partial<Pick<TaskQueues, 'troubleshooting' | 'definitions'>>;
 }
@@ -80,6 +82,7 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
           definitionRunInput(
             { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
             { definition: decision.definition, inputs: decision.input, requester: { by: 'externalId', system: event.source, externalId: requesterId }, ticket, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage },
+            { vault: options.vault, workflowId },
           ),
         ];
         workflowType = 'definitionRun';

@@ -8,7 +8,7 @@ import { buildApi, configuredApiOptions } from '../client/http/app.js';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
-import { auditInterceptors } from '../activities/auditInterceptor.js';
+import { engineActivityInterceptors } from '../activities/interceptors.js';
 import { createSupportWorkers } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
@@ -70,7 +70,7 @@ export async function startStack(config: Config, logger: Logger, options: { trac
         namespace: config.temporal.namespace,
         taskQueues: config.temporal.workerQueues,
         activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl, queues: config.temporal.queues }),
-        activityInterceptors: auditInterceptors({ store: adapters.store, redaction: content.redaction }),
+        activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
         tracing: options.tracing?.worker,
       });
       for (const worker of workers) {

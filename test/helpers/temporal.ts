@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/activities/adapters.js';
-import { auditInterceptors } from '../../src/activities/auditInterceptor.js';
+import { engineActivityInterceptors } from '../../src/activities/interceptors.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { loadContent, type Content } from '../../src/content.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
@@ -63,7 +63,16 @@ export async function withWorker<T>(
     taskQueue,
     activities: wrap(buildActivities(adapters, await demoContent(), { client: env.client, taskQueue })),
     workflowBundle: await workflowBundle(),
-    interceptors: { activity: auditInterceptors({ store: adapters.store, redaction: (await demoContent()).redaction }) },
+    interceptors: { activity: engineActivityInterceptors({ store: adapters.store, redaction: (await demoContent()).redaction }) },
   });
   return worker.runUntil(fn(taskQueue));
+}
+
+/**
+ * A workflow history as searchable text: payload data (base64 in the history's JSON form) decoded
+ * as UTF-8, so a check that a secret or a name is not in the history reads the actual inputs,
+ * results and arguments.
+ */
+export function historyText(history: unknown): string {
+  return JSON.stringify(history).replace(/"data":"([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => `"data":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`);
 }

@@ -8,7 +8,7 @@ import { RoutingConfig } from '../../src/domain/routing.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/stack/ports.js';
-import { startTestServer } from '../helpers/temporal.js';
+import { historyText, startTestServer } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
 // Intake and the HTTP API against a real server, without a worker: what Temporal accepted is what counts.
@@ -41,7 +41,7 @@ describe('ticket intake', () => {
     const result = await intakeTicket({ client: env.client, taskQueue: 'no-worker', routing }, event, 'd-2');
     const handle = env.client.workflow.getHandle(`ticket-jira-${event.ticket.key}`);
     expect(result.status).toBe('started');
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = historyText(await handle.fetchHistory());
     const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
     const args = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString());
     expect(args).toEqual({

@@ -31,7 +31,7 @@ function onboardingInTypeScript(): Definition {
     description: 'Creates the account, adds the groups of the role, creates the mailbox, hands out a laptop with the baseline software and welcomes the new employee.',
   })
     .input('employeeId', { type: 'string', pattern: '^[a-z][a-z0-9.]{1,30}$', description: 'Directory id of the new account, e.g. maria.lopez' })
-    .input('displayName', { type: 'string', description: 'The name shown in the directory' })
+    .input('displayName', { type: 'string', sensitive: true, description: 'The name shown in the directory' })
     .input('role', { type: 'string', enum: ['engineer', 'sales', 'finance'], description: 'Decides the directory groups (constants.groupsByRole)' })
     .input('department', { type: 'string', required: false })
     .input('title', { type: 'string', required: false, description: 'Job title' })

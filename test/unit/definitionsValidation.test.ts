@@ -430,3 +430,26 @@ describe('run inputs', () => {
     expect(validateInputs(none, 'a')).toEqual({ ok: false, issues: [{ path: 'inputs', message: 'inputs must be an object of name: value' }] });
   });
 });
+
+describe('sensitive inputs', () => {
+  const withName = (steps: unknown[]) => base(steps, { inputs: { userId: { type: 'string' }, name: { type: 'string', sensitive: true }, role: { type: 'string' } } });
+
+  it('may be passed whole to an activity or a message', () => {
+    expect(problems(withName([createAccount({ args: { userId: '${{ inputs.userId }}', displayName: '${{ inputs.name }}' } }), { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: 'Welcome ${{ inputs.name }}' } } }]))).toEqual([]);
+  });
+
+  it('cannot be read by conditions, functions or operators (the run holds only a token)', () => {
+    expect(
+      problems(
+        withName([
+          createAccount({ when: "inputs.name != '' && inputs.role == 'x'", args: { userId: '${{ inputs.userId }}', displayName: '${{ upper(inputs.name) }}' } }),
+          { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: '${{ coalesce(inputs.role, "r") }} ${{ inputs["name"] }}' } } },
+        ]),
+      ),
+    ).toEqual([
+      'steps[0].when: step create-account: inputs.name is sensitive: conditions cannot read it (the run holds only a token for it)',
+      'steps[0].args.displayName: step create-account: inputs.name is sensitive: pass it whole as ${{ inputs.name }} (functions and operators cannot read it)',
+      'steps[1].notify.chat.text: step hello: inputs.name is sensitive: pass it whole as ${{ inputs.name }} (functions and operators cannot read it)',
+    ]);
+  });
+});

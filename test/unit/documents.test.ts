@@ -176,7 +176,7 @@ const lines = (md: string) => md.split('\n');
 
 describe('redaction policy (content/redaction.yaml)', () => {
   it('ships sensible defaults and an IBAN pattern', () => {
-    expect(POLICY).toMatchObject({ maskEmails: true, maskPhones: true, extraPatterns: [{ name: 'iban', replacement: '[iban]' }] });
+    expect(POLICY).toMatchObject({ maskEmails: true, maskPhones: true, extraPatterns: [{ name: 'iban', replacement: '[iban]' }, { name: 'sensitive-input', replacement: '[sensitive input]' }] });
     expect(POLICY.secretKeys).toEqual(expect.arrayContaining(DEFAULT_SECRET_KEYS));
     expect(DEFAULT_REDACTION_POLICY).toEqual({
       maskEmails: true,

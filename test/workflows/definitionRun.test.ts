@@ -12,7 +12,7 @@ import { approvalUpdate, definitionProgressQuery, ticketEventSignal } from '../.
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/ticket.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
-import { demoAdapters, demoContent, startTestServer, withWorker } from '../helpers/temporal.js';
+import { demoAdapters, demoContent, historyText, startTestServer, withWorker } from '../helpers/temporal.js';
 
 // The interpreter runs definitions on a real Temporal server against the in-memory directory,
 // mailboxes, asset stock and fleet, and a failure anywhere leaves them as they were.
@@ -60,7 +60,7 @@ function counting(calls: string[], failing?: string) {
 
 async function runOnboarding(adapters: Adapters, wrap: (a: EngineActivities) => EngineActivities, inputs: Record<string, unknown> = NEW_HIRE) {
   return withWorker(env, adapters, async (taskQueue) => {
-    const started = await startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs, requester: { by: 'id', id: ADMIN } });
+    const started = await startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs, requester: { by: 'id', id: ADMIN }, vault: adapters.store });
     const handle = env.client.workflow.getHandle(started.workflowId);
     const record = (await handle.result()) as ResolutionRecord;
     return { started, record, progress: await handle.query(definitionProgressQuery) };
@@ -96,9 +96,19 @@ describe('onboarding definition', () => {
     expect(calls.filter((c) => c === 'checkPermission')).toHaveLength(7);
     expect(progress).toMatchObject({ status: 'resolved', total: 9, done: 9, running: [] });
     expect(progress.completed.map((s) => s.status)).toEqual(expect.arrayContaining(['succeeded']));
-    // The history holds ids and the display name the run was given, never the address.
-    const history = JSON.stringify(await env.client.workflow.getHandle(started.workflowId).fetchHistory());
+    // The name is a sensitive input: the directory and the welcome have it, the run's history and
+    // record hold only a token, and the engine forgot it when the record was filed.
+    expect((await adapters.directory.findUser({ by: 'id', id: 'maria.lopez' }))?.displayName).toBe('Maria Lopez');
+    expect(adapters.outbox.messages[0]!.text).toContain('Hello Maria Lopez');
+    const history = historyText(await env.client.workflow.getHandle(started.workflowId).fetchHistory());
     expect(history).not.toContain('maria.lopez@example.com');
+    expect(history).not.toContain('Maria Lopez');
+    expect(history).toMatch(/sensitive:[0-9a-f-]{36}/);
+    expect(JSON.stringify(record)).not.toContain('Maria Lopez');
+    expect(adapters.store.db.prepare('SELECT count(*) AS n FROM sensitive_values').get()).toEqual({ n: 0 });
+    const [doc] = adapters.store.documents(started.workflowId);
+    expect(doc!.workNote).toContain('displayName=[sensitive input]');
+    expect(JSON.stringify(adapters.store.auditEntries())).not.toContain('Maria Lopez');
   });
 
   it('skips the steps whose conditions do not hold', async () => {
@@ -164,7 +174,7 @@ describe('onboarding definition', () => {
     const gatedOnboarding = { ...content2.definitions.onboarding!, id: 'gated-onboarding', steps: [content2.definitions.onboarding!.steps[0]!, { id: 'ok', approval: { approvers: ['asmith'], timeout: '1h', onTimeout: 'fail' as const } }, ...content2.definitions.onboarding!.steps.slice(1)] };
     const withGate = { ...content2, definitions: { ...content2.definitions, [gatedOnboarding.id]: gatedOnboarding } } as Content;
     const workflowId = await withWorker(env, adapters, async () => {
-      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGate, definition: gatedOnboarding.id, inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN } });
+      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGate, definition: gatedOnboarding.id, inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN }, vault: adapters.store });
       while (!(await env.client.workflow.getHandle(started.workflowId).query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
       return started.workflowId;
     }, (a) => a, taskQueue);
@@ -209,6 +219,9 @@ describe('onboarding definition', () => {
     await expect(
       startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: { employeeId: 'Bad Id', role: 'pilot', colour: 'red' }, requester: { by: 'id', id: ADMIN } }),
     ).rejects.toThrow(/inputs\.colour: unknown input.*inputs\.employeeId.*inputs\.displayName: required.*inputs\.role/s);
+    await expect(startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN } })).rejects.toThrow(
+      /inputs\.displayName: is sensitive, and this start has no engine database to keep it in/,
+    );
     await expect(startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'offboarding', inputs: {}, requester: { by: 'id', id: ADMIN } })).rejects.toThrow(
       /no definition "offboarding" \(known: .*onboarding/,
     );

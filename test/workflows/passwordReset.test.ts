@@ -5,7 +5,7 @@ import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/ticket.js';
 import type { Adapters, EngineActivities } from '../../src/activities/adapters.js';
 import { passwordReset, progressQuery, ticketHandOff } from '../../src/workflows/index.js';
-import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';
+import { demoAdapters, historyText, startTestServer, withWorker } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
 let env: TestWorkflowEnvironment;
@@ -31,7 +31,7 @@ async function runReset(
     });
     const record = await handle.result();
     const progress = await handle.query(progressQuery);
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = historyText(await handle.fetchHistory());
     return { ticket, record, progress, history, handle };
   }, wrap);
 }

@@ -1,9 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
 import type { ExecutionFacts } from '../../domain/resolution.js';
 import type { TicketSource } from '../../domain/ticket.js';
+
+/** How a token for a sensitive input starts; the rest is a UUID. */
+export const SENSITIVE_PREFIX = 'sensitive:';
+export const SENSITIVE_TOKEN = /sensitive:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 export interface StoredAuditEntry {
   seq: number;
@@ -87,6 +92,8 @@ export class EngineStore {
       CREATE INDEX IF NOT EXISTS documents_by_ticket ON documents (ticket);
       CREATE TABLE IF NOT EXISTS self_service_starts (caller TEXT NOT NULL, automation TEXT NOT NULL, at TEXT NOT NULL, workflow_id TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS self_service_starts_by_caller ON self_service_starts (caller, automation, at);
+      CREATE TABLE IF NOT EXISTS sensitive_values (token TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, value TEXT NOT NULL, created_at TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS sensitive_values_by_workflow ON sensitive_values (workflow_id);
     `);
   }
 
@@ -122,6 +129,25 @@ export class EngineStore {
     return rows
       .map((r) => ({ seq: r.seq, entry: JSON.parse(r.entry) as AuditRecord, hash: r.hash }))
       .filter((r) => (!filter.subject || r.entry.subject === filter.subject) && (!filter.kind || r.entry.kind === filter.kind));
+  }
+
+  /**
+   * Keeps a sensitive input of a run (personal data such as a name) out of workflow history: the
+   * run gets the returned token, which the worker resolves inside activities (sensitiveInterceptors).
+   */
+  keepSensitive(workflowId: string, value: string): string {
+    const token = `${SENSITIVE_PREFIX}${randomUUID()}`;
+    this.db.prepare('INSERT INTO sensitive_values (token, workflow_id, value, created_at) VALUES (?, ?, ?, ?)').run(token, workflowId, value, new Date().toISOString());
+    return token;
+  }
+
+  sensitiveValue(token: string): string | null {
+    return (this.db.prepare('SELECT value FROM sensitive_values WHERE token = ?').get(token) as { value: string } | undefined)?.value ?? null;
+  }
+
+  /** Forgets a run's sensitive inputs (when its record is filed); returns how many there were. */
+  forgetSensitive(workflowId: string): number {
+    return this.db.prepare('DELETE FROM sensitive_values WHERE workflow_id = ?').run(workflowId).changes;
   }
 
   /**

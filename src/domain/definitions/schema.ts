@@ -45,6 +45,12 @@ export const StringInput = z.strictObject({
   enum: z.array(z.string()).min(1).optional(),
   /** A regular expression the value must match (anchor it with ^ and $ to match the whole value). */
   pattern: z.string().min(1).optional(),
+  /**
+   * Personal data (a name, a phone number): kept out of workflow history. The run holds a token
+   * instead, which the worker resolves only inside the activities the value is passed to; the value
+   * is forgotten when the run's record is filed. Usable only as a whole `${{ inputs.<name> }}`.
+   */
+  sensitive: z.boolean().optional(),
 });
 export const NumberInput = z.strictObject({
   type: z.literal('number'),

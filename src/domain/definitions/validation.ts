@@ -230,17 +230,34 @@ class Checker {
   private expression(text: string | undefined, path: Path, available: ReadonlyMap<string, StepKind>, stepId: string): void {
     if (text === undefined) return;
     try {
-      this.refs(parseExpression(text), path, available, stepId);
+      const expr = parseExpression(text);
+      this.refs(expr, path, available, stepId);
+      for (const name of this.sensitiveReads(expr)) {
+        this.add(path, `inputs.${name} is sensitive: conditions cannot read it (the run holds only a token for it)`, stepId);
+      }
     } catch (e) {
       this.add(path, (e as ExpressionError).message, stepId);
     }
+  }
+
+  /** Sensitive inputs an expression reads, unless it is just the input itself (`inputs.<name>`). */
+  private sensitiveReads(expr: Expr, bareAllowed = false): string[] {
+    const sensitive = (name: string | undefined) => name !== undefined && (this.def.inputs[name] as { sensitive?: boolean } | undefined)?.sensitive === true;
+    if (bareAllowed && expr.kind === 'member' && expr.object.kind === 'root' && expr.object.name === 'inputs') return [];
+    return references(expr).flatMap((r) => (r.root === 'inputs' && sensitive(r.names[0]) ? [r.names[0]!] : []));
   }
 
   /** Every `${{ }}` in a value (through objects and lists): its syntax and what it reads. */
   private templates(value: unknown, path: Path, available: ReadonlyMap<string, StepKind>, stepId: string): void {
     if (isTemplate(value)) {
       try {
-        for (const part of parseTemplate(value)) if (typeof part !== 'string') this.refs(part.expr, path, available, stepId);
+        for (const part of parseTemplate(value)) {
+          if (typeof part === 'string') continue;
+          this.refs(part.expr, path, available, stepId);
+          for (const name of this.sensitiveReads(part.expr, true)) {
+            this.add(path, `inputs.${name} is sensitive: pass it whole as \${{ inputs.${name} }} (functions and operators cannot read it)`, stepId);
+          }
+        }
       } catch (e) {
         this.add(path, (e as ExpressionError).message, stepId);
       }
