@@ -49,6 +49,8 @@ export default defineConfig({
         'src/domain/ticketUpdate.ts': full,
         'src/domain/sources/servicenow.ts': full,
         'src/domain/sources/zendesk.ts': full,
+        'src/domain/sources/alertmanager.ts': full,
+        'src/domain/alertRouting.ts': full,
         'src/domain/definitions/**': full,
         'src/domain/targetSlots.ts': full,
       },

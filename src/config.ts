@@ -48,6 +48,8 @@ const Env = z.object({
   WEBHOOK_SECRET_ZENDESK: z.string().min(16, 'use at least 16 characters').optional(),
   ALLOW_UNSIGNED_WEBHOOKS: flag.optional(),
   ADMIN_API_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
+  /** Bearer token (or basic-auth password) Alertmanager sends to POST /webhooks/alertmanager; unset: that route answers 503. */
+  ALERTMANAGER_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
   RECONCILE_EVERY: z.union([z.literal('off'), z.string().regex(/^\d+[smhd]$/, 'a duration such as 5m, or off')]).default('5m'),
   RECONCILE_OVERLAP: z.string().regex(/^\d+[smhd]$/, 'a duration such as 35m').default('35m'),
   RECONCILE_FIRST_LOOKBACK: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h').default('24h'),
@@ -128,6 +130,8 @@ export interface Config {
     allowUnsigned: boolean;
   };
   adminToken: string | undefined;
+  /** Prometheus Alertmanager webhooks (docs/alertmanager.md): its token; unset turns the intake off (503). */
+  alertmanager: { token: string | undefined };
   grants: {
     /** HMAC key of permission grants; unset: a key generated once and kept in DATA_DIR. */
     key: string | undefined;
@@ -230,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowUnsigned: e.ALLOW_UNSIGNED_WEBHOOKS ?? !e.TEMPORAL_ADDRESS,
     },
     adminToken: e.ADMIN_API_TOKEN,
+    alertmanager: { token: e.ALERTMANAGER_TOKEN },
     grants: { key: e.GRANT_SIGNING_KEY, keyFile: join(dataDir, 'grant-signing.key'), ttlMs: durationMs(e.GRANT_TTL) },
     permissionBudgetMs: durationMs(e.PERMISSION_BUDGET),
     ldap: ldapConfigFromEnv(env),

@@ -16,6 +16,7 @@ import { formatTreeIssue, validateTrees } from './domain/treeValidation.js';
 import { DIAGNOSTICS, REMEDIATION_NAMES } from './activities/endpoints/diagnostics.js';
 import { PermissionPolicy } from './domain/permission.js';
 import { RoutingConfig } from './domain/routing.js';
+import { alertRuleIssues, AlertRoutingConfig } from './domain/alertRouting.js';
 
 /** The definitions the engine runs on, read from the content folder and validated together. */
 export interface Content {
@@ -35,6 +36,8 @@ export interface Content {
   notify: NotifyConfig;
   /** Support workflow definitions (content/definitions/*.yaml|json) by id, checked against policy, trees and channels. */
   definitions: Record<string, Definition>;
+  /** Monitoring alerts (Prometheus Alertmanager) that start definitions (content/alerts.yaml). */
+  alerts: AlertRoutingConfig;
 }
 
 const FILES: { [K in Exclude<keyof Content, 'trees' | 'definitions'>]: readonly [string, z.ZodType] } = {
@@ -47,6 +50,7 @@ const FILES: { [K in Exclude<keyof Content, 'trees' | 'definitions'>]: readonly 
   selfService: ['selfservice.yaml', SelfServiceCatalog],
   redaction: ['redaction.yaml', RedactionPolicy],
   notify: ['notify.yaml', NotifyConfig],
+  alerts: ['alerts.yaml', AlertRoutingConfig],
 } as const;
 
 export async function loadContentFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
@@ -95,6 +99,10 @@ export async function loadContent(dir: string): Promise<Content> {
       if (!Object.hasOwn(def.inputs, name)) issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.${name}`, message: `definition ${id} has no input "${name}" (it takes: ${Object.keys(def.inputs).join(', ')})` });
     }
   });
+  // Alert rules must start a definition that exists, with inputs it takes and every one it requires.
+  if (out.alerts) {
+    for (const issue of alertRuleIssues(out.alerts as AlertRoutingConfig, out.definitions as Content['definitions'])) issues.push({ file: join(dir, 'alerts.yaml'), ...issue });
+  }
   if (issues.length > 0) throw new ContentError(issues);
   return out as Content;
 }

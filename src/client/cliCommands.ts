@@ -8,6 +8,7 @@ import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
 import { submitApproval, updateFailureMessage, withDirectoryGroups } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
+import { ALERTMANAGER_SOURCE, replayAlertDeadLetter } from './alerts.js';
 import { exportJsonLines, queryAudit, readAuditRows, type AuditFilter } from '../activities/records/auditQueries.js';
 import { anchor, AuditAnchor, verifyAgainstAnchor, verifyChain } from '../domain/auditVerify.js';
 import { createDirectory } from '../activities/adapters.js';
@@ -150,17 +151,40 @@ export function buildCli(io: CliIo): Command {
         const content = await loadContent(config.contentDir);
         const client = await connectClient(config.temporal, clusterAddress(config));
         try {
-          const result = await replayDeadLetter(
-            {
-              client,
-              taskQueue: config.temporal.taskQueue,
-              routing: content.routing,
-              store,
-              ...config.webhooks,
-              jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
-            },
-            idOf(raw),
-          ).catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => i.message).join('; ')) : Promise.reject(e)));
+          const id = idOf(raw);
+          // Alertmanager deliveries go back through the alert intake, help-desk ones through ticket intake.
+          const replay =
+            (store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE
+              ? replayAlertDeadLetter(
+                  {
+                    client,
+                    store,
+                    taskQueue: config.temporal.queues.definitions,
+                    token: config.alertmanager.token,
+                    alerts: content.alerts,
+                    content,
+                    redaction: content.redaction,
+                    humanQueue: content.routing.unmatched.queue,
+                    directoryOutage: config.directoryOutage,
+                  },
+                  id,
+                )
+              : replayDeadLetter(
+                  {
+                    client,
+                    taskQueue: config.temporal.taskQueue,
+                    routing: content.routing,
+                    store,
+                    ...config.webhooks,
+                    jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+                    trees: content.trees,
+                    definitions: content.definitions,
+                    queues: config.temporal.queues,
+                    vault: store,
+                  },
+                  id,
+                );
+          const result = await replay.catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => i.message).join('; ')) : Promise.reject(e)));
           io.out(JSON.stringify(result.body));
           if (result.httpStatus >= 400) fail(`dead letter ${raw} was rejected again (${result.httpStatus}); it stays open`);
         } finally {

@@ -66,12 +66,11 @@ export async function startDefinitionRun(o: StartDefinitionOptions): Promise<Sta
       args: [input],
       // The same workflow id never runs twice: a second start joins a running run, and a finished
       // one is not repeated (start it under another id to run it again).
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { definition: def.id, version, ...(o.ticket ? { ticket: `${o.ticket.source}:${o.ticket.key}` } : {}) },
     });
-    const { runId } = await handle.describe();
-    return { workflowId, runId, definition: def.id, version, started: runId === handle.firstExecutionRunId, status: 'RUNNING' };
+    return { workflowId, runId: handle.firstExecutionRunId, definition: def.id, version, started: true, status: 'RUNNING' };
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     const existing = await o.client.workflow.getHandle(workflowId).describe();

@@ -21,6 +21,7 @@ import { queryAudit, readAuditRows } from '../../activities/records/auditQueries
 import { verifyChain } from '../../domain/auditVerify.js';
 import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from '../troubleshooting.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
+import { ALERTMANAGER_SOURCE, handleAlertDelivery, replayAlertDeadLetter, type AlertIntakeOptions } from '../alerts.js';
 import { correlation } from '../../stack/logging.js';
 import type { IntakeOptions } from '../intake.js';
 import { createApiMetrics, registerMetrics, type ApiMetrics } from './metrics.js';
@@ -45,6 +46,8 @@ export interface ApiOptions {
   trees?: Readonly<Record<string, DecisionTree>>;
   /** Support workflow definitions that routing rules may start (`start: { definition: ... }`). */
   definitions?: IntakeOptions['definitions'];
+  /** Where sensitive inputs of definitions started by tickets are kept (the engine database). */
+  vault?: IntakeOptions['vault'];
   /** Task queues per capability (troubleshooting sessions, definition runs); default `taskQueue`. */
   queues?: IntakeOptions['queues'];
   directory?: DirectoryPort;
@@ -54,6 +57,8 @@ export interface ApiOptions {
   metrics?: ApiMetrics;
   /** How long GET /readyz waits for Temporal and the directory; default 2000. */
   readinessTimeoutMs?: number;
+  /** Prometheus Alertmanager intake (POST /webhooks/alertmanager); absent or without a token it answers 503. */
+  alertmanager?: Pick<AlertIntakeOptions, 'token' | 'alerts' | 'redaction'>;
 }
 
 /** API options from the configuration and content, as `npm start` and `npm run api` use them. */
@@ -79,6 +84,7 @@ export function configuredApiOptions(
       : undefined,
     trees: content.trees,
     definitions: content.definitions,
+    vault: deps.store,
     taskQueue: config.temporal.taskQueue,
     queues: config.temporal.queues,
     routing: content.routing,
@@ -87,6 +93,7 @@ export function configuredApiOptions(
     jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
     directoryOutage: config.directoryOutage,
     readinessTimeoutMs: config.operations.readinessTimeoutMs,
+    alertmanager: { token: config.alertmanager.token, alerts: content.alerts, redaction: content.redaction },
   };
 }
 
@@ -158,6 +165,28 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const selfService = options.selfService;
     app.register(async (scope) => registerSelfService(scope, selfService));
   }
+
+  // Prometheus Alertmanager (a static route: it wins over /webhooks/:source).
+  const alertOptions: AlertIntakeOptions = {
+    client: options.client,
+    store: options.store,
+    taskQueue: options.queues?.definitions ?? options.taskQueue,
+    token: options.alertmanager?.token,
+    alerts: options.alertmanager?.alerts ?? { requester: 'svc-monitoring', rules: [] },
+    redaction: options.alertmanager?.redaction,
+    content: { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
+    humanQueue: options.routing.unmatched.queue,
+    directoryOutage: options.directoryOutage,
+    startTimeoutMs: options.startTimeoutMs,
+    now: options.now,
+  };
+  app.post('/webhooks/alertmanager', async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const result = await handleAlertDelivery(alertOptions, raw, request.headers);
+    const body = result.body;
+    reply.log.info({ source: ALERTMANAGER_SOURCE, status: result.httpStatus, ...('error' in body ? { error: body.error } : { outcomes: body.results.map((r) => r.outcome) }) }, 'webhook');
+    return reply.code(result.httpStatus).send(result.body);
+  });
 
   app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
     const source = TicketSource.safeParse(request.params.source);
@@ -269,7 +298,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', { preHandler: staffOnly }, async (request, reply) => {
-    const result = await replayDeadLetter(webhookOptions, letterId(request.params.id));
+    const id = letterId(request.params.id);
+    const result = (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE ? await replayAlertDeadLetter(alertOptions, id) : await replayDeadLetter(webhookOptions, id);
     return reply.code(result.httpStatus).send(result.body);
   });
 
