@@ -1,0 +1,124 @@
+// Worker memory under load: a separate worker process (src/worker.ts, as `npm run worker` runs it)
+// on its own task queue of the bench's dev server, its RSS and main-thread heap idle vs while N
+// workflows run at once (password resets started together; troubleshooting sessions left open).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { PROJECT_ROOT } from '../src/config.js';
+import { normaliseJira } from '../src/domain/sources/jira.js';
+import { toWorkflowTicket } from '../src/domain/ticket.js';
+import { treeSetFor } from '../src/domain/trees.js';
+import { sessionQuery } from '../src/workflows/messages.js';
+import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
+import type { BenchContext } from './context.js';
+import { figure } from './report.js';
+import { pct, pool, sleep, until } from './stats.js';
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+}
+
+const MB = 1e6;
+/**
+ * Preloaded (node --import) into the worker process: answers each "memory" message on the IPC
+ * channel with process.memoryUsage(), without keeping the process alive. Inline JavaScript, since
+ * the SDK's workflow thread inherits the flags and loads it too (where it does nothing).
+ */
+const PROBE = `data:text/javascript,${encodeURIComponent(
+  "import { isMainThread } from 'node:worker_threads';" +
+    "if (isMainThread && process.send) {" +
+    "  process.on('message', (m) => { if (m === 'memory') process.send({ kind: 'memory', ...process.memoryUsage() }); });" +
+    '  process.channel?.unref();' +
+    '}',
+)}`;
+
+/** The worker process: started with the memory probe preloaded, asked for its memory over IPC. */
+function startWorkerProcess(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; memory: () => Promise<Memory> } {
+  let output = '';
+  const child = fork(join(PROJECT_ROOT, 'src/worker.ts'), [], { cwd: PROJECT_ROOT, env, execArgv: ['--import', 'tsx', '--import', PROBE], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
+  const memory = () =>
+    new Promise<Memory>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bench: the worker process did not answer the memory probe\n${output}`)), 10_000);
+      child.once('message', (m: { kind?: string } & Memory) => {
+        clearTimeout(timer);
+        resolve({ rss: m.rss, heapUsed: m.heapUsed });
+      });
+      child.send('memory');
+    });
+  return { child, output: () => output, memory };
+}
+
+const median = (xs: number[]) => pct(xs, 50);
+
+async function steady(memory: () => Promise<Memory>, samples = 5): Promise<Memory> {
+  const taken: Memory[] = [];
+  for (let i = 0; i < samples; i++) {
+    taken.push(await memory());
+    await sleep(200);
+  }
+  return { rss: median(taken.map((m) => m.rss)), heapUsed: median(taken.map((m) => m.heapUsed)) };
+}
+
+export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
+  const group = 'Worker memory';
+  const baselineIs = 'The same worker process idle (after start-up and 5 warm-up runs), before the load.';
+  const { client } = ctx.stack;
+  const taskQueue = 'bench-memory';
+  const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-worker-'));
+  const worker = startWorkerProcess({ PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const exited = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))));
+  exited.catch(() => undefined);
+  const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
+  const reset = (id: string) => client.workflow.start('passwordReset', { taskQueue, workflowId: id, args: [{ ticket, humanQueue: 'service-desk' }] });
+  const sessions: WorkflowHandle[] = [];
+  try {
+    // Ready once it ran a workflow (bundling the workflow code takes a few seconds); then warm up.
+    for (let i = 0; i < 5; i++) await Promise.race([reset(`bench-mem-warm-${randomUUID()}`).then((h) => h.result()), exited]);
+    await sleep(2000);
+    const idle = await steady(worker.memory);
+
+    const n = ctx.settings.memoryLoad;
+    let peak: Memory = { rss: 0, heapUsed: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = await worker.memory();
+        peak = { rss: Math.max(peak.rss, m.rss), heapUsed: Math.max(peak.heapUsed, m.heapUsed) };
+        await sleep(100);
+      }
+    })();
+    const t0 = performance.now();
+    const handles = await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => reset(`bench-mem-reset-${i}-${randomUUID()}`));
+    const completed = await Promise.race([Promise.all(handles.map((h) => h.result().then(() => 1, () => 0))), exited]);
+    const wall = (performance.now() - t0) / 1000;
+    sampling = false;
+    await sampler;
+    const done = `${completed.reduce((a: number, b) => a + b, 0)} of ${n} completed in ${wall.toFixed(1)} s`;
+    ctx.figures.push(figure(group, `worker RSS, ${n} password resets started at once (peak)`, peak.rss / MB, idle.rss / MB, 'MB', baselineIs, `whole process (main thread, workflow thread, Rust core); ${done}`));
+    ctx.figures.push(figure(group, `worker main-thread heap used, ${n} password resets started at once (peak)`, peak.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs, 'V8 heap of the main thread (activities, client); workflows run in the SDK\'s workflow thread, counted in RSS only'));
+
+    const set = treeSetFor(ctx.shipped.trees, 'network-connectivity');
+    if (!set) throw new Error('bench: content/trees has no network-connectivity tree');
+    sessions.push(
+      ...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) =>
+        client.workflow.start('troubleshootSession', { taskQueue, workflowId: `bench-mem-session-${i}-${randomUUID()}`, args: [{ trees: set.trees, root: 'network-connectivity', version: set.version, ticket: null, user: { id: 'jdoe' } }] }),
+      )),
+    );
+    await pool(sessions, 20, (h) => until(`${h.workflowId} to wait for an answer`, async () => (await h.query(sessionQuery).catch(() => null))?.status === 'waiting', { everyMs: 50, timeoutMs: 300_000 }));
+    const open = await steady(worker.memory);
+    ctx.figures.push(figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer, cached in the worker'));
+    ctx.figures.push(figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs));
+  } finally {
+    await pool(sessions, 20, (h) => h.terminate('bench done').catch(() => undefined));
+    worker.child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => worker.child.once('exit', r)), sleep(20_000)]);
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
