@@ -67,6 +67,11 @@ export function createActivities(deps: ActivityDeps) {
      */
     async resetPasswordAndNotify(input: { userId: string; grant: Grant | null }): Promise<{ messageId: string; delivery: 'registered-email' }> {
       requireGrant(deps, input.grant, { action: PASSWORD_RESET_ACTION, target: input.userId, params: {} });
+      // A retry after the mail went out (the worker died before reporting) must not reset again:
+      // that would send a second password and make the first one useless.
+      const effectKey = `reset:${updateContext().idempotencyKey}`;
+      const done = deps.store.effectResult<{ messageId: string; delivery: 'registered-email' }>(effectKey);
+      if (done) return done;
       const user = await directory.findUser({ by: 'id', id: input.userId });
       if (!user) throw ApplicationFailure.nonRetryable(`account ${input.userId} no longer exists`, 'TargetGone');
       if (!user.enabled) throw ApplicationFailure.nonRetryable(`account ${input.userId} is disabled`, 'TargetDisabled');
@@ -81,7 +86,9 @@ export function createActivities(deps: ActivityDeps) {
           `    ${password}\n\nYou will be asked to choose a new password when you next sign in.\n` +
           `If you did not ask for this, contact the service desk at once.\n`,
       });
-      return { messageId, delivery: 'registered-email' };
+      const result = { messageId, delivery: 'registered-email' as const };
+      deps.store.recordEffect(effectKey, result);
+      return result;
     },
 
     /**

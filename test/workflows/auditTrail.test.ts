@@ -94,6 +94,27 @@ describe('audit entry per automated action', () => {
     expect(doc!.workNote).toMatch(/comment on ticket → ITSM-\d+ \[body=The password of jdoe has been reset\. A temporary password w…, /);
   });
 
+  it('does not reset twice when the attempt that reset and mailed dies before reporting (Temporal retries it)', async () => {
+    const adapters = await demoAdapters();
+    const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
+    const workflowId = `ticket-jira-${ticket.key}`;
+    let lost = 1;
+    const loseFirstReport = (acts: EngineActivities): EngineActivities => ({
+      ...acts,
+      async resetPasswordAndNotify(input) {
+        const result = await acts.resetPasswordAndNotify(input);
+        // As if the worker died right after the mail went out: the result never reaches Temporal.
+        if (lost-- > 0) throw new Error('worker lost before reporting');
+        return result;
+      },
+    });
+    const record = await withWorker(env, adapters, (taskQueue) => env.client.workflow.execute(passwordReset, { taskQueue, workflowId, args: [{ ticket }] }), loseFirstReport);
+    expect(record.outcome).toBe('resolved');
+    expect(adapters.outbox.messages).toHaveLength(1);
+    expect(adapters.demoDirectory.passwordChanges).toHaveLength(1);
+    expect(actionEntries(adapters, workflowId).find((e) => e.entry.details.action === 'resetPasswordAndNotify')!.entry.details.attempts).toBe(2);
+  });
+
   it('logs a change that failed for good once, as failed, with the reason', async () => {
     const adapters = await demoAdapters();
     const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));

@@ -92,6 +92,7 @@ export class EngineStore {
       CREATE INDEX IF NOT EXISTS documents_by_ticket ON documents (ticket);
       CREATE TABLE IF NOT EXISTS self_service_starts (caller TEXT NOT NULL, automation TEXT NOT NULL, at TEXT NOT NULL, workflow_id TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS self_service_starts_by_caller ON self_service_starts (caller, automation, at);
+      CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL, at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS sensitive_values (token TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, value TEXT NOT NULL, created_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS sensitive_values_by_workflow ON sensitive_values (workflow_id);
     `);
@@ -129,6 +130,19 @@ export class EngineStore {
     return rows
       .map((r) => ({ seq: r.seq, entry: JSON.parse(r.entry) as AuditRecord, hash: r.hash }))
       .filter((r) => (!filter.subject || r.entry.subject === filter.subject) && (!filter.kind || r.entry.kind === filter.kind));
+  }
+
+  /**
+   * Effects that must not happen twice (a password reset and its mail), by the activity's
+   * idempotency key: a retry after the effect finds its result here and does nothing again.
+   */
+  effectResult<T>(key: string): T | null {
+    const row = this.db.prepare('SELECT result FROM effects WHERE key = ?').get(key) as { result: string } | undefined;
+    return row ? (JSON.parse(row.result) as T) : null;
+  }
+
+  recordEffect(key: string, result: unknown): void {
+    this.db.prepare('INSERT OR IGNORE INTO effects (key, result, at) VALUES (?, ?, ?)').run(key, JSON.stringify(result), new Date().toISOString());
   }
 
   /**
