@@ -211,7 +211,7 @@ export function buildCli(io: CliIo): Command {
     const config = loadConfig(io.env);
     const content = await loadContent(config.contentDir);
     const client = await connectClient(config.temporal, clusterAddress(config));
-    return { config, deps: { client, taskQueue: config.temporal.queues.troubleshooting, trees: content.trees, directory: createDirectory(config, content) } };
+    return { config, deps: { client, taskQueue: config.temporal.queues.troubleshooting, trees: content.trees, directory: createDirectory(config, content), directoryOutage: config.directoryOutage } };
   };
   const withSession = async (fn: (deps: Awaited<ReturnType<typeof tsDeps>>['deps']) => Promise<void>) => {
     const { deps } = await tsDeps();

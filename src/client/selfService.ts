@@ -1,3 +1,4 @@
+import type { DirectoryOutagePolicy } from '../domain/outage.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import type { EndpointPort } from '../activities/endpoints/port.js';
@@ -18,6 +19,8 @@ export interface SelfServiceDeps {
   store: EngineStore;
   adminGroups?: string[];
   now?: () => Date;
+  /** Passed to started runs: how they wait out a directory outage (DIRECTORY_*). */
+  directoryOutage?: DirectoryOutagePolicy;
 }
 
 export type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
@@ -75,6 +78,7 @@ export async function requestAutomation(deps: SelfServiceDeps, subject: string, 
     target: plan.target,
     inputs: plan.inputs,
     approval: plan.approval,
+    directoryOutage: deps.directoryOutage,
   };
   try {
     await deps.client.workflow.start(plan.entry.workflow, {

@@ -1,3 +1,4 @@
+import type { DirectoryOutagePolicy } from '../domain/outage.js';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DirectoryPort } from '../activities/directory/port.js';
@@ -11,6 +12,8 @@ export interface TroubleshootingDeps {
   taskQueue: string;
   trees: Readonly<Record<string, DecisionTree>>;
   directory: DirectoryPort;
+  /** Passed to started sessions: how they wait out a directory outage (DIRECTORY_*). */
+  directoryOutage?: DirectoryOutagePolicy;
 }
 
 /**
@@ -35,7 +38,7 @@ export async function startTroubleshooting(deps: TroubleshootingDeps, input: { t
   await deps.client.workflow.start('troubleshootSession', {
     workflowId,
     taskQueue: deps.taskQueue,
-    args: [{ trees: set.trees, root: input.tree, version: set.version, ticket: null, user: { id: input.user }, deviceId: input.deviceId }],
+    args: [{ trees: set.trees, root: input.tree, version: set.version, ticket: null, user: { id: input.user }, deviceId: input.deviceId, directoryOutage: deps.directoryOutage }],
   });
   return { workflowId, version: set.version };
 }

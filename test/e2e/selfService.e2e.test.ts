@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,9 @@ describe('self-service catalog and requests', () => {
     expect(started).toMatchObject({ status: 202, body: { requestId: 'self-disk-cleanup-jdoe', status: 'started' } });
     const done = await finished('jdoe', started.body.requestId);
     expect(done).toMatchObject({ status: 'COMPLETED', outcome: 'resolved', summary: expect.stringMatching(/^Freed 13.2 GB on LT-0042/) });
+    // The run waits out a directory outage as configured (DIRECTORY_RECHECK_EVERY / _GIVE_UP_AFTER).
+    const [input] = await stack.client.workflow.getHandle(started.body.requestId).fetchHistory().then((h) => h.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!.map((p) => defaultPayloadConverter.fromPayload(p) as { directoryOutage: unknown }));
+    expect(input!.directoryOutage).toEqual({ recheckEveryMs: 60_000, giveUpAfterMs: 900_000 });
     expect(done.progress.steps.map((s: { name: string }) => s.name)).toContain('dry run');
     const again = await request('jdoe', 'disk-cleanup', { device: 'LT-0042' });
     expect(again.status).toBe(429);

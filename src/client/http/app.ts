@@ -79,6 +79,7 @@ export function configuredApiOptions(
           endpoints: deps.endpoints,
           store: deps.store,
           adminGroups: config.selfService.adminGroups,
+          directoryOutage: config.directoryOutage,
           verify: createJwtVerifier(jwt),
         }
       : undefined,
@@ -235,7 +236,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // Guided troubleshooting, for staff tools.
   const troubleshooting = () => {
     if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
-    return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory };
+    return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory, directoryOutage: options.directoryOutage };
   };
   const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
     try {
