@@ -11,7 +11,7 @@ import { normaliseAlertmanager, type AlertNotification } from '../domain/sources
 import type { TicketSource } from '../domain/ticket.js';
 import { alertUpdateSignal } from '../workflows/messages.js';
 import { startDefinitionRun } from './definitions.js';
-import type { Headers } from './webhooks.js';
+import { parseJsonBody, type Headers } from './webhooks.js';
 
 // Prometheus Alertmanager webhooks (POST /webhooks/alertmanager, docs/alertmanager.md).
 // Alertmanager signs nothing: it authenticates with its `http_config`, a bearer token
@@ -126,13 +126,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
 
   let notification: AlertNotification;
   try {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-    }
-    notification = normaliseAlertmanager(body);
+    notification = normaliseAlertmanager(parseJsonBody(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     const deadLetterId =

@@ -43,16 +43,9 @@ export function buildCli(io: CliIo): Command {
     .command('validate')
     .description('validate every content file (routing rules, policy, directory); exit 1 with file:line errors')
     .argument('[dir]', 'content folder', loadConfig(io.env).contentDir)
-    .action(async (dir: string) => {
-      try {
-        const content = await loadContent(dir);
-        io.out(`${dir}: ${content.routing.rules.length} routing rules, ${Object.keys(content.policy.actions).length} policy actions, ${content.directory.users.length} directory users, ${Object.keys(content.definitions).length} workflow definitions: all valid`);
-      } catch (e) {
-        if (!(e instanceof ContentError)) throw e;
-        for (const line of e.message.split('\n')) io.err(line);
-        fail(`${e.issues.length} problem(s) in ${dir}`);
-      }
-    });
+    .action((dir: string) =>
+      validateContent(io, dir, (content) => `${content.routing.rules.length} routing rules, ${Object.keys(content.policy.actions).length} policy actions, ${content.directory.users.length} directory users, ${Object.keys(content.definitions).length} workflow definitions`),
+    );
 
   program
     .command('status')
@@ -417,6 +410,17 @@ export function buildCli(io: CliIo): Command {
     });
 
   return program;
+}
+
+/** Loads and validates a content folder: a summary line, or every problem as `file:line:column path: message` and exit 1. */
+export async function validateContent(io: CliIo, dir: string, summary: (content: Awaited<ReturnType<typeof loadContent>>) => string): Promise<void> {
+  try {
+    io.out(`${dir}: ${summary(await loadContent(dir))}: all valid`);
+  } catch (e) {
+    if (!(e instanceof ContentError)) throw e;
+    for (const line of e.message.split('\n')) io.err(line);
+    throw new CommanderError(1, 'itse.failed', `${e.issues.length} problem(s) in ${dir}`);
+  }
 }
 
 /** Runs the CLI and returns the exit code. */

@@ -3,14 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { clusterAddress, loadConfig } from '../config.js';
 import { loadContent } from '../content.js';
-import { ContentError } from '../domain/content.js';
 import { definitionHash } from '../domain/definitions/hash.js';
 import { definitionJsonSchema } from '../domain/definitions/schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { stepCount } from '../domain/definitions/runtime.js';
 import { connectClient } from '../stack/connection.js';
 import { EngineStore } from '../activities/records/store.js';
-import type { CliIo } from './cliCommands.js';
+import { validateContent, type CliIo } from './cliCommands.js';
 import { definitionRunView, startDefinitionRun, type DefinitionRunView } from './definitions.js';
 
 /** `key=value` (value read as JSON when it parses: numbers, booleans, lists), repeatable. */
@@ -66,16 +65,7 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
     .command('validate')
     .description('validate the content folder, definitions included; exit 1 with file:line, step and field')
     .argument('[dir]', 'content folder', loadConfig(io.env).contentDir)
-    .action(async (dir: string) => {
-      try {
-        const content = await loadContent(dir);
-        io.out(`${dir}: ${Object.keys(content.definitions).length} definitions: all valid`);
-      } catch (e) {
-        if (!(e instanceof ContentError)) throw e;
-        for (const line of e.message.split('\n')) io.err(line);
-        fail(`${e.issues.length} problem(s) in ${dir}`);
-      }
-    });
+    .action((dir: string) => validateContent(io, dir, (content) => `${Object.keys(content.definitions).length} definitions`));
 
   defs
     .command('schema')

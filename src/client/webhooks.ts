@@ -109,13 +109,7 @@ export async function handleDelivery(
   }
   let event: TicketEvent;
   try {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-    }
-    event = normalise(options, source, body);
+    event = normalise(options, source, parseJsonBody(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues) } };
@@ -143,4 +137,13 @@ export async function replayDeadLetter(options: WebhookOptions, id: number): Pro
   const at = options.now?.() ?? new Date();
   if (result.httpStatus === 200 || result.httpStatus === 202) options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
   return result;
+}
+
+/** A webhook body as JSON; anything else is a ValidationError naming the body. */
+export function parseJsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
+  }
 }

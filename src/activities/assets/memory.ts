@@ -1,6 +1,7 @@
 import type { Device } from '../../domain/fleet.js';
 import type { SimulatedFleet } from '../endpoints/memory.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type AssetPort, type StockItem } from './port.js';
+import { InjectedFailures } from '../failureInjection.js';
 
 export type AssetOperation = 'assign' | 'unassign';
 
@@ -15,7 +16,7 @@ export const assetIdOf = (deviceId: string) => `${ASSET_PREFIX}${deviceId}`;
 export class MemoryAssets implements AssetPort {
   readonly calls: Record<AssetOperation, number> = { assign: 0, unassign: 0 };
   readonly effects: Record<AssetOperation, number> = { assign: 0, unassign: 0 };
-  private readonly failures: Array<{ op: AssetOperation; error: Error; afterEffect: boolean }> = [];
+  private readonly failures = new InjectedFailures<AssetOperation>('asset tool');
   /** Devices this tool handed out, so an assign retry finds the laptop it gave, not any the person holds. */
   private readonly handedOut = new Set<string>();
 
@@ -23,7 +24,7 @@ export class MemoryAssets implements AssetPort {
 
   /** The next call of `op` throws `error` (default: retryable); with `afterEffect`, after making the change. */
   failNext(op: AssetOperation, options: { error?: Error; afterEffect?: boolean } = {}): void {
-    this.failures.push({ op, error: options.error ?? new Error(`asset tool unavailable (injected failure of ${op})`), afterEffect: options.afterEffect ?? false });
+    this.failures.add(op, options);
   }
 
   async assign(userId: string, model: string): Promise<{ assetId: string; deviceId: string }> {
@@ -60,12 +61,7 @@ export class MemoryAssets implements AssetPort {
 
   private run<T>(op: AssetOperation, effect: () => T): T {
     this.calls[op]++;
-    const i = this.failures.findIndex((f) => f.op === op);
-    const failure = i >= 0 ? this.failures.splice(i, 1)[0] : undefined;
-    if (failure && !failure.afterEffect) throw failure.error;
-    const result = effect();
-    if (failure) throw failure.error;
-    return result;
+    return this.failures.run(op, effect);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { MailboxInfo, MailboxPort } from './port.js';
+import { InjectedFailures } from '../failureInjection.js';
 
 export type MailboxOperation = 'createMailbox' | 'deleteMailbox';
 
@@ -11,7 +12,7 @@ export class MemoryMailboxes implements MailboxPort {
   private readonly boxes = new Map<string, MailboxInfo>();
   readonly calls: Record<MailboxOperation, number> = { createMailbox: 0, deleteMailbox: 0 };
   readonly effects: Record<MailboxOperation, number> = { createMailbox: 0, deleteMailbox: 0 };
-  private readonly failures: Array<{ op: MailboxOperation; error: Error; afterEffect: boolean }> = [];
+  private readonly failures = new InjectedFailures<MailboxOperation>('mail system');
 
   constructor(existing: ReadonlyArray<{ userId: string; quotaGb: number }> = []) {
     for (const box of existing) this.boxes.set(box.userId, { ...box });
@@ -22,7 +23,7 @@ export class MemoryMailboxes implements MailboxPort {
    * `afterEffect` the change is made first and then the error thrown, as when the answer is lost.
    */
   failNext(op: MailboxOperation, options: { error?: Error; afterEffect?: boolean } = {}): void {
-    this.failures.push({ op, error: options.error ?? new Error(`mail system unavailable (injected failure of ${op})`), afterEffect: options.afterEffect ?? false });
+    this.failures.add(op, options);
   }
 
   async createMailbox(userId: string, options: { quotaGb: number; createdBy?: string }): Promise<{ created: boolean }> {
@@ -58,11 +59,6 @@ export class MemoryMailboxes implements MailboxPort {
 
   private run<T>(op: MailboxOperation, effect: () => T): T {
     this.calls[op]++;
-    const i = this.failures.findIndex((f) => f.op === op);
-    const failure = i >= 0 ? this.failures.splice(i, 1)[0] : undefined;
-    if (failure && !failure.afterEffect) throw failure.error;
-    const result = effect();
-    if (failure) throw failure.error;
-    return result;
+    return this.failures.run(op, effect);
   }
 }
