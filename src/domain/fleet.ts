@@ -22,5 +22,5 @@ export type Device = z.infer<typeof Device>;
 /** The simulated fleet (content/fleet.yaml) behind the in-memory endpoint adapter. */
 export const FleetFile = z
   .strictObject({ devices: z.array(Device) })
-  .superRefine((f, ctx) => checkUniqueIds(ctx, (f as { devices?: unknown }).devices, ['devices'], 'device'), ALWAYS);
+  .superRefine((f, ctx) => checkUniqueIds(ctx, (f as { devices?: unknown } | null | undefined)?.devices, ['devices'], 'device'), ALWAYS);
 export type FleetFile = z.infer<typeof FleetFile>;

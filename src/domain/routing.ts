@@ -73,7 +73,7 @@ export const RoutingConfig = z
       })
       .default({ queue: 'service-desk', comment: 'Thanks, we have your request. A member of the service desk will pick it up.' }),
   })
-  .superRefine((cfg, ctx) => checkUniqueIds(ctx, (cfg as { rules?: unknown }).rules, ['rules'], 'rule'), ALWAYS);
+  .superRefine((cfg, ctx) => checkUniqueIds(ctx, (cfg as { rules?: unknown } | null | undefined)?.rules, ['rules'], 'rule'), ALWAYS);
 export type RoutingConfig = z.infer<typeof RoutingConfig>;
 
 export type RouteDecision =

@@ -166,7 +166,7 @@ export type CatalogEntry = z.infer<typeof CatalogEntry>;
 
 export const SelfServiceCatalog = z
   .strictObject({ automations: z.array(CatalogEntry) })
-  .superRefine((c, ctx) => checkUniqueIds(ctx, (c as { automations?: unknown }).automations, ['automations'], 'automation'), ALWAYS);
+  .superRefine((c, ctx) => checkUniqueIds(ctx, (c as { automations?: unknown } | null | undefined)?.automations, ['automations'], 'automation'), ALWAYS);
 export type SelfServiceCatalog = z.infer<typeof SelfServiceCatalog>;
 
 // ---------------------------------------------------------------------------------------------

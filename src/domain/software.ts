@@ -18,7 +18,7 @@ export type SoftwareItem = z.infer<typeof SoftwareItem>;
 
 export const SoftwareCatalog = z
   .strictObject({ software: z.array(SoftwareItem) })
-  .superRefine((c, ctx) => checkUniqueIds(ctx, (c as { software?: unknown }).software, ['software'], 'software'), ALWAYS);
+  .superRefine((c, ctx) => checkUniqueIds(ctx, (c as { software?: unknown } | null | undefined)?.software, ['software'], 'software'), ALWAYS);
 export type SoftwareCatalog = z.infer<typeof SoftwareCatalog>;
 
 export type SoftwareAssessment =

@@ -298,3 +298,9 @@ describe('SimulatedFleet.uninstallSoftware', () => {
     expect(() => endpoints.returnToStock('LT-9999')).toThrow('no device LT-9999');
   });
 });
+
+describe('a fleet file that is not an object', () => {
+  it('is a validation error, never a crash', () => {
+    for (const value of [null, undefined, 42, 'devices']) expect(FleetFile.safeParse(value).success).toBe(false);
+  });
+});

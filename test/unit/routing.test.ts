@@ -132,3 +132,9 @@ describe('routing validation', () => {
     expect(issues('rules:\n  - id: nothing\n')).toEqual([expect.objectContaining({ path: 'rules[0]', message: expect.stringContaining('exactly one') })]);
   });
 });
+
+describe('content that is not an object', () => {
+  it('is a validation error naming the root, never a crash', () => {
+    for (const value of [null, undefined, 42, 'rules']) expect(RoutingConfig.safeParse(value).success).toBe(false);
+  });
+});

@@ -631,3 +631,9 @@ describe('limits', () => {
     expect(() => disk({ startsLast24h: [], lastFinishedAt: 'soon' })).toThrow('history.lastFinishedAt is not a valid time: "soon"');
   });
 });
+
+describe('a catalog that is not an object', () => {
+  it('is a validation error, never a crash', () => {
+    for (const value of [null, undefined, 42, 'automations']) expect(SelfServiceCatalog.safeParse(value).success).toBe(false);
+  });
+});

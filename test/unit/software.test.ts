@@ -69,3 +69,9 @@ describe('directory outages', () => {
     expect(planPasswordReset({ requester: null, targetAccount: null, target: null, decision: unavailable })).toMatchObject({ proceed: false, outcome: 'escalated', reason: 'directory_unavailable' });
   });
 });
+
+describe('a catalog that is not an object', () => {
+  it('is a validation error, never a crash', () => {
+    for (const value of [null, undefined, 42, 'software']) expect(SoftwareCatalog.safeParse(value).success).toBe(false);
+  });
+});
