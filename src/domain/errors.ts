@@ -53,9 +53,41 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * The first place in untrusted data (parsed JSON or YAML) holding an object with its own
+ * `toString` or `valueOf` key: such an object cannot be turned into text or a number. Data may
+ * legitimately carry such keys (a Jira changelog item's `toString`), so this only names the place
+ * once a schema check has tripped over one (zod's length checks and messages coerce values even
+ * after a failed type check, and throw). Null when there is none.
+ */
+export function uncoercibleValue(value: unknown, path: PropertyKey[] = []): FieldIssue | null {
+  if (value === null || typeof value !== 'object') return null;
+  for (const key of ['toString', 'valueOf']) {
+    if (Object.hasOwn(value, key) && typeof (value as Record<string, unknown>)[key] !== 'function') {
+      return { path: pathToString(path), message: `holds an object with its own "${key}" key where text, a number or a list is expected` };
+    }
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const found = uncoercibleValue(item, [...path, Array.isArray(value) ? Number(key) : key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** schema.safeParse that reports a value the schema could not even look at as an issue, not a crash. */
+export function safeParseUntrusted<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> | { success: false; hostile: FieldIssue } {
+  try {
+    return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return { success: false, hostile: uncoercibleValue(value) ?? { path: '(root)', message: 'holds a value that cannot be read as text' } };
+  }
+}
+
 /** Parses with a zod schema and throws a ValidationError naming every bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = safeParseUntrusted(schema, value);
+  if ('hostile' in result) throw new ValidationError(what, [result.hostile]);
   if (!result.success) throw new ValidationError(what, zodIssues(result.error));
   return result.data;
 }

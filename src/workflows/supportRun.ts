@@ -10,6 +10,14 @@ import type { TicketUpdate } from '../domain/ticketUpdate.js';
 import { takeLastScheduled } from './interceptors.js';
 import { approvalUpdate, progressQuery, ticketEventSignal, type Progress } from './messages.js';
 
+const EVENT_TYPES: readonly string[] = ['created', 'updated', 'commented', 'deleted'];
+/** The shape intake sends; anything else reaching the signal is not a ticket update. */
+function isTicketUpdate(u: unknown): u is TicketUpdate {
+  if (u === null || typeof u !== 'object') return false;
+  const x = u as Record<string, unknown>;
+  return typeof x.deliveryId === 'string' && EVENT_TYPES.includes(x.eventType as string) && typeof x.occurredAt === 'string' && (typeof x.status === 'string' || x.status === null) && typeof x.closed === 'boolean';
+}
+
 const activityOf = (s: { activityType: string; activityId: string } | null) => (s ? { activity: s.activityType, activityId: s.activityId } : {});
 
 export const acts = proxyActivities<SupportActivities>({
@@ -50,6 +58,8 @@ export class SupportRun {
     // are delivered as soon as the handler is set.
     setHandler(progressQuery, () => this.progress);
     setHandler(ticketEventSignal, (update) => {
+      // Only intake sends these; anything else is ignored rather than allowed to fail the workflow task.
+      if (!isTicketUpdate(update)) return;
       // Help desks redeliver; each delivery counts once.
       if (this.seenDeliveries.has(update.deliveryId)) return;
       this.seenDeliveries.add(update.deliveryId);

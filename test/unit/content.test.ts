@@ -59,3 +59,17 @@ describe('routing rules that start definitions', () => {
     );
   });
 });
+
+describe('hostile content', () => {
+  it('aliases that do not resolve, and values that cannot become text, are content errors naming file and place', () => {
+    expect(() => parseContent('id: x\ntitle: *missing\n', z.object({ id: z.string() }), 'x.yaml')).toThrow(ContentError);
+    const error = (() => {
+      try {
+        parseContent('id: x\nlist:\n  - length: { toString: null }\n', z.object({ id: z.string(), list: z.array(z.string().min(1)) }), 'x.yaml');
+      } catch (e) {
+        return e as ContentError;
+      }
+    })();
+    expect(error?.issues).toEqual([{ file: 'x.yaml', line: 3, column: 13, path: 'list[0].length', message: 'holds an object with its own "toString" key where text, a number or a list is expected' }]);
+  });
+});

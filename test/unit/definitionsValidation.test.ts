@@ -153,7 +153,7 @@ describe('definition files: schema errors with file, line, step and field', () =
     for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
     const result = parseDefinition(lines.join('\n'), { ...CTX, file: 'bomb.yaml' });
     expect(result.definition).toBeNull();
-    expect(result.issues).toEqual([{ file: 'bomb.yaml', path: '(file)', message: expect.stringMatching(/alias/i) }]);
+    expect(result.issues).toEqual([{ file: 'bomb.yaml', path: '(syntax)', message: expect.stringMatching(/alias/i) }]);
   });
 });
 

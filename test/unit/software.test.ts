@@ -37,6 +37,9 @@ describe('approval answers', () => {
     expect(approvalProblem({ approver: 'asmith', approve: true }, waiting)).toBeNull();
     expect(approvalProblem({ approver: 'jdoe', approve: true }, { ...waiting, approvers: ['jdoe'] })).toBe('the requester cannot approve their own request');
     expect(approvalProblem({ approver: 'sam.helper', approve: true }, waiting)).toBe('sam.helper may not approve this request (approvers: asmith)');
+    expect(approvalProblem({ approver: 'asmith', approve: true, comment: 'fine' }, waiting)).toBeNull();
+    expect(approvalProblem({ approver: 'asmith', approve: true, comment: [] as unknown as string }, waiting)).toBe('a comment is text of at most 2000 characters');
+    expect(approvalProblem({ approver: 'asmith', approve: true, comment: 'x'.repeat(2001) }, waiting)).toBe('a comment is text of at most 2000 characters');
     expect(approvalProblem({ approver: 'asmith', approve: true }, { ...waiting, waiting: false })).toBe('no approval is awaited for this request');
     expect(approvalProblem({ approver: 'asmith' } as never, waiting)).toMatch(/needs approver/);
     expect(approvalProblem(null as never, waiting)).toMatch(/needs approver/);

@@ -135,6 +135,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // Bodies stay raw bytes: signatures are computed over them, and a body that is not JSON must
   // still be kept (dead letters) rather than rejected by the framework.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // No text/plain parser: a webhook sent as text would otherwise reach the signature check as a
+  // string (and fail it); like any other type that is not JSON, it is answered 415.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ValidationError) return reply.code(400).send({ error: 'invalid_request', message: error.message, issues: error.issues });

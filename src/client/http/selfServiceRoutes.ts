@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../domain/errors.js';
+import { uncoercibleValue, ValidationError } from '../../domain/errors.js';
 import { submitApproval, updateFailureMessage } from '../approvals.js';
 import { cancelRequest, catalogFor, requestAutomation, requestStatus, type Answer, type SelfServiceDeps } from '../selfService.js';
 import type { AuthResult } from './auth.js';
@@ -55,6 +55,8 @@ export async function registerSelfService(app: FastifyInstance, options: SelfSer
       } catch (e) {
         throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
       }
+      const hostile = uncoercibleValue(request.body);
+      if (hostile) throw new ValidationError('request body', [hostile]);
     });
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const auth = await options.verify(request.headers.authorization);

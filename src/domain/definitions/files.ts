@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { ContentError, parseContent, type ContentIssue } from '../content.js';
+import { pathParts, tryParseContent, type ContentIssue } from '../content.js';
 import { Definition } from './schema.js';
 import { validateDefinition, type ValidationContext } from './validation.js';
 
@@ -8,14 +8,9 @@ import { validateDefinition, type ValidationContext } from './validation.js';
  * alike come with file:line:column. The definition is null when anything is wrong.
  */
 export function parseDefinition(text: string, ctx: ValidationContext): { definition: Definition | null; issues: ContentIssue[] } {
-  let definition: Definition;
-  try {
-    definition = parseContent(text, Definition, ctx.file);
-  } catch (e) {
-    // Besides ContentError, the YAML library throws on alias bombs ("Excessive alias count").
-    if (e instanceof ContentError) return { definition: null, issues: e.issues };
-    return { definition: null, issues: [{ file: ctx.file, path: '(file)', message: (e as Error).message }] };
-  }
+  const parsed = tryParseContent(text, Definition, ctx.file);
+  if (!parsed.ok) return { definition: null, issues: parsed.issues };
+  const definition = parsed.value;
   const issues = validateDefinition(definition, ctx);
   if (issues.length === 0) return { definition, issues };
   const lineCounter = new LineCounter();
@@ -23,10 +18,6 @@ export function parseDefinition(text: string, ctx: ValidationContext): { definit
   return { definition: null, issues: issues.map((issue) => ({ ...issue, ...locate(doc, issue.path, lineCounter) })) };
 }
 
-/** `steps[2].args.userId` -> ['steps', 2, 'args', 'userId']. */
-function pathParts(path: string): Array<string | number> {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] as string)));
-}
 
 /** Line and column of the deepest node on the path that exists (a missing field: its parent). */
 function locate(doc: ReturnType<typeof parseDocument>, path: string, lineCounter: LineCounter): { line: number; column: number } {

@@ -1,5 +1,5 @@
 import type { ContentIssue } from '../content.js';
-import { issueMessage, pathToString } from '../errors.js';
+import { issueMessage, pathToString, safeParseUntrusted } from '../errors.js';
 import { ExpressionError, parseExpression, references, type Expr } from './expressions.js';
 import { ACTIVITIES, activitySpec } from './registry.js';
 import { Definition, parseDuration, stepKind, type ActionStep, type InputSpec, type NotifyStep, type Step, type StepKind } from './schema.js';
@@ -32,7 +32,8 @@ const known = (list: readonly string[]) => (list.length ? list.join(', ') : 'non
  * its message, the step (`step create-account: ...`).
  */
 export function validateDefinition(raw: unknown, ctx: ValidationContext): ContentIssue[] {
-  const parsed = Definition.safeParse(raw);
+  const parsed = safeParseUntrusted(Definition, raw);
+  if ('hostile' in parsed) return [{ file: ctx.file, ...parsed.hostile }];
   if (!parsed.success) {
     return parsed.error.issues.map((i) => ({ file: ctx.file, path: pathToString(i.path), message: issueMessage(i) }));
   }
