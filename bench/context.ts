@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT, type Config } from '../src/config.js';
 import { loadContent, type Content } from '../src/content.js';
-import { signJira, signServiceNow, signZendesk } from '../src/domain/signatures.js';
+import { helpdeskSignatureHeaders } from '../src/domain/signatures.js';
 import type { TicketSource } from '../src/domain/ticket.js';
 import { createLogger } from '../src/logger.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
@@ -37,14 +37,7 @@ export const deviceOf = (i: number) => `LT-U${String(i).padStart(4, '0')}`;
 
 /** Headers of a delivery as each help desk signs it. */
 export function signedHeaders(secrets: Record<TicketSource, string>, source: TicketSource, raw: string): Record<string, string> {
-  const now = new Date();
-  const signature =
-    source === 'jira'
-      ? signJira(raw, secrets.jira)
-      : source === 'servicenow'
-        ? signServiceNow(raw, secrets.servicenow, Math.floor(now.getTime() / 1000), 'base64')
-        : signZendesk(raw, secrets.zendesk, now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  return { 'content-type': 'application/json', ...signature };
+  return { 'content-type': 'application/json', ...helpdeskSignatureHeaders(source, raw, secrets[source], new Date()) };
 }
 
 export async function startBenchContext(settings: BenchSettings, log: (message: string) => void): Promise<{ ctx: BenchContext; stop: () => Promise<void> }> {

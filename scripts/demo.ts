@@ -14,7 +14,7 @@ import { startDefinitionRun } from '../src/client/definitions.js';
 import { definitionProgressQuery } from '../src/workflows/messages.js';
 import type { ResolutionRecord } from '../src/domain/resolution.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
-import { signJira, signServiceNow, signZendesk } from '../src/domain/signatures.js';
+import { helpdeskSignatureHeaders } from '../src/domain/signatures.js';
 import type { TicketSource } from '../src/domain/ticket.js';
 import { createLogger } from '../src/logger.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
@@ -39,14 +39,7 @@ const ticketKey = (source: TicketSource, body: any): string =>
   source === 'jira' ? body.issue.key : source === 'servicenow' ? body.incident.number : body.ticket.id;
 
 function signed(source: TicketSource, raw: string): Record<string, string> {
-  const now = new Date();
-  const signature =
-    source === 'jira'
-      ? signJira(raw, secrets.jira)
-      : source === 'servicenow'
-        ? signServiceNow(raw, secrets.servicenow, Math.floor(now.getTime() / 1000), 'base64')
-        : signZendesk(raw, secrets.zendesk, now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  return { 'content-type': 'application/json', ...signature };
+  return { 'content-type': 'application/json', ...helpdeskSignatureHeaders(source, raw, secrets[source], new Date()) };
 }
 
 const scenarios: Array<{ title: string; source: TicketSource; body: any }> = [

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { EngineStore, type DeadLetterStatus } from '../activities/records/store.js';
 import { clusterAddress, loadConfig, PROJECT_ROOT, type Config } from '../config.js';
 import { ValidationError } from '../domain/errors.js';
-import { signJira, signServiceNow, signZendesk } from '../domain/signatures.js';
+import { helpdeskSignatureHeaders } from '../domain/signatures.js';
 import { TicketSource } from '../domain/ticket.js';
 import { submitApproval, updateFailureMessage, withDirectoryGroups } from './approvals.js';
 import { replayDeadLetter } from './webhooks.js';
@@ -395,7 +395,7 @@ export function buildCli(io: CliIo): Command {
       const url = opts.url ?? `http://${config.http.host}:${config.http.port}`;
       const raw = await readFile(file);
       const secret = config.webhooks.secrets[source];
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...(secret ? signFor(source, raw, secret, new Date()) : {}) };
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(secret ? helpdeskSignatureHeaders(source, raw, secret, new Date()) : {}) };
       const res = await fetch(`${url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
       io.out(`${res.status} ${await res.text()}`);
       if (res.status >= 400) fail(`delivery rejected with ${res.status}`);
@@ -438,9 +438,3 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Signature headers as each help desk computes them (see docs/). */
-function signFor(source: TicketSource, raw: Buffer, secret: string, at: Date): Record<string, string> {
-  if (source === 'jira') return signJira(raw, secret);
-  if (source === 'servicenow') return signServiceNow(raw, secret, Math.floor(at.getTime() / 1000));
-  return signZendesk(raw, secret, at.toISOString());
-}

@@ -160,3 +160,14 @@ export function verifyZendesk(
   if (!safeEqual(Buffer.from(sig.value, 'base64'), hmac(secret, [ts.value, raw]))) return fail('bad_signature');
   return isFresh(timestampMs, nowMs, toleranceSec) ? OK : fail('stale_timestamp');
 }
+
+/**
+ * The signature headers a help desk sends with a delivery of `raw` at `at`, as each one formats
+ * them (ServiceNow's HMAC in base64, Zendesk's timestamp to the second): for the demo, the
+ * benchmark and the CLI's `deliver`.
+ */
+export function helpdeskSignatureHeaders(source: 'jira' | 'servicenow' | 'zendesk', raw: Buffer | string, secret: string, at: Date): Record<string, string> {
+  if (source === 'jira') return signJira(raw, secret);
+  if (source === 'servicenow') return signServiceNow(raw, secret, Math.floor(at.getTime() / 1000), 'base64');
+  return signZendesk(raw, secret, at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+}

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  helpdeskSignatureHeaders,
   safeEqual,
   signJira,
   signServiceNow,
@@ -184,5 +185,20 @@ describe('Zendesk signatures (base64 HMAC of timestamp + body)', () => {
         refused('malformed_timestamp'),
       );
     }
+  });
+});
+
+describe('signature headers as each help desk sends them', () => {
+  it('verify with the same secret, for every source', () => {
+    const raw = Buffer.from('{"ok":true}');
+    const at = new Date('2026-11-26T10:00:00.123Z');
+    const jira = helpdeskSignatureHeaders('jira', raw, 'a-jira-secret-0123456789', at);
+    expect(verifyJira(raw, jira, 'a-jira-secret-0123456789')).toMatchObject({ ok: true });
+    const sn = helpdeskSignatureHeaders('servicenow', raw, 'a-sn-secret-0123456789', at);
+    expect(sn['x-itse-timestamp']).toBe(String(Math.floor(at.getTime() / 1000)));
+    expect(verifyServiceNow(raw, sn, 'a-sn-secret-0123456789', at.getTime())).toMatchObject({ ok: true });
+    const zd = helpdeskSignatureHeaders('zendesk', raw, 'a-zd-secret-0123456789', at);
+    expect(Object.values(zd)).toContain('2026-11-26T10:00:00Z');
+    expect(verifyZendesk(raw, zd, 'a-zd-secret-0123456789', at.getTime())).toMatchObject({ ok: true });
   });
 });
