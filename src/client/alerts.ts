@@ -188,9 +188,8 @@ async function handleAlert(options: AlertIntakeOptions, raw: AlertFacts): Promis
     case 'invalid':
       return { ...base, outcome: 'invalid_inputs', rule: decision.rule, workflowId: decision.workflowId, issues: decision.issues };
     case 'start': {
-      // A repeat of a firing notification: its run exists (running or ended) and is left alone.
-      const existing = await describeRun(client, deadline, decision.workflowId);
-      if (existing) return { ...base, outcome: 'joined', rule: decision.rule, workflowId: decision.workflowId, runStatus: existing };
+      // A repeat of a firing notification finds its run (running or ended) and leaves it alone:
+      // the start says so (the workflow id never runs twice), without a lookup first.
       try {
         const run = await client.connection.withDeadline(deadline, () =>
           startDefinitionRun({

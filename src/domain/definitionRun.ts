@@ -1,3 +1,5 @@
+import { denialOutcome } from './permission.js';
+import type { Outcome } from './resolution.js';
 // Pure helpers of the definition interpreter (src/workflows/definitionRun.ts).
 
 /** What a monitoring alert tells a run (Alertmanager's alert: labels, annotations, times, fingerprint). */
@@ -40,4 +42,29 @@ export function describeResult(result: unknown): string {
     text = pairs.length > 0 ? pairs.join(', ') : 'done';
   } else text = typeof result === 'string' ? result : JSON.stringify(result);
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/**
+ * How a definition run that stopped before its end is recorded: the outcome (people closing the
+ * ticket or a client's cancel: cancelled; a policy refusal: refused, or escalated when nothing could
+ * be decided; anything else: failed) and the summary, which says what was undone and what a person
+ * must undo by hand.
+ */
+export function stoppedRun(stop: {
+  title: string;
+  stop: 'ticket_closed' | 'cancelled' | 'refused' | 'failed';
+  reason: string;
+  denialRule: string | null;
+  undone: number;
+  notUndone: readonly string[];
+}): { outcome: Outcome; summary: string } {
+  const outcome: Outcome = stop.stop === 'ticket_closed' || stop.stop === 'cancelled' ? 'cancelled' : stop.stop === 'refused' ? denialOutcome(stop.denialRule ?? '') : 'failed';
+  const why = stop.stop === 'ticket_closed' ? `Stopped: ${stop.reason}` : stop.stop === 'cancelled' ? 'The run was cancelled' : stop.reason;
+  const rolledBack =
+    stop.notUndone.length > 0
+      ? ` ${stop.undone} step(s) were undone; NOT undone, needs a person: ${stop.notUndone.join(', ')}.`
+      : stop.undone > 0
+        ? ` All ${stop.undone} completed step(s) were undone.`
+        : ' Nothing had to be undone.';
+  return { outcome, summary: `${stop.title}: ${why}.${rolledBack}` };
 }

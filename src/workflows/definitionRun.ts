@@ -12,15 +12,15 @@ import {
 import type { UserLookup } from '../domain/directory.js';
 import type { Grant } from '../domain/grants.js';
 import type { DirectoryOutagePolicy } from '../domain/outage.js';
-import { denialOutcome, type PermissionDecision } from '../domain/permission.js';
-import type { Outcome, ResolutionRecord } from '../domain/resolution.js';
+import type { PermissionDecision } from '../domain/permission.js';
+import type { ResolutionRecord } from '../domain/resolution.js';
 import type { WorkflowTicket } from '../domain/ticket.js';
 import type { TreeSet } from '../domain/treeNavigation.js';
 import { evaluateCondition, type Scope } from '../domain/definitions/expressions.js';
 import { activitySpec, prepareArgs, type ActivitySpec } from '../domain/definitions/registry.js';
 import { parseDuration, stepKind, type ActionStep, type ApprovalStep, type Definition, type NotifyStep, type Step, type TroubleshootStep } from '../domain/definitions/schema.js';
 import { renderArgs, renderTemplate } from '../domain/definitions/templates.js';
-import { describeResult, type AlertFacts, type DefinitionProgress } from '../domain/definitionRun.js';
+import { describeResult, stoppedRun, type AlertFacts, type DefinitionProgress } from '../domain/definitionRun.js';
 import { retryPolicy, stepCount, stepTimeout } from '../domain/definitions/runtime.js';
 import { alertUpdateSignal, definitionProgressQuery } from './messages.js';
 import { acts, ApprovalGate, now, SupportRun } from './supportRun.js';
@@ -303,10 +303,14 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     const cancelled = isCancellation(err) || run.closedBy !== null;
     const refused = err instanceof Refused ? err : null;
     const { undone, notUndone } = await CancellationScope.nonCancellable(() => compensate(cancelled));
-    const outcome: Outcome = cancelled ? 'cancelled' : refused ? denialOutcome(refused.decision.rule) : 'failed';
-    const why = run.closedBy ? `Stopped: ${err instanceof Error ? err.message : String(err)}` : cancelled ? 'The run was cancelled' : err instanceof Error ? err.message : String(err);
-    const rolledBack = notUndone.length > 0 ? ` ${undone} step(s) were undone; NOT undone, needs a person: ${notUndone.join(', ')}.` : undone > 0 ? ` All ${undone} completed step(s) were undone.` : ' Nothing had to be undone.';
-    const summary = `${def.title}: ${why}.${rolledBack}`;
+    const { outcome, summary } = stoppedRun({
+      title: def.title,
+      stop: run.closedBy ? 'ticket_closed' : isCancellation(err) ? 'cancelled' : refused ? 'refused' : 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      denialRule: refused?.decision.rule ?? null,
+      undone,
+      notUndone,
+    });
     progress.status = outcome;
     if (!cancelled && run.ticket) {
       await CancellationScope.nonCancellable(() => run.handOff(summary, queue, refused ? refused.decision.rule : 'definition_step_failed')).catch(() => undefined);
