@@ -27,7 +27,9 @@ async function waitUntilServing(address: string, child: { exited: boolean; outpu
   while (Date.now() < deadline) {
     if (child.exited) throw new Error(`temporal dev server exited during start-up:\n${child.output.slice(-20).join('\n')}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      // Its own subchannel pool: the probe neither waits out nor resets the reconnect back-off of
+      // the process's other connections to the same address.
+      const connection = await Connection.connect({ address, connectTimeout: 1000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
       try {
         await connection.workflowService.getSystemInfo({});
         return;

@@ -212,9 +212,9 @@ function recordStatusChanges(issue: FakeJiraIssue): string[] {
 }
 
 /** POSTs a Jira delivery to the API, signed like Jira signs it. */
-export function deliverJira(apiUrl: string, body: unknown, deliveryId: string): Promise<Response> {
+export function deliverJira(apiUrl: string, body: unknown, deliveryId: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const raw = JSON.stringify(body);
-  return fetch(`${apiUrl}/webhooks/jira`, { method: 'POST', headers: { ...signedHeaders('jira', raw), 'x-atlassian-webhook-identifier': deliveryId }, body: raw });
+  return fetch(`${apiUrl}/webhooks/jira`, { method: 'POST', headers: { ...signedHeaders('jira', raw), 'x-atlassian-webhook-identifier': deliveryId, ...extraHeaders }, body: raw });
 }
 
 const isInternal = (properties: Array<{ key: string; value: unknown }>) => properties.some((p) => p.key === 'sd.public.comment' && (p.value as { internal?: unknown }).internal === true);
