@@ -1,5 +1,7 @@
 // Records workflow histories for the replay tests (test/workflows/replay.test.ts).
 // Run after an intentional, versioned change to workflow code: `npm run record-histories`.
+// RECORD_ONLY=a.json,b.json records only those files (keep the histories of older code versions:
+// rename them first, e.g. definition-onboarding-own-slots.json, so they stay in the replay test).
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { normaliseJira } from '../src/domain/sources/jira.js';
@@ -15,6 +17,8 @@ import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
 const { historyToJSON } = createRequire(import.meta.url)('@temporalio/common/lib/proto-utils') as typeof import('@temporalio/common/lib/proto-utils');
 
 const OUT = new URL('../test/workflows/histories/', import.meta.url);
+const only = process.env.RECORD_ONLY ? new Set(process.env.RECORD_ONLY.split(',').map((f) => f.trim())) : null;
+const wanted = (file: string) => only === null || only.has(file);
 
 const env = await startTestServer();
 try {
@@ -32,6 +36,7 @@ try {
       },
     ] as const;
     for (const s of scenarios) {
+      if (!wanted(s.file)) continue;
       const ticket = toWorkflowTicket(normaliseJira(s.ticket));
       const handle = await env.client.workflow.start(s.wf as typeof passwordReset, {
         taskQueue,
@@ -48,6 +53,7 @@ try {
       ['software-install-direct.json', 'ITSM-1005', 'vscode'],
       ['software-install-approved.json', 'ITSM-1006', 'acrobat-pro'],
     ] as const) {
+      if (!wanted(file)) continue;
       const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key, reporter: JIRA.jdoe, summary: `Install ${softwareId}` })));
       const handle = await env.client.workflow.start(softwareInstall, { taskQueue, workflowId: `replay-${key}`, args: [{ ticket, softwareId }] });
       if (softwareId === 'acrobat-pro') {
@@ -60,7 +66,7 @@ try {
     }
 
     // A troubleshooting session on the network tree, answered as staff would (with a back).
-    {
+    if (wanted('troubleshoot-network.json')) {
       const { trees, version } = treeSetFor((await demoContent()).trees, 'network-connectivity')!;
       const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key: 'ITSM-1007', reporter: JIRA.jdoe, summary: 'No network' })));
       const handle = await env.client.workflow.start(troubleshootSession, { taskQueue, workflowId: 'replay-ITSM-1007', args: [{ trees, root: 'network-connectivity', version, ticket }] });
@@ -81,6 +87,7 @@ try {
     // could not be handed out, and a network incident reported by a ticket.
     const content = await demoContent();
     const record = async (file: string, run: () => Promise<{ workflowId: string }>) => {
+      if (!wanted(file)) return;
       const { workflowId } = await run();
       const handle = env.client.workflow.getHandle(workflowId);
       await handle.result();

@@ -10,6 +10,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
@@ -198,16 +199,76 @@ export function slotWaits(): SlotWait[] {
 }
 
 /**
+ * The slot this workflow holds (or is waiting for) on a key, shared by its steps on that key: the
+ * limit counts automations, so a run's parallel steps on one device run together under one slot.
+ */
+interface SharedSlot {
+  wait: SlotWait;
+  /** Steps of this workflow using (or waiting for) the slot. */
+  users: number;
+  /** Set when the request failed or was cancelled: the joined steps fail with it. */
+  failure?: unknown;
+}
+const shared = new Map<string, SharedSlot>();
+
+/** Marks histories made once a workflow's steps share its slot on a key (older runs replay as before). */
+export const SHARED_SLOT_PATCH = 'target-slot-shared-per-workflow';
+
+/**
  * Runs `fn` while holding one of the `limit` slots of the target `key` (e.g. `device:LT-0042`).
  * Waits in FIFO order; when cancelled while waiting, withdraws the request; always gives the slot
- * back when `fn` ends, also on failure or cancellation. Steps on the same key in one workflow
- * queue like any other request, so do not nest them (with limit 1 the inner one would wait for
- * the outer one's lease).
+ * back when the last step of this workflow using it ends, also on failure or cancellation. Steps
+ * of one workflow on the same key share its slot (one request, held while any of them runs), so
+ * parallel steps on one device run at once and nesting does not wait for itself.
  */
 export async function withTargetSlot<T>(key: string, limit: number, fn: () => Promise<T>, options: TargetSlotOptions = {}): Promise<T> {
   const problem = slotRequestProblem(key, limit);
   if (problem) throw ApplicationFailure.nonRetryable(`Cannot take a concurrency slot: ${problem}.`, 'InvalidSlotRequest');
   ensureGrantHandler();
+  if (!patched(SHARED_SLOT_PATCH)) return withOwnSlot(key, limit, fn, options);
+
+  const joined = shared.get(key);
+  const slot: SharedSlot = joined ?? { wait: { key, requestId: uuid4(), limit, since: Date.now(), granted: false }, users: 0 };
+  slot.users += 1;
+  options.onSlot?.({ key, phase: 'waiting' });
+  try {
+    if (joined) {
+      await condition(() => slot.wait.granted || slot.failure !== undefined);
+      if (slot.failure !== undefined) throw slot.failure;
+    } else {
+      shared.set(key, slot);
+      pending.set(slot.wait.requestId, slot.wait);
+      try {
+        await requestTargetSlot({ key, limit, requestId: slot.wait.requestId, leaseMs: options.leaseMs });
+        await condition(() => slot.wait.granted);
+      } catch (err) {
+        slot.failure = err;
+        shared.delete(key);
+        pending.delete(slot.wait.requestId);
+        await giveBack(key, withdrawSlotSignal, slot.wait.requestId);
+        throw err;
+      }
+    }
+  } catch (err) {
+    slot.users -= 1;
+    throw err;
+  }
+  options.onSlot?.({ key, phase: 'granted' });
+  try {
+    return await fn();
+  } finally {
+    slot.users -= 1;
+    if (slot.users === 0) {
+      shared.delete(key);
+      pending.delete(slot.wait.requestId);
+      await giveBack(key, releaseSlotSignal, slot.wait.requestId);
+    }
+    options.onSlot?.({ key, phase: 'released' });
+  }
+}
+
+/** Before SHARED_SLOT_PATCH: each step takes a slot of its own (kept for histories made then). */
+async function withOwnSlot<T>(key: string, limit: number, fn: () => Promise<T>, options: TargetSlotOptions): Promise<T> {
   const requestId = uuid4();
   const wait: SlotWait = { key, requestId, limit, since: Date.now(), granted: false };
   pending.set(requestId, wait);

@@ -9,7 +9,7 @@ import { createTargetSlotActivities, type TargetSlotActivities } from '../../src
 import { slotsWorkflowId } from '../../src/domain/targetSlots.js';
 import { slotsStateQuery, targetSlots, type SlotsView } from '../../src/workflows/targetSlots.js';
 import { startTestServer } from '../helpers/temporal.js';
-import { slotEventsQuery, slotUser, slotWaitsQuery, type SlotUserInput } from './fixtures/slotWorkflows.js';
+import { slotEventsQuery, slotRun, slotUser, slotWaitsQuery, type SlotUserInput } from './fixtures/slotWorkflows.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -121,6 +121,44 @@ describe('per-target concurrency slots', () => {
     expect(results).toEqual(['a', 'b', 'c', 'd']);
     expect(recorder.peak.get(key)).toBe(2);
     expect(recorder.done.slice(0, 2).sort()).toEqual(['a', 'b']);
+  });
+
+  it("one automation's parallel steps on a device share its slot: they run together, and another automation waits for all of them", async () => {
+    const recorder = new Recorder();
+    const key = deviceKey();
+    const open = ['a1', 'a2', 'a3'].map((label) => recorder.gate(label));
+    const { results, single, state } = await withSlotWorker(recorder, async (taskQueue) => {
+      const run = await env.client.workflow.start(slotRun, { taskQueue, workflowId: `slot-run-${randomUUID()}`, args: [{ key, limit: 1, parts: ['a1', 'a2', 'a3'] }] });
+      await waitFor('the three steps inside at once', () => recorder.inside.get(key) === 3);
+      const other = await start(taskQueue, { key, limit: 1, label: 'b' });
+      await waitFor('the other automation queued', async () => (await lockState(key)).queue.length === 1);
+      expect((await lockState(key)).holders).toHaveLength(1);
+      open[0]!();
+      open[1]!();
+      await waitFor('two steps done', () => recorder.done.length === 2);
+      // One step of the first automation still runs: the device is still its.
+      expect((await lockState(key)).queue).toHaveLength(1);
+      expect(recorder.done).not.toContain('b');
+      open[2]!();
+      return { results: await run.result(), single: await other.result(), state: await lockState(key) };
+    });
+    expect(results).toEqual(['a1', 'a2', 'a3']);
+    expect(single).toBe('b');
+    expect(recorder.peak.get(key)).toBe(3);
+    expect(recorder.done.at(-1)).toBe('b');
+    // One request per automation, however many steps.
+    expect(state.totals).toMatchObject({ granted: 2, released: 2, withdrawn: 0, reclaimed: 0 });
+  });
+
+  it('a step that takes the slot of its device again inside its own does not wait for itself', async () => {
+    const recorder = new Recorder();
+    const key = deviceKey();
+    const { results, state } = await withSlotWorker(recorder, async (taskQueue) => {
+      const run = await env.client.workflow.start(slotRun, { taskQueue, workflowId: `slot-nested-${randomUUID()}`, args: [{ key, limit: 1, parts: ['n1', 'n2'], nested: true }] });
+      return { results: await run.result(), state: await lockState(key) };
+    });
+    expect(results).toEqual(['n1', 'n2']);
+    expect(state.totals).toMatchObject({ granted: 1, released: 1, withdrawn: 0, reclaimed: 0 });
   });
 
   it('two devices with limit 1 each run at the same time', async () => {
