@@ -5,6 +5,7 @@ import { ValidationError, zodIssues } from './domain/errors.js';
 import type { TicketSource } from './domain/ticket.js';
 import { ldapConfigFromEnv, type ResolvedLdapConfig } from './activities/directory/ldap.js';
 import { jwtSettingsFromEnv, type JwtSettings } from './client/http/auth.js';
+import { parseEncryptionKeys, type EncryptionKey } from './stack/payloadCodec.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -26,6 +27,8 @@ const Env = z.object({
     .regex(/^[^,\s]+(,[^,\s]+)*$/, 'queue names separated by commas, e.g. it-support,it-support-definitions')
     .optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** `id:base64key[,...]` (32-byte keys): encrypt every Temporal payload (src/stack/payloadCodec.ts). */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().min(1).optional(),
   TEMPORAL_TLS: flag.optional(),
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
@@ -110,6 +113,8 @@ export interface Config {
     /** The queues the worker of this process polls. */
     workerQueues: string[];
     apiKey: string | undefined;
+    /** Payload encryption keys, the first encrypting; null: payloads go to Temporal as JSON. */
+    encryptionKeys: EncryptionKey[] | null;
     tls:
       | false
       | { clientCertPath?: string; clientKeyPath?: string; serverCaCertPath?: string; serverName?: string };
@@ -210,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queues: queues(e),
       workerQueues: e.WORKER_TASK_QUEUES ? [...new Set(e.WORKER_TASK_QUEUES.split(','))] : [...new Set(Object.values(queues(e)))],
       apiKey: e.TEMPORAL_API_KEY,
+      encryptionKeys: e.PAYLOAD_ENCRYPTION_KEYS ? parseEncryptionKeys(e.PAYLOAD_ENCRYPTION_KEYS) : null,
       tls: useTls
         ? {
             clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,

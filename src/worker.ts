@@ -6,6 +6,7 @@ import { clusterAddress, loadConfig } from './config.js';
 import { loadContent } from './content.js';
 import { createLogger } from './logger.js';
 import { connectClient, connectWorker } from './stack/connection.js';
+import { dataConverterFor } from './stack/payloadCodec.js';
 import { createSupportWorkers } from './stack/supportWorker.js';
 import { configuredTracing, installRuntime, tracedClient } from './stack/telemetry.js';
 
@@ -25,6 +26,7 @@ const workers = await createSupportWorkers({
   activities,
   activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
   tracing: tracing?.worker,
+  dataConverter: dataConverterFor(config.temporal.encryptionKeys),
 });
 logger.info({ address: clusterAddress(config), taskQueues: config.temporal.workerQueues }, 'worker running');
 // The SDK shuts the workers down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
+import { dataConverterFor } from './payloadCodec.js';
 
 function tlsOptions(config: Config['temporal']) {
   if (!config.tls) return undefined;
@@ -30,7 +31,7 @@ export const CLIENT_CHANNEL_ARGS = { 'grpc.initial_reconnect_backoff_ms': 250, '
 
 export async function connectClient(config: Config['temporal'], address: string): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(config, address), channelArgs: { ...CLIENT_CHANNEL_ARGS } });
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter: dataConverterFor(config.encryptionKeys) });
 }
 
 export async function connectWorker(config: Config['temporal'], address: string): Promise<NativeConnection> {

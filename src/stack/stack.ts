@@ -9,6 +9,7 @@ import { PROJECT_ROOT, type Config } from '../config.js';
 import { loadContent, type Content } from '../content.js';
 import type { Logger } from '../logger.js';
 import { engineActivityInterceptors } from '../activities/interceptors.js';
+import { dataConverterFor } from './payloadCodec.js';
 import { createSupportWorkers } from './supportWorker.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type DevServer } from './devServer.js';
@@ -72,6 +73,7 @@ export async function startStack(config: Config, logger: Logger, options: { trac
         activities: buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, uiUrl: dev?.uiUrl, queues: config.temporal.queues }),
         activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
         tracing: options.tracing?.worker,
+        dataConverter: dataConverterFor(config.temporal.encryptionKeys),
       });
       for (const worker of workers) {
         const running = worker.run();

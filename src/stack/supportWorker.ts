@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { WorkerTracing } from './telemetry.js';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -30,6 +31,8 @@ export interface SupportWorkerOptions {
    * been bundled with `tracing.workflowInterceptorModules` for workflow spans to appear.
    */
   tracing?: WorkerTracing | null;
+  /** The payload codec (dataConverterFor in src/stack/payloadCodec.ts); the same as the clients'. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function createSupportWorker(options: SupportWorkerOptions): Promis
     activities: options.activities,
     interceptors: { activity: [...(options.tracing?.activityInterceptors ?? []), ...(options.activityInterceptors ?? [])] },
     ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ interceptorModules: options.tracing?.workflowInterceptorModules })),
     // Lets running activities finish on shutdown before they are cancelled.
     shutdownGraceTime: '10 seconds',

@@ -132,5 +132,5 @@ export function tracingTarget(config: Pick<Config, 'operations'>): string {
 /** The same client with the tracing interceptors, or the client itself when tracing is off. */
 export function tracedClient(client: Client, tracing: Tracing | null): Client {
   if (!tracing) return client;
-  return new Client({ connection: client.connection, namespace: client.options.namespace, interceptors: tracing.clientInterceptors });
+  return new Client({ connection: client.connection, namespace: client.options.namespace, dataConverter: client.options.dataConverter, interceptors: tracing.clientInterceptors });
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DirectoryPort } from '../../activities/directory/port.js';
@@ -101,6 +102,9 @@ export function configuredApiOptions(
 const StartSessionBody = z.strictObject({ tree: z.string().min(1), user: z.string().min(1), deviceId: z.string().min(1).optional() });
 const AnswerBody = z.strictObject({ node: z.string().min(1), choice: z.string().min(1), responder: z.string().min(1) });
 const BackBody = z.strictObject({ responder: z.string().min(1) });
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+/** Temporal's remote codec protocol: Payloads in proto JSON (bytes as base64). */
+const CodecBody = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000) });
 
 /** Parses a JSON request body kept raw by the content-type parser; bad JSON is a 400 naming it. */
 function jsonBody(request: FastifyRequest): unknown {
@@ -224,6 +228,31 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError('dead letter id', [{ path: 'id', message: 'must be a positive integer' }]);
     return id;
   };
+
+  // Codec endpoint (Temporal's remote codec protocol) for `temporal workflow show --codec-endpoint
+  // <api>/codec --codec-auth "Bearer $ADMIN_API_TOKEN"`: encrypted payloads (PAYLOAD_ENCRYPTION_KEYS)
+  // decoded for staff. Without encryption it hands payloads back as they are.
+  for (const direction of ['encode', 'decode'] as const) {
+    app.post(`/codec/${direction}`, { preHandler: staffOnly }, async (request, reply) => {
+      const body = parseOrThrow(CodecBody, jsonBody(request), `codec ${direction} request`);
+      let payloads = body.payloads.map((p) => ({
+        metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+        data: Buffer.from(p.data ?? '', 'base64'),
+      })) as Payload[];
+      const codecs = options.client.options.loadedDataConverter.payloadCodecs;
+      try {
+        for (const codec of direction === 'encode' ? codecs : [...codecs].reverse()) payloads = await codec[direction](payloads);
+      } catch (e) {
+        return reply.code(422).send({ error: 'codec_failed', message: e instanceof Error ? e.message : String(e) });
+      }
+      return {
+        payloads: payloads.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+        })),
+      };
+    });
+  }
 
   app.post<{ Params: { id: string } }>('/workflows/:id/approval', { preHandler: staffOnly }, async (request, reply) => {
     const answer = parseOrThrow(ApprovalBody, jsonBody(request), 'approval');

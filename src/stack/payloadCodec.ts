@@ -1,0 +1,122 @@
+// Encryption of Temporal payloads (workflow inputs and results, activity arguments and results,
+// signals, updates, queries, memos) with AES-256-GCM before they leave the process: the Temporal
+// server, its database and its Web UI see ciphertext. Off unless PAYLOAD_ENCRYPTION_KEYS is set.
+// The client, every worker and the codec endpoint (POST /codec/decode) must hold the same keys.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import { ValidationError } from '../domain/errors.js';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+export const CIPHER_METADATA = 'encryption-cipher';
+const CIPHER = 'AES-256-GCM';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * `PAYLOAD_ENCRYPTION_KEYS`: `id:base64key[,id:base64key...]`, each key 32 bytes (e.g. from
+ * `openssl rand -base64 32`). The first encrypts; all decrypt, so a new key goes first and an old
+ * one stays listed until no running workflow holds payloads encrypted with it.
+ */
+export function parseEncryptionKeys(raw: string, variable = 'PAYLOAD_ENCRYPTION_KEYS'): EncryptionKey[] {
+  const issues: Array<{ path: string; message: string }> = [];
+  const keys: EncryptionKey[] = [];
+  raw.split(',').forEach((entry, i) => {
+    const at = `${variable}[${i}]`;
+    const colon = entry.indexOf(':');
+    const id = colon < 0 ? '' : entry.slice(0, colon).trim();
+    const encoded = colon < 0 ? '' : entry.slice(colon + 1).trim();
+    if (!KEY_ID.test(id)) return issues.push({ path: at, message: 'expected id:base64key, the id made of letters, digits, ".", "_" or "-" (at most 64)' });
+    if (keys.some((k) => k.id === id)) return issues.push({ path: at, message: `key id "${id}" is listed twice` });
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== 32) {
+      return issues.push({ path: at, message: `key "${id}" must be 32 bytes in base64 (openssl rand -base64 32), got ${key.length} bytes` });
+    }
+    keys.push({ id, key });
+  });
+  if (issues.length) throw new ValidationError('configuration (environment variables)', issues);
+  return keys;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** The inner payload as bytes: its metadata and data, base64 in JSON. */
+function serialise(payload: Payload): Buffer {
+  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)]));
+  return Buffer.from(JSON.stringify({ metadata, data: b64(payload.data ?? new Uint8Array()) }));
+}
+
+function deserialise(bytes: Buffer): Payload {
+  const inner = JSON.parse(bytes.toString('utf8')) as { metadata: Record<string, string>; data: string };
+  return {
+    metadata: Object.fromEntries(Object.entries(inner.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(inner.data, 'base64'),
+  };
+}
+
+export class PayloadDecryptionError extends Error {
+  override name = 'PayloadDecryptionError';
+}
+
+/** AES-256-GCM, a fresh 96-bit IV per payload; the key id travels in the payload's metadata. */
+export class EncryptionCodec implements PayloadCodec {
+  readonly #keys: Map<string, Buffer>;
+  readonly #current: EncryptionKey;
+
+  constructor(keys: EncryptionKey[]) {
+    if (keys.length === 0) throw new Error('EncryptionCodec needs at least one key');
+    this.#current = keys[0]!;
+    this.#keys = new Map(keys.map((k) => [k.id, k.key]));
+  }
+
+  get currentKeyId(): string {
+    return this.#current.id;
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', this.#current.key, iv);
+      cipher.setAAD(Buffer.from(this.#current.id));
+      const sealed = Buffer.concat([iv, cipher.update(serialise(payload)), cipher.final(), cipher.getAuthTag()]);
+      return {
+        metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from(this.#current.id), [CIPHER_METADATA]: Buffer.from(CIPHER) },
+        data: sealed,
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.encoding ? Buffer.from(payload.metadata.encoding).toString() : null;
+      // Payloads written before encryption was turned on stay readable.
+      if (encoding !== ENCRYPTED_ENCODING) return payload;
+      const raw = payload.metadata?.[KEY_ID_METADATA];
+      const id = raw ? Buffer.from(raw).toString() : '(none)';
+      const key = this.#keys.get(id);
+      if (!key) throw new PayloadDecryptionError(`payload encrypted with key "${id}", which is not among the configured PAYLOAD_ENCRYPTION_KEYS`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload (key "${id}") is too short to hold IV and tag`);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+        decipher.setAAD(Buffer.from(id));
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+        return deserialise(Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]));
+      } catch {
+        throw new PayloadDecryptionError(`encrypted payload (key "${id}") failed authentication: altered, or encrypted with another key of that id`);
+      }
+    });
+  }
+}
+
+/** The data converter for the client and the workers: the encryption codec when keys are configured. */
+export function dataConverterFor(keys: EncryptionKey[] | null): DataConverter | undefined {
+  return keys && keys.length > 0 ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+}
