@@ -52,6 +52,16 @@ describe('payload encryption (PAYLOAD_ENCRYPTION_KEYS)', () => {
     expect(stack.adapters.outbox.to('jane.doe@example.com')).toHaveLength(1);
   });
 
+  it('runs a definition with its device lock (signals between workflows) as before', async () => {
+    const body = jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'Laptop offline, Quokka-7781', labels: ['network-incident'] });
+    body.issue.fields.description = 'No network at all on my laptop.';
+    const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(await res.json()).toMatchObject({ status: 'started', workflowType: 'definitionRun' });
+    const incident = (await stack.client.workflow.getHandle(`ticket-jira-${body.issue.key}`).result()) as ResolutionRecord;
+    expect(incident).toMatchObject({ outcome: 'resolved', definition: { id: 'incident-network' } });
+    expect(incident.actions.filter((a) => a.status === 'succeeded').map((a) => a.name)).toContain('Renew the DHCP lease');
+  });
+
   it('leaves the Temporal server only ciphertext: no summary, account id or user id in the stored history', async () => {
     const history = await storedHistory();
     const text = historyText(history);
