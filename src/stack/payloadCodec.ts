@@ -45,21 +45,26 @@ export function parseEncryptionKeys(raw: string, variable = 'PAYLOAD_ENCRYPTION_
   return keys;
 }
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-
-/** The inner payload as bytes: its metadata and data, base64 in JSON. */
-function serialise(payload: Payload): Buffer {
-  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)]));
-  return Buffer.from(JSON.stringify({ metadata, data: b64(payload.data ?? new Uint8Array()) }));
+/** A payload in proto JSON, bytes as base64: Temporal's remote codec wire form, and what is encrypted. */
+export interface PayloadJson {
+  metadata?: Record<string, string>;
+  data?: string;
 }
 
-function deserialise(bytes: Buffer): Payload {
-  const inner = JSON.parse(bytes.toString('utf8')) as { metadata: Record<string, string>; data: string };
+export function payloadToJson(payload: Payload): Required<PayloadJson> {
+  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+  return { metadata, data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64') };
+}
+
+export function payloadFromJson(json: PayloadJson): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(inner.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-    data: Buffer.from(inner.data, 'base64'),
+    metadata: Object.fromEntries(Object.entries(json.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(json.data ?? '', 'base64'),
   };
 }
+
+const serialise = (payload: Payload): Buffer => Buffer.from(JSON.stringify(payloadToJson(payload)));
+const deserialise = (bytes: Buffer): Payload => payloadFromJson(JSON.parse(bytes.toString('utf8')) as PayloadJson);
 
 export class PayloadDecryptionError extends Error {
   override name = 'PayloadDecryptionError';

@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DirectoryPort } from '../../activities/directory/port.js';
@@ -24,6 +23,7 @@ import { answerSession, listSessions, listTrees, sessionBack, showSession, start
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
 import { ALERTMANAGER_SOURCE, handleAlertDelivery, replayAlertDeadLetter, type AlertIntakeOptions } from '../alerts.js';
 import { correlation } from '../../stack/logging.js';
+import { payloadFromJson, payloadToJson } from '../../stack/payloadCodec.js';
 import type { IntakeOptions } from '../intake.js';
 import { createApiMetrics, registerMetrics, type ApiMetrics } from './metrics.js';
 import { directoryCheck, readinessProbe, temporalCheck } from './ready.js';
@@ -235,22 +235,14 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   for (const direction of ['encode', 'decode'] as const) {
     app.post(`/codec/${direction}`, { preHandler: staffOnly }, async (request, reply) => {
       const body = parseOrThrow(CodecBody, jsonBody(request), `codec ${direction} request`);
-      let payloads = body.payloads.map((p) => ({
-        metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-        data: Buffer.from(p.data ?? '', 'base64'),
-      })) as Payload[];
+      let payloads = body.payloads.map(payloadFromJson);
       const codecs = options.client.options.loadedDataConverter.payloadCodecs;
       try {
         for (const codec of direction === 'encode' ? codecs : [...codecs].reverse()) payloads = await codec[direction](payloads);
       } catch (e) {
         return reply.code(422).send({ error: 'codec_failed', message: e instanceof Error ? e.message : String(e) });
       }
-      return {
-        payloads: payloads.map((p) => ({
-          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-          data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
-        })),
-      };
+      return { payloads: payloads.map(payloadToJson) };
     });
   }
 
