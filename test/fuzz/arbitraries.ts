@@ -1,5 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { buildApi, type ApiOptions } from '../../src/client/http/app.js';
+import type { Content } from '../../src/content.js';
+import { createLogger } from '../../src/logger.js';
 
 // Shared generators of the fuzzing properties (test/fuzz/*.fuzz.test.ts), and the stand-in
 // Temporal client that counts what the HTTP API asks of Temporal.
@@ -290,4 +294,19 @@ export function countingClient(): CountingClient {
 export function runs(n: number): { numRuns: number } {
   const scale = Number(process.env.FUZZ_SCALE ?? '1');
   return { numRuns: Math.max(1, Math.round(n * (Number.isFinite(scale) && scale > 0 ? scale : 1))) };
+}
+
+/** The HTTP API as the fuzz properties drive it: the demo content, a silent log, signatures required. */
+export async function fuzzApi(content: Content, options: Pick<ApiOptions, 'client' | 'store'> & Partial<ApiOptions>): Promise<FastifyInstance> {
+  const app = buildApi({
+    taskQueue: 'fuzz',
+    routing: content.routing,
+    logger: createLogger('silent'),
+    webhooks: { secrets: {}, allowUnsigned: false },
+    trees: content.trees,
+    definitions: content.definitions,
+    ...options,
+  });
+  await app.ready();
+  return app;
 }

@@ -334,7 +334,6 @@ describe('software and self-service catalogs', () => {
   });
 });
 
-// Failing until src/ is fixed (see the fuzzing report).
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   it('content YAML with an unknown or exploding alias is a ContentError naming the file, not a bare ReferenceError', () => {
     const aliased = fc.oneof(

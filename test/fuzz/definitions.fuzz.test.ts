@@ -336,9 +336,9 @@ describe('definition files', () => {
   });
 });
 
-// Failing until src/ is fixed (see the fuzzing report): zod's length checks throw on a value whose
-// `length` cannot be turned into a primitive, so validateDefinition throws a TypeError, and
-// parseDefinition reports it at `(file)` with no field.
+// Found by fuzzing: zod's length checks threw on a value whose `length` cannot be turned into a
+// primitive, so validateDefinition threw a TypeError and parseDefinition reported it at `(file)`
+// with no field.
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   it('a definition field holding a value that cannot be turned into a primitive is an issue naming that field', () => {
     fc.assert(

@@ -3,17 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Adapters } from '../../src/activities/adapters.js';
-import { buildApi } from '../../src/client/http/app.js';
 import { createJwtVerifier } from '../../src/client/http/auth.js';
 import { callerContext } from '../../src/client/selfService.js';
 import type { Content } from '../../src/content.js';
 import type { UserFacts } from '../../src/domain/directory.js';
 import { CatalogEntry, checkRequest, inWindow, REFUSAL_STATUS, type CallerContext, type SelfServiceCatalog } from '../../src/domain/selfService.js';
 import { approvalProblem, assessSoftware } from '../../src/domain/software.js';
-import { createLogger } from '../../src/logger.js';
 import { JWT, token } from '../helpers/selfService.js';
 import { demoAdapters, demoContent } from '../helpers/temporal.js';
-import { type CountingClient, countingClient, dict, hostileValue, jsonValue, nastyString, pathSegment, PROTO_NAMES, rec, runs } from './arbitraries.js';
+import { type CountingClient, countingClient, dict, fuzzApi, hostileValue, jsonValue, nastyString, pathSegment, PROTO_NAMES, rec, runs } from './arbitraries.js';
 
 // Self-service under fuzzing: the pure guardrails (any request, caller, history and time) and the
 // HTTP API with bearer JWTs. Invalid input never gets a 5xx and never starts a workflow; a start
@@ -252,6 +250,25 @@ describe('self-service guardrails (checkRequest)', () => {
 
 const ADMIN_TOKEN = 'staff-fuzz-token-0123456789abcdef';
 
+/** The API with self-service (HS256 test tokens) and the staff token, over the counting client. */
+function selfServiceApi(stub: CountingClient, adapters: Adapters): Promise<FastifyInstance> {
+  return fuzzApi(content, {
+    client: stub.client,
+    store: adapters.store,
+    adminToken: ADMIN_TOKEN,
+    directory: adapters.directory,
+    selfService: {
+      client: stub.client,
+      taskQueue: 'fuzz-self-service',
+      catalog: content.selfService,
+      directory: adapters.directory,
+      endpoints: adapters.endpoints,
+      store: adapters.store,
+      verify: createJwtVerifier({ hmacSecret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience }),
+    },
+  });
+}
+
 describe('self-service and staff HTTP API', () => {
   let adapters: Adapters;
   let stub: CountingClient;
@@ -261,29 +278,7 @@ describe('self-service and staff HTTP API', () => {
   beforeAll(async () => {
     adapters = await demoAdapters();
     stub = countingClient();
-    const selfService = {
-      client: stub.client,
-      taskQueue: 'fuzz-self-service',
-      catalog: content.selfService,
-      directory: adapters.directory,
-      endpoints: adapters.endpoints,
-      store: adapters.store,
-      verify: createJwtVerifier({ hmacSecret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience }),
-    };
-    app = buildApi({
-      client: stub.client,
-      taskQueue: 'fuzz',
-      routing: content.routing,
-      store: adapters.store,
-      logger: createLogger('silent'),
-      webhooks: { secrets: {}, allowUnsigned: false },
-      adminToken: ADMIN_TOKEN,
-      trees: content.trees,
-      definitions: content.definitions,
-      directory: adapters.directory,
-      selfService,
-    });
-    await app.ready();
+    app = await selfServiceApi(stub, adapters);
     for (const u of USERS) tokens.set(u, await token(u));
   });
   afterAll(async () => {
@@ -470,10 +465,10 @@ describe('self-service and staff HTTP API', () => {
   });
 });
 
-// Failing until src/ is fixed (see the fuzzing report): zod 4.6's `.min()`/`.max()` length checks
-// run on any value that has a `length`, even after the type check failed, and comparing a length
-// that cannot be turned into a primitive throws out of `safeParse`. The API answers such a body 503
-// (retry later) instead of 400, so a client retries a request that can never succeed.
+// Found by fuzzing: zod 4.6's `.min()`/`.max()` length checks run on any value that has a `length`,
+// even after the type check failed, and comparing a length that cannot be turned into a primitive
+// threw out of `safeParse`. The API answered such a body 503 (retry later) instead of 400, so a
+// client retried a request that can never succeed.
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   let stub: CountingClient;
   let app: FastifyInstance;
@@ -481,27 +476,7 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   beforeAll(async () => {
     const adapters = await demoAdapters();
     stub = countingClient();
-    app = buildApi({
-      client: stub.client,
-      taskQueue: 'fuzz',
-      routing: content.routing,
-      store: adapters.store,
-      logger: createLogger('silent'),
-      webhooks: { secrets: {}, allowUnsigned: false },
-      adminToken: ADMIN_TOKEN,
-      trees: content.trees,
-      directory: adapters.directory,
-      selfService: {
-        client: stub.client,
-        taskQueue: 'fuzz-self-service',
-        catalog: content.selfService,
-        directory: adapters.directory,
-        endpoints: adapters.endpoints,
-        store: adapters.store,
-        verify: createJwtVerifier({ hmacSecret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience }),
-      },
-    });
-    await app.ready();
+    app = await selfServiceApi(stub, adapters);
     jdoe = await token('jdoe');
   });
   afterAll(async () => {

@@ -178,7 +178,6 @@ describe('the worker under random Update payloads', () => {
   });
 });
 
-// Failing until src/ is fixed (see the fuzzing report).
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   it('an approval from the right approver whose comment is not text is refused, like the HTTP API refuses it', async () => {
     const adapters = await demoAdapters();

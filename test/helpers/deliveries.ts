@@ -11,6 +11,13 @@ export const SECRETS = {
 
 const sample = (path: string) => JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/${path}`, 'utf8')) as Record<string, any>;
 
+/** The committed Alertmanager v4 notification (content/samples/alertmanager), as Alertmanager 0.27 sends it. */
+export function alertmanagerNotification(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {
+  const body = sample('alertmanager/device-offline-firing.json');
+  change(body);
+  return body;
+}
+
 let n = 500;
 /** The committed ServiceNow sample with a fresh incident number and sys_id. */
 export function serviceNowIncident(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {

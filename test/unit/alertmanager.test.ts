@@ -8,34 +8,9 @@ import { ContentError } from '../../src/domain/content.js';
 import type { AlertFacts } from '../../src/domain/definitionRun.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { alertTime, normaliseAlertmanager } from '../../src/domain/sources/alertmanager.js';
+import { alertmanagerNotification } from '../helpers/deliveries.js';
 
-/** The documented v4 example, as Alertmanager 0.27 sends it. */
-function notification(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {
-  const body: Record<string, any> = {
-    receiver: 'it-support-engine',
-    status: 'firing',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: 'DeviceOffline', device: 'LT-0042', owner: 'jdoe', severity: 'critical', instance: 'lt-0042.corp:9100' },
-        annotations: { summary: 'LT-0042 has not answered pings for 5m', description: 'Call jane.doe@example.com or +44 20 7946 0958' },
-        startsAt: '2026-11-26T09:52:26.739266876+02:00',
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.corp:9090/graph?g0.expr=probe_success+%3D%3D+0',
-        fingerprint: '1a30ba71cca2921f',
-      },
-    ],
-    groupLabels: { alertname: 'DeviceOffline' },
-    commonLabels: { alertname: 'DeviceOffline', severity: 'critical' },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.corp:9093',
-    version: '4',
-    groupKey: '{}/{severity="critical"}:{alertname="DeviceOffline"}',
-    truncatedAlerts: 0,
-  };
-  change(body);
-  return body;
-}
+const notification = alertmanagerNotification;
 
 const issuesOf = (fn: () => unknown) => {
   try {
