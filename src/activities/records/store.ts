@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
 import type { ExecutionFacts } from '../../domain/resolution.js';
 import type { TicketSource } from '../../domain/ticket.js';
+import { SqliteDb } from './sqlite.js';
 
 /** How a token for a sensitive input starts; the rest is a UUID. */
 export const SENSITIVE_PREFIX = 'sensitive:';
@@ -44,18 +44,16 @@ export interface DeadLetter {
 }
 
 /**
- * The engine's own SQLite database (better-sqlite3): the hash-chained audit log, the dead-letter
+ * The engine's own SQLite database (see sqlite.ts): the hash-chained audit log, the dead-letter
  * store of rejected webhook deliveries, and reconciliation cursors. WAL mode, so the API and the
  * worker processes on one host can share the file.
  */
 export class EngineStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDb;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = new SqliteDb(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY,
@@ -108,7 +106,7 @@ export class EngineStore {
    */
   appendAudit(input: AuditEntryInput, idempotencyKey?: string): StoredAuditEntry {
     const entry = AuditEntry.parse(input);
-    const append = this.db.transaction((): StoredAuditEntry => {
+    return this.db.immediate((): StoredAuditEntry => {
       if (idempotencyKey) {
         const existing = this.db.prepare('SELECT seq, entry, hash FROM audit WHERE idempotency_key = ?').get(idempotencyKey) as
           | { seq: number; entry: string; hash: string }
@@ -122,7 +120,6 @@ export class EngineStore {
       this.db.prepare('INSERT INTO audit (seq, entry, hash, idempotency_key) VALUES (?, ?, ?, ?)').run(seq, json, hash, idempotencyKey ?? null);
       return { seq, entry, hash };
     });
-    return append.immediate();
   }
 
   auditEntries(filter: { subject?: string; kind?: string } = {}): StoredAuditEntry[] {
