@@ -3,7 +3,7 @@
 #   npm run api      the Fastify HTTP API (a Temporal client)
 # Both connect to the cluster named by TEMPORAL_ADDRESS. TypeScript runs through tsx (a runtime
 # dependency), so there is no build step and the image holds the sources as they are in git.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 # TEMPORAL_CLI_SKIP_INSTALL: postinstall would fetch the Temporal CLI for the embedded dev server;
 # a container always talks to a real cluster, so it needs no CLI.

@@ -10,7 +10,7 @@ import { Client } from 'ldapts';
 const run = promisify(execFile);
 
 export const SLAPD = '/usr/sbin/slapd';
-const INSTALL_HINT = 'install slapd: apt-get install -y slapd ldap-utils';
+const INSTALL_HINT = 'npm run test:prerequisites installs it (or names the command for this system)';
 
 export interface SlapdOptions {
   /** LDIF files loaded in order through the running server (so the memberof overlay sees them). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +21,18 @@ describe('SqliteDb', () => {
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
     expect(db.prepare('PRAGMA busy_timeout').get()).toEqual({ timeout: 5000 });
+  });
+
+  it('creates its folder and files readable by the engine alone', () => {
+    const nested = join(dir, 'data', 'engine.db');
+    const other = new SqliteDb(nested);
+    try {
+      other.exec('CREATE TABLE x (a)');
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+      for (const f of [nested, `${nested}-wal`, `${nested}-shm`]) expect(statSync(f).mode & 0o777, f).toBe(0o600);
+    } finally {
+      other.close();
+    }
   });
 
   it('returns rows with only their columns, BLOBs as Buffers from get, all and iterate alike', () => {

@@ -1,3 +1,5 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'libsql';
 
 /**
@@ -48,6 +50,7 @@ export class SqliteDb {
    * last commits on power loss, never the file, and is four times faster than FULL per append.
    */
   constructor(file: string) {
+    if (file !== ':memory:') createPrivately(file);
     this.raw = new Database(file);
     this.raw.exec('PRAGMA journal_mode = WAL');
     this.raw.exec('PRAGMA synchronous = NORMAL');
@@ -77,6 +80,12 @@ export class SqliteDb {
     this.statements.clear();
     this.raw.close();
   }
+}
+
+/** The records hold personal data: folder 0700, file 0600 (SQLite gives its -wal and -shm files the file's mode). */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
 }
 
 function bind(params: SqlValue[] | [NamedParams]): SqlValue[] | NamedParams {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
 import type { ExecutionFacts } from '../../domain/resolution.js';
@@ -52,7 +50,6 @@ export class EngineStore {
   readonly db: SqliteDb;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new SqliteDb(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS audit (
