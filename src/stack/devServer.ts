@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { dynamicConfigArgs } from './serverSettings.js';
 import type { ResolvedCli } from './temporalCli.js';
 
 export interface DevServerOptions {
@@ -44,6 +45,22 @@ async function waitUntilServing(address: string, child: { exited: boolean; outpu
   throw new Error(`temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
+/** The command line of `temporal server start-dev` for these options. */
+export function startDevArgs(options: Omit<DevServerOptions, 'cli' | 'onOutput'>): string[] {
+  return [
+    'server', 'start-dev',
+    '--ip', options.ip,
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--namespace', options.namespace,
+    '--db-filename', options.dbFile,
+    '--log-level', 'warn',
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
+    ...dynamicConfigArgs(),
+  ];
+}
+
 /**
  * Runs `temporal server start-dev` as a child process: the real Temporal server with SQLite
  * persistence and the Web UI. Without a local CLI it falls back to the SDK's downloaded server.
@@ -54,19 +71,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const uiUrl = `http://${options.ip}:${options.uiPort}`;
   if (!options.cli.path) return startWithSdkDownload(options, address, uiUrl);
 
-  const args = [
-    'server', 'start-dev',
-    '--ip', options.ip,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--db-filename', options.dbFile,
-    '--log-level', 'warn',
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-  ];
+  const args = startDevArgs(options);
   // Own process group: a terminal Ctrl-C reaches only us, and we stop the server last, after the
   // worker has drained. If this process dies without stopping it, 'exit' still takes it down.
   const proc: ChildProcess = spawn(options.cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -111,6 +116,7 @@ async function startWithSdkDownload(options: DevServerOptions, address: string, 
       uiPort: options.uiPort,
       namespace: options.namespace,
       dbFilename: options.dbFile,
+      extraArgs: dynamicConfigArgs(),
     },
   });
   return { address, uiUrl, stop: () => env.teardown() };

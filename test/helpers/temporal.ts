@@ -5,6 +5,7 @@ import { buildActivities, buildAdapters, type Adapters, type EngineActivities } 
 import { engineActivityInterceptors } from '../../src/activities/interceptors.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { loadContent, type Content } from '../../src/content.js';
+import { dynamicConfigArgs } from '../../src/stack/serverSettings.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
 import { bundleWorkflows } from '../../src/stack/supportWorker.js';
 
@@ -17,7 +18,12 @@ export async function startTestServer(): Promise<TestWorkflowEnvironment> {
     runtimeInstalled = true;
   }
   const cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT });
-  return TestWorkflowEnvironment.createLocal({ server: { executable: sdkExecutable(cli), log: { format: 'pretty', level: 'warn' } } });
+  return TestWorkflowEnvironment.createLocal({ server: testServerOptions(cli) });
+}
+
+/** The tests' dev server: the resolved CLI, with the dynamic config every engine server gets. */
+export function testServerOptions(cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT })) {
+  return { executable: sdkExecutable(cli), log: { format: 'pretty' as const, level: 'warn' }, extraArgs: dynamicConfigArgs() };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
