@@ -27,6 +27,7 @@ const workers = await createSupportWorkers({
   activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
   tracing: tracing?.worker,
   dataConverter: dataConverterFor(config.temporal.encryptionKeys),
+  maxCachedWorkflows: config.temporal.maxCachedWorkflows,
 });
 logger.info({ address: clusterAddress(config), taskQueues: config.temporal.workerQueues }, 'worker running');
 // The SDK shuts the workers down on SIGINT/SIGTERM; shutdownGraceTime lets running activities finish.

@@ -74,6 +74,7 @@ export async function startStack(config: Config, logger: Logger, options: { trac
         activityInterceptors: engineActivityInterceptors({ store: adapters.store, redaction: content.redaction }),
         tracing: options.tracing?.worker,
         dataConverter: dataConverterFor(config.temporal.encryptionKeys),
+        maxCachedWorkflows: config.temporal.maxCachedWorkflows,
       });
       for (const worker of workers) {
         const running = worker.run();

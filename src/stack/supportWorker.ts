@@ -7,11 +7,23 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 /** Links each step of a resolution record to its activity (see src/workflows/interceptors.ts). */
 export const WORKFLOW_INTERCEPTORS = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
 
+/**
+ * Modules evaluated once per worker and shared by every workflow context (the SDK's
+ * `preloadModules`) instead of once per workflow: zod, the largest, with src/workflows/zodDefaults.ts
+ * setting its global defaults before the freeze. The SDK deep-freezes
+ * what it shares, and zod 4 binds a schema's methods and memoizes its internals on the schema the
+ * first time they are used, which a frozen schema refuses ("object is not extensible"). So modules
+ * that hold schemas (all of src/domain's that would be worth sharing) stay per workflow; zod's own
+ * exports survive freezing (test/unit/preloadedModules.test.ts).
+ */
+export const PRELOADED_MODULES = ['zod', fileURLToPath(new URL('../workflows/zodDefaults.ts', import.meta.url))];
+
 /** Bundles the workflow code once (webpack, a few seconds); reuse the bundle for every worker. */
 export function bundleWorkflows(options: { workflowsPath?: string; interceptorModules?: string[] } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS, ...(options.interceptorModules ?? [])],
+    preloadModules: PRELOADED_MODULES,
     logger: new DefaultLogger('WARN'),
   });
 }
@@ -33,6 +45,8 @@ export interface SupportWorkerOptions {
   tracing?: WorkerTracing | null;
   /** The payload codec (dataConverterFor in src/stack/payloadCodec.ts); the same as the clients'. */
   dataConverter?: DataConverter;
+  /** The sticky cache's size (config.temporal.maxCachedWorkflows); unset: the SDK's default. */
+  maxCachedWorkflows?: number;
 }
 
 /**
@@ -54,6 +68,7 @@ export async function createSupportWorker(options: SupportWorkerOptions): Promis
     interceptors: { activity: [...(options.tracing?.activityInterceptors ?? []), ...(options.activityInterceptors ?? [])] },
     ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ interceptorModules: options.tracing?.workflowInterceptorModules })),
     // Lets running activities finish on shutdown before they are cancelled.
     shutdownGraceTime: '10 seconds',

@@ -35,6 +35,14 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('bounds the workflows a worker keeps in memory: 100 unless WORKER_MAX_CACHED_WORKFLOWS says', () => {
+    expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(100);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '250' }).temporal.maxCachedWorkflows).toBe(250);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: at least 1/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: a whole number of workflows/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2.5' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: a whole number of workflows/);
+  });
+
   it('wants a client certificate and its key together', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' })).toThrow(/TEMPORAL_TLS_CLIENT_KEY_PATH/);
     const both = loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' });
