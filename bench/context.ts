@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger.js';
 import { isolatedStackEnv } from '../src/stack/ports.js';
 import { startStack, type Stack } from '../src/stack/stack.js';
 import { contentWithUsers, jwtEnv } from '../test/helpers/selfService.js';
+import { startRawLimit, type RawLimit } from './raw.js';
 import type { Figure } from './report.js';
 import type { BenchSettings } from './settings.js';
 
@@ -28,6 +29,8 @@ export interface BenchContext {
   users: number;
   /** The first generated user no load phase uses (the demo scenarios' self-service requests start here). */
   firstFreeUser: number;
+  /** The raw Temporal limit: workflows of the same shapes on a plain worker (bench/raw.ts). */
+  raw: RawLimit;
   figures: Figure[];
   log(message: string): void;
 }
@@ -72,10 +75,13 @@ export async function startBenchContext(settings: BenchSettings, log: (message: 
     throw e;
   }
   const shipped = await loadContent(join(PROJECT_ROOT, 'content'));
-  const ctx: BenchContext = { settings, stack, config, shipped, secrets, adminToken, users, firstFreeUser: selfServiceUsers + 1, figures: [], log };
+  const partial = { settings, stack, config, shipped, secrets, adminToken, users, firstFreeUser: selfServiceUsers + 1, figures: [], log };
+  const raw = await startRawLimit(partial);
+  const ctx: BenchContext = { ...partial, raw };
   return {
     ctx,
     stop: async () => {
+      await raw.stop();
       await stack.stop();
       cleanup();
     },

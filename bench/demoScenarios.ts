@@ -303,25 +303,45 @@ export async function demoScenarioFigures(ctx: BenchContext): Promise<void> {
   const warmup = reps > 1 ? 1 : 0;
   const times = new Map<Scenario, { ours: number[]; direct: number[]; outcomes: Set<string>; directOutcomes: Set<string> }>();
   for (const s of SCENARIOS) times.set(s, { ours: [], direct: [], outcomes: new Set(), directOutcomes: new Set() });
+  // The baseline's input is read back from a run of ours, so on even rounds ours goes first and
+  // the baseline replays it; on odd rounds the baseline goes first, replaying the previous round's.
+  const previous = new Map<Scenario, string>();
   for (let run = 0; run < reps + warmup; run++) {
     for (const s of SCENARIOS) {
       const t = times.get(s)!;
-      await s.reset?.(ctx, run);
-      let start = performance.now();
-      const ran = await s.ours(ctx, run);
-      const ours = performance.now() - start;
-      await s.after?.(ctx, run);
-      const direct = await s.direct(ctx, ran.workflowId, run);
-      await s.reset?.(ctx, run);
-      start = performance.now();
-      const directOutcome = await direct();
-      const directMs = performance.now() - start;
-      await s.after?.(ctx, run);
+      const runOurs = async () => {
+        await s.reset?.(ctx, run);
+        const start = performance.now();
+        const ran = await s.ours(ctx, run);
+        const ms = performance.now() - start;
+        await s.after?.(ctx, run);
+        previous.set(s, ran.workflowId);
+        return { ran, ms };
+      };
+      const runDirect = async (fromWorkflow: string) => {
+        const direct = await s.direct(ctx, fromWorkflow, run);
+        await s.reset?.(ctx, run);
+        const start = performance.now();
+        const outcome = await direct();
+        const ms = performance.now() - start;
+        await s.after?.(ctx, run);
+        return { outcome, ms };
+      };
+      const before = previous.get(s);
+      let ours: Awaited<ReturnType<typeof runOurs>>;
+      let direct: Awaited<ReturnType<typeof runDirect>>;
+      if (run % 2 === 1 && before) {
+        direct = await runDirect(before);
+        ours = await runOurs();
+      } else {
+        ours = await runOurs();
+        direct = await runDirect(ours.ran.workflowId);
+      }
       if (run < warmup) continue;
-      t.ours.push(ours);
-      t.direct.push(directMs);
-      t.outcomes.add(ran.outcome);
-      t.directOutcomes.add(directOutcome);
+      t.ours.push(ours.ms);
+      t.direct.push(direct.ms);
+      t.outcomes.add(ours.ran.outcome);
+      t.directOutcomes.add(direct.outcome);
     }
     ctx.log(`demo scenarios: round ${run + 1} of ${reps + warmup}${run < warmup ? ' (warm-up)' : ''} done`);
   }

@@ -18,7 +18,24 @@ export interface Figure {
   ratio: number | null;
   /** What the baseline is, in one sentence. */
   baselineIs: string;
+  /**
+   * The raw Temporal limit from the same run, in `unit`: the same shape of workflow with no-op
+   * activities on the same server (bench/raw.ts). Null where Temporal does not bound the figure.
+   */
+  limit: number | null;
+  /** ours / limit, read like `ratio`. */
+  limitRatio: number | null;
+  /** What the limit is, in one sentence. */
+  limitIs?: string;
+  /** The target this figure must meet, when it has one (bench/goals.ts). */
+  goal?: GoalResult;
   notes?: string;
+}
+
+export interface GoalResult {
+  /** The goal in words, e.g. "at most 60 ms". */
+  text: string;
+  met: boolean | null;
 }
 
 export interface Machine {
@@ -45,8 +62,16 @@ export interface BenchReport {
 
 /** A figure; the ratio is computed (null when either side is missing or the baseline is 0). */
 export function figure(group: string, name: string, ours: number | null, baseline: number | null, unit: string, baselineIs: string, notes?: string): Figure {
-  const ratio = ours !== null && baseline !== null && baseline !== 0 && Number.isFinite(ours) && Number.isFinite(baseline) ? ours / baseline : null;
-  return { group, name, ours, baseline, unit, ratio, baselineIs, ...(notes ? { notes } : {}) };
+  return { group, name, ours, baseline, unit, ratio: ratioOf(ours, baseline), baselineIs, limit: null, limitRatio: null, ...(notes ? { notes } : {}) };
+}
+
+/** The figure with the raw Temporal limit beside it. */
+export function withLimit(f: Figure, limit: number | null, limitIs: string): Figure {
+  return { ...f, limit, limitRatio: ratioOf(f.ours, limit), limitIs };
+}
+
+function ratioOf(a: number | null, b: number | null): number | null {
+  return a !== null && b !== null && b !== 0 && Number.isFinite(a) && Number.isFinite(b) ? a / b : null;
 }
 
 const grouped = (n: number, digits: number) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -88,22 +113,34 @@ export function renderMarkdown(report: BenchReport): string {
     ...(report.contention ? [`- **Measured while other work ran**: ${report.contention}`] : []),
     '',
     'ratio = ours / baseline. For times and memory, above 1 means more than the baseline; for rates (per second), below 1 means slower.',
+    'raw limit = what Temporal itself does for the same shape of workflow (no-op activities, the same server, the same run); ours / limit reads like ratio.',
+    'Runs of ours and of its baseline (and limit) alternate within the run, each given the same input.',
     'The machine-readable copy of this table is bench/results.json.',
     '',
-    '| figure | ours | baseline | ratio | unit | notes |',
-    '|---|---:|---:|---:|---|---|',
   ];
+  const goals = report.figures.filter((f) => f.goal);
+  if (goals.length) {
+    lines.push('## Goals', '', '| figure | goal | ours | raw limit | met |', '|---|---|---:|---:|---|');
+    for (const f of goals) {
+      const met = f.goal!.met === null ? 'not measured' : f.goal!.met ? 'yes' : '**no**';
+      lines.push(`| ${cell(f.name)} | ${cell(f.goal!.text)} | ${formatValue(f.ours)} ${cell(f.unit)} | ${f.limit === null ? '-' : `${formatValue(f.limit)} ${cell(f.unit)}`} | ${met} |`);
+    }
+    lines.push('', '## Figures', '');
+  }
+  lines.push('| figure | ours | baseline | ratio | raw limit | ours / limit | unit | notes |', '|---|---:|---:|---:|---:|---:|---|---|');
   const groups = [...new Set(report.figures.map((f) => f.group))];
   for (const group of groups) {
-    lines.push(`| **${cell(group)}** | | | | | |`);
+    lines.push(`| **${cell(group)}** | | | | | | | |`);
     for (const f of report.figures.filter((x) => x.group === group)) {
-      lines.push(`| ${cell(f.name)} | ${formatValue(f.ours)} | ${formatValue(f.baseline)} | ${formatRatio(f.ratio)} | ${cell(f.unit)} | ${cell(f.notes ?? '')} |`);
+      lines.push(`| ${cell(f.name)} | ${formatValue(f.ours)} | ${formatValue(f.baseline)} | ${formatRatio(f.ratio)} | ${formatValue(f.limit)} | ${formatRatio(f.limitRatio)} | ${cell(f.unit)} | ${cell(f.notes ?? '')} |`);
     }
   }
-  lines.push('', '## What each baseline is', '');
+  lines.push('', '## What each baseline and limit is', '');
   for (const group of groups) {
-    const what = [...new Set(report.figures.filter((f) => f.group === group).map((f) => f.baselineIs))];
-    lines.push(`- **${group}**: ${what.join(' ')}`);
+    const of = report.figures.filter((f) => f.group === group);
+    const what = [...new Set(of.map((f) => f.baselineIs))];
+    const limits = [...new Set(of.flatMap((f) => (f.limitIs ? [f.limitIs] : [])))];
+    lines.push(`- **${group}**: ${what.join(' ')}${limits.length ? ` Raw limit: ${limits.join(' ')}` : ''}`);
   }
   lines.push('', '## Settings of this run', '', '```json', JSON.stringify(report.settings, null, 2), '```', '');
   return lines.join('\n');
@@ -125,6 +162,10 @@ export function renderJson(report: BenchReport): string {
       unit: f.unit,
       ratio: rounded(f.ratio),
       baselineIs: f.baselineIs,
+      limit: rounded(f.limit),
+      limitRatio: rounded(f.limitRatio),
+      limitIs: f.limitIs ?? null,
+      goal: f.goal ?? null,
       notes: f.notes ?? null,
     })),
   };
@@ -133,8 +174,15 @@ export function renderJson(report: BenchReport): string {
 
 /** The console table: figure, ours and baseline with their unit, ratio. */
 export function renderConsole(report: BenchReport): string {
-  const header = ['figure', 'ours', 'baseline', 'ratio'];
-  const rows = report.figures.map((f) => [f.name, `${formatValue(f.ours)} ${f.unit}`, `${formatValue(f.baseline)} ${f.unit}`, formatRatio(f.ratio)]);
+  const header = ['figure', 'ours', 'baseline', 'ratio', 'raw limit', 'goal'];
+  const rows = report.figures.map((f) => [
+    f.name,
+    `${formatValue(f.ours)} ${f.unit}`,
+    `${formatValue(f.baseline)} ${f.unit}`,
+    formatRatio(f.ratio),
+    f.limit === null ? '-' : `${formatValue(f.limit)} ${f.unit}`,
+    f.goal ? `${f.goal.text}: ${f.goal.met === null ? 'not measured' : f.goal.met ? 'met' : 'MISSED'}` : '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [

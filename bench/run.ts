@@ -5,6 +5,7 @@
 // temporary folder (or BENCH_OUT_DIR), never over the committed report. Sizes: bench/settings.ts.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBenchContext, type BenchContext } from './context.js';
+import { withGoals } from './goals.js';
 import { answerFigures, auditFigures, documentFigures, intakeFigures, permissionFigures, ticketToResolvedFigures, treeFigures } from './core.js';
 import { watchCpu } from './cpu.js';
 import { demoScenarioFigures } from './demoScenarios.js';
@@ -59,7 +60,7 @@ const report: BenchReport = {
   contention: cpu.contention(),
   durationSeconds: (performance.now() - started) / 1000,
   settings: sizes,
-  figures: ctx.figures,
+  figures: withGoals(ctx.figures),
 };
 console.log(renderConsole(report));
 writeReport(report, output);

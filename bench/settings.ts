@@ -35,6 +35,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env) {
     burst: num('BENCH_BURST', 500, 50),
     concurrency: num('BENCH_CONCURRENCY', 20, 10),
     e2e: num('BENCH_E2E', 50, 5),
+    resetBurst: num('BENCH_RESET_BURST', 500, 40),
     permission: num('BENCH_PERMISSION', 300, 30),
     answers: num('BENCH_ANSWERS', 100, 10),
     treeSizes: list('BENCH_TREE_SIZES', '50,1000,10000'),

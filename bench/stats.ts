@@ -60,3 +60,28 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
     await sleep(options.everyMs ?? 10);
   }
 }
+
+/**
+ * Runs `a` and `b` n times each, alternating which goes first (a b, b a, a b, ...), so neither
+ * side always meets the server, the caches or the machine in the state the other left. The
+ * duration of each, in ms.
+ */
+export async function timedPairs(n: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[number[], number[]]> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  const one = async (fn: (i: number) => Promise<unknown>, into: number[], i: number) => {
+    const t = performance.now();
+    await fn(i);
+    into.push(performance.now() - t);
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) {
+      await one(a, as, i);
+      await one(b, bs, i);
+    } else {
+      await one(b, bs, i);
+      await one(a, as, i);
+    }
+  }
+  return [as, bs];
+}

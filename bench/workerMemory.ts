@@ -65,36 +65,49 @@ async function steady(memory: () => Promise<Memory>, samples = 5): Promise<Memor
   return { rss: median(taken.map((m) => m.rss)), heapUsed: median(taken.map((m) => m.heapUsed)) };
 }
 
+/** A fresh worker process on its own task queue, warmed up with 5 password resets: `load` runs, then it stops. */
+async function withWorkerProcess(ctx: BenchContext, taskQueue: string, load: (w: { memory: () => Promise<Memory>; idle: Memory; exited: Promise<never> }) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-worker-'));
+  const worker = startWorkerProcess({ PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...cacheSetting() });
+  const exited = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))));
+  exited.catch(() => undefined);
+  try {
+    // Ready once it ran a workflow (bundling the workflow code takes a few seconds); then warm up.
+    for (let i = 0; i < 5; i++) await Promise.race([resetOn(ctx, taskQueue, `bench-mem-warm-${randomUUID()}`).then((h) => h.result()), exited]);
+    await sleep(2000);
+    await load({ memory: worker.memory, idle: await steady(worker.memory), exited });
+  } finally {
+    worker.child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => worker.child.once('exit', r)), sleep(20_000)]);
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The worker's cache size as the engine would run it; WORKER_MAX_CACHED_WORKFLOWS set for the bench passes through. */
+const cacheSetting = () => (process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {});
+
+const resetTicket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
+const resetOn = (ctx: BenchContext, taskQueue: string, id: string) => ctx.stack.client.workflow.start('passwordReset', { taskQueue, workflowId: id, args: [{ ticket: resetTicket, humanQueue: 'service-desk' }] });
+
 export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
   const group = 'Worker memory';
   const baselineIs = 'The same worker process idle (after start-up and 5 warm-up runs), before the load.';
   const { client } = ctx.stack;
-  const taskQueue = 'bench-memory';
-  const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-worker-'));
-  const worker = startWorkerProcess({ PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  const exited = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))));
-  exited.catch(() => undefined);
-  const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
-  const reset = (id: string) => client.workflow.start('passwordReset', { taskQueue, workflowId: id, args: [{ ticket, humanQueue: 'service-desk' }] });
-  const sessions: WorkflowHandle[] = [];
-  try {
-    // Ready once it ran a workflow (bundling the workflow code takes a few seconds); then warm up.
-    for (let i = 0; i < 5; i++) await Promise.race([reset(`bench-mem-warm-${randomUUID()}`).then((h) => h.result()), exited]);
-    await sleep(2000);
-    const idle = await steady(worker.memory);
+  const n = ctx.settings.memoryLoad;
 
-    const n = ctx.settings.memoryLoad;
+  await withWorkerProcess(ctx, 'bench-memory-resets', async ({ memory, idle, exited }) => {
     let peak: Memory = { rss: 0, heapUsed: 0 };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const m = await worker.memory();
+        const m = await memory();
         peak = { rss: Math.max(peak.rss, m.rss), heapUsed: Math.max(peak.heapUsed, m.heapUsed) };
         await sleep(100);
       }
     })();
     const t0 = performance.now();
-    const handles = await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => reset(`bench-mem-reset-${i}-${randomUUID()}`));
+    const handles = await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => resetOn(ctx, 'bench-memory-resets', `bench-mem-reset-${i}-${randomUUID()}`));
     const completed = await Promise.race([Promise.all(handles.map((h) => h.result().then(() => 1, () => 0))), exited]);
     const wall = (performance.now() - t0) / 1000;
     sampling = false;
@@ -102,23 +115,56 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
     const done = `${completed.reduce((a: number, b) => a + b, 0)} of ${n} completed in ${wall.toFixed(1)} s`;
     ctx.figures.push(figure(group, `worker RSS, ${n} password resets started at once (peak)`, peak.rss / MB, idle.rss / MB, 'MB', baselineIs, `whole process (main thread, workflow thread, Rust core); ${done}`));
     ctx.figures.push(figure(group, `worker main-thread heap used, ${n} password resets started at once (peak)`, peak.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs, 'V8 heap of the main thread (activities, client); workflows run in the SDK\'s workflow thread, counted in RSS only'));
+  });
 
-    const set = treeSetFor(ctx.shipped.trees, 'network-connectivity');
-    if (!set) throw new Error('bench: content/trees has no network-connectivity tree');
-    sessions.push(
-      ...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) =>
-        client.workflow.start('troubleshootSession', { taskQueue, workflowId: `bench-mem-session-${i}-${randomUUID()}`, args: [{ trees: set.trees, root: 'network-connectivity', version: set.version, ticket: null, user: { id: 'jdoe' } }] }),
-      )),
-    );
-    await pool(sessions, 20, (h) => until(`${h.workflowId} to wait for an answer`, async () => (await h.query(sessionQuery).catch(() => null))?.status === 'waiting', { everyMs: 50, timeoutMs: 300_000 }));
-    const open = await steady(worker.memory);
-    ctx.figures.push(figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer, cached in the worker'));
-    ctx.figures.push(figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs));
+  // Sessions in a fresh process, so what the resets left behind is not counted against them.
+  const set = treeSetFor(ctx.shipped.trees, 'network-connectivity');
+  if (!set) throw new Error('bench: content/trees has no network-connectivity tree');
+  const taskQueue = 'bench-memory-sessions';
+  const sessions: WorkflowHandle[] = [];
+  try {
+    await withWorkerProcess(ctx, taskQueue, async ({ memory, idle }) => {
+      sessions.push(
+        ...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) =>
+          client.workflow.start('troubleshootSession', { taskQueue, workflowId: `bench-mem-session-${i}-${randomUUID()}`, args: [{ trees: set.trees, root: 'network-connectivity', version: set.version, ticket: null, user: { id: 'jdoe' } }] }),
+        )),
+      );
+      await pool(sessions, 20, (h) => until(`${h.workflowId} to wait for an answer`, async () => (await h.query(sessionQuery).catch(() => null))?.status === 'waiting', { everyMs: 50, timeoutMs: 300_000 }));
+      const open = await steady(memory);
+      ctx.figures.push(figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer'));
+      ctx.figures.push(figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs));
+      const cache = ctx.config.temporal.maxCachedWorkflows;
+      ctx.figures.push(
+        figure(
+          group,
+          `worker memory per open troubleshooting session (${n})`,
+          (open.rss - idle.rss) / n / MB,
+          null,
+          'MB',
+          baselineIs,
+          `(RSS with ${n} open - RSS idle) / ${n}; the worker keeps at most ${cache} workflows in memory (WORKER_MAX_CACHED_WORKFLOWS), about ${((open.rss - idle.rss) / Math.min(n, cache) / MB).toFixed(1)} MB each`,
+        ),
+      );
+      if (n > cache + 40) {
+        // The price of the bound: a session evicted from the cache is replayed from its history when
+        // it is next touched. The oldest sessions are evicted; the last ones touched are cached.
+        const queryTimes = async (hs: WorkflowHandle[]) => {
+          const out: number[] = [];
+          for (const h of hs) {
+            const t = performance.now();
+            await h.query(sessionQuery);
+            out.push(performance.now() - t);
+          }
+          return out;
+        };
+        const cached = await queryTimes(sessions.slice(-20));
+        const evicted = await queryTimes(sessions.slice(0, 20));
+        ctx.figures.push(
+          figure(group, 'query of a waiting session evicted from the cache p50 (20)', pct(evicted, 50), pct(cached, 50), 'ms', 'The same query of a session still in the cache (the 20 touched last).', 'the worker replays the session from its history first, then answers'),
+        );
+      }
+    });
   } finally {
     await pool(sessions, 20, (h) => h.terminate('bench done').catch(() => undefined));
-    worker.child.kill('SIGTERM');
-    await Promise.race([new Promise((r) => worker.child.once('exit', r)), sleep(20_000)]);
-    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { figure, formatValue, machineInfo, renderConsole, writeReport, type BenchReport } from '../../bench/report.js';
+import { GOALS, withGoals } from '../../bench/goals.js';
+import { figure, formatValue, machineInfo, renderConsole, withLimit, writeReport, type BenchReport } from '../../bench/report.js';
+import { timedPairs } from '../../bench/stats.js';
 import { benchSettings } from '../../bench/settings.js';
 
 const machine = { cpu: 'Test CPU @ 2.0GHz', cores: 2, memoryGb: 7.8, node: 'v20.20.2', os: 'Debian GNU/Linux 12 (bookworm)' };
@@ -16,7 +18,7 @@ function fakeReport(over: Partial<BenchReport> = {}): BenchReport {
     durationSeconds: 312.456,
     settings: { sequential: 200 },
     figures: [
-      figure('Ticket intake', 'intake latency p50 (200 sequential)', 3.456789, 1.9, 'ms', 'A raw client.workflow.start.'),
+      withLimit(figure('Ticket intake', 'intake latency p50 (200 sequential)', 3.456789, 1.9, 'ms', 'A raw client.workflow.start.'), 1.9, 'The raw start itself.'),
       figure('Ticket intake', 'intake events/s (500 at concurrency 20)', 2401.3, 2740.9, 'events/s', 'A raw client.workflow.start.'),
       figure('Worker memory', 'worker RSS | 500 resets (peak)', 412.3, 180.04, 'MB', 'The idle worker.', 'whole process'),
       figure('Permission check', 'permission check p50 (slapd)', null, null, 'ms', 'Bare lookups.', 'skipped: slapd is not installed'),
@@ -46,20 +48,21 @@ describe('bench report', () => {
     expect(markdown).toContain('- **Machine**: Test CPU @ 2.0GHz, 2 cores, 7.8 GB RAM, Node v20.20.2, Debian GNU/Linux 12 (bookworm)');
     expect(markdown).not.toContain('Measured while other work ran');
     const table = lines.filter((l) => l.startsWith('|'));
-    expect(table[0]).toBe('| figure | ours | baseline | ratio | unit | notes |');
-    expect(table[1]).toBe('|---|---:|---:|---:|---|---|');
+    expect(table[0]).toBe('| figure | ours | baseline | ratio | raw limit | ours / limit | unit | notes |');
+    expect(table[1]).toBe('|---|---:|---:|---:|---:|---:|---|---|');
     // A bold row per group, in order of first appearance, followed by its figures.
     expect(table.slice(2)).toEqual([
-      '| **Ticket intake** | | | | | |',
-      '| intake latency p50 (200 sequential) | 3.46 | 1.90 | 1.82 | ms |  |',
-      '| intake events/s (500 at concurrency 20) | 2,401 | 2,741 | 0.88 | events/s |  |',
-      '| **Worker memory** | | | | | |',
-      '| worker RSS \\| 500 resets (peak) | 412 | 180 | 2.29 | MB | whole process |',
-      '| **Permission check** | | | | | |',
-      '| permission check p50 (slapd) | - | - | - | ms | skipped: slapd is not installed |',
+      '| **Ticket intake** | | | | | | | |',
+      '| intake latency p50 (200 sequential) | 3.46 | 1.90 | 1.82 | 1.90 | 1.82 | ms |  |',
+      '| intake events/s (500 at concurrency 20) | 2,401 | 2,741 | 0.88 | - | - | events/s |  |',
+      '| **Worker memory** | | | | | | | |',
+      '| worker RSS \\| 500 resets (peak) | 412 | 180 | 2.29 | - | - | MB | whole process |',
+      '| **Permission check** | | | | | | | |',
+      '| permission check p50 (slapd) | - | - | - | - | - | ms | skipped: slapd is not installed |',
     ]);
-    expect(markdown).toContain('## What each baseline is');
-    expect(markdown).toContain('- **Ticket intake**: A raw client.workflow.start.');
+    expect(markdown).not.toContain('## Goals');
+    expect(markdown).toContain('## What each baseline and limit is');
+    expect(markdown).toContain('- **Ticket intake**: A raw client.workflow.start. Raw limit: The raw start itself.');
     expect(markdown).toContain('"sequential": 200');
   });
 
@@ -73,17 +76,30 @@ describe('bench report', () => {
     const { json } = written(fakeReport());
     expect(json).toMatchObject({ date: '2026-11-26T10:00:00.000Z', machine, quick: false, contention: null, durationSeconds: 312.5, settings: { sequential: 200 } });
     expect(json.figures).toHaveLength(4);
-    expect(json.figures[0]).toEqual({ group: 'Ticket intake', name: 'intake latency p50 (200 sequential)', ours: 3.457, baseline: 1.9, unit: 'ms', ratio: 1.819, baselineIs: 'A raw client.workflow.start.', notes: null });
+    expect(json.figures[0]).toEqual({
+      group: 'Ticket intake',
+      name: 'intake latency p50 (200 sequential)',
+      ours: 3.457,
+      baseline: 1.9,
+      unit: 'ms',
+      ratio: 1.819,
+      baselineIs: 'A raw client.workflow.start.',
+      limit: 1.9,
+      limitRatio: 1.819,
+      limitIs: 'The raw start itself.',
+      goal: null,
+      notes: null,
+    });
     expect(json.figures[2]).toMatchObject({ ours: 412.3, baseline: 180, ratio: 2.29, notes: 'whole process' });
     expect(json.figures[3]).toMatchObject({ ours: null, baseline: null, ratio: null, notes: 'skipped: slapd is not installed' });
-    for (const f of json.figures) expect(Object.keys(f).sort()).toEqual(['baseline', 'baselineIs', 'group', 'name', 'notes', 'ours', 'ratio', 'unit']);
+    for (const f of json.figures) expect(Object.keys(f).sort()).toEqual(['baseline', 'baselineIs', 'goal', 'group', 'limit', 'limitIs', 'limitRatio', 'name', 'notes', 'ours', 'ratio', 'unit']);
   });
 
   it('prints the console table with units beside the values', () => {
     const out = renderConsole(fakeReport()).split('\n');
     expect(out[0]).toBe('Benchmarks on 2026-11-26T10:00:00.000Z: Test CPU @ 2.0GHz, 2 cores, 7.8 GB RAM, Node v20.20.2, Debian GNU/Linux 12 (bookworm)');
-    expect(out[1]).toMatch(/^figure +ours +baseline +ratio$/);
-    expect(out[2]).toMatch(/^intake latency p50 \(200 sequential\) +3\.46 ms +1\.90 ms +1\.82$/);
+    expect(out[1]).toMatch(/^figure +ours +baseline +ratio +raw limit +goal$/);
+    expect(out[2]).toMatch(/^intake latency p50 \(200 sequential\) +3\.46 ms +1\.90 ms +1\.82 +1\.90 ms$/);
     expect(out).toHaveLength(6);
   });
 
@@ -92,6 +108,32 @@ describe('bench report', () => {
     expect(figure('g', 'n', 5, 0, 'ms', 'b').ratio).toBeNull();
     expect(figure('g', 'n', null, 2, 'ms', 'b').ratio).toBeNull();
     expect(figure('g', 'n', 3, 2, 'ms', 'b').ratio).toBe(1.5);
+  });
+
+  it('checks each goal against the figure it names and lists them first, met or not', () => {
+    const figures = withGoals([
+      figure('Ticket to resolved ticket', 'password reset, ticket -> resolved p50 (50 sequential)', 58, 55, 'ms', 'b'),
+      withLimit(figure('Ticket to resolved ticket', 'password resets completed/s (500 started at once)', 50, 50, 'completed/s', 'b'), 55, 'l'),
+      withLimit(figure('Ticket to resolved ticket', 'password resets completed/s (100 started at once)', 40, 50, 'completed/s', 'b'), 55, 'l'),
+      figure('Worker memory', 'worker memory per open troubleshooting session (500)', 0.8, null, 'MB', 'b'),
+      figure('Ticket intake', 'intake latency p50 (200 sequential)', 2.5, 2, 'ms', 'b'),
+      figure('Ticket intake', 'intake latency p99 (200 sequential)', 9, 2, 'ms', 'b'),
+    ]);
+    expect(figures.map((f) => f.goal?.met)).toEqual([true, true, false, false, true, undefined]);
+    expect(withGoals([figure('g', 'password reset, ticket -> resolved p50 (5)', null, null, 'ms', 'b')])[0]!.goal).toEqual({ text: 'at most 60 ms', met: null });
+    expect(GOALS).toHaveLength(4);
+    const { markdown } = written(fakeReport({ figures }));
+    expect(markdown).toContain('## Goals');
+    expect(markdown).toContain('| password resets completed/s (100 started at once) | at least 60/s, or at least the raw limit / 1.2 where that limit is lower than 72/s | 40.0 completed/s | 55.0 completed/s | **no** |');
+    expect(markdown).toContain('| password reset, ticket -> resolved p50 (50 sequential) | at most 60 ms | 58.0 ms | - | yes |');
+  });
+
+  it('alternates which side runs first, the same number of times each', async () => {
+    const order: string[] = [];
+    const [a, b] = await timedPairs(4, async (i) => order.push(`a${i}`), async (i) => order.push(`b${i}`));
+    expect(order).toEqual(['a0', 'b0', 'b1', 'a1', 'a2', 'b2', 'b3', 'a3']);
+    expect(a).toHaveLength(4);
+    expect(b).toHaveLength(4);
   });
 
   it('describes this machine', () => {
