@@ -7,7 +7,7 @@ import type { AlertFacts } from '../domain/definitionRun.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
 import type { DirectoryOutagePolicy } from '../domain/outage.js';
 import { redactValue, type RedactionPolicy } from '../domain/redactionPolicy.js';
-import { normaliseAlertmanager, type AlertNotification } from '../domain/sources/alertmanager.js';
+import { normaliseAlertmanager, type AlertNotification, type AlertSender } from '../domain/sources/alertmanager.js';
 import type { TicketSource } from '../domain/ticket.js';
 import { alertUpdateSignal } from '../workflows/messages.js';
 import { startDefinitionRun } from './definitions.js';
@@ -66,7 +66,7 @@ export interface AlertResult {
 }
 
 export type AlertDeliveryResult =
-  | { httpStatus: 200 | 202; body: { deliveryId: string; receiver: string; truncatedAlerts: number; ignoredKeys: string[]; results: AlertResult[] } }
+  | { httpStatus: 200 | 202; body: { deliveryId: string; sender: AlertSender; receiver: string; truncatedAlerts: number; ignoredKeys: string[]; results: AlertResult[] } }
   | { httpStatus: 401; body: { error: 'unauthorized'; reason: 'missing_token' | 'bad_token'; message: string } }
   | { httpStatus: 503; body: { error: 'alert_intake_disabled'; message: string } }
   | { httpStatus: 400; body: { error: 'invalid_payload'; issues: FieldIssue[]; deadLetterId: number | null } };
@@ -145,7 +145,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
   }
 
   const results: AlertResult[] = [];
-  for (const alert of notification.alerts) {
+  for (const [index, alert] of notification.alerts.entries()) {
     const result = await handleAlert(options, alert);
     results.push(result);
     const { outcome } = result;
@@ -162,6 +162,8 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
         rule: result.rule,
         workflowId: result.workflowId,
         receiver: notification.receiver,
+        sender: notification.sender,
+        ...(notification.computedFingerprints.includes(index) ? { fingerprintComputed: true } : {}),
         ...(result.runStatus ? { runStatus: result.runStatus } : {}),
         ...(result.issues ? { fields: result.issues.map((i) => i.path) } : {}),
         ...(notification.truncatedAlerts > 0 ? { truncatedAlerts: notification.truncatedAlerts } : {}),
@@ -171,7 +173,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
   }
   return {
     httpStatus: results.some((r) => r.outcome === 'started') ? 202 : 200,
-    body: { deliveryId, receiver: notification.receiver, truncatedAlerts: notification.truncatedAlerts, ignoredKeys: notification.ignoredKeys, results },
+    body: { deliveryId, sender: notification.sender, receiver: notification.receiver, truncatedAlerts: notification.truncatedAlerts, ignoredKeys: notification.ignoredKeys, results },
   };
 }
 

@@ -13,6 +13,8 @@ import { createLogger } from '../../src/logger.js';
 import { connectWorker } from '../../src/stack/connection.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
 import { startStack, type Stack } from '../../src/stack/stack.js';
+import { labelFingerprint } from '../../src/domain/sources/alertmanager.js';
+import { sample } from '../helpers/deliveries.js';
 import { createSupportWorker } from '../../src/stack/supportWorker.js';
 
 // Prometheus Alertmanager -> POST /webhooks/alertmanager -> a definition run, through the whole
@@ -198,6 +200,32 @@ describe('notifications while the run is going', () => {
     const res = await post(notification([never]));
     expect((await res.json()).results).toEqual([{ fingerprint: never.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'no_run', rule: 'device-offline', workflowId: null }]);
     expect(audit(`alertmanager:${never.fingerprint}`)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_run' })]);
+  });
+});
+
+describe('other senders of the same shape', () => {
+  it("Grafana Alerting's webhook (version 1, as its documentation shows it) starts the incident run; its extra keys are named, not refused", async () => {
+    const body = sample('alertmanager/grafana-device-offline-firing.json');
+    const res = await post(body);
+    expect(res.status).toBe(202);
+    const answer = await res.json();
+    const workflowId = workflowIdOf('device-offline', { fingerprint: 'c6eadffa33fcdf37', startsAt: body.alerts[0].startsAt } as ReturnType<typeof alert>);
+    expect(answer).toMatchObject({ sender: 'grafana', ignoredKeys: expect.arrayContaining(['orgId', 'state', 'title', 'message', 'alerts[].values']), results: [{ outcome: 'started', workflowId }] });
+    expect(audit(workflowId)).toEqual([expect.objectContaining({ reason: 'started', details: expect.objectContaining({ sender: 'grafana', fingerprint: 'c6eadffa33fcdf37' }) })]);
+  });
+
+  it('an Alertmanager older than 0.19 (no fingerprint) starts a run under the fingerprint Alertmanager computes, which a newer one then finds', async () => {
+    const old = alert({ alertname: 'DeviceOffline', severity: 'critical', device: 'LT-0202', owner: 'jdoe' });
+    const { fingerprint: _omitted, ...withoutFingerprint } = old;
+    const res = await post(notification([withoutFingerprint as typeof old]));
+    expect(res.status).toBe(202);
+    const computed = labelFingerprint(old.labels);
+    const workflowId = workflowIdOf('device-offline', { ...old, fingerprint: computed });
+    expect((await res.json()).results).toEqual([expect.objectContaining({ fingerprint: computed, outcome: 'started', workflowId })]);
+    expect(audit(workflowId)[0]!.details).toMatchObject({ fingerprintComputed: true });
+    // After an upgrade, Alertmanager sends the same alert with its fingerprint: the same run.
+    const upgraded = await post(notification([{ ...old, fingerprint: computed }]));
+    expect((await upgraded.json()).results).toEqual([expect.objectContaining({ outcome: 'joined', workflowId })]);
   });
 });
 

@@ -9,7 +9,7 @@ export const SECRETS = {
   zendesk: 'zendesk-webhook-secret-0123456789',
 } as const;
 
-const sample = (path: string) => JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/${path}`, 'utf8')) as Record<string, any>;
+export const sample = (path: string) => JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/${path}`, 'utf8')) as Record<string, any>;
 
 /** The committed Alertmanager v4 notification (content/samples/alertmanager), as Alertmanager 0.27 sends it. */
 export function alertmanagerNotification(change: (body: Record<string, any>) => void = () => {}): Record<string, any> {

@@ -7,7 +7,8 @@ import { alertRuleIssues, AlertRoutingConfig, alertWorkflowId, matchAlertRule, r
 import { ContentError } from '../../src/domain/content.js';
 import type { AlertFacts } from '../../src/domain/definitionRun.js';
 import { ValidationError } from '../../src/domain/errors.js';
-import { alertTime, normaliseAlertmanager } from '../../src/domain/sources/alertmanager.js';
+import { alertTime, labelFingerprint, normaliseAlertmanager } from '../../src/domain/sources/alertmanager.js';
+import { sample } from '../helpers/deliveries.js';
 import { alertmanagerNotification } from '../helpers/deliveries.js';
 
 const notification = alertmanagerNotification;
@@ -22,6 +23,17 @@ const issuesOf = (fn: () => unknown) => {
   throw new Error('expected a ValidationError');
 };
 
+// Computed with github.com/prometheus/common/model (LabelSet.Fingerprint().String()), the code
+// Alertmanager itself fingerprints alerts with (v0.74.0, from the Go module proxy).
+const KNOWN_FINGERPRINTS: Array<[Record<string, string>, string]> = [
+  [{}, 'cbf29ce484222325'],
+  [{ alertname: 'DeviceOffline', device: 'LT-0042', owner: 'jdoe', severity: 'critical', instance: 'lt-0042.corp:9100' }, '4a75ba66aaf317af'],
+  [{ alertname: 'Watchdog' }, '003b0a0f7d3fa569'],
+  [{ a: '1', b: '2' }, '1cc37fac8a64ae01'],
+  [{ alertname: 'DiskAlmostFull', device: 'PC-Zürich-7', ünïcode: '☃ snow' }, 'a6ef89eaaa6e9989'],
+  [{ Z: 'upper', a: 'lower', é: 'accent' }, 'e0f99d02504e5b1d'],
+];
+
 describe('Alertmanager v4 payload', () => {
   it('normalises the documented example: times in UTC, no end while firing', () => {
     expect(normaliseAlertmanager(notification())).toEqual({
@@ -30,7 +42,9 @@ describe('Alertmanager v4 payload', () => {
       status: 'firing',
       truncatedAlerts: 0,
       externalURL: 'http://alertmanager.corp:9093',
+      sender: 'alertmanager',
       ignoredKeys: [],
+      computedFingerprints: [],
       alerts: [
         {
           fingerprint: '1a30ba71cca2921f',
@@ -86,14 +100,14 @@ describe('Alertmanager v4 payload', () => {
           b.commonLabels = { severity: 3 };
           b.alerts[0].startsAt = '0001-01-01T00:00:00Z';
           b.alerts[0].endsAt = '2026-02-30T25:00:00Z';
-          delete b.alerts[0].fingerprint;
+          b.alerts[0].fingerprint = 42;
           b.alerts.push({ ...b.alerts[0], fingerprint: 'not/a/fingerprint', startsAt: 'yesterday', labels: [], status: 'ok' });
         }),
       ),
     );
     const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
     expect(byPath).toMatchObject({
-      version: 'unsupported payload version "3"; this endpoint reads Alertmanager\'s version "4"',
+      version: 'unsupported payload version "3"; this endpoint reads Alertmanager\'s version "4" and Grafana Alerting\'s version "1"',
       truncatedAlerts: expect.any(String),
       status: 'must be "firing" or "resolved", not "pending"',
       groupKey: 'must be the group key as text',
@@ -108,6 +122,47 @@ describe('Alertmanager v4 payload', () => {
     });
     expect(issuesOf(() => normaliseAlertmanager(notification((b) => (b.alerts = 'none'))))).toEqual([{ path: 'alerts', message: 'must be the list of alerts of the group' }]);
     expect(issuesOf(() => normaliseAlertmanager([]))[0]?.path).toBe('(root)');
+  });
+
+  it("reads Grafana Alerting's webhook (version 1, its documented example's shape): its extra keys ignored and named", () => {
+    const n = normaliseAlertmanager(sample('alertmanager/grafana-device-offline-firing.json'));
+    expect(n).toMatchObject({ sender: 'grafana', receiver: 'it-support-engine', status: 'firing', truncatedAlerts: 0, computedFingerprints: [] });
+    expect(n.ignoredKeys).toEqual(['alerts[].dashboardURL', 'alerts[].panelURL', 'alerts[].silenceURL', 'alerts[].values', 'message', 'orgId', 'state', 'title']);
+    expect(n.alerts).toEqual([
+      {
+        fingerprint: 'c6eadffa33fcdf37',
+        status: 'firing',
+        labels: { alertname: 'DeviceOffline', device: 'LT-0201', owner: 'jdoe', severity: 'critical', grafana_folder: 'Endpoints' },
+        annotations: { summary: 'LT-0201 has not answered pings for 5m', runbook_url: 'https://wiki.corp.example/runbooks/device-offline' },
+        startsAt: '2026-11-26T07:51:03.157Z',
+        endsAt: null,
+      },
+    ]);
+  });
+
+  it('says what to do with a Grafana legacy dashboard alert, which has another shape', () => {
+    const legacy = { title: '[Alerting] Disk', ruleId: 1, ruleName: 'Disk', ruleUrl: 'http://grafana/d/1', state: 'alerting', evalMatches: [{ value: 100, metric: 'disk', tags: {} }], message: 'Disk full' };
+    expect(issuesOf(() => normaliseAlertmanager(legacy))).toEqual([{ path: '(root)', message: expect.stringMatching(/Grafana legacy dashboard alert.*Grafana Alerting webhook contact point/) }]);
+  });
+
+  it('computes the fingerprint an older Alertmanager (before 0.19) did not send, as Alertmanager computes it', () => {
+    const n = normaliseAlertmanager(
+      notification((b) => {
+        delete b.alerts[0].fingerprint;
+        b.alerts.push({ ...b.alerts[0], labels: { ...b.alerts[0].labels, device: 'LT-0043' }, fingerprint: '00000000000000aa' });
+      }),
+    );
+    expect(n.computedFingerprints).toEqual([0]);
+    expect(n.alerts[0]!.fingerprint).toBe(labelFingerprint(n.alerts[0]!.labels));
+    expect(n.alerts[1]!.fingerprint).toBe('00000000000000aa');
+  });
+
+  it("the computed fingerprint is Alertmanager's own (known answers from prometheus/common's LabelSet.Fingerprint)", () => {
+    for (const [labels, expected] of KNOWN_FINGERPRINTS) expect(labelFingerprint(labels), JSON.stringify(labels)).toBe(expected);
+    // Label order in the body does not matter; any change of a name or value does.
+    expect(labelFingerprint({ b: '2', a: '1' })).toBe(labelFingerprint({ a: '1', b: '2' }));
+    expect(labelFingerprint({ a: '1', b: '2' })).not.toBe(labelFingerprint({ a: '1', b: '3' }));
+    expect(labelFingerprint({ ab: '' })).not.toBe(labelFingerprint({ a: 'b' }));
   });
 
   it('reads Go zero time as "no time"', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AlertFacts } from '../definitionRun.js';
-import { parseOrThrow } from '../errors.js';
+import { parseOrThrow, ValidationError } from '../errors.js';
 
 // Prometheus Alertmanager's webhook notification, payload version 4 (the `webhook_config` section
 // of https://prometheus.io/docs/alerting/latest/configuration/). One POST carries one alert group:
@@ -13,6 +13,15 @@ import { parseOrThrow } from '../errors.js';
 // answer is never retried by Alertmanager, so refusing an unknown key would silently drop alerts
 // after an upgrade. Unknown keys are dropped here (they never reach a workflow) and named in
 // `ignoredKeys`, which the intake answers and audits. An incompatible change would bump `version`.
+//
+// Two more senders of the same shape are read as documented:
+// - Grafana Alerting's webhook contact point (Grafana 8 and later; "Webhook JSON payload" in
+//   Grafana's webhook-notifier docs) sends `version: "1"` with `orgId`, `title`, `state` and
+//   `message` beside Alertmanager's keys, and `silenceURL`, `dashboardURL`, `panelURL`, `values`
+//   on each alert: the extra keys are ignored and named like any other.
+// - Alertmanager before 0.19 sent no per-alert `fingerprint`. It is computed here from the labels
+//   exactly as Alertmanager computes it (prometheus/common model.LabelSet.Fingerprint), so the run
+//   an old Alertmanager started is the one a newer one finds.
 
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
 const Status = z.enum(ALERT_STATUSES, { error: (issue) => `must be "firing" or "resolved", not ${JSON.stringify(issue.input)}` });
@@ -35,6 +44,10 @@ const Fingerprint = z
   .string({ error: 'must be the alert fingerprint as text' })
   .regex(/^[0-9A-Za-z]{1,64}$/, 'must be the alert fingerprint: 1 to 64 letters and digits, e.g. "1a30ba71cca2921f"');
 
+/** Who sends each payload version this endpoint reads. */
+export const ALERT_SENDERS = { '4': 'alertmanager', '1': 'grafana' } as const;
+export type AlertSender = (typeof ALERT_SENDERS)[keyof typeof ALERT_SENDERS];
+
 const ALERT_KEYS = ['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'] as const;
 const GROUP_KEYS = ['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'alerts'] as const;
 
@@ -46,11 +59,14 @@ export const AlertmanagerAlert = z.object({
   startsAt: time('must be when the alert started, not the zero time 0001-01-01T00:00:00Z'),
   endsAt: time(null),
   generatorURL: z.string({ error: 'must be the URL of the rule that fired, as text (may be empty)' }),
-  fingerprint: Fingerprint,
+  // Absent from Alertmanager before 0.19: computed from the labels (labelFingerprint).
+  fingerprint: Fingerprint.optional(),
 });
 
 export const AlertmanagerWebhook = z.object({
-  version: z.literal('4', { error: (issue) => `unsupported payload version ${JSON.stringify(issue.input)}; this endpoint reads Alertmanager's version "4"` }),
+  version: z.enum(['4', '1'], {
+    error: (issue) => `unsupported payload version ${JSON.stringify(issue.input)}; this endpoint reads Alertmanager's version "4" and Grafana Alerting's version "1"`,
+  }),
   groupKey: z.string({ error: 'must be the group key as text' }),
   // Documented since Alertmanager 0.22 (max_alerts); older releases sent version 4 without it.
   truncatedAlerts: z.number({ error: 'must be the number of alerts left out' }).int().min(0).default(0),
@@ -66,6 +82,8 @@ export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
 /** One notification, ready for routing: the group's facts and each alert as a run sees it. */
 export interface AlertNotification {
+  /** Who sent it, read from `version`: Alertmanager ("4") or Grafana Alerting ("1"). */
+  sender: AlertSender;
   receiver: string;
   groupKey: string;
   status: 'firing' | 'resolved';
@@ -75,6 +93,45 @@ export interface AlertNotification {
   alerts: AlertFacts[];
   /** Keys of the body that version 4 does not document, e.g. `alerts[].silenceURL`: ignored. */
   ignoredKeys: string[];
+  /** Indexes of the alerts that came without a fingerprint (Alertmanager before 0.19): computed from their labels. */
+  computedFingerprints: number[];
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const SEPARATOR = 0xff;
+
+/**
+ * Alertmanager's fingerprint of an alert: FNV-1a 64 over each label name and value in name order,
+ * each followed by the byte 0xff (which UTF-8 never contains), as 16 lower-case hex digits.
+ */
+export function labelFingerprint(labels: Record<string, string>): string {
+  let h = FNV_OFFSET;
+  const add = (byte: number) => {
+    h = ((h ^ BigInt(byte)) * FNV_PRIME) & 0xffffffffffffffffn;
+  };
+  const utf8 = new TextEncoder();
+  // Go sorts label names by their UTF-8 bytes (code point order, not JavaScript's UTF-16 order).
+  const names = Object.keys(labels)
+    .map((name) => ({ name, bytes: utf8.encode(name) }))
+    .sort((a, b) => compareBytes(a.bytes, b.bytes));
+  for (const { name, bytes } of names) {
+    for (const byte of bytes) add(byte);
+    add(SEPARATOR);
+    for (const byte of utf8.encode(labels[name]!)) add(byte);
+    add(SEPARATOR);
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Grafana's legacy dashboard alerts (before Grafana Alerting) post another shape entirely. */
+function legacyGrafana(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !('version' in body) && 'ruleName' in body && 'state' in body;
 }
 
 /** An RFC 3339 time as an ISO string in UTC, or null for Go's zero time (`0001-01-01T00:00:00Z`: no end). */
@@ -97,15 +154,21 @@ function unknownKeys(body: Record<string, unknown>): string[] {
  * a firing alert it is at most an expiry estimate, not an end).
  */
 export function normaliseAlertmanager(body: unknown): AlertNotification {
+  if (legacyGrafana(body)) {
+    throw new ValidationError('Alertmanager notification', [
+      { path: '(root)', message: "a Grafana legacy dashboard alert (ruleName, evalMatches); use a Grafana Alerting webhook contact point, which sends version \"1\" (docs/alertmanager.md)" },
+    ]);
+  }
   const n = parseOrThrow(AlertmanagerWebhook, body, 'Alertmanager notification');
   return {
+    sender: ALERT_SENDERS[n.version],
     receiver: n.receiver,
     groupKey: n.groupKey,
     status: n.status,
     truncatedAlerts: n.truncatedAlerts,
     externalURL: n.externalURL,
     alerts: n.alerts.map((a) => ({
-      fingerprint: a.fingerprint,
+      fingerprint: a.fingerprint ?? labelFingerprint(a.labels),
       status: a.status,
       labels: a.labels,
       annotations: a.annotations,
@@ -113,5 +176,6 @@ export function normaliseAlertmanager(body: unknown): AlertNotification {
       endsAt: a.status === 'firing' ? null : alertTime(a.endsAt),
     })),
     ignoredKeys: unknownKeys(body as Record<string, unknown>),
+    computedFingerprints: n.alerts.flatMap((a, i) => (a.fingerprint === undefined ? [i] : [])),
   };
 }
