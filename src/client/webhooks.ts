@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineStore } from '../activities/records/store.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
+import { parseUntrustedJson } from '../domain/json.js';
 import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/signatures.js';
 import { normaliseJira } from '../domain/sources/jira.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
@@ -139,11 +140,7 @@ export async function replayDeadLetter(options: WebhookOptions, id: number): Pro
   return result;
 }
 
-/** A webhook body as JSON; anything else is a ValidationError naming the body. */
+/** A webhook body as JSON; anything else (not JSON, too deep, a `__proto__` key) is a ValidationError naming the body. */
 export function parseJsonBody(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (e) {
-    throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-  }
+  return parseUntrustedJson(raw.toString('utf8'));
 }
