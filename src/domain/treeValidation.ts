@@ -242,7 +242,8 @@ function checkChoices(tree: DecisionTree, node: QuestionNode, at: string, issues
     const sameId = ids.get(choice.id);
     if (sameId === undefined) ids.set(choice.id, j);
     else issue(issues, tree, node.id, `${at}.choices[${j}].id`, 'duplicate_choice', `choices[${sameId}] has the same id ${quote(choice.id)}; give every choice its own id`);
-    const key = choice.label.trim().toLowerCase();
+    // What staff see: case, runs of spaces and compatibility forms (full-width letters) do not tell labels apart.
+    const key = choice.label.normalize('NFKC').replace(/\s+/gu, ' ').trim().toLowerCase();
     const sameLabel = labels.get(key);
     if (sameLabel === undefined) labels.set(key, j);
     else {

@@ -253,6 +253,24 @@ describe('one issue per problem, with its path', () => {
     ]);
   });
 
+  it('duplicate_choice: labels that differ only in the spaces inside them, or in full-width letters', () => {
+    const issues = validateTrees([
+      tree('t', [
+        q('a', [
+          ['one', 'r', 'Only this device'],
+          ['two', 'r', '  Only   this\tdevice  '],
+          ['three', 'r', 'Ｏｎｌｙ this device'],
+          ['four', 'r', 'Only these devices'],
+        ]),
+        res('r'),
+      ]),
+    ]);
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      ['nodes[0].choices[1].label', expect.stringContaining('choices[0] has the same label')],
+      ['nodes[0].choices[2].label', expect.stringContaining('choices[0] has the same label')],
+    ]);
+  });
+
   it('overlapping_conditions names both branches', () => {
     const issues = validateTrees([
       ok(
