@@ -73,7 +73,7 @@ async function postTicket(ctx: BenchContext, source: TicketSource, body: unknown
   return answer.workflowId;
 }
 
-const getRun = async (ctx: BenchContext, workflowId: string) => (await (await fetch(`${ctx.stack.apiUrl}/workflows/${workflowId}`)).json()) as RunStatus;
+const getRun = async (ctx: BenchContext, workflowId: string) => (await (await fetch(`${ctx.stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ctx.adminToken}` } })).json()) as RunStatus;
 
 /** GET /workflows/:id every 10 ms until the run is no longer running. */
 async function followOverHttp(ctx: BenchContext, workflowId: string): Promise<Ran> {

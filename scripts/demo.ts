@@ -97,7 +97,7 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
   let shown = 0;
   let run: RunStatus & { ui?: string };
   for (;;) {
-    run = (await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`)).json()) as RunStatus & { ui?: string };
+    run = (await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus & { ui?: string };
     const steps = run.progress?.steps ?? [];
     for (; shown < steps.length; shown++) {
       const s = steps[shown]!;
@@ -164,7 +164,7 @@ try {
     console.log(`  POST /webhooks/jira (ITSM-48, signed) -> ${res.status}: ${workflowType} started as ${workflowId} (rule ${rule})`);
     let waitingFor: { approvers: string[] } | null = null;
     while (!waitingFor) {
-      waitingFor = ((await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`)).json()) as RunStatus).progress?.waitingFor ?? null;
+      waitingFor = ((await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus).progress?.waitingFor ?? null;
       await new Promise((r) => setTimeout(r, 50));
     }
     console.log(`  Waiting for approval by ${waitingFor.approvers.join(', ')} (durably: a worker or server restart does not lose it)`);
@@ -329,7 +329,7 @@ try {
   await stack.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).trigger();
   console.log(`  Triggered schedule "${RECONCILE_SCHEDULE_ID}" (it runs every hour here, every 5 minutes by default)`);
   for (;;) {
-    const r = await fetch(`${stack.apiUrl}/workflows/ticket-jira-ITSM-47`);
+    const r = await fetch(`${stack.apiUrl}/workflows/ticket-jira-ITSM-47`, { headers: { authorization: `Bearer ${adminToken}` } });
     if (r.status === 200) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,6 +8,8 @@ import { startStack, type Stack } from '../../src/stack/stack.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 
+const ADMIN = 'admin-token-0123456789abcdefghij';
+
 // The whole engine as `npm start` runs it (embedded dev server on a SQLite file, worker, HTTP API),
 // driven over real HTTP.
 
@@ -16,7 +18,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'itse-e2e-'));
-  stack = await startStack(loadConfig(await isolatedStackEnv(dataDir)), createLogger('warn'));
+  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir)), ADMIN_API_TOKEN: ADMIN }), createLogger('warn'));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -28,7 +30,7 @@ const post = (path: string, body: unknown, contentType = 'application/json') =>
 
 async function waitForCompletion(workflowId: string): Promise<any> {
   for (;;) {
-    const res = await fetch(`${stack.apiUrl}/workflows/${workflowId}`);
+    const res = await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
     const body = await res.json();
     if (body.status !== 'RUNNING') return body;
     await new Promise((r) => setTimeout(r, 100));
@@ -141,7 +143,7 @@ describe('password reset from a Jira webhook, end to end', () => {
   });
 
   it('answers 404 for an unknown workflow and reports health', async () => {
-    expect((await fetch(`${stack.apiUrl}/workflows/nope`)).status).toBe(404);
+    expect((await fetch(`${stack.apiUrl}/workflows/nope`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
     expect(await (await fetch(`${stack.apiUrl}/healthz`)).json()).toEqual({ status: 'ok' });
   });
 });

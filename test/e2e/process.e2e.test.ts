@@ -31,7 +31,7 @@ describe('npm start as a process', () => {
     child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
       cwd: PROJECT_ROOT,
       detached: true,
-      env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_DEV_UI_PORT: String(uiPort), LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_DEV_UI_PORT: String(uiPort), LOG_LEVEL: 'warn', ADMIN_API_TOKEN: 'process-admin-token-0123456789' },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -55,7 +55,7 @@ describe('npm start as a process', () => {
     const { workflowId } = await res.json();
     let status = 'RUNNING';
     while (status === 'RUNNING') {
-      status = (await (await fetch(`http://127.0.0.1:${httpPort}/workflows/${workflowId}`)).json()).status;
+      status = (await (await fetch(`http://127.0.0.1:${httpPort}/workflows/${workflowId}`, { headers: { authorization: 'Bearer process-admin-token-0123456789' } })).json()).status;
     }
     expect(status).toBe('COMPLETED');
 

@@ -33,7 +33,7 @@ function softwareTicket(softwareId: string | null) {
 
 async function waitingRun(workflowId: string) {
   for (;;) {
-    const run = await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`)).json();
+    const run = await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
     if (run.progress?.waitingFor) return run;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -71,7 +71,7 @@ beforeAll(async () => {
   // Mid-run: jdoe's Acrobat request has been checked and waits for the manager's approval.
   install = jiraTicket(jira, INSTALL.key, { reporter: JIRA.jdoe, summary: 'Please install Adobe Acrobat Pro', fields: { description: 'I need to edit PDFs.', customfield_10070: { value: 'acrobat-pro', id: '1' } } });
   expect(await (await deliverJira(api.url, install.body, 'outage-1')).json()).toMatchObject({ status: 'started', workflowType: 'softwareInstall' });
-  await until('the install to wait for the approval', async () => (await (await fetch(`${api.url}/workflows/${INSTALL.workflowId}`)).json()).progress?.waitingFor?.kind === 'approval');
+  await until('the install to wait for the approval', async () => (await staffCall(api.url, 'GET', `/workflows/${INSTALL.workflowId}`)).body.progress?.waitingFor?.kind === 'approval');
 
   await directory.stop();
   slapdDown = true;

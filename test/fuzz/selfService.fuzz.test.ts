@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Adapters } from '../../src/activities/adapters.js';
 import { createJwtVerifier } from '../../src/client/http/auth.js';
+import { PUBLIC_ROUTES } from '../../src/client/http/app.js';
 import { callerContext } from '../../src/client/selfService.js';
 import type { Content } from '../../src/content.js';
 import type { UserFacts } from '../../src/domain/directory.js';
@@ -422,6 +423,38 @@ describe('self-service and staff HTTP API', () => {
     );
   });
 
+  it('every route of the OpenAPI document refuses a caller without credentials (401), except the listed public ones', async () => {
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/openapi.json' })).body) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+    const fastifyPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
+    const publicOnes = new Set<string>(PUBLIC_ROUTES);
+    // Every route the API has is described, the public ones included (GET /openapi.json serves the document itself).
+    for (const route of PUBLIC_ROUTES.filter((r) => r !== 'GET /openapi.json')) expect(operations.map((o) => `${o.method} ${fastifyPath(o.path)}`)).toContain(route);
+    expect(operations.length).toBeGreaterThan(25);
+    for (const { method, path, op } of operations) {
+      const key = `${method} ${fastifyPath(path)}`;
+      const url = path.replace(/\{\w+\}/g, 'probe-1');
+      const payload = method === 'POST' ? { 'content-type': 'application/json' } : {};
+      for (const auth of [{}, { authorization: 'Bearer not-a-token' }]) {
+        const touched = stub.touched();
+        const res = await app.inject({ method: method as 'GET' | 'POST', url, headers: { ...payload, ...auth }, ...(method === 'POST' ? { payload: '{}' } : {}) });
+        if (publicOnes.has(key)) {
+          // Public: not behind the staff token (a webhook still checks its own signature or token).
+          expect(op.security, key).toEqual([]);
+          expect(res.body, key).not.toContain('a valid staff bearer token is required');
+        } else {
+          expect(res.statusCode, `${key} ${res.body}`).toBe(401);
+          expect(stub.touched(), `${key}: a refused call reached Temporal`).toBe(touched);
+          expect(op.security, key).toEqual(key.startsWith(`${method} /self-service/`) ? [{ bearer: [] }] : [{ staffToken: [] }]);
+        }
+      }
+    }
+    // Each kind of token opens only its own routes.
+    expect((await app.inject({ method: 'GET', url: '/workflows/probe-1', headers: bearer('jdoe') })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/self-service/catalog', headers: staff })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/no-such-route' })).statusCode).toBe(401);
+  });
+
   it('staff endpoints: never 5xx for any body, id or query; a refused request starts nothing', async () => {
     const id = fc.oneof(pathSegment, fc.constantFrom('ticket-jira-ITSM-1', '1', '0', '-1', '1e3', '99999999999999999999'));
     const body = fc.oneof(
@@ -511,5 +544,23 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it('a "__proto__" key anywhere in a body is a 400 naming it, like any other unknown key, and uses no quota', async () => {
+    const bodies = [
+      '{"automation":"disk-cleanup","inputs":{"device":"LT-0042","__proto__":{"aggressive":true}}}',
+      '{"automation":"disk-cleanup","inputs":{"__proto__":null,"device":"LT-0042"}}',
+      '{"__proto__":{"automation":"reset-mfa"},"automation":"unlock-account"}',
+    ];
+    for (const payload of bodies) {
+      const before = stub.touched();
+      const res = await app.inject({ method: 'POST', url: '/self-service/requests', headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` }, payload });
+      expect(res.statusCode, payload).toBe(400);
+      expect(JSON.parse(res.body).issues).toEqual([{ path: expect.stringMatching(/__proto__$/), message: 'the key "__proto__" is not allowed' }]);
+      expect(stub.touched(), 'nothing started, no quota used').toBe(before);
+    }
+    // The same request without it goes through.
+    const ok = await app.inject({ method: 'POST', url: '/self-service/requests', headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` }, payload: '{"automation":"disk-cleanup","inputs":{"device":"LT-0042"}}' });
+    expect(ok.statusCode, ok.body).toBe(202);
   });
 });

@@ -70,8 +70,11 @@ describe('GET /metrics', () => {
     // Staff endpoints without the token; an unknown run; a path that is no route.
     expect((await app.inject({ method: 'GET', url: '/dead-letters' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/dead-letters', headers: { authorization: `Bearer ${ADMIN}` } })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/workflows/ticket-jira-NOPE-1' })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: '/wp-admin/setup.php' })).statusCode).toBe(404);
+    const staff = { authorization: `Bearer ${ADMIN}` };
+    expect((await app.inject({ method: 'GET', url: '/workflows/ticket-jira-NOPE-1', headers: staff })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/wp-admin/setup.php', headers: staff })).statusCode).toBe(404);
+    // A probe of a path that is no route, without a token: refused before anything is looked up.
+    expect((await app.inject({ method: 'GET', url: '/wp-admin/setup.php' })).statusCode).toBe(401);
 
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -84,12 +87,13 @@ describe('GET /metrics', () => {
     expect(sample(text, 'itse_http_requests_total{route="/dead-letters",method="GET",status="200"}')).toBe(1);
     expect(sample(text, 'itse_http_requests_total{route="/workflows/:id",method="GET",status="404"}')).toBe(1);
     expect(sample(text, 'itse_http_requests_total{route="unmatched",method="GET",status="404"}')).toBe(1);
+    expect(sample(text, 'itse_http_requests_total{route="unmatched",method="GET",status="401"}')).toBe(1);
     expect(sample(text, 'itse_http_request_duration_seconds_count{route="/webhooks/:source",method="POST"}')).toBe(4);
     expect(sample(text, 'itse_http_request_duration_seconds_bucket{le="+Inf",route="/webhooks/:source",method="POST"}')).toBe(4);
 
     expect(sample(text, 'itse_http_rejections_total{reason="signature_invalid"}')).toBe(1);
     expect(sample(text, 'itse_http_rejections_total{reason="payload_invalid"}')).toBe(1);
-    expect(sample(text, 'itse_http_rejections_total{reason="auth"}')).toBe(2);
+    expect(sample(text, 'itse_http_rejections_total{reason="auth"}')).toBe(3);
     expect(sample(text, 'itse_http_rejections_total{reason="guardrail"}')).toBe(1);
     expect(sample(text, 'itse_http_rejections_total{reason="validation"}')).toBe(1);
     expect(sample(text, 'itse_http_rejections_total{reason="not_found"}')).toBe(2);

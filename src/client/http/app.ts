@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import swagger from '@fastify/swagger';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform } from 'fastify-type-provider-zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DirectoryPort } from '../../activities/directory/port.js';
 import type { EndpointPort } from '../../activities/endpoints/port.js';
@@ -12,6 +13,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Content } from '../../content.js';
 import { parseOrThrow, ValidationError } from '../../domain/errors.js';
+import { parseUntrustedJson } from '../../domain/json.js';
 import type { RoutingConfig } from '../../domain/routing.js';
 import { TicketSource } from '../../domain/ticket.js';
 import type { Logger } from '../../logger.js';
@@ -108,12 +110,7 @@ const CodecBody = z.object({ payloads: z.array(z.object({ metadata: z.record(z.s
 
 /** Parses a JSON request body kept raw by the content-type parser; bad JSON is a 400 naming it. */
 function jsonBody(request: FastifyRequest): unknown {
-  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-  try {
-    return JSON.parse(raw);
-  } catch (e) {
-    throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-  }
+  return parseUntrustedJson(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '');
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -122,8 +119,70 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Who may call a route: staff unless the route says otherwise (see buildApi). */
+export type RouteAccess = 'staff' | 'public' | 'self-service';
+
+/**
+ * The routes anyone may call, each for its own reason: liveness and readiness probes, the API's
+ * description, Prometheus metrics (counts, no personal data; keep the port off the internet), and
+ * the webhooks, whose senders prove themselves by signature (help desks) or token (Alertmanager)
+ * inside the handler, so that a refused delivery is still kept and audited.
+ */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /webhooks/alertmanager', 'POST /webhooks/:source'] as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; unset: staff. */
+    access?: RouteAccess;
+  }
+}
+
+const PUBLIC = { config: { access: 'public' as const } };
+
+/**
+ * The OpenAPI document of every route (GET /openapi.json): staff routes under the staff token,
+ * self-service routes under a user's JWT, public ones under none.
+ */
+function registerOpenApi(app: FastifyInstance): void {
+  app.register(swagger, {
+    openapi: {
+      info: { title: 'IT-support engine API', version: '1' },
+      components: {
+        securitySchemes: {
+          staffToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN' },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "a self-service user's access token from the identity provider" },
+        },
+      },
+      security: [{ staffToken: [] }],
+    },
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const access = input.route.config?.access ?? 'staff';
+      const security = access === 'public' ? [] : access === 'self-service' ? [{ bearer: [] }] : [{ staffToken: [] }];
+      return { ...out, schema: { ...out.schema, security } };
+    },
+  });
+  app.get('/openapi.json', { ...PUBLIC, schema: { hide: true } }, async () => app.swagger());
+}
+
+export function routeAccess(request: FastifyRequest): RouteAccess {
+  return request.routeOptions.config?.access ?? 'staff';
+}
+
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  // Default deny: a route is for staff (a bearer token from ADMIN_API_TOKEN) unless its config
+  // says `public` (PUBLIC_ROUTES) or `self-service` (a user's JWT, checked in that scope). Unknown
+  // paths too: an outsider learns nothing from a 404.
+  const staffOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!options.adminToken) return reply.code(403).send({ error: 'staff_api_disabled', message: 'set ADMIN_API_TOKEN to enable the staff endpoints' });
+    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!given || !sameSecret(given, options.adminToken)) return reply.code(401).send({ error: 'unauthorized', message: 'a valid staff bearer token is required' });
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (routeAccess(request) === 'staff') return staffOnly(request, reply);
+  });
+  registerOpenApi(app);
   const webhookOptions: WebhookOptions = { ...options, ...options.webhooks };
   registerMetrics(app, options.metrics ?? createApiMetrics());
   // A response that names a run ties the request's remaining log lines (e.g. "request completed")
@@ -160,181 +219,179 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return reply.code(503).send({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  const readiness = readinessProbe(
-    [temporalCheck(options.client), ...(options.directory ? [directoryCheck(options.directory)] : [])],
-    options.readinessTimeoutMs ?? 2000,
-  );
-  app.get('/readyz', async (_request, reply) => {
-    const result = await readiness();
-    return reply.code(result.status === 'ready' ? 200 : 503).send(result);
-  });
-  if (options.selfService) {
-    const selfService = options.selfService;
-    app.register(async (scope) => registerSelfService(scope, selfService));
-  }
 
-  // Prometheus Alertmanager (a static route: it wins over /webhooks/:source).
-  const alertOptions: AlertIntakeOptions = {
-    client: options.client,
-    store: options.store,
-    taskQueue: options.queues?.definitions ?? options.taskQueue,
-    token: options.alertmanager?.token,
-    alerts: options.alertmanager?.alerts ?? { requester: 'svc-monitoring', rules: [] },
-    redaction: options.alertmanager?.redaction,
-    content: { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
-    humanQueue: options.routing.unmatched.queue,
-    directoryOutage: options.directoryOutage,
-    startTimeoutMs: options.startTimeoutMs,
-    now: options.now,
-  };
-  app.post('/webhooks/alertmanager', async (request, reply) => {
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const result = await handleAlertDelivery(alertOptions, raw, request.headers);
-    const body = result.body;
-    reply.log.info({ source: ALERTMANAGER_SOURCE, status: result.httpStatus, ...('error' in body ? { error: body.error } : { outcomes: body.results.map((r) => r.outcome) }) }, 'webhook');
-    return reply.code(result.httpStatus).send(result.body);
-  });
-
-  app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
-    const source = TicketSource.safeParse(request.params.source);
-    if (!source.success) return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const result = await handleDelivery(webhookOptions, source.data, raw, request.headers);
-    const run = 'workflowId' in result.body ? correlation(result.body.workflowId) : {};
-    reply.log.info({ source: source.data, status: result.httpStatus, ...run, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
-    return reply.code(result.httpStatus).send(result.body);
-  });
-
-  app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
-    try {
-      const run = await runStatus(options.client, request.params.id);
-      const ui = options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history` : undefined;
-      return { ...run, ui };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
-      throw e;
-    }
-  });
-
-  // Staff endpoints: a bearer token from ADMIN_API_TOKEN. Dead letters hold raw help-desk bodies.
-  const staffOnly = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!options.adminToken) return reply.code(403).send({ error: 'staff_api_disabled', message: 'set ADMIN_API_TOKEN to enable the staff endpoints' });
-    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!given || !sameSecret(given, options.adminToken)) return reply.code(401).send({ error: 'unauthorized', message: 'a valid staff bearer token is required' });
-  };
-  const letterId = (raw: string) => {
-    const id = Number(raw);
-    if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError('dead letter id', [{ path: 'id', message: 'must be a positive integer' }]);
-    return id;
-  };
-
-  // Codec endpoint (Temporal's remote codec protocol) for `temporal workflow show --codec-endpoint
-  // <api>/codec --codec-auth "Bearer $ADMIN_API_TOKEN"`: encrypted payloads (PAYLOAD_ENCRYPTION_KEYS)
-  // decoded for staff. Without encryption it hands payloads back as they are.
-  for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/codec/${direction}`, { preHandler: staffOnly }, async (request, reply) => {
-      const body = parseOrThrow(CodecBody, jsonBody(request), `codec ${direction} request`);
-      let payloads = body.payloads.map(payloadFromJson);
-      const codecs = options.client.options.loadedDataConverter.payloadCodecs;
-      try {
-        for (const codec of direction === 'encode' ? codecs : [...codecs].reverse()) payloads = await codec[direction](payloads);
-      } catch (e) {
-        return reply.code(422).send({ error: 'codec_failed', message: e instanceof Error ? e.message : String(e) });
-      }
-      return { payloads: payloads.map(payloadToJson) };
+  // The routes, as a plugin loaded after the OpenAPI plugin, so that each one is in the document.
+  app.register(async (app) => {
+    app.get('/healthz', PUBLIC, async () => ({ status: 'ok' }));
+    const readiness = readinessProbe(
+      [temporalCheck(options.client), ...(options.directory ? [directoryCheck(options.directory)] : [])],
+      options.readinessTimeoutMs ?? 2000,
+    );
+    app.get('/readyz', PUBLIC, async (_request, reply) => {
+      const result = await readiness();
+      return reply.code(result.status === 'ready' ? 200 : 503).send(result);
     });
-  }
-
-  app.post<{ Params: { id: string } }>('/workflows/:id/approval', { preHandler: staffOnly }, async (request, reply) => {
-    const answer = parseOrThrow(ApprovalBody, jsonBody(request), 'approval');
-    try {
-      return await submitApproval(options.client, request.params.id, await withDirectoryGroups(options.directory, answer));
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
-      if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'approval_refused', message: updateFailureMessage(e) });
-      throw e;
+    if (options.selfService) {
+      const selfService = options.selfService;
+      app.register(async (scope) => registerSelfService(scope, selfService));
     }
-  });
 
-  // Guided troubleshooting, for staff tools.
-  const troubleshooting = () => {
-    if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
-    return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory, directoryOutage: options.directoryOutage };
-  };
-  const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
-    try {
-      return await call();
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no session ${id}` });
-      if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'answer_refused', message: updateFailureMessage(e) });
-      throw e;
+    // Prometheus Alertmanager (a static route: it wins over /webhooks/:source).
+    const alertOptions: AlertIntakeOptions = {
+      client: options.client,
+      store: options.store,
+      taskQueue: options.queues?.definitions ?? options.taskQueue,
+      token: options.alertmanager?.token,
+      alerts: options.alertmanager?.alerts ?? { requester: 'svc-monitoring', rules: [] },
+      redaction: options.alertmanager?.redaction,
+      content: { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
+      humanQueue: options.routing.unmatched.queue,
+      directoryOutage: options.directoryOutage,
+      startTimeoutMs: options.startTimeoutMs,
+      now: options.now,
+    };
+    app.post('/webhooks/alertmanager', PUBLIC, async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await handleAlertDelivery(alertOptions, raw, request.headers);
+      const body = result.body;
+      reply.log.info({ source: ALERTMANAGER_SOURCE, status: result.httpStatus, ...('error' in body ? { error: body.error } : { outcomes: body.results.map((r) => r.outcome) }) }, 'webhook');
+      return reply.code(result.httpStatus).send(result.body);
+    });
+
+    app.post<{ Params: { source: string } }>('/webhooks/:source', PUBLIC, async (request, reply) => {
+      const source = TicketSource.safeParse(request.params.source);
+      if (!source.success) return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await handleDelivery(webhookOptions, source.data, raw, request.headers);
+      const run = 'workflowId' in result.body ? correlation(result.body.workflowId) : {};
+      reply.log.info({ source: source.data, status: result.httpStatus, ...run, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
+      return reply.code(result.httpStatus).send(result.body);
+    });
+
+    app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
+      try {
+        const run = await runStatus(options.client, request.params.id);
+        const ui = options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history` : undefined;
+        return { ...run, ui };
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
+        throw e;
+      }
+    });
+
+    const letterId = (raw: string) => {
+      const id = Number(raw);
+      if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError('dead letter id', [{ path: 'id', message: 'must be a positive integer' }]);
+      return id;
+    };
+
+    // Codec endpoint (Temporal's remote codec protocol) for `temporal workflow show --codec-endpoint
+    // <api>/codec --codec-auth "Bearer $ADMIN_API_TOKEN"`: encrypted payloads (PAYLOAD_ENCRYPTION_KEYS)
+    // decoded for staff. Without encryption it hands payloads back as they are.
+    for (const direction of ['encode', 'decode'] as const) {
+      app.post(`/codec/${direction}`, async (request, reply) => {
+        const body = parseOrThrow(CodecBody, jsonBody(request), `codec ${direction} request`);
+        let payloads = body.payloads.map(payloadFromJson);
+        const codecs = options.client.options.loadedDataConverter.payloadCodecs;
+        try {
+          for (const codec of direction === 'encode' ? codecs : [...codecs].reverse()) payloads = await codec[direction](payloads);
+        } catch (e) {
+          return reply.code(422).send({ error: 'codec_failed', message: e instanceof Error ? e.message : String(e) });
+        }
+        return { payloads: payloads.map(payloadToJson) };
+      });
     }
-  };
-  app.get('/troubleshooting/trees', { preHandler: staffOnly }, async () => listTrees(troubleshooting().trees));
-  app.get('/troubleshooting', { preHandler: staffOnly }, async () => listSessions(options.client));
-  app.post('/troubleshooting', { preHandler: staffOnly }, async (request, reply) => {
-    const body = parseOrThrow(StartSessionBody, jsonBody(request), 'troubleshooting session');
-    return reply.code(202).send(await startTroubleshooting(troubleshooting(), body));
-  });
-  app.get<{ Params: { id: string } }>('/troubleshooting/:id', { preHandler: staffOnly }, async (request, reply) =>
-    sessionCall(reply, request.params.id, () => showSession(options.client, request.params.id)),
-  );
-  app.post<{ Params: { id: string } }>('/troubleshooting/:id/answer', { preHandler: staffOnly }, async (request, reply) => {
-    const body = parseOrThrow(AnswerBody, jsonBody(request), 'answer');
-    return sessionCall(reply, request.params.id, () => answerSession(troubleshooting(), request.params.id, body));
-  });
-  app.post<{ Params: { id: string } }>('/troubleshooting/:id/back', { preHandler: staffOnly }, async (request, reply) => {
-    const body = parseOrThrow(BackBody, jsonBody(request), 'back');
-    return sessionCall(reply, request.params.id, () => sessionBack(troubleshooting(), request.params.id, body.responder));
-  });
 
-  // Records and the audit log, for auditors and the knowledge base.
-  app.get<{ Params: { ticket: string }; Querystring: { format?: string } }>('/records/:ticket', { preHandler: staffOnly }, async (request, reply) => {
-    const docs = options.store.documents(request.params.ticket);
-    if (docs.length === 0) return reply.code(404).send({ error: 'not_found', message: `no records for ${request.params.ticket} (use source:key, e.g. jira:ITSM-42, or a workflow id)` });
-    if (request.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(docs.map((d) => d.workNote).join('\n\n---\n\n'));
-    return docs.map(({ workNote, kbDraft, json, ...meta }) => ({ ...meta, workNote, kbDraft, document: json }));
-  });
-  app.get<{ Querystring: Record<string, string | undefined> }>('/audit', { preHandler: staffOnly }, async (request) => {
-    const q = request.query;
-    const filter = { ticket: q.ticket, user: q.user, action: q.action, from: q.from, to: q.to, limit: q.limit === undefined ? 1000 : Number(q.limit) };
-    try {
-      return queryAudit(options.store, filter);
-    } catch (e) {
-      if (e instanceof RangeError) throw new ValidationError('audit query', [{ path: 'query', message: e.message }]);
-      throw e;
-    }
-  });
-  app.get('/audit/verify', { preHandler: staffOnly }, async () => verifyChain(readAuditRows(options.store)));
+    app.post<{ Params: { id: string } }>('/workflows/:id/approval', async (request, reply) => {
+      const answer = parseOrThrow(ApprovalBody, jsonBody(request), 'approval');
+      try {
+        return await submitApproval(options.client, request.params.id, await withDirectoryGroups(options.directory, answer));
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
+        if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'approval_refused', message: updateFailureMessage(e) });
+        throw e;
+      }
+    });
 
-  app.get<{ Querystring: { status?: string } }>('/dead-letters', { preHandler: staffOnly }, async (request) => {
-    const status = request.query.status;
-    if (status !== undefined && !['open', 'replayed', 'discarded'].includes(status)) {
-      throw new ValidationError('query', [{ path: 'status', message: 'must be open, replayed or discarded' }]);
-    }
-    return options.store.deadLetters(status as 'open' | undefined).map(({ body, headers, ...rest }) => ({ ...rest, bytes: body.length }));
-  });
+    // Guided troubleshooting, for staff tools.
+    const troubleshooting = () => {
+      if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
+      return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory, directoryOutage: options.directoryOutage };
+    };
+    const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
+      try {
+        return await call();
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no session ${id}` });
+        if (e instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'answer_refused', message: updateFailureMessage(e) });
+        throw e;
+      }
+    };
+    app.get('/troubleshooting/trees', async () => listTrees(troubleshooting().trees));
+    app.get('/troubleshooting', async () => listSessions(options.client));
+    app.post('/troubleshooting', async (request, reply) => {
+      const body = parseOrThrow(StartSessionBody, jsonBody(request), 'troubleshooting session');
+      return reply.code(202).send(await startTroubleshooting(troubleshooting(), body));
+    });
+    app.get<{ Params: { id: string } }>('/troubleshooting/:id', async (request, reply) =>
+      sessionCall(reply, request.params.id, () => showSession(options.client, request.params.id)),
+    );
+    app.post<{ Params: { id: string } }>('/troubleshooting/:id/answer', async (request, reply) => {
+      const body = parseOrThrow(AnswerBody, jsonBody(request), 'answer');
+      return sessionCall(reply, request.params.id, () => answerSession(troubleshooting(), request.params.id, body));
+    });
+    app.post<{ Params: { id: string } }>('/troubleshooting/:id/back', async (request, reply) => {
+      const body = parseOrThrow(BackBody, jsonBody(request), 'back');
+      return sessionCall(reply, request.params.id, () => sessionBack(troubleshooting(), request.params.id, body.responder));
+    });
 
-  app.get<{ Params: { id: string } }>('/dead-letters/:id', { preHandler: staffOnly }, async (request, reply) => {
-    const letter = options.store.deadLetter(letterId(request.params.id));
-    if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${request.params.id}` });
-    return { ...letter, body: letter.body.toString('utf8') };
-  });
+    // Records and the audit log, for auditors and the knowledge base.
+    app.get<{ Params: { ticket: string }; Querystring: { format?: string } }>('/records/:ticket', async (request, reply) => {
+      const docs = options.store.documents(request.params.ticket);
+      if (docs.length === 0) return reply.code(404).send({ error: 'not_found', message: `no records for ${request.params.ticket} (use source:key, e.g. jira:ITSM-42, or a workflow id)` });
+      if (request.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(docs.map((d) => d.workNote).join('\n\n---\n\n'));
+      return docs.map(({ workNote, kbDraft, json, ...meta }) => ({ ...meta, workNote, kbDraft, document: json }));
+    });
+    app.get<{ Querystring: Record<string, string | undefined> }>('/audit', async (request) => {
+      const q = request.query;
+      const filter = { ticket: q.ticket, user: q.user, action: q.action, from: q.from, to: q.to, limit: q.limit === undefined ? 1000 : Number(q.limit) };
+      try {
+        return queryAudit(options.store, filter);
+      } catch (e) {
+        if (e instanceof RangeError) throw new ValidationError('audit query', [{ path: 'query', message: e.message }]);
+        throw e;
+      }
+    });
+    app.get('/audit/verify', async () => verifyChain(readAuditRows(options.store)));
 
-  app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', { preHandler: staffOnly }, async (request, reply) => {
-    const id = letterId(request.params.id);
-    const result = (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE ? await replayAlertDeadLetter(alertOptions, id) : await replayDeadLetter(webhookOptions, id);
-    return reply.code(result.httpStatus).send(result.body);
-  });
+    app.get<{ Querystring: { status?: string } }>('/dead-letters', async (request) => {
+      const status = request.query.status;
+      if (status !== undefined && !['open', 'replayed', 'discarded'].includes(status)) {
+        throw new ValidationError('query', [{ path: 'status', message: 'must be open, replayed or discarded' }]);
+      }
+      return options.store.deadLetters(status as 'open' | undefined).map(({ body, headers, ...rest }) => ({ ...rest, bytes: body.length }));
+    });
 
-  app.post<{ Params: { id: string } }>('/dead-letters/:id/discard', { preHandler: staffOnly }, async (request, reply) => {
-    const id = letterId(request.params.id);
-    const letter = options.store.deadLetter(id);
-    if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${id}` });
-    if (letter.status !== 'open') return reply.code(409).send({ error: 'not_open', message: `dead letter ${id} is already ${letter.status}` });
-    options.store.setDeadLetterStatus(id, 'discarded', 'discarded by staff', options.now?.() ?? new Date());
-    return { id, status: 'discarded' };
+    app.get<{ Params: { id: string } }>('/dead-letters/:id', async (request, reply) => {
+      const letter = options.store.deadLetter(letterId(request.params.id));
+      if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${request.params.id}` });
+      return { ...letter, body: letter.body.toString('utf8') };
+    });
+
+    app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', async (request, reply) => {
+      const id = letterId(request.params.id);
+      const result = (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE ? await replayAlertDeadLetter(alertOptions, id) : await replayDeadLetter(webhookOptions, id);
+      return reply.code(result.httpStatus).send(result.body);
+    });
+
+    app.post<{ Params: { id: string } }>('/dead-letters/:id/discard', async (request, reply) => {
+      const id = letterId(request.params.id);
+      const letter = options.store.deadLetter(id);
+      if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${id}` });
+      if (letter.status !== 'open') return reply.code(409).send({ error: 'not_open', message: `dead letter ${id} is already ${letter.status}` });
+      options.store.setDeadLetterStatus(id, 'discarded', 'discarded by staff', options.now?.() ?? new Date());
+      return { id, status: 'discarded' };
+    });
   });
 
   return app;

@@ -95,5 +95,8 @@ export function registerMetrics(app: FastifyInstance, metrics: ApiMetrics): void
     const reason = rejectionReason(reply.statusCode, errorCodes.get(request));
     if (reason) metrics.rejections.inc({ reason });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // A plugin, so that it loads after the OpenAPI plugin registered before it and is described there.
+  app.register(async (scope) => {
+    scope.get('/metrics', { config: { access: 'public' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  });
 }

@@ -1,8 +1,8 @@
-import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { uncoercibleValue, ValidationError } from '../../domain/errors.js';
+import { parseUntrustedJson } from '../../domain/json.js';
 import { submitApproval, updateFailureMessage } from '../approvals.js';
 import { cancelRequest, catalogFor, requestAutomation, requestStatus, type Answer, type SelfServiceDeps } from '../selfService.js';
 import type { AuthResult } from './auth.js';
@@ -34,29 +34,19 @@ declare module 'fastify' {
  * by the OpenAPI document at /openapi.json.
  */
 export async function registerSelfService(app: FastifyInstance, options: SelfServiceApiOptions): Promise<void> {
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'IT-support engine: self-service API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
   await app.register(async (scope) => {
     scope.setValidatorCompiler(validatorCompiler);
     scope.setSerializerCompiler(serializerCompiler);
     // Bodies arrive as raw bytes (see the JSON content-type parser); parse them before validation.
     scope.addHook('preValidation', async (request) => {
       if (!Buffer.isBuffer(request.body)) return;
-      try {
-        request.body = JSON.parse(request.body.toString('utf8') || 'null');
-      } catch (e) {
-        throw new ValidationError('request body', [{ path: '(body)', message: `is not valid JSON: ${(e as Error).message}` }]);
-      }
+      request.body = parseUntrustedJson(request.body.toString('utf8') || 'null');
       const hostile = uncoercibleValue(request.body);
       if (hostile) throw new ValidationError('request body', [hostile]);
+    });
+    // Routes of this scope take a user's JWT instead of the staff token (see buildApi's default deny).
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'self-service' };
     });
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const auth = await options.verify(request.headers.authorization);
