@@ -73,7 +73,7 @@ const Env = z.object({
   ZENDESK_EMAIL: z.string().min(3).optional(),
   ZENDESK_API_TOKEN: z.string().min(1).optional(),
   READINESS_TIMEOUT: z.string().regex(/^\d+(ms|[smhd])$/, 'a duration such as 2s or 500ms').default('2s'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'a whole number of workflows, e.g. 100' }).int('a whole number of workflows, e.g. 100').min(1, 'at least 1').default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'a whole number of workflows, e.g. 50' }).int('a whole number of workflows, e.g. 50').min(1, 'at least 1').default(50),
   WORKER_METRICS_ADDRESS: z
     .string()
     .regex(/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, 'host:port to serve the worker metrics on, e.g. 127.0.0.1:9464 or 0.0.0.0:9464')
@@ -117,7 +117,7 @@ export interface Config {
      * Workflows each worker keeps in its sticky cache (WORKER_MAX_CACHED_WORKFLOWS). Most of the
      * engine's open workflows wait for people (an answer, an approval) for minutes or days; one
      * that is not cached is replayed from its history when its next event comes, a few ms for
-     * these short histories, instead of holding about 2.3 MB of worker memory while it waits.
+     * these short histories, instead of holding about 3.5 MB of worker memory while it waits.
      */
     maxCachedWorkflows: number;
     apiKey: string | undefined;

@@ -35,8 +35,8 @@ describe('configuration from the environment', () => {
     }
   });
 
-  it('bounds the workflows a worker keeps in memory: 100 unless WORKER_MAX_CACHED_WORKFLOWS says', () => {
-    expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(100);
+  it('bounds the workflows a worker keeps in memory: 50 unless WORKER_MAX_CACHED_WORKFLOWS says', () => {
+    expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(50);
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '250' }).temporal.maxCachedWorkflows).toBe(250);
     expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: at least 1/);
     expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: a whole number of workflows/);
