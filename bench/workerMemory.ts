@@ -14,7 +14,7 @@ import { treeSetFor } from '../src/domain/trees.js';
 import { sessionQuery } from '../src/workflows/messages.js';
 import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
 import type { BenchContext } from './context.js';
-import { figure } from './report.js';
+import { figure, withLimit } from './report.js';
 import { pct, pool, sleep, until } from './stats.js';
 
 interface Memory {
@@ -37,9 +37,9 @@ const PROBE = `data:text/javascript,${encodeURIComponent(
 )}`;
 
 /** The worker process: started with the memory probe preloaded, asked for its memory over IPC. */
-function startWorkerProcess(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; memory: () => Promise<Memory> } {
+function startWorkerProcess(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; memory: () => Promise<Memory> } {
   let output = '';
-  const child = fork(join(PROJECT_ROOT, 'src/worker.ts'), [], { cwd: PROJECT_ROOT, env, execArgv: ['--import', 'tsx', '--import', PROBE], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(join(PROJECT_ROOT, script), [], { cwd: PROJECT_ROOT, env, execArgv: ['--import', 'tsx', '--import', PROBE], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
   const memory = () =>
@@ -65,15 +65,26 @@ async function steady(memory: () => Promise<Memory>, samples = 5): Promise<Memor
   return { rss: median(taken.map((m) => m.rss)), heapUsed: median(taken.map((m) => m.heapUsed)) };
 }
 
-/** A fresh worker process on its own task queue, warmed up with 5 password resets: `load` runs, then it stops. */
-async function withWorkerProcess(ctx: BenchContext, taskQueue: string, load: (w: { memory: () => Promise<Memory>; idle: Memory; exited: Promise<never> }) => Promise<void>): Promise<void> {
+type Load = (w: { memory: () => Promise<Memory>; idle: Memory; exited: Promise<never> }) => Promise<void>;
+
+/** A fresh engine worker process on its own task queue, warmed up with 5 password resets: `load` runs, then it stops. */
+function withWorkerProcess(ctx: BenchContext, taskQueue: string, load: Load): Promise<void> {
+  return withProcess(ctx, 'src/worker.ts', taskQueue, (id) => resetOn(ctx, taskQueue, id), load);
+}
+
+/** The same with the raw worker (bench/rawWorkerMain.ts), warmed up with 5 runs of no-op activities. */
+function withRawWorkerProcess(ctx: BenchContext, taskQueue: string, load: Load): Promise<void> {
+  return withProcess(ctx, 'bench/rawWorkerMain.ts', taskQueue, (id) => ctx.stack.client.workflow.start('rawSteps', { taskQueue, workflowId: id, args: [5] }), load);
+}
+
+async function withProcess(ctx: BenchContext, script: string, taskQueue: string, warmUp: (id: string) => Promise<WorkflowHandle>, load: Load): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-worker-'));
-  const worker = startWorkerProcess({ PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...cacheSetting() });
+  const worker = startWorkerProcess(script, { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...cacheSetting() });
   const exited = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))));
   exited.catch(() => undefined);
   try {
     // Ready once it ran a workflow (bundling the workflow code takes a few seconds); then warm up.
-    for (let i = 0; i < 5; i++) await Promise.race([resetOn(ctx, taskQueue, `bench-mem-warm-${randomUUID()}`).then((h) => h.result()), exited]);
+    for (let i = 0; i < 5; i++) await Promise.race([warmUp(`bench-mem-warm-${randomUUID()}`).then((h) => h.result()), exited]);
     await sleep(2000);
     await load({ memory: worker.memory, idle: await steady(worker.memory), exited });
   } finally {
@@ -117,6 +128,24 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
     ctx.figures.push(figure(group, `worker main-thread heap used, ${n} password resets started at once (peak)`, peak.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs, 'V8 heap of the main thread (activities, client); workflows run in the SDK\'s workflow thread, counted in RSS only'));
   });
 
+  // The raw limit first: the same number of bare waiting sessions on a plain SDK worker process
+  // with the same cache bound.
+  const cache = ctx.config.temporal.maxCachedWorkflows;
+  const rawQueue = 'bench-memory-raw-sessions';
+  const rawSessions: WorkflowHandle[] = [];
+  let rawPerSession = Number.NaN;
+  try {
+    await withRawWorkerProcess(ctx, rawQueue, async ({ memory, idle }) => {
+      rawSessions.push(...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => client.workflow.start('rawSession', { taskQueue: rawQueue, workflowId: `bench-mem-raw-session-${i}-${randomUUID()}` }))));
+      // A query answered means the session ran its first task and is waiting.
+      await pool(rawSessions, 20, (h) => h.query('rawState'));
+      const open = await steady(memory);
+      rawPerSession = (open.rss - idle.rss) / n / MB;
+    });
+  } finally {
+    await pool(rawSessions, 20, (h) => h.terminate('bench done').catch(() => undefined));
+  }
+
   // Sessions in a fresh process, so what the resets left behind is not counted against them.
   const set = treeSetFor(ctx.shipped.trees, 'network-connectivity');
   if (!set) throw new Error('bench: content/trees has no network-connectivity tree');
@@ -133,16 +162,20 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
       const open = await steady(memory);
       ctx.figures.push(figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer'));
       ctx.figures.push(figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs));
-      const cache = ctx.config.temporal.maxCachedWorkflows;
+      const rawIs = `${n} bare waiting sessions (bench/workflows/raw.ts rawSession) on a plain SDK worker process with the same cache bound (bench/rawWorkerMain.ts), measured the same way.`;
       ctx.figures.push(
-        figure(
-          group,
-          `worker memory per open troubleshooting session (${n})`,
-          (open.rss - idle.rss) / n / MB,
-          null,
-          'MB',
-          baselineIs,
-          `(RSS with ${n} open - RSS idle) / ${n}; the worker keeps at most ${cache} workflows in memory (WORKER_MAX_CACHED_WORKFLOWS), about ${((open.rss - idle.rss) / Math.min(n, cache) / MB).toFixed(1)} MB each`,
+        withLimit(
+          figure(
+            group,
+            `worker memory per open troubleshooting session (${n})`,
+            (open.rss - idle.rss) / n / MB,
+            rawPerSession,
+            'MB',
+            rawIs,
+            `(RSS with ${n} open - RSS idle) / ${n}; the worker keeps at most ${cache} workflows in memory (WORKER_MAX_CACHED_WORKFLOWS), about ${((open.rss - idle.rss) / Math.min(n, cache) / MB).toFixed(1)} MB each`,
+          ),
+          rawPerSession,
+          rawIs,
         ),
       );
       if (n > cache + 40) {
