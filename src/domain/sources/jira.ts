@@ -14,9 +14,13 @@ const JiraUser = z.object({
   accountType: z.string().optional(),
 });
 
-const Named = z.object({ id: z.string().optional(), name: z.string().min(1) });
+export const Named = z.object({ id: z.string().optional(), name: z.string().min(1) });
 
-const AdfDoc: z.ZodType<AdfNode> = z.lazy(() =>
+/** The numeric issue id and the issue key, the same on Cloud and Data Center. */
+export const JiraIssueId = z.string().regex(/^\d+$/, 'must be the numeric issue id as a string');
+export const JiraIssueKey = z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'must be an issue key such as ITSM-42');
+
+export const AdfDoc: z.ZodType<AdfNode> = z.lazy(() =>
   z.object({
     type: z.string().min(1),
     text: z.string().optional(),
@@ -42,9 +46,9 @@ export const JiraWebhook = z.object({
   issue_event_type_name: z.string().min(1).optional(),
   user: JiraUser.optional(),
   issue: z.object({
-    id: z.string().regex(/^\d+$/, 'must be the numeric issue id as a string'),
+    id: JiraIssueId,
     self: z.url().optional(),
-    key: z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'must be an issue key such as ITSM-42'),
+    key: JiraIssueKey,
     fields: z
       .object({
         summary: z.string(),
@@ -116,33 +120,47 @@ export interface JiraNormaliseOptions {
   requestTypeField?: string;
 }
 
-export function normaliseJira(body: unknown, options: JiraNormaliseOptions = {}): TicketEvent {
-  const payload = parseOrThrow(JiraWebhook, body, 'Jira webhook body');
-  const f = payload.issue.fields;
+/** Simple-valued custom fields (`customfield_NNNNN`), as strings, for routing's `field:` mappings. */
+export function jiraCustomFields(issueFields: Record<string, unknown>): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(f)) {
+  for (const [name, value] of Object.entries(issueFields)) {
     if (!name.startsWith('customfield_')) continue;
     const simple = simpleValue(value);
     if (simple !== undefined) fields[name] = simple;
   }
-  const description =
-    f.description == null ? '' : typeof f.description === 'string' ? f.description : adfToText(f.description);
-  const occurredAt = new Date(payload.timestamp);
+  return fields;
+}
+
+/** A description as text: wiki markup is kept as it is, an ADF document flattened. */
+export function jiraDescriptionText(description: string | AdfNode | null | undefined): string {
+  return description == null ? '' : typeof description === 'string' ? description : adfToText(description);
+}
+
+/** The webhook's epoch-milliseconds `timestamp` as an ISO date-time; a 400 naming it when it is not a real time. */
+export function jiraOccurredAt(timestamp: number, what: string): string {
+  const occurredAt = new Date(timestamp);
   if (Number.isNaN(occurredAt.getTime()) || occurredAt.getUTCFullYear() > 9999) {
-    throw new ValidationError('Jira webhook body', [{ path: 'timestamp', message: 'is not a valid epoch-milliseconds time' }]);
+    throw new ValidationError(what, [{ path: 'timestamp', message: 'is not a valid epoch-milliseconds time' }]);
   }
+  return occurredAt.toISOString();
+}
+
+export function normaliseJira(body: unknown, options: JiraNormaliseOptions = {}): TicketEvent {
+  const payload = parseOrThrow(JiraWebhook, body, 'Jira webhook body');
+  const f = payload.issue.fields;
+  const fields = jiraCustomFields(f);
   const requestType = options.requestTypeField ? fields[options.requestTypeField] : undefined;
   return {
     source: 'jira',
     eventType: eventTypeOf(payload),
     sourceEventType: [payload.webhookEvent, payload.issue_event_type_name].filter(Boolean).join('/'),
-    occurredAt: occurredAt.toISOString(),
+    occurredAt: jiraOccurredAt(payload.timestamp, 'Jira webhook body'),
     ticket: {
       id: payload.issue.id,
       key: payload.issue.key,
       url: payload.issue.self,
       summary: f.summary,
-      description,
+      description: jiraDescriptionText(f.description),
       issueType: f.issuetype?.name,
       requestType,
       priority: f.priority?.name,
