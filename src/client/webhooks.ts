@@ -3,10 +3,11 @@ import type { EngineStore } from '../activities/records/store.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
 import { parseUntrustedJson } from '../domain/json.js';
 import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/signatures.js';
-import { normaliseJira } from '../domain/sources/jira.js';
+import { isIgnoredDelivery, type NormalisedDelivery } from '../domain/sources/delivery.js';
+import { normaliseJiraDelivery } from '../domain/sources/jiraDataCenter.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
-import { normaliseZendesk } from '../domain/sources/zendesk.js';
-import type { TicketEvent, TicketSource } from '../domain/ticket.js';
+import { normaliseZendeskDelivery } from '../domain/sources/zendeskEvents.js';
+import type { TicketSource } from '../domain/ticket.js';
 import { intakeTicket, type IntakeOptions, type IntakeResult } from './intake.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -21,6 +22,7 @@ export interface WebhookOptions extends IntakeOptions {
 
 export type DeliveryResult =
   | { httpStatus: 202 | 200; body: IntakeResult & { deliveryId: string } }
+  | { httpStatus: 200; body: { status: 'ignored'; rule: null; reason: string; deliveryId: string } }
   | { httpStatus: 401; body: { error: 'invalid_signature'; reason: string; deadLetterId: number | null } }
   | { httpStatus: 400; body: { error: 'invalid_payload'; issues: FieldIssue[]; deadLetterId: number | null } };
 
@@ -70,10 +72,10 @@ function verify(options: WebhookOptions, source: TicketSource, raw: Buffer, head
   return result.ok ? null : result.reason;
 }
 
-function normalise(options: WebhookOptions, source: TicketSource, body: unknown): TicketEvent {
-  if (source === 'jira') return normaliseJira(body, options.jira);
+function normalise(options: WebhookOptions, source: TicketSource, body: unknown): NormalisedDelivery {
+  if (source === 'jira') return normaliseJiraDelivery(body, options.jira);
   if (source === 'servicenow') return normaliseServiceNow(body);
-  return normaliseZendesk(body);
+  return normaliseZendeskDelivery(body);
 }
 
 /**
@@ -108,12 +110,25 @@ export async function handleDelivery(
   if (signatureProblem) {
     return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: reject(signatureProblem, []) } };
   }
-  let event: TicketEvent;
+  let event: NormalisedDelivery;
   try {
     event = normalise(options, source, parseJsonBody(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues) } };
+  }
+  if (isIgnoredDelivery(event)) {
+    // Well-formed, nothing to act on: answered 200 so the help desk does not retry, and audited with the reason.
+    options.store.appendAudit({
+      at: now.toISOString(),
+      kind: replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
+      actor: source,
+      subject: `${source}:${event.ticketRef}`,
+      outcome: 'skipped',
+      reason: 'ignored',
+      details: { deliveryId, sourceEventType: event.sourceEventType, why: event.reason, deadLetterId: replayOf ?? null },
+    });
+    return { httpStatus: 200, body: { status: 'ignored', rule: null, reason: event.reason, deliveryId } };
   }
 
   const result = await intakeTicket(options, event, deliveryId);

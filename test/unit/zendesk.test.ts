@@ -4,6 +4,8 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { normaliseZendesk, zendeskDateToIso, zendeskTicketToWebhookBody, ZendeskWebhook } from '../../src/domain/sources/zendesk.js';
 import { TicketEvent, toWorkflowTicket } from '../../src/domain/ticket.js';
+import { RoutingConfig, routeTicket } from '../../src/domain/routing.js';
+import { sample as sample_ } from '../helpers/deliveries.js';
 
 const SAMPLE = JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/zendesk/ticket-created.json`, 'utf8')) as Record<string, any>;
 const sample = (): Record<string, any> => structuredClone(SAMPLE);
@@ -133,7 +135,7 @@ describe('Zendesk webhook normalisation', () => {
     expect(bodyIssues(body).map((i) => [i.path, i.message])).toEqual(
       expect.arrayContaining([
         ['(root)', expect.stringContaining('extra')],
-        ['ticket', expect.stringContaining('assignee')],
+        ['ticket.assignee', expect.stringContaining('ticket_field_<id>')],
       ]),
     );
   });
@@ -194,6 +196,7 @@ describe('zendeskTicketToWebhookBody (reconciliation)', () => {
         requester_id: '372104928711',
         created_at: '2026-11-26T09:20:00Z',
         updated_at: '2026-11-26T09:20:00Z',
+        custom_fields: [{ id: 360000000001, value: null }],
       },
     });
   });
@@ -229,5 +232,54 @@ describe('zendeskTicketToWebhookBody (reconciliation)', () => {
     expect(issuesOf(() => zendeskTicketToWebhookBody(apiTicket(), 'ticket.solved' as never))).toEqual([
       { path: 'event', message: expect.stringContaining('ticket.solved') },
     ]);
+  });
+});
+
+describe('Zendesk custom fields reach routing', () => {
+  const routing = RoutingConfig.parse({
+    rules: [{ id: 'vpn-reset', priority: 10, when: { events: ['created'] }, start: { workflow: 'passwordReset', input: { system: { field: 'ticket_field_360012345' } } } }],
+  });
+
+  it('from "ticket_field_<id>" placeholder keys, empty ones left out', () => {
+    const event = normaliseZendesk(sample_('zendesk/ticket-created-custom-fields.json'));
+    expect(event.ticket.fields).toEqual({ group: 'Service Desk', ticket_field_360012345: 'vpn', ticket_field_option_title_360012346: 'Laptop' });
+    expect(routeTicket(routing, event)).toMatchObject({ kind: 'start', input: { system: 'vpn' } });
+  });
+
+  it('from a custom_fields array as the Tickets API has it: text, numbers, checkboxes, multi-select tags; unset ones left out', () => {
+    const body = sample();
+    body.ticket.custom_fields = [
+      { id: 360012345, value: 'vpn' },
+      { id: 2, value: 42 },
+      { id: 3, value: true },
+      { id: 4, value: ['laptop', 'dock'] },
+      { id: 5, value: null },
+      { id: 6, value: '' },
+    ];
+    expect(normaliseZendesk(body).ticket.fields).toEqual({ group: 'Service Desk', ticket_field_360012345: 'vpn', ticket_field_2: '42', ticket_field_3: 'true', ticket_field_4: 'laptop dock' });
+    // The placeholder the admin wrote into this trigger wins over the array.
+    body.ticket.ticket_field_360012345 = 'wifi';
+    expect(normaliseZendesk(body).ticket.fields.ticket_field_360012345).toBe('wifi');
+  });
+
+  it('reconciliation carries the API ticket custom fields into the same keys', () => {
+    const api = { ...apiTicket(), custom_fields: [{ id: 360012345, value: 'vpn' }] };
+    const event = normaliseZendesk(zendeskTicketToWebhookBody(api, 'ticket.created'));
+    expect(event.ticket.fields).toEqual({ ticket_field_360012345: 'vpn' });
+    // Incremental exports without custom fields give a body without the array.
+    const { custom_fields: _, ...without } = api;
+    expect(zendeskTicketToWebhookBody(without, 'ticket.created').ticket).not.toHaveProperty('custom_fields');
+    expect(routeTicket(routing, event)).toMatchObject({ kind: 'start', input: { system: 'vpn' } });
+  });
+
+  it('refuses a misnamed custom field key, saying how to name it, and a placeholder without quotes', () => {
+    const body = sample();
+    body.ticket.custom_field_360012345 = 'vpn';
+    body.ticket.ticket_field_1 = 4711;
+    body.ticket.custom_fields = [{ id: 'x', value: { a: 1 } }];
+    const byPath = Object.fromEntries(bodyIssues(body).map((i) => [i.path, i.message]));
+    expect(byPath['ticket.custom_field_360012345']).toMatch(/"ticket_field_<id>": "\{\{ticket\.ticket_field_<id>\}\}"/);
+    expect(byPath['ticket.ticket_field_1']).toMatch(/placeholder in quotes/);
+    expect(Object.keys(byPath)).toEqual(expect.arrayContaining(['ticket.custom_fields[0].id', 'ticket.custom_fields[0].value']));
   });
 });
