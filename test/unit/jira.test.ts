@@ -54,6 +54,21 @@ describe('Jira webhook normalisation', () => {
     expect(normaliseJira(body).ticket.description).toBe('');
   });
 
+  it('reads components, checkbox and named-option custom fields, and an issue without type, priority, status or labels', () => {
+    const body = jiraIssueCreated();
+    body.issue.fields.components = [{ id: '10000', name: 'Laptops' }, { name: 'VPN' }];
+    body.issue.fields.customfield_10064 = true;
+    body.issue.fields.customfield_10065 = { name: 'Berlin office' };
+    body.issue.fields.customfield_10066 = { requestType: { id: 3 } };
+    for (const key of ['issuetype', 'priority', 'status', 'labels']) delete body.issue.fields[key];
+    const event = normaliseJira(body);
+    expect(event.ticket).toMatchObject({ components: ['Laptops', 'VPN'], issueType: undefined, priority: undefined, status: undefined, labels: [] });
+    expect(event.ticket.fields).toMatchObject({ customfield_10064: 'true', customfield_10065: 'Berlin office' });
+    expect(event.ticket.fields).not.toHaveProperty('customfield_10066');
+    // No request-type field configured: no request type, whatever the custom fields hold.
+    expect(event.ticket.requestType).toBeUndefined();
+  });
+
   it('tells edits, comments and deletions apart', () => {
     const updated = { ...jiraIssueCreated(), webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic' };
     expect(normaliseJira(updated).eventType).toBe('updated');
@@ -62,8 +77,11 @@ describe('Jira webhook normalisation', () => {
     expect(normaliseJira({ ...updated, webhookEvent: 'jira:issue_deleted' }).eventType).toBe('deleted');
   });
 
-  it('keeps a ticket without reporter, with no requester', () => {
+  it('keeps a ticket without reporter, with no requester, and one without components', () => {
     expect(normaliseJira(jiraIssueCreated({ reporter: null })).requester).toBeNull();
+    const body = jiraIssueCreated();
+    delete body.issue.fields.components;
+    expect(normaliseJira(body).ticket.components).toEqual([]);
   });
 
   it('names every offending field of a malformed body', () => {

@@ -100,9 +100,11 @@ describe('Jira Data Center webhooks', () => {
     const body = CREATED();
     body.issue.fields.customfield_10010 = { requestType: { id: '12', name: 'Reset password' } };
     body.issue.fields.customfield_10060 = 'bob.gone';
+    body.issue.fields.components = [{ self: 'https://jira.example.com/rest/api/2/component/10000', id: '10000', name: 'Laptops' }];
     const event = ticketEvent(normaliseJiraDataCenter(body, { requestTypeField: 'customfield_10010' }));
     expect(event.ticket.requestType).toBe('Reset password');
     expect(event.ticket.fields).toEqual({ customfield_10010: 'Reset password', customfield_10060: 'bob.gone' });
+    expect(event.ticket.components).toEqual(['Laptops']);
   });
 
   it('keeps an issue without reporter, type, status or labels', () => {
@@ -144,7 +146,8 @@ describe('Jira Data Center webhooks', () => {
     });
 
     it('an unknown event, a bad timestamp and a bad key, all at once', () => {
-      const body = { ...CREATED(), webhookEvent: 'worklog_created' };
+      const body = CREATED();
+      body.webhookEvent = 'worklog_created';
       body.issue.key = 'itsm 342';
       expect(issuesOf(body).map((i) => i.path).sort()).toEqual(['issue.key', 'webhookEvent']);
       expect(issuesOf({ ...CREATED(), timestamp: 9e15 })).toEqual([{ path: 'timestamp', message: expect.any(String) }]);
