@@ -44,6 +44,7 @@ const Env = z.object({
   HTTP_PORT: port.default(3000),
   MAIL_FROM: z.string().min(3).default('IT Service Desk <servicedesk@example.com>'),
   SMTP_URL: z.url().optional(),
+  SMTP_TIMEOUT: z.string().regex(/^\d+(ms|[smhd])$/, 'a duration such as 8s or 500ms').default('8s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RUN_WORKER: flag.default(true),
   WEBHOOK_SECRET_JIRA: z.string().min(16, 'use at least 16 characters').optional(),
@@ -132,7 +133,8 @@ export interface Config {
   http: { host: string; port: number };
   dataDir: string;
   contentDir: string;
-  mail: { from: string; smtpUrl: string | undefined };
+  /** timeoutMs (SMTP_TIMEOUT): the longest an SMTP connection, greeting or reply may take, below the worker's 10 s shutdown grace. */
+  mail: { from: string; smtpUrl: string | undefined; timeoutMs: number };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   runWorker: boolean;
   /** SQLite file of the audit log, dead letters and cursors. */
@@ -239,7 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     dataDir,
     contentDir: abs(e.CONTENT_DIR),
-    mail: { from: e.MAIL_FROM, smtpUrl: e.SMTP_URL },
+    mail: { from: e.MAIL_FROM, smtpUrl: e.SMTP_URL, timeoutMs: durationMs(e.SMTP_TIMEOUT) },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
     storeFile: join(dataDir, 'engine.db'),

@@ -43,7 +43,7 @@ export function buildAdapters(
   // Reconcile the real help desks; with none configured, the in-memory one stands in for all.
   const reconciled: Partial<Record<TicketSource, TicketingPort>> = Object.keys(rest).length > 0 ? rest : bySource;
   const outbox = new MemoryOutbox();
-  const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl } : { kind: 'json', outbox }, config.mail.from);
+  const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs } : { kind: 'json', outbox }, config.mail.from);
   const store = options.store ?? new EngineStore(config.storeFile);
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
   // Mail system and asset tool: in-memory stand-ins (the asset tool hands out the simulated fleet's stock).

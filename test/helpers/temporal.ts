@@ -44,7 +44,7 @@ export function demoContent(): Promise<Content> {
 export async function demoAdapters(): Promise<Adapters> {
   return buildAdapters(
     {
-      mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined },
+      mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined, timeoutMs: 8_000 },
       helpdesks: {},
       storeFile: ':memory:',
       grants: { key: TEST_GRANT_KEY, keyFile: '/nonexistent', ttlMs: 600_000 },

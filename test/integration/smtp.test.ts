@@ -1,8 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
-import { createMailer } from '../../src/activities/notify/nodemailer.js';
+import { createMailer, withSmtpTimeouts } from '../../src/activities/notify/nodemailer.js';
+import { createServer, type Socket } from 'node:net';
+import { loadConfig } from '../../src/config.js';
 import { loadContent } from '../../src/content.js';
 import { testGrant } from '../helpers/grants.js';
 import { demoAdapters } from '../helpers/temporal.js';
@@ -34,7 +36,7 @@ describe('password reset mail over SMTP', () => {
   it('delivers the temporary password to the registered address only, and returns no secret', async () => {
     const content = await loadContent('content');
     const adapters = await demoAdapters();
-    const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${port}` }, 'IT Service Desk <servicedesk@example.com>');
+    const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${port}`, timeoutMs: 8_000 }, 'IT Service Desk <servicedesk@example.com>');
     const activities = createActivities({ ...adapters, mailer, policy: content.policy, catalog: content.software, redaction: content.redaction });
     const result = await new MockActivityEnvironment().run(activities.resetPasswordAndNotify, { userId: 'jdoe', grant: testGrant('password.reset', 'jdoe') });
     const directory = adapters.demoDirectory;
@@ -47,7 +49,48 @@ describe('password reset mail over SMTP', () => {
   });
 
   it('fails (and the activity is retried by Temporal) when the SMTP server is unreachable', async () => {
-    const mailer = createMailer({ kind: 'smtp', url: 'smtp://127.0.0.1:1' }, 'desk@example.com');
+    const mailer = createMailer({ kind: 'smtp', url: 'smtp://127.0.0.1:1', timeoutMs: 8_000 }, 'desk@example.com');
     await expect(mailer.send({ to: 'a@example.com', subject: 's', text: 't' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('gives up on a server that accepts the connection and never greets, within SMTP_TIMEOUT, instead of nodemailer\'s 30 s to 10 min', async () => {
+    // A hung SMTP send once kept a worker DRAINING past its 10 s shutdown grace.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { timeoutMs } = loadConfig({ SMTP_TIMEOUT: '300ms' }).mail;
+      const mailer = createMailer({ kind: 'smtp', url: `smtp://127.0.0.1:${(silent.address() as { port: number }).port}`, timeoutMs }, 'desk@example.com');
+      // nodemailer's timers on a fake clock: the send must fail once SMTP_TIMEOUT has passed on
+      // it (with nodemailer's defaults it would still wait for a greeting 30 s long).
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      let outcome: unknown = 'pending';
+      const sending = mailer.send({ to: 'a@example.com', subject: 's', text: 't' }).then(
+        () => (outcome = 'sent'),
+        (e: unknown) => (outcome = e),
+      );
+      while (sockets.length === 0) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      vi.advanceTimersByTime(timeoutMs + 1);
+      for (let i = 0; i < 50 && outcome === 'pending'; i++) await new Promise((r) => setImmediate(r));
+      expect(outcome).toMatchObject({ code: 'ETIMEDOUT' });
+      await sending;
+      expect(sockets.length, 'the connection was made: it is the greeting that never came').toBe(1);
+    } finally {
+      vi.useRealTimers();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+});
+
+describe('SMTP timeouts', () => {
+  it('default to 8 s, under the worker\'s 10 s shutdown grace, and are put in the URL nodemailer reads', () => {
+    expect(loadConfig({}).mail.timeoutMs).toBe(8_000);
+    expect(() => loadConfig({ SMTP_TIMEOUT: 'soon' })).toThrow(/SMTP_TIMEOUT: a duration such as 8s/);
+    const url = new URL(withSmtpTimeouts('smtp://user:p%40ss@mail.example.com:587/?pool=true', 8_000));
+    expect(Object.fromEntries(url.searchParams)).toEqual({ pool: 'true', connectionTimeout: '8000', greetingTimeout: '8000', socketTimeout: '8000' });
+    expect(url.password).toBe('p%40ss');
+    expect(new URL(withSmtpTimeouts('smtp://h/?socketTimeout=20000', 8_000)).searchParams.get('socketTimeout'), 'set in SMTP_URL: kept').toBe('20000');
   });
 });
