@@ -323,3 +323,51 @@ describe('queries and export', () => {
     expect(JSON.parse(some[0]!)).toMatchObject({ seq: 4, subject: 'jira:ITSM-43', kind: 'webhook.accepted' });
   });
 });
+
+// Fixed known answers, computed apart from the code under test (Python 3: json.dumps with
+// sort_keys=True, separators=(',', ':'), ensure_ascii=False, then hashlib.sha256 of
+// f"{previous}\n{seq}\n{json}" as UTF-8, starting from 64 zeros). Anchors already published hold
+// these hashes: a change of canonical form or chaining that alters them breaks every such anchor,
+// so it must be a deliberate, versioned migration, never a side effect.
+describe('audit chain known answers', () => {
+  const KNOWN: Array<{ input: AuditEntryInput; json: string; hash: string }> = [
+    {
+      input: { at: '2026-11-26T10:00:00.000Z', kind: 'webhook.accepted', actor: 'jira', subject: 'jira:ITSM-42', outcome: 'accepted', details: { rule: 'password-reset', deliveryId: 'd-1' } },
+      json: '{"actor":"jira","at":"2026-11-26T10:00:00.000Z","details":{"deliveryId":"d-1","rule":"password-reset"},"kind":"webhook.accepted","outcome":"accepted","subject":"jira:ITSM-42"}',
+      hash: 'aee85d38ab041a69df9818b2192fe9e3230c11e04efdbef0e34658792163d14c',
+    },
+    {
+      input: { at: '2026-11-26T10:00:01.250Z', kind: 'permission.decision', actor: 'u-alice', subject: 'ticket-jira-ITSM-42', outcome: 'allowed', reason: 'manager_of_target', details: { target: 'jdoe', action: 'password.reset', groups: ['it-staff', 'managers'] } },
+      json: '{"actor":"u-alice","at":"2026-11-26T10:00:01.250Z","details":{"action":"password.reset","groups":["it-staff","managers"],"target":"jdoe"},"kind":"permission.decision","outcome":"allowed","reason":"manager_of_target","subject":"ticket-jira-ITSM-42"}',
+      hash: '5fc4ffd9b2a157f25a667e6d28fc93179222957659fdf261290214964171d620',
+    },
+    {
+      input: { at: '2026-11-26T10:00:02.000Z', kind: 'action', actor: 'engine', subject: 'ticket-jira-ITSM-42', outcome: 'succeeded', details: { ok: true, none: null, note: 'Réinitialisé — “done”', attempt: 1, action: 'ticket.comment' } },
+      json: '{"actor":"engine","at":"2026-11-26T10:00:02.000Z","details":{"action":"ticket.comment","attempt":1,"none":null,"note":"Réinitialisé — “done”","ok":true},"kind":"action","outcome":"succeeded","subject":"ticket-jira-ITSM-42"}',
+      hash: 'f25a11496acd50110e9c8817e93c7a6c172326f57add30b46845341bebe46760',
+    },
+    {
+      // No details given: stored with the default {}.
+      input: { at: '2026-11-26T10:00:03.000Z', kind: 'webhook.rejected', actor: 'servicenow', subject: 'servicenow:INC0012', outcome: 'rejected', reason: 'bad_signature' },
+      json: '{"actor":"servicenow","at":"2026-11-26T10:00:03.000Z","details":{},"kind":"webhook.rejected","outcome":"rejected","reason":"bad_signature","subject":"servicenow:INC0012"}',
+      hash: '2bda677749713de7de1f6acb5d37275f2892798f82e16f9b4cdbfc0f12b52b0f',
+    },
+  ];
+
+  it('the store writes exactly these rows, and a log holding them verifies against the anchor published for them', () => {
+    const store = openStore();
+    for (const k of KNOWN) store.appendAudit(k.input);
+    expect(readAuditRows(store)).toEqual(KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash })));
+    const published = { entries: 4, lastHash: '2bda677749713de7de1f6acb5d37275f2892798f82e16f9b4cdbfc0f12b52b0f', at: '2026-11-26T11:00:00.000Z' };
+    const rows: AuditRow[] = KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash }));
+    expect(verifyAgainstAnchor(rows, published)).toEqual({ ok: true, entries: 4, lastHash: published.lastHash });
+  });
+
+  it('each hash follows from the previous one as documented', () => {
+    let previous = GENESIS_HASH;
+    KNOWN.forEach((k, i) => {
+      expect(chainHash(previous, i + 1, k.json)).toBe(k.hash);
+      previous = k.hash;
+    });
+  });
+});
