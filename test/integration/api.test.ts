@@ -64,6 +64,8 @@ describe('ticket intake', () => {
   });
 });
 
+const STAFF_TOKEN = 'staff-token-for-the-api-test-0123456789';
+
 describe('HTTP API when Temporal cannot be reached', () => {
   it('answers 503 so the help desk retries the delivery later, and never 202', async () => {
     const deadPort = await freePort();
@@ -74,6 +76,21 @@ describe('HTTP API when Temporal cannot be reached', () => {
     try {
       const res = await fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jiraIssueCreated({ reporter: JIRA.jdoe })) });
       expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers GET /workflows/:id with 503 and Retry-After within its deadline instead of waiting out the SDK\'s retries', async () => {
+    const deadPort = await freePort();
+    const offline = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }), namespace: 'default' });
+    const api = buildApi({ client: offline, taskQueue: 'x', routing, store: new EngineStore(':memory:'), webhooks: { secrets: {}, allowUnsigned: true }, adminToken: STAFF_TOKEN, logger: createLogger('silent'), startTimeoutMs: 1000 });
+    const url = await api.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${url}/workflows/ticket-jira-ITSM-42`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
       expect(await res.json()).toEqual({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
     } finally {
       await api.close();

@@ -42,6 +42,7 @@ export interface ApiOptions {
   /** Base URL of the Temporal Web UI, for links in responses. */
   uiUrl?: string;
   jira?: { requestTypeField?: string };
+  /** How long a request may wait on Temporal before it is answered 503 (default 5 s): webhook starts and staff reads alike. */
   startTimeoutMs?: number;
   directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
   now?: () => Date;
@@ -216,7 +217,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       return reply.code(status).send({ error: (error as { code?: string }).code ?? 'bad_request', message: error instanceof Error ? error.message : String(error) });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(503).send({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
+    return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
   });
 
 
@@ -270,7 +271,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
       try {
-        const run = await runStatus(options.client, request.params.id);
+        const run = await runStatus(options.client, request.params.id, Date.now() + (options.startTimeoutMs ?? 5000));
         const ui = options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history` : undefined;
         return { ...run, ui };
       } catch (e) {
