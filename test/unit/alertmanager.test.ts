@@ -161,6 +161,8 @@ describe('Alertmanager v4 payload', () => {
     for (const [labels, expected] of KNOWN_FINGERPRINTS) expect(labelFingerprint(labels), JSON.stringify(labels)).toBe(expected);
     // Label order in the body does not matter; any change of a name or value does.
     expect(labelFingerprint({ b: '2', a: '1' })).toBe(labelFingerprint({ a: '1', b: '2' }));
+    // A name that is the start of another sorts first (FNV-1a 64 of a\xff1\xffab\xff2\xff, computed in Python).
+    expect(labelFingerprint({ ab: '2', a: '1' })).toBe('74c4965f1efe14b8');
     expect(labelFingerprint({ a: '1', b: '2' })).not.toBe(labelFingerprint({ a: '1', b: '3' }));
     expect(labelFingerprint({ ab: '' })).not.toBe(labelFingerprint({ a: 'b' }));
   });
