@@ -51,6 +51,10 @@ const Env = z.object({
   WEBHOOK_SECRET_SERVICENOW: z.string().min(16, 'use at least 16 characters').optional(),
   WEBHOOK_SECRET_ZENDESK: z.string().min(16, 'use at least 16 characters').optional(),
   ALLOW_UNSIGNED_WEBHOOKS: flag.optional(),
+  WEBHOOK_REFUSALS_KEPT_PER_MINUTE: z.coerce.number({ error: 'a whole number, e.g. 60' }).int('a whole number, e.g. 60').min(1, 'at least 1').default(60),
+  WEBHOOK_REFUSAL_KEPT_MAX_BYTES: z.coerce.number({ error: 'a number of bytes, e.g. 65536' }).int('a number of bytes, e.g. 65536').min(1024, 'at least 1024').default(65_536),
+  DEAD_LETTER_RETENTION: z.string().regex(/^\d+[smhd]$/, 'a duration such as 30d').default('30d'),
+  DEAD_LETTERS_MAX_PER_SOURCE: z.coerce.number({ error: 'a whole number, e.g. 10000' }).int('a whole number, e.g. 10000').min(1, 'at least 1').default(10_000),
   ADMIN_API_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
   /** Bearer token (or basic-auth password) Alertmanager sends to POST /webhooks/alertmanager; unset: that route answers 503. */
   ALERTMANAGER_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
@@ -143,6 +147,10 @@ export interface Config {
     secrets: Partial<Record<TicketSource, string>>;
     /** Accept deliveries from sources without a configured secret (local development only). */
     allowUnsigned: boolean;
+    /** What refusals no signature proved may store, per source (src/domain/floodGuard.ts). */
+    floodPolicy: { keepPerMinute: number; keepMaxBytes: number };
+    /** Dead letters kept at most this long, and at most this many per source. */
+    deadLetterRetention: { maxAgeMs: number; maxPerSource: number };
   };
   adminToken: string | undefined;
   /** Prometheus Alertmanager webhooks (docs/alertmanager.md): its token; unset turns the intake off (503). */
@@ -249,6 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secrets: { jira: e.WEBHOOK_SECRET_JIRA, servicenow: e.WEBHOOK_SECRET_SERVICENOW, zendesk: e.WEBHOOK_SECRET_ZENDESK },
       // Unsigned deliveries are a local-development convenience: never with a real cluster.
       allowUnsigned: e.ALLOW_UNSIGNED_WEBHOOKS ?? !e.TEMPORAL_ADDRESS,
+      floodPolicy: { keepPerMinute: e.WEBHOOK_REFUSALS_KEPT_PER_MINUTE, keepMaxBytes: e.WEBHOOK_REFUSAL_KEPT_MAX_BYTES },
+      deadLetterRetention: { maxAgeMs: durationMs(e.DEAD_LETTER_RETENTION), maxPerSource: e.DEAD_LETTERS_MAX_PER_SOURCE },
     },
     adminToken: e.ADMIN_API_TOKEN,
     alertmanager: { token: e.ALERTMANAGER_TOKEN },

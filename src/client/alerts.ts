@@ -11,6 +11,7 @@ import { normaliseAlertmanager, type AlertNotification, type AlertSender } from 
 import type { TicketSource } from '../domain/ticket.js';
 import { alertUpdateSignal } from '../workflows/messages.js';
 import { startDefinitionRun } from './definitions.js';
+import { keepRefusal, type FloodControl } from './floodControl.js';
 import { parseJsonBody, type Headers } from './webhooks.js';
 
 // Prometheus Alertmanager webhooks (POST /webhooks/alertmanager, docs/alertmanager.md).
@@ -33,6 +34,8 @@ export interface AlertIntakeOptions {
   directoryOutage?: DirectoryOutagePolicy;
   /** How long to wait for Temporal to accept a start or signal before answering 503 (Alertmanager retries 5xx). */
   startTimeoutMs?: number;
+  /** Bounds the audit rows of refusals without the token (anyone can send one). */
+  flood?: FloodControl;
   now?: () => Date;
 }
 
@@ -112,14 +115,16 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
     options.store.appendAudit({ at: now.toISOString(), kind, actor: ALERTMANAGER_SOURCE, subject, outcome, reason, details: { deliveryId, ...details, ...(replayOf === undefined ? {} : { replayOf }) } });
 
   if (replayOf === undefined) {
+    // Nothing here is proven yet: past the flood bound such refusals are counted, not each audited.
+    const keep = () => keepRefusal(options.store, options.flood, ALERTMANAGER_SOURCE, now, 0);
     if (!options.token) {
-      audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'not_configured', {});
+      if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'not_configured', {});
       return { httpStatus: 503, body: { error: 'alert_intake_disabled', message: 'alert intake is not configured: set ALERTMANAGER_TOKEN and give Alertmanager the same token (docs/alertmanager.md)' } };
     }
     const given = alertmanagerCredential(headers);
     if (given === null || !sameSecret(given, options.token)) {
       const reason = given === null ? 'missing_token' : 'bad_token';
-      audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', reason, { deadLetterId: null });
+      if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', reason, { deadLetterId: null });
       return { httpStatus: 401, body: { error: 'unauthorized', reason, message: 'Alertmanager must send ALERTMANAGER_TOKEN as a bearer token (http_config.authorization.credentials) or as the basic-auth password' } };
     }
   }

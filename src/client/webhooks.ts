@@ -8,6 +8,7 @@ import { normaliseJiraDelivery } from '../domain/sources/jiraDataCenter.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
 import { normaliseZendeskDelivery } from '../domain/sources/zendeskEvents.js';
 import type { TicketSource } from '../domain/ticket.js';
+import { keepRefusal, type FloodControl } from './floodControl.js';
 import { intakeTicket, type IntakeOptions, type IntakeResult } from './intake.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -17,6 +18,10 @@ export interface WebhookOptions extends IntakeOptions {
   secrets: Partial<Record<TicketSource, string>>;
   allowUnsigned: boolean;
   jira?: { requestTypeField?: string };
+  /** Bounds what refusals no signature proved may store; signed deliveries are always kept. */
+  flood?: FloodControl;
+  /** Dead letters older than this, or past this many per source, are removed as new ones come. */
+  deadLetterRetention?: { maxAgeMs: number; maxPerSource: number };
   now?: () => Date;
 }
 
@@ -92,8 +97,12 @@ export async function handleDelivery(
 ): Promise<DeliveryResult> {
   const now = options.now?.() ?? new Date();
   const deliveryId = header(headers, DELIVERY_HEADER[source]) ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
-  const reject = (reason: string, issues: FieldIssue[]): number | null => {
+  // Proven by its signature: a secret is configured and the signature checked out.
+  const signed = Boolean(options.secrets[source]);
+  const reject = (reason: string, issues: FieldIssue[], authenticated: boolean): number | null => {
+    if (replayOf === undefined && !authenticated && !keepRefusal(options.store, options.flood, source, now, raw.length)) return null;
     const deadLetterId = replayOf ?? options.store.addDeadLetter({ source, reason, issues, headers: keptHeaders(headers), body: raw, receivedAt: now });
+    if (replayOf === undefined && options.deadLetterRetention) options.store.pruneDeadLetters(source, new Date(now.getTime() - options.deadLetterRetention.maxAgeMs), options.deadLetterRetention.maxPerSource);
     options.store.appendAudit({
       at: now.toISOString(),
       kind: 'webhook.rejected',
@@ -108,14 +117,14 @@ export async function handleDelivery(
 
   const signatureProblem = verify(options, source, raw, headers, replayOf !== undefined);
   if (signatureProblem) {
-    return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: reject(signatureProblem, []) } };
+    return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: reject(signatureProblem, [], false) } };
   }
   let event: NormalisedDelivery;
   try {
     event = normalise(options, source, parseJsonBody(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues) } };
+    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues, signed) } };
   }
   if (isIgnoredDelivery(event)) {
     // Well-formed, nothing to act on: answered 200 so the help desk does not retry, and audited with the reason.

@@ -43,6 +43,15 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2.5' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: a whole number of workflows/);
   });
 
+  it('bounds what refused webhooks may store: 60 a minute of 64 KiB at most, dead letters for 30 days and 10,000 per source', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 }, deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 } });
+    const set = loadConfig({ WEBHOOK_REFUSALS_KEPT_PER_MINUTE: '5', WEBHOOK_REFUSAL_KEPT_MAX_BYTES: '2048', DEAD_LETTER_RETENTION: '7d', DEAD_LETTERS_MAX_PER_SOURCE: '100' });
+    expect(set.webhooks).toMatchObject({ floodPolicy: { keepPerMinute: 5, keepMaxBytes: 2048 }, deadLetterRetention: { maxAgeMs: 7 * 86_400_000, maxPerSource: 100 } });
+    expect(() => loadConfig({ WEBHOOK_REFUSALS_KEPT_PER_MINUTE: '0' })).toThrow(/WEBHOOK_REFUSALS_KEPT_PER_MINUTE: at least 1/);
+    expect(() => loadConfig({ WEBHOOK_REFUSAL_KEPT_MAX_BYTES: '10' })).toThrow(/WEBHOOK_REFUSAL_KEPT_MAX_BYTES: at least 1024/);
+    expect(() => loadConfig({ DEAD_LETTER_RETENTION: 'a month' })).toThrow(/DEAD_LETTER_RETENTION: a duration such as 30d/);
+  });
+
   it('wants a client certificate and its key together', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' })).toThrow(/TEMPORAL_TLS_CLIENT_KEY_PATH/);
     const both = loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' });

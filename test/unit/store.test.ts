@@ -50,3 +50,24 @@ describe('cursors', () => {
     expect(store.cursor('reconcile:jira')).toBe('2026-11-26T11:00:00.000Z');
   });
 });
+
+describe('dead-letter retention', () => {
+  const letter = (source: 'jira' | 'zendesk', receivedAt: string) => ({ source, reason: 'bad_signature', issues: [], headers: {}, body: Buffer.from('{}'), receivedAt: new Date(receivedAt) });
+
+  it('removes a source’s letters older than the cut-off and all but its newest N, leaving other sources alone', () => {
+    const store = new EngineStore(':memory:');
+    const old = store.addDeadLetter(letter('jira', '2026-10-01T00:00:00Z'));
+    const ids = ['01', '02', '03', '04'].map((d) => store.addDeadLetter(letter('jira', `2026-11-${d}T00:00:00Z`)));
+    const other = store.addDeadLetter(letter('zendesk', '2026-09-01T00:00:00Z'));
+    expect(store.pruneDeadLetters('jira', new Date('2026-10-31T00:00:00Z'), 2)).toBe(3);
+    expect(store.deadLetters().map((d) => d.id)).toEqual([ids[2], ids[3], other]);
+    expect(store.deadLetter(old)).toBeNull();
+  });
+
+  it('removes nothing while a source has fewer letters than it may keep and none is too old', () => {
+    const store = new EngineStore(':memory:');
+    store.addDeadLetter(letter('jira', '2026-11-01T00:00:00Z'));
+    expect(store.pruneDeadLetters('jira', new Date('2026-10-01T00:00:00Z'), 5)).toBe(0);
+    expect(store.deadLetters()).toHaveLength(1);
+  });
+});

@@ -72,6 +72,7 @@ export class EngineStore {
         replayed_at TEXT,
         replay_result TEXT
       );
+      CREATE INDEX IF NOT EXISTS dead_letters_by_source ON dead_letters (source, id);
       CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS documents (
         workflow_id TEXT NOT NULL,
@@ -180,6 +181,15 @@ export class EngineStore {
       .prepare('INSERT INTO dead_letters (received_at, source, reason, issues, headers, body) VALUES (?, ?, ?, ?, ?, ?)')
       .run(d.receivedAt.toISOString(), d.source, d.reason, JSON.stringify(d.issues), JSON.stringify(d.headers), d.body);
     return Number(info.lastInsertRowid);
+  }
+
+  /** Removes `source`'s dead letters received before `olderThan`, and all but its newest `keep`. */
+  pruneDeadLetters(source: string, olderThan: Date, keep: number): number {
+    // The id at position `keep` from the newest: it and everything older goes (none when fewer).
+    const info = this.db
+      .prepare('DELETE FROM dead_letters WHERE source = ? AND (received_at < ? OR id <= (SELECT id FROM dead_letters WHERE source = ? ORDER BY id DESC LIMIT 1 OFFSET ?))')
+      .run(source, olderThan.toISOString(), source, keep);
+    return Number(info.changes);
   }
 
   deadLetters(status?: DeadLetterStatus): DeadLetter[] {

@@ -27,6 +27,8 @@ import { ALERTMANAGER_SOURCE, handleAlertDelivery, replayAlertDeadLetter, type A
 import { correlation } from '../../stack/logging.js';
 import { payloadFromJson, payloadToJson } from '../../stack/payloadCodec.js';
 import type { IntakeOptions } from '../intake.js';
+import { FloodGuard, type FloodPolicy } from '../../domain/floodGuard.js';
+import { auditFloodSummaries, type FloodControl } from '../floodControl.js';
 import { createApiMetrics, registerMetrics, type ApiMetrics } from './metrics.js';
 import { directoryCheck, readinessProbe, temporalCheck } from './ready.js';
 
@@ -36,7 +38,7 @@ export interface ApiOptions {
   routing: RoutingConfig;
   store: EngineStore;
   logger: Logger;
-  webhooks: Pick<WebhookOptions, 'secrets' | 'allowUnsigned'>;
+  webhooks: Pick<WebhookOptions, 'secrets' | 'allowUnsigned' | 'deadLetterRetention'> & { floodPolicy?: FloodPolicy };
   /** Bearer token for the staff endpoints (dead letters); unset disables them. */
   adminToken?: string;
   /** Base URL of the Temporal Web UI, for links in responses. */
@@ -184,8 +186,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (routeAccess(request) === 'staff') return staffOnly(request, reply);
   });
   registerOpenApi(app);
-  const webhookOptions: WebhookOptions = { ...options, ...options.webhooks };
-  registerMetrics(app, options.metrics ?? createApiMetrics());
+  const metrics = options.metrics ?? createApiMetrics();
+  registerMetrics(app, metrics);
+  const flood = floodControl(app, options, metrics);
+  const webhookOptions: WebhookOptions = { ...options, ...options.webhooks, flood };
   // A response that names a run ties the request's remaining log lines (e.g. "request completed")
   // to it: workflowId, and the ticket when the run has one.
   app.addHook('preSerialization', async (request, reply, payload: unknown) => {
@@ -249,6 +253,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       humanQueue: options.routing.unmatched.queue,
       directoryOutage: options.directoryOutage,
       startTimeoutMs: options.startTimeoutMs,
+      flood,
       now: options.now,
     };
     app.post('/webhooks/alertmanager', PUBLIC, async (request, reply) => {
@@ -396,4 +401,27 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/**
+ * The webhooks' flood bound: refusals past it are counted (metric), the start of each flood is
+ * logged once, and each window is summarised in the audit log when it ends or the API closes.
+ */
+function floodControl(app: FastifyInstance, options: ApiOptions, metrics: ApiMetrics): FloodControl | undefined {
+  if (!options.webhooks.floodPolicy) return undefined;
+  const flood: FloodControl = {
+    guard: new FloodGuard(options.webhooks.floodPolicy),
+    notKept: (source, decision) => {
+      metrics.refusalsNotKept.inc({ source, why: decision.why });
+      if (decision.floodStarted) app.log.warn({ source, why: decision.why, keepPerMinute: options.webhooks.floodPolicy?.keepPerMinute }, 'webhook flood: refused deliveries are counted, not kept, until the rate falls');
+    },
+  };
+  const now = () => options.now?.() ?? new Date();
+  const timer = setInterval(() => auditFloodSummaries(options.store, flood, now()), flood.guard.windowMs);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    auditFloodSummaries(options.store, flood, now(), true);
+  });
+  return flood;
 }

@@ -44,6 +44,7 @@ export interface ApiMetrics {
   requests: Counter<'route' | 'method' | 'status'>;
   duration: Histogram<'route' | 'method'>;
   rejections: Counter<'reason'>;
+  refusalsNotKept: Counter<'source' | 'why'>;
 }
 
 /**
@@ -74,7 +75,13 @@ export function createApiMetrics(options: { defaultMetrics?: boolean } = {}): Ap
   });
   // Every reason exists from the start, so rate() and alerts see a 0 rather than no series.
   for (const reason of REJECTION_REASONS) rejections.inc({ reason }, 0);
-  return { registry, requests, duration, rejections };
+  const refusalsNotKept = new Counter({
+    name: 'itse_webhook_refusals_not_kept_total',
+    help: 'Webhook refusals no sender proved, answered but not stored (over the per-source rate or size bound), by source and why (rate, size)',
+    labelNames: ['source', 'why'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, duration, rejections, refusalsNotKept };
 }
 
 /** Counts every request (onResponse) and serves `GET /metrics` in the Prometheus text format. */
