@@ -119,16 +119,26 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
               ? (options.queues?.definitions ?? options.taskQueue)
               : options.taskQueue,
         args,
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A run of this ticket, running or closed, makes this start fail: that is how a repeat is
+        // told apart from a start (USE_EXISTING would answer a running one as if just started).
+        // The SDK's own retries of this call reuse its request id, which Temporal deduplicates.
+        workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { ticket: `${event.source}:${event.ticket.key}` },
+        memo: { ticket: `${event.source}:${event.ticket.key}`, rule },
       }),
     );
     return { status: 'started', workflowId, workflowType, rule };
   } catch (e) {
-    if (e instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId, workflowType, rule };
-    throw e;
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    return { status: 'duplicate', workflowId, ...(await runningRun(options, workflowId)) };
   }
+}
+
+/** What the ticket's existing run is: its type, and the rule that started it (from its memo). */
+async function runningRun(options: IntakeOptions, workflowId: string): Promise<{ workflowType: string; rule: string | null }> {
+  const run = await options.client.connection.withDeadline(deadline(options), () => options.client.workflow.getHandle(workflowId).describe());
+  const rule = run.memo?.rule;
+  return { workflowType: run.type, rule: typeof rule === 'string' ? rule : null };
 }
 
 /** A troubleshooting session gets its trees pinned in its input (the version it started with). */

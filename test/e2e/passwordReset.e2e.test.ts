@@ -147,3 +147,46 @@ describe('password reset from a Jira webhook, end to end', () => {
     expect(await (await fetch(`${stack.apiUrl}/healthz`)).json()).toEqual({ status: 'ok' });
   });
 });
+
+describe('a repeated delivery is told apart from a start', () => {
+  const decisions = (ticket: string) =>
+    stack.adapters.store
+      .auditEntries({ subject: `jira:${ticket}`, kind: 'webhook.accepted' })
+      .map((e) => e.entry.reason)
+      .sort();
+
+  it('50 concurrent repeats of one delivery: exactly one is started, every other is a duplicate naming the run, in each of 3 rounds', async () => {
+    for (const round of [1, 2, 3]) {
+      const body = jiraIssueCreated({ reporter: JIRA.jdoe });
+      const answers = await Promise.all(Array.from({ length: 50 }, async () => {
+        const res = await post('/webhooks/jira', body);
+        return { status: res.status, body: await res.json() };
+      }));
+      const started = answers.filter((a) => a.body.status === 'started');
+      expect(started, `round ${round}`).toHaveLength(1);
+      expect(started[0]!.status).toBe(202);
+      const workflowId = `ticket-jira-${body.issue.key}`;
+      for (const a of answers.filter((x) => x !== started[0])) {
+        expect(a).toMatchObject({ status: 200, body: { status: 'duplicate', workflowId, workflowType: 'passwordReset', rule: 'password-reset' } });
+      }
+      expect(decisions(body.issue.key)).toEqual(['started', ...Array<string>(49).fill('duplicate')].sort());
+      await waitForCompletion(workflowId);
+    }
+  });
+
+  it('a second issue_created for a ticket whose run is going is a duplicate naming that run, not what routing would choose now', async () => {
+    const body = jiraIssueCreated({ reporter: JIRA.jdoe });
+    const first = await post('/webhooks/jira', body);
+    expect(await first.json()).toMatchObject({ status: 'started', workflowType: 'passwordReset', rule: 'password-reset' });
+    // The same ticket, now worded as a network problem: routing would start a troubleshooting session.
+    const reworded = structuredClone(body);
+    reworded.issue.fields.summary = 'No internet on the office wifi';
+    reworded.issue.fields.description = 'Cannot connect since this morning.';
+    const again = await post('/webhooks/jira', reworded);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'duplicate', workflowId: `ticket-jira-${body.issue.key}`, workflowType: 'passwordReset', rule: 'password-reset' });
+    const [, repeat] = stack.adapters.store.auditEntries({ subject: `jira:${body.issue.key}`, kind: 'webhook.accepted' });
+    expect(repeat!.entry).toMatchObject({ reason: 'duplicate', details: { rule: 'password-reset', workflowId: `ticket-jira-${body.issue.key}` } });
+    await waitForCompletion(`ticket-jira-${body.issue.key}`);
+  });
+});
