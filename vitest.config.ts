@@ -41,6 +41,7 @@ export default defineConfig({
         'src/domain/redactionPolicy.ts': full,
         'src/domain/auditVerify.ts': full,
         'src/domain/floodGuard.ts': full,
+        'src/client/intake.ts': full,
         'src/client/http/auth.ts': full,
         // The self-service route guards (authentication hook, ownership, conflicts, refusals); the
         // lines left are re-throws of unexpected Temporal errors (answered 503).
