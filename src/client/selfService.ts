@@ -43,20 +43,49 @@ export async function catalogFor(deps: SelfServiceDeps, subject: string): Promis
 
 const workflowIdFor = (automation: string, caller: string) => `self-${automation}-${caller}`;
 
+/** A claim not given back within this long belongs to a process that died; the next request takes it over. */
+export const CLAIM_STALE_MS = 30_000;
+/** How long a request waits its turn behind identical ones before it is answered 409. */
+export const CLAIM_WAIT_MS = 3_000;
+const CLAIM_POLL_MS = 10;
+
+/** Identical requests take turns, so each is answered for what it finds (running, cooling down). */
+async function waitForClaim(deps: SelfServiceDeps, subject: string, automation: string, now: Date): Promise<string | null> {
+  const giveUpAt = Date.now() + CLAIM_WAIT_MS;
+  for (;;) {
+    const claim = deps.store.claimSelfService(subject, automation, now, CLAIM_STALE_MS);
+    if (claim !== null || Date.now() >= giveUpAt) return claim;
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+  }
+}
+
 /**
  * A self-service request: every guardrail first (pure, src/domain/selfService.ts), then a start whose
  * workflow id is per caller and automation, so a second request while one runs is a 409 naming it.
+ * Checking the limits and recording a start happen under one claim per caller and automation, held
+ * in the engine database: identical requests at once, in any interleaving and on any API instance
+ * sharing it, are checked one after the other, so one starts and the others find it running or
+ * cooling down.
  */
 export async function requestAutomation(deps: SelfServiceDeps, subject: string, body: { automation: string; inputs?: unknown; target?: unknown }): Promise<Answer> {
   const now = deps.now?.() ?? new Date();
-  const caller = await callerContext(deps, subject);
   const workflowId = workflowIdFor(body.automation, subject);
-  const lastFinishedAt = await deps.client.workflow
+  const claim = await waitForClaim(deps, subject, body.automation, now);
+  if (claim === null) return alreadyRunning(deps, subject, body.automation, workflowId, now);
+  try {
+    return await checkedStart(deps, subject, body, workflowId, now);
+  } finally {
+    deps.store.releaseSelfService(subject, body.automation, claim);
+  }
+}
+
+async function checkedStart(deps: SelfServiceDeps, subject: string, body: { automation: string; inputs?: unknown; target?: unknown }, workflowId: string, now: Date): Promise<Answer> {
+  const caller = await callerContext(deps, subject);
+  const last = await deps.client.workflow
     .getHandle(workflowId)
     .describe()
-    .then((d) => d.closeTime?.toISOString() ?? null)
     .catch((e: unknown) => (e instanceof WorkflowNotFoundError ? null : Promise.reject(e)));
-  const history = { startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)), lastFinishedAt };
+  const history = { startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)), lastFinishedAt: last?.closeTime?.toISOString() ?? null };
   const plan = checkRequest(deps.catalog, { automation: body.automation, inputs: body.inputs ?? {}, target: body.target }, caller, history, now);
   if (!plan.ok) {
     deps.store.appendAudit({
@@ -71,6 +100,9 @@ export async function requestAutomation(deps: SelfServiceDeps, subject: string, 
     const shown = plan.reason === 'not_published' ? { error: 'unknown_automation', message: 'no such automation' } : { error: plan.reason, message: plan.message, issues: plan.issues };
     return { status: plan.status, body: shown, headers: plan.retryAfterSeconds ? { 'retry-after': String(plan.retryAfterSeconds) } : undefined };
   }
+  // A run still going is the caller's request: starting now could follow it the moment it ends,
+  // past the cool-down its end starts.
+  if (last?.status.name === 'RUNNING') return alreadyRunning(deps, subject, plan.entry.id, workflowId, now);
   const input: SelfServiceInput = {
     automation: { id: plan.entry.id, version: plan.entry.version },
     caller: subject,
@@ -90,14 +122,19 @@ export async function requestAutomation(deps: SelfServiceDeps, subject: string, 
       memo: { caller: subject, automation: plan.entry.id },
     });
   } catch (e) {
-    if (e instanceof WorkflowExecutionAlreadyStartedError) {
-      return { status: 409, body: { error: 'already_running', message: `you already have a ${plan.entry.id} request running`, requestId: workflowId } };
-    }
+    // Started by an instance whose claim had gone stale (its process stalled past CLAIM_STALE_MS).
+    if (e instanceof WorkflowExecutionAlreadyStartedError) return alreadyRunning(deps, subject, plan.entry.id, workflowId, now);
     throw e;
   }
   deps.store.recordSelfServiceStart(subject, plan.entry.id, now, workflowId);
   deps.store.appendAudit({ at: now.toISOString(), kind: 'selfservice.request', actor: subject, subject: `self-service:${plan.entry.id}`, outcome: 'accepted', details: { requestId: workflowId, target: plan.target } });
   return { status: 202, body: { requestId: workflowId, automation: plan.entry.id, status: 'started' } };
+}
+
+/** The caller has this request running or being started: 409 naming it, audited. */
+function alreadyRunning(deps: SelfServiceDeps, subject: string, automation: string, workflowId: string, now: Date): Answer {
+  deps.store.appendAudit({ at: now.toISOString(), kind: 'selfservice.request', actor: subject, subject: `self-service:${automation}`, outcome: 'rejected', reason: 'already_running', details: { status: 409, requestId: workflowId } });
+  return { status: 409, body: { error: 'already_running', message: `a ${automation} request of yours is running or being started`, requestId: workflowId } };
 }
 
 async function ownHandle(deps: SelfServiceDeps, subject: string, requestId: string) {

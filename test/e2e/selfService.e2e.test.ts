@@ -148,6 +148,32 @@ describe('self-service catalog and requests', () => {
     expect(await call('POST', `/self-service/requests/${body.requestId}/cancel`, 'user-0003')).toMatchObject({ status: 409 });
   });
 
+  it('20 identical requests at once from one user start one run, in each of 5 rounds; the cool-down holds after it', async () => {
+    for (const n of ['0011', '0012', '0013', '0014', '0015']) {
+      const who = `user-${n}`;
+      const burst = () => Promise.all(Array.from({ length: 20 }, () => request(who, 'disk-cleanup', { device: `LT-U${n}` })));
+      const answers = await burst();
+      const started = answers.filter((a) => a.status === 202);
+      expect(started, who).toHaveLength(1);
+      const requestId = started[0]!.body.requestId;
+      for (const a of answers.filter((x) => x.status !== 202)) {
+        expect([409, 429], who).toContain(a.status);
+        expect(a.body.error).toBe(a.status === 409 ? 'already_running' : 'cooling_down');
+      }
+      expect(await finished(who, requestId)).toMatchObject({ outcome: 'resolved' });
+      const after = await burst();
+      expect(after.map((a) => a.body.error)).toEqual(after.map(() => 'cooling_down'));
+      let runs = 0;
+      for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${requestId}'` })) runs++;
+      expect(runs, who).toBe(1);
+      expect(stack.adapters.store.selfServiceStarts(who, 'disk-cleanup', new Date(0))).toHaveLength(1);
+      // Every refusal is in the audit log beside the one acceptance.
+      const audited = stack.adapters.store.auditEntries({ subject: 'self-service:disk-cleanup' }).map((e) => e.entry).filter((e) => e.actor === who);
+      expect(audited.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
+      expect(audited.filter((e) => e.outcome === 'rejected')).toHaveLength(39);
+    }
+  });
+
   it('rate-limits per user: the sixth unlock in a day gets 429 with Retry-After', async () => {
     for (let i = 0; i < 5; i++) {
       const r = await request('user-0010', 'unlock-account');

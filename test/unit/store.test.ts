@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineStore } from '../../src/activities/records/store.js';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../src/domain/audit.js';
@@ -69,5 +72,40 @@ describe('dead-letter retention', () => {
     store.addDeadLetter(letter('jira', '2026-11-01T00:00:00Z'));
     expect(store.pruneDeadLetters('jira', new Date('2026-10-01T00:00:00Z'), 5)).toBe(0);
     expect(store.deadLetters()).toHaveLength(1);
+  });
+});
+
+describe('self-service claims', () => {
+  const at = new Date('2026-12-07T10:00:00Z');
+  const later = (ms: number) => new Date(at.getTime() + ms);
+
+  it('lets one request at a time hold a caller’s automation, across connections to one database file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'itse-claims-'));
+    const a = new EngineStore(join(dir, 'engine.db'));
+    const b = new EngineStore(join(dir, 'engine.db'));
+    const first = a.claimSelfService('jdoe', 'disk-cleanup', at, 30_000);
+    expect(first).toEqual(expect.any(String));
+    expect(b.claimSelfService('jdoe', 'disk-cleanup', later(10), 30_000)).toBeNull();
+    // Another automation, or another caller, is not held.
+    expect(b.claimSelfService('jdoe', 'unlock-account', later(10), 30_000)).toEqual(expect.any(String));
+    expect(b.claimSelfService('asmith', 'disk-cleanup', later(10), 30_000)).toEqual(expect.any(String));
+    // Only the holder's token gives it back.
+    b.releaseSelfService('jdoe', 'disk-cleanup', 'not-the-token');
+    expect(b.claimSelfService('jdoe', 'disk-cleanup', later(20), 30_000)).toBeNull();
+    a.releaseSelfService('jdoe', 'disk-cleanup', first!);
+    expect(b.claimSelfService('jdoe', 'disk-cleanup', later(30), 30_000)).toEqual(expect.any(String));
+    a.close();
+    b.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes over a claim older than the stale limit (its process died holding it), and the old token no longer releases it', () => {
+    const store = new EngineStore(':memory:');
+    const dead = store.claimSelfService('jdoe', 'disk-cleanup', at, 30_000)!;
+    expect(store.claimSelfService('jdoe', 'disk-cleanup', later(29_999), 30_000)).toBeNull();
+    const next = store.claimSelfService('jdoe', 'disk-cleanup', later(30_001), 30_000);
+    expect(next).toEqual(expect.any(String));
+    store.releaseSelfService('jdoe', 'disk-cleanup', dead);
+    expect(store.claimSelfService('jdoe', 'disk-cleanup', later(30_002), 30_000)).toBeNull();
   });
 });

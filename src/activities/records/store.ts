@@ -88,6 +88,7 @@ export class EngineStore {
       CREATE INDEX IF NOT EXISTS documents_by_ticket ON documents (ticket);
       CREATE TABLE IF NOT EXISTS self_service_starts (caller TEXT NOT NULL, automation TEXT NOT NULL, at TEXT NOT NULL, workflow_id TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS self_service_starts_by_caller ON self_service_starts (caller, automation, at);
+      CREATE TABLE IF NOT EXISTS self_service_claims (caller TEXT NOT NULL, automation TEXT NOT NULL, token TEXT NOT NULL, claimed_at TEXT NOT NULL, PRIMARY KEY (caller, automation));
       CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, result TEXT NOT NULL, at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS sensitive_values (token TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, value TEXT NOT NULL, created_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS sensitive_values_by_workflow ON sensitive_values (workflow_id);
@@ -233,6 +234,24 @@ export class EngineStore {
   /** A self-service run was started (for per-user rate limits). */
   recordSelfServiceStart(caller: string, automation: string, at: Date, workflowId: string): void {
     this.db.prepare('INSERT INTO self_service_starts (caller, automation, at, workflow_id) VALUES (?, ?, ?, ?)').run(caller, automation, at.toISOString(), workflowId);
+  }
+
+  /**
+   * Takes the one-request-at-a-time claim on `caller`'s `automation`: a token to release it with, or
+   * null while another request (in any process on this database) holds it. A claim older than
+   * `staleAfterMs` is one whose process died and is taken over.
+   */
+  claimSelfService(caller: string, automation: string, at: Date, staleAfterMs: number): string | null {
+    const token = randomUUID();
+    const info = this.db
+      .prepare('INSERT INTO self_service_claims (caller, automation, token, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (caller, automation) DO UPDATE SET token = excluded.token, claimed_at = excluded.claimed_at WHERE claimed_at < ?')
+      .run(caller, automation, token, at.toISOString(), new Date(at.getTime() - staleAfterMs).toISOString());
+    return Number(info.changes) === 1 ? token : null;
+  }
+
+  /** Gives the claim back, if `token` still holds it. */
+  releaseSelfService(caller: string, automation: string, token: string): void {
+    this.db.prepare('DELETE FROM self_service_claims WHERE caller = ? AND automation = ? AND token = ?').run(caller, automation, token);
   }
 
   /** Start times of `caller`'s runs of `automation` since `since`, oldest first. */
