@@ -36,7 +36,7 @@ describe('help-desk configuration', () => {
 
   it('reads webhook, staff and reconciliation settings', () => {
     const c = loadConfig({ WEBHOOK_SECRET_JIRA: 'x'.repeat(16), ADMIN_API_TOKEN: 'y'.repeat(24), RECONCILE_EVERY: 'off', RECONCILE_OVERLAP: '10m' });
-    expect(c.webhooks).toEqual({ secrets: { jira: 'x'.repeat(16), servicenow: undefined, zendesk: undefined }, allowUnsigned: true });
+    expect(c.webhooks).toEqual({ secrets: { jira: 'x'.repeat(16), servicenow: undefined, zendesk: undefined }, allowUnsigned: true, floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 }, deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 } });
     expect(c.reconcile).toEqual({ everyMs: null, overlapMs: 600_000, firstLookbackMs: 86_400_000 });
     expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).webhooks.allowUnsigned).toBe(false);
     expect(() => loadConfig({ WEBHOOK_SECRET_ZENDESK: 'short' })).toThrow(/WEBHOOK_SECRET_ZENDESK: use at least 16 characters/);
