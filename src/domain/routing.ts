@@ -63,8 +63,24 @@ export const RoutingRule = z
   .refine((r) => (r.start ? !r.ignore : r.ignore), { message: 'a rule needs exactly one of `start` or `ignore: true`' });
 export type RoutingRule = z.infer<typeof RoutingRule>;
 
+/**
+ * A ticket field the rules read by name (`field: software`), and its id in each help desk of this
+ * site: custom field ids differ from one Jira, ServiceNow or Zendesk to the next, so they are
+ * written here once, not in the rules.
+ */
+export const FieldMapping = z.strictObject({
+  description: z.string().optional(),
+  jira: z.string().min(1).optional(),
+  servicenow: z.string().min(1).optional(),
+  zendesk: z.string().min(1).optional(),
+  /** What a usable value looks like (case-sensitive); another value goes to people, naming the field. */
+  pattern: Pattern.optional(),
+});
+export type FieldMapping = z.infer<typeof FieldMapping>;
+
 export const RoutingConfig = z
   .strictObject({
+    fields: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'a field name such as software or targetAccount'), FieldMapping).default({}),
     rules: z.array(RoutingRule),
     unmatched: z
       .strictObject({
@@ -122,11 +138,26 @@ export function routeTicket(config: RoutingConfig, event: TicketEvent): RouteDec
       input[name] = source.const;
       continue;
     }
-    const value = event.ticket.fields[source.field]?.trim();
-    if (value) input[name] = value;
-    else if (!source.optional) missing.push(`${name} (from ${source.field})`);
+    const read = readField(config, event, source.field);
+    if ('problem' in read) missing.push(`${name} (${read.problem})`);
+    else if (read.value) input[name] = read.value;
+    else if (!source.optional) missing.push(`${name} (from ${read.id})`);
   }
   if (missing.length > 0) return { kind: 'incomplete', rule, missing, queue: config.unmatched.queue };
   if (rule.start.definition !== undefined) return { kind: 'definition', rule, definition: rule.start.definition, input };
   return { kind: 'start', rule, workflow: rule.start.workflow!, input };
+}
+
+/**
+ * A rule's `field:`: a name declared under `fields:` is read from that help desk's own field id
+ * (none mapped for this help desk, or a value unlike `pattern`, is a problem); any other name is
+ * the field id as every help desk sends it.
+ */
+function readField(config: RoutingConfig, event: TicketEvent, name: string): { id: string; value: string | undefined } | { problem: string } {
+  const mapping = Object.hasOwn(config.fields, name) ? config.fields[name] : undefined;
+  const id = mapping ? mapping[event.source] : name;
+  if (id === undefined) return { problem: `no ${event.source} field is mapped to ${name}` };
+  const value = Object.hasOwn(event.ticket.fields, id) ? event.ticket.fields[id]?.trim() : undefined;
+  if (value && mapping?.pattern !== undefined && !new RegExp(mapping.pattern).test(value)) return { problem: `${id} does not hold a ${name} (expected ${mapping.pattern})` };
+  return { id, value };
 }

@@ -50,7 +50,7 @@ describe('itse runs', () => {
       const install = await intake(taskQueue, software);
       expect([session.workflowType, install.workflowType]).toEqual(['troubleshootSession', 'softwareInstall']);
       // A finished run is not listed.
-      const done = await intake(taskQueue, ticketAbout('Printer toner is low', JIRA.samHelper));
+      const done = await intake(taskQueue, ticketAbout('Monitor flickers since Monday', JIRA.samHelper));
       await env.client.workflow.getHandle(done.workflowId).result();
       const installHandle = env.client.workflow.getHandle(install.workflowId);
       while (!(await installHandle.query(progressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
@@ -96,7 +96,7 @@ describe('itse runs', () => {
 
   it('says when no worker answers a run’s query', async () => {
     const taskQueue = 'runs-without-worker';
-    const started = await intake(taskQueue, ticketAbout('Printer toner is low again'));
+    const started = await intake(taskQueue, ticketAbout('Monitor flickers again'));
     let out = '';
     const deadline = Date.now() + 15_000;
     while (!out.includes(started.workflowId) && Date.now() < deadline) out = (await cli(['runs'], taskQueue)).out;

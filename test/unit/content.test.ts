@@ -9,7 +9,7 @@ import { ContentError, formatContentIssue, parseContent } from '../../src/domain
 describe('content files', () => {
   it('shipped in content/ all validate', async () => {
     const content = await loadContent('content');
-    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset', 'software-install', 'network-incident', 'network-troubleshooting']);
+    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset', 'software-install', 'network-incident', 'email-troubleshooting', 'printer-troubleshooting', 'network-troubleshooting']);
     expect(Object.keys(content.trees).sort()).toEqual(['email-client', 'network-connectivity', 'printer']);
     expect(content.software.software.map((s) => s.id)).toContain('acrobat-pro');
     expect(content.fleet.devices.find((d) => d.id === 'LT-0042')?.owner).toBe('jdoe');

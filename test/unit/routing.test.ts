@@ -43,8 +43,65 @@ describe('routing rules shipped in content/routing.yaml', () => {
     expect(routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '' }))).toMatchObject({ kind: 'definition', input: {} });
   });
 
+  it.each([
+    ['I forgot my e-mail password', 'password-reset'],
+    ['Outlook keeps asking for my password again', 'email-troubleshooting'],
+    ['Outlook will not start since the update', 'email-troubleshooting'],
+    ['No new e-mail in my inbox since this morning', 'email-troubleshooting'],
+    ['Teams and Outlook say offline', 'network-troubleshooting'],
+    ['The printer on 3rd floor shows offline', 'printer-troubleshooting'],
+    ['Paper jam in PRN-3F-EAST, nothing prints', 'printer-troubleshooting'],
+    ['VPN cannot connect from home', 'network-troubleshooting'],
+  ])('route “%s” to %s, and each shipped tree has a rule', (summary, rule) => {
+    const decision = routeTicket(shipped, event({ summary, description: '' }));
+    expect(decision).toMatchObject({ rule: { id: rule } });
+    const trees = shipped.rules.flatMap((r) => (r.start?.workflow === 'troubleshootSession' && r.start.input.tree && 'const' in r.start.input.tree ? [r.start.input.tree.const] : []));
+    expect(trees.sort()).toEqual(['email-client', 'network-connectivity', 'printer']);
+  });
+
+  it('read each help desk’s own custom field for a named field (ids differ per site)', () => {
+    const install = { summary: 'Please install VS Code', description: '' };
+    const jira = routeTicket(shipped, event({ ...install, fields: { customfield_10070: 'vscode' } }));
+    expect(jira).toMatchObject({ kind: 'start', workflow: 'softwareInstall', input: { softwareId: 'vscode' } });
+    const servicenow = routeTicket(shipped, { ...event({ ...install, fields: { u_software: 'wireshark' } }), source: 'servicenow' });
+    expect(servicenow).toMatchObject({ kind: 'start', input: { softwareId: 'wireshark' } });
+    const zendesk = routeTicket(shipped, { ...event({ ...install, fields: { ticket_field_360012351: 'acrobat-pro' } }), source: 'zendesk' });
+    expect(zendesk).toMatchObject({ kind: 'start', input: { softwareId: 'acrobat-pro' } });
+    // Jira's id on a Zendesk ticket means nothing there.
+    expect(routeTicket(shipped, { ...event({ ...install, fields: { customfield_10070: 'vscode' } }), source: 'zendesk' })).toMatchObject({ kind: 'incomplete', missing: ['softwareId (from ticket_field_360012351)'] });
+  });
+
+  it('hand over a ticket whose mapped field holds something else (on one real site customfield_10070 is a date)', () => {
+    const decision = routeTicket(shipped, event({ summary: 'Please install VS Code', description: '', fields: { customfield_10070: '2024-05-01T00:00:00.000+0000' } }));
+    expect(decision).toMatchObject({ kind: 'incomplete', rule: { id: 'software-install' }, missing: ['softwareId (customfield_10070 does not hold a software (expected ^[a-z0-9][a-z0-9.+-]{0,63}$))'] });
+    // Even an optional input: a wrong account is worse than none.
+    expect(routeTicket(shipped, event({ fields: { customfield_10060: 'Bob Gone <bob@example.com>' } }))).toMatchObject({ kind: 'incomplete', missing: [expect.stringMatching(/^targetAccount \(customfield_10060 does not hold a targetAccount/)] });
+  });
+
   it('do not fire on an edit of a password ticket', () => {
     expect(routeTicket(shipped, event({}, 'commented'))).toEqual({ kind: 'ignore', rule: null });
+  });
+});
+
+describe('field mappings', () => {
+  const mapped = (fields: Record<string, unknown>) =>
+    config([{ id: 'r', when: { events: ['created'] }, start: { workflow: 'passwordReset', input: { targetAccount: { field: 'targetAccount' } } } }], { fields });
+
+  it('say when the ticket’s help desk has no id for a named field', () => {
+    expect(routeTicket(mapped({ targetAccount: { servicenow: 'u_target' } }), event({ fields: { u_target: 'bob.gone' } }))).toMatchObject({ kind: 'incomplete', missing: ['targetAccount (no jira field is mapped to targetAccount)'] });
+  });
+
+  it('read a name that is not declared as the field id itself, and never an inherited property', () => {
+    const raw = config([{ id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'customfield_1' }, b: { field: 'constructor', optional: true } } } }]);
+    expect(routeTicket(raw, event({ fields: { customfield_1: 'x' } }))).toMatchObject({ kind: 'start', input: { a: 'x' } });
+    expect(routeTicket(mapped({}), event({ fields: {} }))).toMatchObject({ kind: 'incomplete', missing: ['targetAccount (from targetAccount)'] });
+    expect(routeTicket(config([{ id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'constructor' } } } }], { fields: {} }), event())).toMatchObject({ kind: 'incomplete' });
+  });
+
+  it('refuse a field name or pattern that cannot work', () => {
+    expect(() => mapped({ 'Target Account': { jira: 'customfield_1' } })).toThrow(/a field name such as software/);
+    expect(() => mapped({ targetAccount: { jira: 'customfield_1', pattern: '([' } })).toThrow(/not a valid regular expression/);
+    expect(() => mapped({ targetAccount: { jira: 'customfield_1', sap: 'x' } })).toThrow(/sap/);
   });
 });
 
