@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,6 +11,7 @@ import { ticketWorkflowId, type WorkflowTicket } from '../../src/domain/ticket.j
 import { freePort } from '../../src/stack/ports.js';
 import { startTestServer } from '../helpers/temporal.js';
 import { FakeJira } from '../integration/fakes/jira.js';
+import { JIRA } from '../helpers/tickets.js';
 
 // `npm run worker` as real processes against a real dev server and a Jira over real HTTP: the
 // SDK's worker metrics, pino log lines with workflow and ticket, and a SIGTERM while a help-desk
@@ -144,5 +146,30 @@ describe('a worker process', () => {
     }
     expect(jira.requests.filter(isHandOffComment)).toHaveLength(1);
     expect(jira.issue('OPS-1').comments.filter((c) => isPublicHandOff(c))).toHaveLength(1);
+  });
+  it('stops within its shutdown grace on SIGTERM while an SMTP server hangs mid-send, and the mail is not lost', async () => {
+    // Accepts the connection and never says a word (no greeting): nodemailer alone would wait 2 min.
+    const held: Socket[] = [];
+    const hung = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const port = (hung.address() as { port: number }).port;
+    try {
+      const issue = jira.seedIssue({ key: 'OPS-2', summary: 'Forgot my password' });
+      const ticket: WorkflowTicket = { source: 'jira', id: issue.id, key: 'OPS-2', eventType: 'created', occurredAt: new Date().toISOString(), summary: 'Forgot my password', priority: 'Medium', requesterExternalId: JIRA.jdoe };
+      const worker = await startWorker({ SMTP_URL: `smtp://127.0.0.1:${port}` });
+      const handle = await env.client.workflow.start('passwordReset', { taskQueue, workflowId: ticketWorkflowId('jira', 'OPS-2'), args: [{ ticket }] });
+      await until('the password mail to reach the SMTP server', () => held.length > 0);
+      worker.child.kill('SIGTERM');
+      // The hung server never lets go: exiting at all means the send was bounded (SMTP_TIMEOUT
+      // 8 s, under the 10 s grace), not waiting on the server.
+      expect(await worker.exit).toBe(0);
+      expect(worker.lines().some((l) => l.msg === 'worker stopped')).toBe(true);
+      // The run waits for a worker to send the mail again: nothing is lost.
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await handle.terminate('test done');
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 });
