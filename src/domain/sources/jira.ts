@@ -38,31 +38,39 @@ export const JIRA_EVENTS = [
   'comment_deleted',
 ] as const;
 
+export const JiraEventName = z.enum(JIRA_EVENTS, {
+  error: (issue) => `unsupported webhookEvent ${JSON.stringify(issue.input)}; expected one of ${JIRA_EVENTS.join(', ')}`,
+});
+
+/** The issue fields both editions send; how a person and a priority look differs between them. */
+export function jiraIssueFields<U extends z.ZodType, P extends z.ZodType>(user: U, priority: P) {
+  return z
+    .object({
+      summary: z.string(),
+      // ADF on Cloud, wiki markup on Data Center.
+      description: z.union([z.string(), AdfDoc]).nullable().optional(),
+      issuetype: Named.optional(),
+      priority: priority.nullable().optional(),
+      reporter: user.nullable().optional(),
+      status: Named.extend({ statusCategory: z.unknown().optional() }).optional(),
+      labels: z.array(z.string()).optional(),
+      components: z.array(Named).optional(),
+      created: z.string().optional(),
+      updated: z.string().optional(),
+    })
+    .catchall(z.unknown());
+}
+
 export const JiraWebhook = z.object({
   timestamp: z.number().int().positive(),
-  webhookEvent: z.enum(JIRA_EVENTS, {
-    error: (issue) => `unsupported webhookEvent ${JSON.stringify(issue.input)}; expected one of ${JIRA_EVENTS.join(', ')}`,
-  }),
+  webhookEvent: JiraEventName,
   issue_event_type_name: z.string().min(1).optional(),
   user: JiraUser.optional(),
   issue: z.object({
     id: JiraIssueId,
     self: z.url().optional(),
     key: JiraIssueKey,
-    fields: z
-      .object({
-        summary: z.string(),
-        description: z.union([z.string(), AdfDoc]).nullable().optional(),
-        issuetype: Named.optional(),
-        priority: Named.nullable().optional(),
-        reporter: JiraUser.nullable().optional(),
-        status: Named.extend({ statusCategory: z.unknown().optional() }).optional(),
-        labels: z.array(z.string()).optional(),
-        components: z.array(Named).optional(),
-        created: z.string().optional(),
-        updated: z.string().optional(),
-      })
-      .catchall(z.unknown()),
+    fields: jiraIssueFields(JiraUser, Named),
   }),
   changelog: z
     .object({

@@ -3,12 +3,12 @@ import { parseOrThrow } from '../errors.js';
 import type { TicketEvent, TicketEventType } from '../ticket.js';
 import type { IgnoredDelivery, NormalisedDelivery } from './delivery.js';
 import {
-  AdfDoc,
-  JIRA_EVENTS,
+  JiraEventName,
   JiraIssueId,
   JiraIssueKey,
   jiraCustomFields,
   jiraDescriptionText,
+  jiraIssueFields,
   jiraOccurredAt,
   Named,
   normaliseJira,
@@ -49,9 +49,7 @@ const ChangelogItem = z.object({
 export const JiraDataCenterWebhook = z
   .object({
     timestamp: z.number().int().positive(),
-    webhookEvent: z.enum(JIRA_EVENTS, {
-      error: (issue) => `unsupported webhookEvent ${JSON.stringify(issue.input)}; expected one of ${JIRA_EVENTS.join(', ')}`,
-    }),
+    webhookEvent: JiraEventName,
     issue_event_type_name: z.string().min(1).optional(),
     user: DcUser.optional(),
     issue: z
@@ -59,20 +57,8 @@ export const JiraDataCenterWebhook = z
         id: JiraIssueId,
         self: z.url().optional(),
         key: JiraIssueKey,
-        fields: z
-          .object({
-            summary: z.string(),
-            // Wiki markup on Data Center; ADF accepted too, it costs nothing.
-            description: z.union([z.string(), AdfDoc]).nullable().optional(),
-            issuetype: Named.optional(),
-            // The documented example sends the priority's name as a plain string.
-            priority: z.union([z.string().min(1), Named]).nullable().optional(),
-            reporter: DcUser.nullable().optional(),
-            status: Named.extend({ statusCategory: z.unknown().optional() }).optional(),
-            labels: z.array(z.string()).optional(),
-            components: z.array(Named).optional(),
-          })
-          .catchall(z.unknown()),
+        // The documented example sends the priority's name as a plain string.
+        fields: jiraIssueFields(DcUser, z.union([z.string().min(1), Named])),
       })
       .optional(),
     changelog: z
