@@ -49,7 +49,7 @@ const REQUESTERS = [
   { key: 'RST-2', reporter: JIRA.asmith, user: 'asmith', mail: 'alex.smith@example.com' },
   { key: 'RST-3', reporter: JIRA.samHelper, user: 'sam.helper', mail: 'sam.helper@example.com' },
 ];
-const LATE = { key: 'RST-4', reporter: JIRA.jdoe, summary: 'Printer on floor 3 jams' };
+const LATE = { key: 'RST-4', reporter: JIRA.jdoe, summary: 'Monitor on floor 3 flickers' };
 const tickets = new Map<string, ReturnType<typeof jiraTicket>>();
 let outageAnswer: { status: number; body: any };
 let retryAnswers: number[];
@@ -75,7 +75,7 @@ beforeAll(async () => {
   await temporal.stop();
   // While Temporal is down: a new ticket (no automation matches it) is refused with 503; Jira
   // delivers it again later.
-  const late = jiraTicket(jira, LATE.key, { reporter: LATE.reporter, summary: LATE.summary, fields: { description: 'It jams on every page.' } });
+  const late = jiraTicket(jira, LATE.key, { reporter: LATE.reporter, summary: LATE.summary, fields: { description: 'It flickers every few seconds.' } });
   tickets.set(LATE.key, late);
   const refused = await deliverJira(api.url, late.body, 'restart-late');
   outageAnswer = { status: refused.status, body: await refused.json() };
