@@ -18,6 +18,12 @@ export interface RecordedRequest {
 }
 
 /**
+ * An injected fault meets only a request the help desk would accept: credentials, resource,
+ * method, media type and body shape (and the checks a route makes against the current state,
+ * such as an unknown issue) come first, so a request the vendor refuses gets its 401/400/404...
+ * and leaves the fault pending for the next valid request. A test cannot hide a broken request
+ * behind an injected 5xx.
+ *
  * - `{ status }`: answer this error without touching state (a proxy or the help desk failing);
  *   `body` replaces the help desk's error body, `text` sends a non-JSON page instead;
  * - `{ hang: ms }`: wait, then handle the request normally (the client may have given up by then:
@@ -57,10 +63,21 @@ export interface FakeAnswer {
   body?: unknown;
 }
 
+/**
+ * A change the route has checked in full and will make: `apply` makes it (and must not refuse)
+ * and gives the answer. Routes that change state return this, so that every refusal is known
+ * before an injected fault is taken, and a `{ status }` fault leaves the state untouched.
+ */
+export interface FakeChange {
+  apply(): FakeAnswer;
+}
+
+export type FakeOutcome = FakeAnswer | FakeChange;
+
 interface Route {
   method: string;
   pattern: RegExp;
-  handle(request: FakeRequest): FakeAnswer;
+  handle(request: FakeRequest): FakeOutcome;
 }
 
 export abstract class FakeHelpDesk {
@@ -76,7 +93,7 @@ export abstract class FakeHelpDesk {
   /** An error body in the help desk's own shape. */
   protected abstract errorBody(status: number, message: string, fields: Record<string, string>): unknown;
 
-  protected route(method: string, pattern: RegExp, handle: (request: FakeRequest) => FakeAnswer): void {
+  protected route(method: string, pattern: RegExp, handle: (request: FakeRequest) => FakeOutcome): void {
     this.routes.push({ method, pattern, handle });
   }
 
@@ -100,9 +117,14 @@ export abstract class FakeHelpDesk {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** The next `n` requests (that match) meet `fault`. */
+  /** The next `n` requests (that match, and that the help desk would accept) meet `fault`. */
   failNext(n: number, fault: Fault, match?: FaultMatch): void {
     this.faults.push({ remaining: n, fault, match });
+  }
+
+  /** How many injected failures are still to be met, over every `failNext` call. */
+  pendingFaults(): number {
+    return this.faults.reduce((sum, f) => sum + f.remaining, 0);
   }
 
   /** Resolves when every request received so far has been handled (hanging ones included). */
@@ -150,6 +172,11 @@ export abstract class FakeHelpDesk {
     }
     this.requests.push({ method, path: url.pathname, query, headers: req.headers, body });
 
+    // The help desk's own refusals first: a request it would refuse never meets (nor uses up) an
+    // injected fault.
+    let outcome = this.decide(req, method, url.pathname, query, body, badJson);
+    if ('refusal' in outcome) return this.answer(res, outcome.refusal.status, outcome.refusal.body);
+
     const fault = this.takeFault(method, url.pathname);
     if (fault && 'status' in fault) {
       if (fault.text !== undefined) {
@@ -158,22 +185,38 @@ export abstract class FakeHelpDesk {
       }
       return this.answer(res, fault.status, fault.body ?? this.errorBody(fault.status, 'Injected failure', {}), fault.headers);
     }
-    if (fault && 'hang' in fault) await new Promise((resolve) => setTimeout(resolve, fault.hang));
-
-    let answer: FakeAnswer;
-    try {
-      answer = this.dispatch(req, method, url.pathname, query, body, badJson);
-    } catch (error) {
-      if (!(error instanceof FakeHttpError)) throw error;
-      answer = { status: error.status, body: this.errorBody(error.status, error.message, error.fields) };
+    if (fault && 'hang' in fault) {
+      await new Promise((resolve) => setTimeout(resolve, fault.hang));
+      // Handled as it stands after the wait (another request may have changed the state).
+      outcome = this.decide(req, method, url.pathname, query, body, badJson);
+      if ('refusal' in outcome) return this.answer(res, outcome.refusal.status, outcome.refusal.body);
     }
+
+    const answer = 'apply' in outcome.accepted ? outcome.accepted.apply() : outcome.accepted;
     if (fault && 'applyThenFail' in fault) {
       return this.answer(res, fault.applyThenFail, this.errorBody(fault.applyThenFail, 'Injected failure after the change', {}));
     }
     this.answer(res, answer.status, answer.body);
   }
 
-  private dispatch(req: IncomingMessage, method: string, path: string, query: Record<string, string>, body: unknown, badJson: boolean): FakeAnswer {
+  /** The help desk's verdict on a request, without changing anything: its refusal, or what it accepted. */
+  private decide(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+    badJson: boolean,
+  ): { refusal: FakeAnswer } | { accepted: FakeOutcome } {
+    try {
+      return { accepted: this.dispatch(req, method, path, query, body, badJson) };
+    } catch (error) {
+      if (!(error instanceof FakeHttpError)) throw error;
+      return { refusal: { status: error.status, body: this.errorBody(error.status, error.message, error.fields) } };
+    }
+  }
+
+  private dispatch(req: IncomingMessage, method: string, path: string, query: Record<string, string>, body: unknown, badJson: boolean): FakeOutcome {
     if (!this.authorized(req.headers.authorization)) throw new FakeHttpError(401, 'Authentication required');
     const candidates = this.routes.filter((r) => r.pattern.test(path));
     if (candidates.length === 0) throw new FakeHttpError(404, `No resource at ${path}`);
@@ -426,10 +469,14 @@ export class FakeJira extends FakeHelpDesk {
         body,
         'comment',
       );
-      const comment: FakeJiraComment = { id: String(++this.nextCommentId), body: input.body, created: jiraDate(Date.now()), properties: input.properties ?? [] };
-      issue.comments.push(comment);
-      this.touch(issue);
-      return { status: 201, body: this.commentJson(issue, comment, false) };
+      return {
+        apply: () => {
+          const comment: FakeJiraComment = { id: String(++this.nextCommentId), body: input.body, created: jiraDate(Date.now()), properties: input.properties ?? [] };
+          issue.comments.push(comment);
+          this.touch(issue);
+          return { status: 201, body: this.commentJson(issue, comment, false) };
+        },
+      };
     });
 
     this.route('GET', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, ({ params, query }) => {
@@ -500,10 +547,14 @@ export class FakeJira extends FakeHelpDesk {
           throw new FakeHttpError(400, 'resolution', { resolution: `Resolution '${resolution.name}' does not exist.` });
         }
       }
-      issue.fields.status = target;
-      issue.fields.resolution = target.statusCategory.key === 'done' ? { name: resolution?.name ?? 'Done' } : null;
-      this.touch(issue);
-      return { status: 204 };
+      return {
+        apply: () => {
+          issue.fields.status = target;
+          issue.fields.resolution = target.statusCategory.key === 'done' ? { name: resolution?.name ?? 'Done' } : null;
+          this.touch(issue);
+          return { status: 204 };
+        },
+      };
     });
 
     this.route('GET', issuePath, ({ params, query }) => {
@@ -519,9 +570,13 @@ export class FakeJira extends FakeHelpDesk {
       if (input.accountId !== null && !(this.options.accounts ?? []).includes(input.accountId)) {
         throw new FakeHttpError(400, 'assignee', { assignee: `User '${input.accountId}' cannot be assigned issues.` });
       }
-      issue.fields.assignee = input.accountId === null ? null : { accountId: input.accountId };
-      this.touch(issue);
-      return { status: 204 };
+      return {
+        apply: () => {
+          issue.fields.assignee = input.accountId === null ? null : { accountId: input.accountId };
+          this.touch(issue);
+          return { status: 204 };
+        },
+      };
     });
 
     this.route('PUT', issuePath, ({ params, query, body }) => {
@@ -533,12 +588,16 @@ export class FakeJira extends FakeHelpDesk {
         body,
         'issue update',
       );
-      for (const op of input.update.labels) {
-        if ('add' in op && !issue.fields.labels.includes(op.add)) issue.fields.labels.push(op.add);
-        if ('remove' in op) issue.fields.labels = issue.fields.labels.filter((l) => l !== op.remove);
-      }
-      this.touch(issue);
-      return { status: 204 };
+      return {
+        apply: () => {
+          for (const op of input.update.labels) {
+            if ('add' in op && !issue.fields.labels.includes(op.add)) issue.fields.labels.push(op.add);
+            if ('remove' in op) issue.fields.labels = issue.fields.labels.filter((l) => l !== op.remove);
+          }
+          this.touch(issue);
+          return { status: 204 };
+        },
+      };
     });
 
     this.route('POST', /^\/rest\/api\/3\/search\/jql$/, ({ query, body }) => {

@@ -3,7 +3,9 @@ import { basicHeader, check, FakeHelpDesk, FakeHttpError, fakeId, numericString 
 
 // ServiceNow Table API: incidents and their journal (sys_journal_field), as documented.
 // Unlike a real instance, unknown fields and query terms are refused rather than ignored, so an
-// adapter bug shows up as a 400 instead of a silent no-op.
+// adapter bug shows up as a 400 instead of a silent no-op. The PATCH checks everything (the data
+// policy included) before it returns the change, so an injected fault meets only an update the
+// instance would make.
 
 export interface FakeServiceNowOptions {
   /** Basic auth credentials and/or `token` for OAuth bearer. */
@@ -200,13 +202,17 @@ export class FakeServiceNow extends FakeHelpDesk {
         }
         if (!next.close_notes) throw new FakeHttpError(403, 'Operation Failed', { close_notes: 'Data Policy Exception: Resolution notes are mandatory' });
       }
-      const now = snDate(Date.now());
-      for (const element of ['work_notes', 'comments'] as const) {
-        const text = input[element];
-        if (text) this.journal.push({ sys_id: fakeId(), name: 'incident', element, element_id: record.sys_id!, value: text, sys_created_on: now });
-      }
-      Object.assign(record, next, { sys_updated_on: now, sys_mod_count: String(Number(record.sys_mod_count) + 1) });
-      return { status: 200, body: { result: this.present(record, q.sysparm_fields, q.sysparm_exclude_reference_link === 'true') } };
+      return {
+        apply: () => {
+          const now = snDate(Date.now());
+          for (const element of ['work_notes', 'comments'] as const) {
+            const text = input[element];
+            if (text) this.journal.push({ sys_id: fakeId(), name: 'incident', element, element_id: record.sys_id!, value: text, sys_created_on: now });
+          }
+          Object.assign(record, next, { sys_updated_on: now, sys_mod_count: String(Number(record.sys_mod_count) + 1) });
+          return { status: 200, body: { result: this.present(record, q.sysparm_fields, q.sysparm_exclude_reference_link === 'true') } };
+        },
+      };
     });
 
     this.route('GET', /^\/api\/now(?:\/v1)?\/table\/sys_journal_field$/, ({ query }) => {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { basicHeader, check, FakeHelpDesk, FakeHttpError, numericString } from './jira.js';
 
 // Zendesk Support REST API v2: tickets, their comments and the cursor-based incremental export.
+// The ticket update checks everything (a closed ticket, an unknown group included) before it
+// returns the change, so an injected fault meets only an update Zendesk would make.
 
 export interface FakeZendeskOptions {
   email: string;
@@ -140,28 +142,32 @@ export class FakeZendesk extends FakeHelpDesk {
       if (change.group_id !== undefined && !(this.options.groups ?? []).includes(change.group_id)) {
         throw new FakeHttpError(422, 'group', { group: `Group: ${change.group_id} is invalid` });
       }
-      const now = Date.now();
-      const events: unknown[] = [];
-      if (change.comment) {
-        const comment: FakeZendeskComment = {
-          id: ++this.nextCommentId,
-          type: 'Comment',
-          author_id: 9000,
-          body: change.comment.body,
-          html_body: `<div class="zd-comment"><p>${change.comment.body}</p></div>`,
-          plain_body: change.comment.body,
-          public: change.comment.public,
-          created_at: zdDate(now),
-        };
-        this.commentsOf(ticket.id).push(comment);
-        events.push({ id: comment.id, type: 'Comment', body: comment.body, public: comment.public });
-      }
-      if (change.status !== undefined) ticket.status = change.status;
-      if (change.group_id !== undefined) ticket.group_id = change.group_id;
-      if (change.assignee_id !== undefined) ticket.assignee_id = change.assignee_id;
-      ticket.updated_at = zdDate(now);
-      ticket.generated_timestamp = Math.floor(now / 1000);
-      return { status: 200, body: { ticket, audit: { id: now, ticket_id: ticket.id, created_at: zdDate(now), author_id: 9000, events } } };
+      return {
+        apply: () => {
+          const now = Date.now();
+          const events: unknown[] = [];
+          if (change.comment) {
+            const comment: FakeZendeskComment = {
+              id: ++this.nextCommentId,
+              type: 'Comment',
+              author_id: 9000,
+              body: change.comment.body,
+              html_body: `<div class="zd-comment"><p>${change.comment.body}</p></div>`,
+              plain_body: change.comment.body,
+              public: change.comment.public,
+              created_at: zdDate(now),
+            };
+            this.commentsOf(ticket.id).push(comment);
+            events.push({ id: comment.id, type: 'Comment', body: comment.body, public: comment.public });
+          }
+          if (change.status !== undefined) ticket.status = change.status;
+          if (change.group_id !== undefined) ticket.group_id = change.group_id;
+          if (change.assignee_id !== undefined) ticket.assignee_id = change.assignee_id;
+          ticket.updated_at = zdDate(now);
+          ticket.generated_timestamp = Math.floor(now / 1000);
+          return { status: 200, body: { ticket, audit: { id: now, ticket_id: ticket.id, created_at: zdDate(now), author_id: 9000, events } } };
+        },
+      };
     });
 
     this.route('GET', /^\/api\/v2\/tickets\/([^/]+)\/comments\.json$/, ({ params, query }) => {
