@@ -5,7 +5,7 @@
 // Side effects are counted here, outside the worker process, so a worker killed half-way cannot
 // hide or repeat one.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,87 @@ export interface Temporal {
   stop(): Promise<void>;
   /** Starts it again on the same port and database file. */
   start(): Promise<void>;
+  /**
+   * SIGKILL, no shutdown of any kind (a power cut, the OOM killer): to every process running the
+   * server on this database file and to their process groups, so it reaches the `temporal`
+   * binary itself also when a wrapper started it. Resolves once they are all gone; the database
+   * file stays, and `start()` starts the server again on it.
+   */
+  kill(): Promise<KilledTemporal>;
+}
+
+/** A live process whose command line is `… server start-dev … --db-filename <file> …`. */
+export interface TemporalProcess {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  argv: string[];
+  /** What /proc/<pid>/exe points to: the binary that really runs. */
+  exe: string | null;
+}
+
+export interface KilledTemporal {
+  signal: 'SIGKILL';
+  /** Every process that ran the server (the server, and any wrapper around it). */
+  processes: TemporalProcess[];
+  /** The server process itself: the one of them with no child among them. */
+  server: TemporalProcess;
+  /** The process groups that were sent SIGKILL (never the test runner's own). */
+  groups: number[];
+}
+
+/** pid, state, ppid and process group from /proc/<pid>/stat; null when the process is gone. */
+function procStat(pid: number): { state: string; ppid: number; pgid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ppid pgrp ...`: comm may hold spaces and parentheses.
+    const [state = '', ppid = '0', pgid = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, ppid: Number(ppid), pgid: Number(pgid) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `pid` still runs. A zombie waiting to be reaped has stopped, unless it is the leader of
+ * threads that are still exiting: those still hold the process's files, its listening sockets too.
+ */
+export function processRuns(pid: number): boolean {
+  const stat = procStat(pid);
+  if (!stat) return false;
+  if (stat.state !== 'Z' && stat.state !== 'X') return true;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/** The live processes running a Temporal dev server on `dbFile` (found in /proc by their command line). */
+export function temporalProcesses(dbFile: string): TemporalProcess[] {
+  const found: TemporalProcess[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    const db = argv.indexOf('--db-filename');
+    if (!argv.includes('start-dev') || db < 0 || argv[db + 1] !== dbFile) continue;
+    const stat = procStat(pid);
+    if (!stat || !processRuns(pid)) continue;
+    let exe: string | null = null;
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      // Not ours to read: leave it unknown.
+    }
+    found.push({ pid, ppid: stat.ppid, pgid: stat.pgid, argv, exe });
+  }
+  return found;
 }
 
 export async function startTemporal(dataDir: string): Promise<Temporal> {
@@ -70,6 +151,35 @@ export async function startTemporal(dataDir: string): Promise<Temporal> {
     },
     async start() {
       if (!server) server = await startDevServer(options);
+    },
+    async kill() {
+      const processes = temporalProcesses(options.dbFile);
+      const leaves = processes.filter((p) => !processes.some((q) => q.ppid === p.pid));
+      if (leaves.length !== 1) {
+        throw new Error(`expected one Temporal server process on ${options.dbFile}, found ${JSON.stringify(processes.map((p) => ({ pid: p.pid, argv: p.argv.slice(0, 3) })))}`);
+      }
+      // The process group too (a wrapper and what it started), but never the test runner's own.
+      const ownGroup = procStat(process.pid)?.pgid;
+      const groups = [...new Set(processes.map((p) => p.pgid))].filter((g) => g > 1 && g !== ownGroup);
+      for (const group of groups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+      for (const p of processes) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // Gone already (with its group).
+        }
+      }
+      await until('the killed Temporal server to be gone', () => processes.every((p) => !processRuns(p.pid)), 10_000);
+      // Lets the dev-server handle see the exit (nothing is left to signal) and forget it.
+      await server?.stop().catch(() => undefined);
+      server = null;
+      return { signal: 'SIGKILL', processes, server: leaves[0]!, groups };
     },
   };
 }
@@ -259,7 +369,10 @@ function decodeMail(data: string): { subject: string; text: string } {
 
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
+  /** Recipients of each mail whose answer was held back (see holdNext), as it arrived. */
+  readonly held: string[][] = [];
   url = '';
+  private readonly holds = new Map<string, number>();
   private readonly server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -268,11 +381,25 @@ export class SmtpSink {
       let data = '';
       stream.on('data', (c: Buffer) => (data += c.toString('latin1')));
       stream.on('end', () => {
-        this.mails.push({ to: session.envelope.rcptTo.map((r) => r.address), ...decodeMail(data) });
-        callback();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        const take = () => {
+          this.mails.push({ to, ...decodeMail(data) });
+          callback();
+        };
+        const holder = to.find((address) => this.holds.has(address));
+        if (holder === undefined) return take();
+        const ms = this.holds.get(holder)!;
+        this.holds.delete(holder);
+        this.held.push(to);
+        setTimeout(take, ms);
       });
     },
   });
+
+  /** The next mail to `address` is taken only `ms` after its data arrived: the sender waits for the answer that long. */
+  holdNext(address: string, ms: number): void {
+    this.holds.set(address, ms);
+  }
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
