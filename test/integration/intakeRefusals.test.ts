@@ -30,11 +30,11 @@ afterAll(async () => {
 });
 
 /** Delivers an outage report (routed by its label to the incident-network definition); what started, with its input. */
-async function outageReport(change: (body: Record<string, any>) => void) {
+async function outageReport(change: (body: Record<string, any>) => void, o: WebhookOptions = options) {
   const body = jiraIssueCreated({ reporter: JIRA.jdoe, labels: ['network-incident'], summary: 'Laptop offline' });
   body.issue.fields.description = 'My laptop shows as offline since this morning.';
   change(body);
-  const answer = await handleDelivery(options, 'jira', Buffer.from(JSON.stringify(body)), { 'content-type': 'application/json' });
+  const answer = await handleDelivery(o, 'jira', Buffer.from(JSON.stringify(body)), { 'content-type': 'application/json' });
   const handle = env.client.workflow.getHandle(`ticket-jira-${body.issue.key}`);
   const history = await handle.fetchHistory();
   const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
@@ -60,12 +60,17 @@ describe('a ticket routed to a definition it cannot start', () => {
   });
 
   it('with a field that fails the definition’s inputs: handed over naming the input and what is wrong', async () => {
-    const run = await outageReport((b) => (b.issue.fields.customfield_10080 = 'lt 42; rm -rf /'));
+    // A site whose mapping of the field sets no pattern: the definition's own check of the input decides.
+    const unchecked = { ...options, routing: { ...options.routing, fields: { ...options.routing.fields, deviceId: { jira: 'customfield_10080' } } } };
+    const run = await outageReport((b) => (b.issue.fields.customfield_10080 = 'lt 42; rm -rf /'), unchecked);
     expect(run.answer).toMatchObject({ httpStatus: 202, body: { status: 'started', workflowType: 'ticketHandOff', rule: 'network-incident' } });
     expect(run.type).toBe('ticketHandOff');
     expect(run.input.reason).toMatch(/deviceId/);
     expect(run.input.comment).toContain('Automation "network-incident" cannot start:');
     expect(run.input.comment).toContain(run.input.reason);
+    // With the shipped mapping's pattern, routing already hands it over before the definition is tried.
+    const shipped = await outageReport((b) => (b.issue.fields.customfield_10080 = 'lt 42; rm -rf /'));
+    expect(shipped.input.comment).toContain('needs more information (deviceId (customfield_10080 does not hold a deviceId');
   });
 });
 
