@@ -174,6 +174,26 @@ describe('self-service catalog and requests', () => {
     }
   });
 
+  it('answers an empty body and a body with an own toString with 400, and an approver the directory does not know with 403', async () => {
+    const raw = async (payload: string) => {
+      const res = await fetch(`${stack.apiUrl}/self-service/requests`, { method: 'POST', headers: { authorization: `Bearer ${await token('user-0005')}`, 'content-type': 'application/json' }, body: payload });
+      return { status: res.status, body: (await res.json()) as { error?: string; issues?: Array<{ path: string }> } };
+    };
+    expect(await raw('')).toMatchObject({ status: 400 });
+    const hostile = await raw(JSON.stringify({ automation: 'disk-cleanup', inputs: { device: { toString: 'LT-U0005' } } }));
+    expect(hostile).toMatchObject({ status: 400 });
+    expect(JSON.stringify(hostile.body)).toContain('toString');
+    const pending = await request('user-0005', 'reinstall-software', { device: 'LT-U0005', software: 'vscode' });
+    expect(pending.status).toBe(202);
+    for (;;) {
+      const s = await call('GET', `/self-service/requests/${pending.body.requestId}`, 'user-0005');
+      if (s.body.progress?.waitingFor) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await call('POST', `/self-service/requests/${pending.body.requestId}/approval`, 'ghost', { approve: true })).toMatchObject({ status: 403, body: { error: 'not_an_approver' } });
+    await call('POST', `/self-service/requests/${pending.body.requestId}/cancel`, 'user-0005');
+  });
+
   it('rate-limits per user: the sixth unlock in a day gets 429 with Retry-After', async () => {
     for (let i = 0; i < 5; i++) {
       const r = await request('user-0010', 'unlock-account');
