@@ -743,3 +743,12 @@ export function decisions(store: EngineStore, workflowId: string): Array<{ outco
 export function openStore(dataDir: string): EngineStore {
   return new EngineStore(join(dataDir, 'engine.db'));
 }
+
+/** Answers a troubleshooting session's question at `node` as sam.helper, once the session waits there. */
+export async function answerSession(apiUrl: string, workflowId: string, node: string, choice: string): Promise<{ status: number; body: any }> {
+  await until(`the session to ask "${node}"`, async () => {
+    const shown = await staffCall(apiUrl, 'GET', `/troubleshooting/${workflowId}`);
+    return shown.status === 200 && shown.body.running && shown.body.view.status === 'waiting' && shown.body.view.node === node;
+  });
+  return staffCall(apiUrl, 'POST', `/troubleshooting/${workflowId}/answer`, { node, choice, responder: 'sam.helper' });
+}

@@ -9,6 +9,7 @@ import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
 import {
   actionEntries,
+  answerSession,
   deliverJira,
   engineEnv,
   entriesPerActivity,
@@ -281,14 +282,7 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
   });
 
   it('the session that waited through the kill takes its answers after the restart and resolves the ticket once', async () => {
-    const answer = async (node: string, choice: string) => {
-      await until(`the session to ask "${node}"`, async () => {
-        const shown = await staffCall(api.url, 'GET', `/troubleshooting/${SESSION.workflowId}`);
-        return shown.status === 200 && shown.body.running && shown.body.view.status === 'waiting' && shown.body.view.node === node;
-      });
-      const answered = await staffCall(api.url, 'POST', `/troubleshooting/${SESSION.workflowId}/answer`, { node, choice, responder: 'sam.helper' });
-      expect(answered.status).toBe(200);
-    };
+    const answer = async (node: string, choice: string) => expect((await answerSession(api.url, SESSION.workflowId, node, choice)).status).toBe(200);
     await answer('scope', 'only-this-user');
     await answer('renew-dhcp', 'confirm');
     await answer('dhcp-works', 'works');

@@ -13,6 +13,7 @@ import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
 import {
   actionEntries,
+  answerSession,
   ChatSink,
   deliverJira,
   engineEnv,
@@ -175,14 +176,7 @@ describe('the worker killed with SIGKILL mid-workflow, then a new worker', () =>
   });
 
   it('(b) the waiting session takes its answers after the restart, diagnoses, fixes and resolves the ticket once', async () => {
-    const answer = async (node: string, choice: string) => {
-      await until(`the session to ask "${node}"`, async () => {
-        const shown = await staffCall(api.url, 'GET', `/troubleshooting/${SESSION.workflowId}`);
-        return shown.body.running && shown.body.view.status === 'waiting' && shown.body.view.node === node;
-      });
-      const answered = await staffCall(api.url, 'POST', `/troubleshooting/${SESSION.workflowId}/answer`, { node, choice, responder: 'sam.helper' });
-      expect(answered.status).toBe(200);
-    };
+    const answer = async (node: string, choice: string) => expect((await answerSession(api.url, SESSION.workflowId, node, choice)).status).toBe(200);
     await answer('scope', 'only-this-user');
     await answer('renew-dhcp', 'confirm');
     await answer('dhcp-works', 'works');
