@@ -18,9 +18,9 @@ export default defineConfig({
         // Workflow code runs bundled inside Temporal's sandbox where v8 coverage cannot see it;
         // it is exercised by the workflow and replay tests. Decisions live in src/domain instead.
         'src/workflows/**',
-        // Process entry points, run as child processes (so v8 in this process cannot see them):
-        // src/main.ts, src/client/http/main.ts and src/client/cli.ts by test/e2e/process.e2e.test.ts,
-        // src/worker.ts by test/e2e/ops.e2e.test.ts.
+        // Process entry points, run as child processes (so v8 in this process cannot see them) by
+        // test/e2e/process.e2e.test.ts: src/main.ts, src/client/http/main.ts, src/worker.ts and
+        // src/client/cli.ts; test/e2e/ops.e2e.test.ts runs src/worker.ts too.
         'src/main.ts',
         'src/client/http/main.ts',
         'src/worker.ts',
