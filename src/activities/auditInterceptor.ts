@@ -1,8 +1,8 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { Info } from '@temporalio/activity';
-import { ticketOfWorkflow } from '../domain/audit.js';
-import { redactValue, type RedactionPolicy } from '../domain/redactionPolicy.js';
+import { ticketOfWorkflow } from '../domain/records/audit.js';
+import { redactValue, type RedactionPolicy } from '../domain/records/redactionPolicy.js';
 import type { EngineStore } from './records/store.js';
 
 /** Activities left out of the action log (none: the permission check gets its decision entry and its action entry). */

@@ -1,5 +1,5 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { RedactionPolicy } from '../domain/redactionPolicy.js';
+import type { RedactionPolicy } from '../domain/records/redactionPolicy.js';
 import { auditInterceptors } from './auditInterceptor.js';
 import type { EngineStore } from './records/store.js';
 import { sensitiveInterceptors } from './sensitiveInterceptor.js';

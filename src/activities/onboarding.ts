@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { zodIssues } from '../domain/errors.js';
-import type { Grant } from '../domain/grants.js';
+import type { Grant } from '../domain/permissions/grants.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type AssetPort } from './assets/port.js';
 import { DirectoryRefusedError, type DirectoryPort } from './directory/port.js';
 import type { EndpointPort } from './endpoints/port.js';
-import { SOFTWARE_INSTALL_ACTION } from './index.js';
+import { SOFTWARE_INSTALL_ACTION } from './support.js';
 import type { MailboxPort } from './mailbox/port.js';
 import type { ChatPort } from './notify/chat.js';
 import type { Mailer } from './notify/port.js';

@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { toFacts, UserLookup, type UserFacts } from '../domain/directory.js';
-import { ticketOfWorkflow } from '../domain/audit.js';
+import { toFacts, UserLookup, type UserFacts } from '../domain/permissions/directory.js';
+import { ticketOfWorkflow } from '../domain/records/audit.js';
 import { parseOrThrow } from '../domain/errors.js';
-import { paramsHash, signGrant, verifyGrant, type ExpectedGrant, type Grant } from '../domain/grants.js';
-import { directoryProblemDecision, evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permission.js';
+import { paramsHash, signGrant, verifyGrant, type ExpectedGrant, type Grant } from '../domain/permissions/grants.js';
+import { directoryProblemDecision, evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permissions/permission.js';
 import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort } from './directory/port.js';
 import type { EngineStore } from './records/store.js';
 

@@ -3,11 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { IntakeOptions } from '../client/intake.js';
 import { intakeTicket } from '../client/intake.js';
 import { ValidationError } from '../domain/errors.js';
-import type { RoutingConfig } from '../domain/routing.js';
+import type { RoutingConfig } from '../domain/tickets/routing.js';
 import { normaliseJira } from '../domain/sources/jira.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
 import { normaliseZendesk } from '../domain/sources/zendesk.js';
-import type { TicketEvent, TicketSource } from '../domain/ticket.js';
+import type { TicketEvent, TicketSource } from '../domain/tickets/ticket.js';
 import type { EngineStore } from './records/store.js';
 import type { TicketingPort } from './ticketing/port.js';
 

@@ -2,7 +2,7 @@
 // lock workflow when it is not running (signal-with-start). Retries are safe: the request id is
 // the same on every attempt, and the lock workflow ignores a request id it already knows.
 import { Context } from '@temporalio/activity';
-import { SLOT_SIGNALS, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotRequest } from '../domain/targetSlots.js';
+import { SLOT_SIGNALS, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotRequest } from '../domain/endpoints/targetSlots.js';
 
 export interface TargetSlotRequest {
   key: string;

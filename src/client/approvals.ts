@@ -1,6 +1,6 @@
 import type { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { ApprovalAnswer } from '../domain/software.js';
+import type { ApprovalAnswer } from '../domain/endpoints/software.js';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import { approvalUpdate, type ApprovalResult } from '../workflows/messages.js';
 

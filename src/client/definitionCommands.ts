@@ -1,8 +1,8 @@
 import { CommanderError, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { clusterAddress, loadConfig } from '../config.js';
-import { loadContent } from '../content.js';
+import { clusterAddress, loadConfig } from '../config/index.js';
+import { loadContent } from '../stack/content.js';
 import { definitionHash } from '../domain/definitions/hash.js';
 import { definitionJsonSchema } from '../domain/definitions/schema.js';
 import { ValidationError } from '../domain/errors.js';

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Content } from '../content.js';
-import type { DefinitionProgress, AlertFacts } from '../domain/definitionRun.js';
-import type { UserLookup } from '../domain/directory.js';
+import type { Content } from '../stack/content.js';
+import type { DefinitionProgress, AlertFacts } from '../domain/definitions/run.js';
+import type { UserLookup } from '../domain/permissions/directory.js';
 import { ValidationError } from '../domain/errors.js';
 import { definitionHash } from '../domain/definitions/hash.js';
 import { allSteps } from '../domain/definitions/runtime.js';
 import type { Definition } from '../domain/definitions/schema.js';
 import { validateInputs } from '../domain/definitions/validation.js';
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import { treeSetFor } from '../domain/trees.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import { treeSetFor } from '../domain/trees/tree.js';
 import type { DefinitionRunInput } from '../workflows/definitionRun.js';
 import { definitionProgressQuery } from '../workflows/messages.js';
 

@@ -1,7 +1,7 @@
 import type { EngineStore } from '../activities/records/store.js';
-import type { FloodDecision, FloodGuard } from '../domain/floodGuard.js';
+import type { FloodDecision, FloodGuard } from '../domain/sources/floodGuard.js';
 
-/** The webhooks' bound on what refusals no sender proved may store (src/domain/floodGuard.ts). */
+/** The webhooks' bound on what refusals no sender proved may store (src/domain/sources/floodGuard.ts). */
 export interface FloodControl {
   guard: FloodGuard;
   /** A refusal answered but not kept: the API counts it (metric) and logs the start of a flood. */

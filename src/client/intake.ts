@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { routeTicket, type RoutingConfig } from '../domain/routing.js';
-import { ticketWorkflowId, toWorkflowTicket, type TicketEvent } from '../domain/ticket.js';
-import { toTicketUpdate } from '../domain/ticketUpdate.js';
-import { treeSetFor, type DecisionTree } from '../domain/trees.js';
+import { routeTicket, type RoutingConfig } from '../domain/tickets/routing.js';
+import { ticketWorkflowId, toWorkflowTicket, type TicketEvent } from '../domain/tickets/ticket.js';
+import { toTicketUpdate } from '../domain/tickets/ticketUpdate.js';
+import { treeSetFor, type DecisionTree } from '../domain/trees/tree.js';
 import { ticketEventSignal } from '../workflows/messages.js';
-import type { Content } from '../content.js';
-import type { TaskQueues } from '../config.js';
+import type { Content } from '../stack/content.js';
+import type { TaskQueues } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
 import { definitionRunInput, type SensitiveVault } from './definitions.js';
 

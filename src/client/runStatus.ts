@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
 import { progressQuery } from '../workflows/messages.js';
 
 export interface RunStatus {

@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { Config } from '../config.js';
-import type { TicketSource } from '../domain/ticket.js';
+import type { Config } from '../config/index.js';
+import type { TicketSource } from '../domain/tickets/ticket.js';
 import type { ReconcileTicketsInput } from '../workflows/reconcileTickets.js';
 
 export const RECONCILE_SCHEDULE_ID = 'ticket-reconciliation';

@@ -1,12 +1,12 @@
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import type { EndpointPort } from '../activities/endpoints/port.js';
 import type { EngineStore } from '../activities/records/store.js';
-import { toFacts } from '../domain/directory.js';
+import { toFacts } from '../domain/permissions/directory.js';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import { checkRequest, ELEVATION_ATTEMPTS, visibleAutomations, type CallerContext, type SelfServiceCatalog } from '../domain/selfService.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import { checkRequest, ELEVATION_ATTEMPTS, visibleAutomations, type CallerContext, type SelfServiceCatalog } from '../domain/selfService/catalog.js';
 import { progressQuery } from '../workflows/messages.js';
 import type { SelfServiceInput } from '../workflows/selfService.js';
 
@@ -60,7 +60,7 @@ async function waitForClaim(deps: SelfServiceDeps, subject: string, automation: 
 }
 
 /**
- * A self-service request: every guardrail first (pure, src/domain/selfService.ts), then a start whose
+ * A self-service request: every guardrail first (pure, src/domain/selfService/catalog.ts), then a start whose
  * workflow id is per caller and automation, so a second request while one runs is a 409 naming it.
  * Checking the limits and recording a start happen under one claim per caller and automation, held
  * in the engine database: identical requests at once, in any interleaving and on any API instance

@@ -1,10 +1,10 @@
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import { ValidationError } from '../domain/errors.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import { treeSetFor, type DecisionTree } from '../domain/trees.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import { treeSetFor, type DecisionTree } from '../domain/trees/tree.js';
 import { answerUpdate, backUpdate, sessionQuery, type Responder, type SessionView } from '../workflows/messages.js';
 
 export interface TroubleshootingDeps {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { EngineStore } from '../activities/records/store.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
-import { parseUntrustedJson } from '../domain/json.js';
-import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/signatures.js';
+import { parseUntrustedJson } from '../domain/sources/json.js';
+import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/sources/signatures.js';
 import { isIgnoredDelivery, type NormalisedDelivery } from '../domain/sources/delivery.js';
 import { normaliseJiraDelivery } from '../domain/sources/jiraDataCenter.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
 import { normaliseZendeskDelivery } from '../domain/sources/zendeskEvents.js';
-import type { TicketSource } from '../domain/ticket.js';
+import type { TicketSource } from '../domain/tickets/ticket.js';
 import { keepRefusal, type FloodControl } from './floodControl.js';
 import { intakeTicket, type IntakeOptions, type IntakeResult } from './intake.js';
 

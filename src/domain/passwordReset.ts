@@ -1,6 +1,6 @@
-import type { UserFacts } from './directory.js';
-import type { PermissionDecision } from './permission.js';
-import type { Outcome } from './resolution.js';
+import type { UserFacts } from './permissions/directory.js';
+import type { PermissionDecision } from './permissions/permission.js';
+import type { Outcome } from './records/resolution.js';
 
 export const PASSWORD_RESET_ACTION = 'password.reset';
 

@@ -1,4 +1,4 @@
-import type { ResolutionRecord } from './resolution.js';
+import type { ResolutionRecord } from './records/resolution.js';
 
 export interface ProgressStep {
   name: string;

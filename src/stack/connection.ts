@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { dataConverterFor } from './payloadCodec.js';
 
 function tlsOptions(config: Config['temporal']) {

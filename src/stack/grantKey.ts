@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 
 /**
  * The grant signing key: GRANT_SIGNING_KEY, or one generated on first start and kept (mode 0600)

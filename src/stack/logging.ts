@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import type { Logger } from '../logger.js';
-import { TicketSource } from '../domain/ticket.js';
+import type { Logger } from './logger.js';
+import { TicketSource } from '../domain/tickets/ticket.js';
 
 /**
  * The ticket a workflow works for, read from its id: intake starts every ticket's automation as
@@ -25,7 +25,7 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 /** SDK metadata that is noise or opaque in a log line (the task token is an internal handle). */
 const DROPPED = new Set(['taskToken']);
 /**
- * Keys whose values never reach a log line. src/logger.ts redacts them one level down (`*.email`);
+ * Keys whose values never reach a log line. src/stack/logger.ts redacts them one level down (`*.email`);
  * SDK metadata lands at the top level, so the same keys are censored here.
  */
 const CENSORED = new Set(['password', 'temporaryPassword', 'email', 'emailAddress', 'displayName', 'apiKey', 'token']);
@@ -34,7 +34,7 @@ const CENSORED = new Set(['password', 'temporaryPassword', 'email', 'emailAddres
  * The Temporal Runtime's logger, writing through pino: the SDK's own lines, workflow and activity
  * context loggers (`log` from @temporalio/workflow and @temporalio/activity) and forwarded Core
  * lines become JSON lines with the SDK's metadata (workflowId, workflowType, activityType,
- * attempt...) plus `ticket` when the workflow id names one. Pino's redaction (src/logger.ts)
+ * attempt...) plus `ticket` when the workflow id names one. Pino's redaction (src/stack/logger.ts)
  * applies to them like to every other line.
  */
 export class PinoTemporalLogger implements TemporalLogger {

@@ -1,7 +1,7 @@
 /**
  * Dynamic config the engine gives every Temporal server it starts: the embedded dev server of
  * `npm start`, the demo and the bench, the tests' dev servers, and (deploy/temporal/dynamicconfig.yaml,
- * checked against this list by test/unit/serverSettings.test.ts) the compose cluster.
+ * checked against this list by test/unit/stack/serverSettings.test.ts) the compose cluster.
  */
 export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number>> = {
   // Workflow Update is how staff answer a troubleshooting session.

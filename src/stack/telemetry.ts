@@ -13,8 +13,8 @@ import {
   type OpenTelemetrySinks,
 } from '@temporalio/interceptors-opentelemetry';
 import { Runtime, type ActivityInterceptorsFactory, type InjectedSinks, type RuntimeOptions } from '@temporalio/worker';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from './logger.js';
 import { PinoTemporalLogger } from './logging.js';
 
 /**
@@ -35,7 +35,7 @@ export function runtimeOptions(operations: Pick<Config['operations'], 'workerMet
 
 /**
  * Installs the Temporal Runtime. The SDK allows one per process, made before the first worker
- * connection, so the process entry points (src/main.ts, src/worker.ts) call this first and
+ * connection, so the process entry points (src/app/start.ts, src/app/worker.ts) call this first and
  * nothing else in src/ does.
  */
 export function installRuntime(config: Pick<Config, 'operations'>, logger: Logger): Runtime {

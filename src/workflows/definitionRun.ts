@@ -9,21 +9,21 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { UserLookup } from '../domain/directory.js';
-import type { Grant } from '../domain/grants.js';
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
-import type { PermissionDecision } from '../domain/permission.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import type { TreeSet } from '../domain/treeNavigation.js';
+import type { UserLookup } from '../domain/permissions/directory.js';
+import type { Grant } from '../domain/permissions/grants.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
+import type { PermissionDecision } from '../domain/permissions/permission.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import type { TreeSet } from '../domain/trees/navigation.js';
 import { evaluateCondition, type Scope } from '../domain/definitions/expressions.js';
 import { activitySpec, prepareArgs, type ActivitySpec } from '../domain/definitions/registry.js';
 import { parseDuration, stepKind, type ActionStep, type ApprovalStep, type Definition, type NotifyStep, type Step, type TroubleshootStep } from '../domain/definitions/schema.js';
 import { renderArgs, renderTemplate } from '../domain/definitions/templates.js';
-import { describeResult, stoppedRun, type AlertFacts, type DefinitionProgress } from '../domain/definitionRun.js';
+import { describeResult, stoppedRun, type AlertFacts, type DefinitionProgress } from '../domain/definitions/run.js';
 import { retryPolicy, stepCount, stepTimeout } from '../domain/definitions/runtime.js';
 import { alertUpdateSignal, definitionProgressQuery } from './messages.js';
-import { acts, ApprovalGate, now, SupportRun } from './supportRun.js';
+import { acts, ApprovalGate, now, SupportRun } from './shared/supportRun.js';
 import { withTargetSlot } from './targetSlots.js';
 import { troubleshootSession } from './troubleshootSession.js';
 

@@ -1,10 +1,10 @@
 // Message definitions shared by workflows and their clients (API, CLI, intake): queries and signals.
 // No workflow code here, so clients can import it without pulling in workflow modules.
-import type { AlertUpdate, DefinitionProgress } from '../domain/definitionRun.js';
+import type { AlertUpdate, DefinitionProgress } from '../domain/definitions/run.js';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalAnswer } from '../domain/software.js';
+import type { ApprovalAnswer } from '../domain/endpoints/software.js';
 import type { Progress } from '../domain/progress.js';
-import type { TicketUpdate } from '../domain/ticketUpdate.js';
+import type { TicketUpdate } from '../domain/tickets/ticketUpdate.js';
 
 export type { Progress, ProgressStep } from '../domain/progress.js';
 

@@ -1,9 +1,9 @@
 import { ActivityFailure } from '@temporalio/workflow';
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { PASSWORD_RESET_ACTION, planPasswordReset, resetDoneComment, resetFailedComment } from '../domain/passwordReset.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import { acts, SupportRun } from './supportRun.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import { acts, SupportRun } from './shared/supportRun.js';
 
 export interface PasswordResetInput {
   ticket: WorkflowTicket;

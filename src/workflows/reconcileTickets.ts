@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileReport } from '../activities/reconcile.js';
-import type { TicketSource } from '../domain/ticket.js';
+import type { TicketSource } from '../domain/tickets/ticket.js';
 
 export interface ReconcileTicketsInput {
   sources: TicketSource[];

@@ -1,9 +1,9 @@
 import { ActivityFailure } from '@temporalio/workflow';
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
-import { denialOutcome } from '../domain/permission.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import { acts, ApprovalGate, SupportRun } from './supportRun.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
+import { denialOutcome } from '../domain/permissions/permission.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import { acts, ApprovalGate, SupportRun } from './shared/supportRun.js';
 
 export interface SoftwareInstallInput {
   ticket: WorkflowTicket;

@@ -1,6 +1,6 @@
 // Per-target concurrency limit. `targetSlots` is the lock workflow (one per target, id
 // `slots:<key>`); `withTargetSlot` is what a workflow step calls to run while holding a slot.
-// The decisions (FIFO, limits, duplicates, leases) live in src/domain/targetSlots.ts.
+// The decisions (FIFO, limits, duplicates, leases) live in src/domain/endpoints/targetSlots.ts.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -35,9 +35,9 @@ import {
   type SlotState,
   type SlotTotals,
   type ReclaimedSlot,
-} from '../domain/targetSlots.js';
+} from '../domain/endpoints/targetSlots.js';
 
-export type { SlotRequest, SlotState } from '../domain/targetSlots.js';
+export type { SlotRequest, SlotState } from '../domain/endpoints/targetSlots.js';
 
 export interface SlotGrant {
   key: string;

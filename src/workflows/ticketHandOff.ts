@@ -1,6 +1,6 @@
-import type { ResolutionRecord } from '../domain/resolution.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import { SupportRun } from './supportRun.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import { SupportRun } from './shared/supportRun.js';
 
 export interface TicketHandOffInput {
   ticket: WorkflowTicket;

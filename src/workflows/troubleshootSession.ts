@@ -1,11 +1,11 @@
 import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
-import type { DirectoryOutagePolicy } from '../domain/outage.js';
-import type { WorkflowTicket } from '../domain/ticket.js';
-import type { TreeSet, SessionState } from '../domain/treeNavigation.js';
-import { answerQuestion, back, confirmAction, nextStep, recordAction, recordCheck, startSession, view } from '../domain/treeNavigation.js';
-import type { ResolutionRecord } from '../domain/resolution.js';
+import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
+import type { WorkflowTicket } from '../domain/tickets/ticket.js';
+import type { TreeSet, SessionState } from '../domain/trees/navigation.js';
+import { answerQuestion, back, confirmAction, nextStep, recordAction, recordCheck, startSession, view } from '../domain/trees/navigation.js';
+import type { ResolutionRecord } from '../domain/records/resolution.js';
 import { answerUpdate, backUpdate, sessionQuery, type Responder, type SessionView } from './messages.js';
-import { acts, now, SupportRun } from './supportRun.js';
+import { acts, now, SupportRun } from './shared/supportRun.js';
 
 export interface TroubleshootInput {
   /** The root tree and every subtree it uses, as they were when the session started (pinned). */

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildActivities } from '../../src/activities/adapters.js';
+import { buildActivities } from '../../src/app/adapters.js';
 import { engineActivityInterceptors } from '../../src/activities/interceptors.js';
 import { buildApi, configuredApiOptions } from '../../src/client/http/app.js';
-import { loadConfig, PROJECT_ROOT, type Config } from '../../src/config.js';
-import type { ResolutionRecord } from '../../src/domain/resolution.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig, PROJECT_ROOT, type Config } from '../../src/config/index.js';
+import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { connectWorker } from '../../src/stack/connection.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { labelFingerprint } from '../../src/domain/sources/alertmanager.js';
 import { sample } from '../helpers/deliveries.js';
-import { createSupportWorker } from '../../src/stack/supportWorker.js';
+import { createSupportWorker } from '../../src/app/supportWorker.js';
 
 // Prometheus Alertmanager -> POST /webhooks/alertmanager -> a definition run, through the whole
 // stack. Definition runs go to their own task queue, which no worker polls until the

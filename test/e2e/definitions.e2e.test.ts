@@ -6,11 +6,11 @@ import { runCli } from '../../src/client/cliCommands.js';
 import { startDefinitionRun } from '../../src/client/definitions.js';
 import { defineWorkflow } from '../../src/domain/definitions/builder.js';
 import { definitionProgressQuery } from '../../src/workflows/messages.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import type { ResolutionRecord } from '../../src/domain/resolution.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/stack/logger.js';
+import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { deliver, SECRETS, signedHeaders } from '../helpers/deliveries.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
 
 describe('npm run demo', () => {
   it('runs every scenario end to end on a fresh embedded stack and stops', () => {

@@ -2,10 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig, PROJECT_ROOT } from '../../src/config/index.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { deliver, sample, SECRETS, zendeskTicket } from '../helpers/deliveries.js';
 
 // The payloads help desks send beyond the Cloud / trigger-template ones, through the real HTTP API

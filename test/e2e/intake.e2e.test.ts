@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/client/cliCommands.js';
 import { RECONCILE_SCHEDULE_ID } from '../../src/client/schedules.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { deliver, SECRETS, serviceNowIncident, signedHeaders, zendeskTicket } from '../helpers/deliveries.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 

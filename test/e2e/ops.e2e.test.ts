@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
-import { ticketWorkflowId, type WorkflowTicket } from '../../src/domain/ticket.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
+import { ticketWorkflowId, type WorkflowTicket } from '../../src/domain/tickets/ticket.js';
 import { freePort } from '../../src/stack/ports.js';
 import { startTestServer } from '../helpers/temporal.js';
 import { FakeJira } from '../integration/fakes/jira.js';
@@ -40,9 +40,9 @@ interface WorkerProcess {
   exit: Promise<number | null>;
 }
 
-/** `npm run worker` (src/worker.ts under tsx), started straight under node so signals reach it. */
+/** `npm run worker` (src/app/worker.ts under tsx), started straight under node so signals reach it. */
 async function startWorker(extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/worker.ts'], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
 import { freePort } from '../../src/stack/ports.js';
 import { startTestServer } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
@@ -30,7 +30,7 @@ describe('npm start as a process', () => {
     const uiPort = await freePort();
     const httpPort = await freePort();
     // Its own process group, like a terminal's foreground job: Ctrl-C reaches every process in it.
-    child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/app/start.ts'], {
       cwd: PROJECT_ROOT,
       detached: true,
       env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_DEV_UI_PORT: String(uiPort), LOG_LEVEL: 'warn', ADMIN_API_TOKEN: 'process-admin-token-0123456789' },
@@ -72,7 +72,7 @@ describe('npm start as a process', () => {
 
 // The other entry points as the README starts them, each a process of its own under the same tsx
 // binary `npm run` uses, against one running Temporal and one data folder: `npm run api`
-// (src/client/http/main.ts), `npm run worker` (src/worker.ts) and `npm run cli` (src/client/cli.ts).
+// (src/app/api.ts), `npm run worker` (src/app/worker.ts) and `npm run cli` (src/app/cli.ts).
 // The API accepts a ticket while no worker polls its queue; a worker started afterwards works it.
 const TSX = join(PROJECT_ROOT, 'node_modules/.bin/tsx');
 
@@ -119,11 +119,11 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
     rmSync(apiDir, { recursive: true, force: true });
     rmSync(emptyDir, { recursive: true, force: true });
   });
-  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(TSX, ['src/client/cli.ts', ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(TSX, ['src/app/cli.ts', ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
 
   it('the API serves health, refuses an unauthenticated staff route, takes a ticket, and stops on SIGTERM with exit 0', async () => {
     const port = await freePort();
-    const api = startEntryPoint('src/client/http/main.ts', { ...env, HTTP_PORT: String(port) });
+    const api = startEntryPoint('src/app/api.ts', { ...env, HTTP_PORT: String(port) });
     started.push(api);
     const url = `http://127.0.0.1:${port}`;
     await waitFor('npm run api', api, () => fetch(`${url}/healthz`).then((r) => r.ok, () => false));
@@ -147,7 +147,7 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
   });
 
   it('the API refuses a bad setting at start, naming it, with a non-zero exit', () => {
-    const bad = spawnSync(TSX, ['src/client/http/main.ts'], { cwd: PROJECT_ROOT, env: { ...env, HTTP_PORT: 'eighty' }, encoding: 'utf8' });
+    const bad = spawnSync(TSX, ['src/app/api.ts'], { cwd: PROJECT_ROOT, env: { ...env, HTTP_PORT: 'eighty' }, encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('HTTP_PORT');
   });
@@ -155,7 +155,7 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
   it('the worker polls the task queue, works the run the API accepted, and stops on SIGTERM with exit 0', async () => {
     expect(accepted, 'the API test above accepts the run this worker takes').toBeDefined();
     const workflowId = accepted!;
-    const worker = startEntryPoint('src/worker.ts', { ...env, LOG_LEVEL: 'info' });
+    const worker = startEntryPoint('src/app/worker.ts', { ...env, LOG_LEVEL: 'info' });
     started.push(worker);
     await waitFor('npm run worker', worker, () => worker.output().includes('"msg":"worker running"'));
     // Temporal sees a poller on the queue, and the run that waited for one completes.

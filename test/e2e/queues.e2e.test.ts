@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDefinitionRun } from '../../src/client/definitions.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import type { ResolutionRecord } from '../../src/domain/resolution.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { deliver } from '../helpers/deliveries.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 

@@ -4,10 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
-import { startStack, type Stack } from '../../src/stack/stack.js';
+import { startStack, type Stack } from '../../src/app/stack.js';
 import { contentWithUsers, jwtEnv, token } from '../helpers/selfService.js';
 
 const USERS = 60;

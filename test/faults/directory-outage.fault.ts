@@ -5,9 +5,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStore } from '../../src/activities/records/store.js';
 import { startDefinitionRun } from '../../src/client/definitions.js';
-import { PROJECT_ROOT } from '../../src/config.js';
-import { loadContent } from '../../src/content.js';
-import type { ResolutionRecord } from '../../src/domain/resolution.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
+import { loadContent } from '../../src/stack/content.js';
+import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
 import {

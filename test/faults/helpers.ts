@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { Client as LdapClient, type Entry } from 'ldapts';
 import { SMTPServer } from 'smtp-server';
 import { EngineStore } from '../../src/activities/records/store.js';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
 import { startDevServer, type DevServer } from '../../src/stack/devServer.js';
 import { freePort } from '../../src/stack/ports.js';
 import { resolveTemporalCli } from '../../src/stack/temporalCli.js';
@@ -185,7 +185,7 @@ export async function startTemporal(dataDir: string): Promise<Temporal> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Engine processes: `npm run worker` (src/worker.ts) and `npm run api` (src/client/http/main.ts).
+// Engine processes: `npm run worker` (src/app/worker.ts) and `npm run api` (src/app/api.ts).
 // ---------------------------------------------------------------------------------------------
 
 export const GRANT_KEY = 'fault-suite-grant-signing-key-0123456789abcdef';
@@ -271,14 +271,14 @@ async function spawnEngine(name: string, script: string, env: Record<string, str
 
 /** `npm run worker`: ready once it logs "worker running". */
 export function startWorker(env: Record<string, string>, name = 'worker'): Promise<EngineProcess> {
-  return spawnEngine(name, 'src/worker.ts', env, (p) => p.lines().some((l) => l.msg === 'worker running'));
+  return spawnEngine(name, 'src/app/worker.ts', env, (p) => p.lines().some((l) => l.msg === 'worker running'));
 }
 
 /** `npm run api` on a free port: ready once GET /healthz answers. */
 export async function startApi(env: Record<string, string>): Promise<EngineProcess & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = await spawnEngine('api', 'src/client/http/main.ts', { ...env, HTTP_PORT: String(port) }, () =>
+  const api = await spawnEngine('api', 'src/app/api.ts', { ...env, HTTP_PORT: String(port) }, () =>
     fetch(`${url}/healthz`).then((r) => r.ok, () => false),
   );
   return Object.assign(api, { url });

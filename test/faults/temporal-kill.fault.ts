@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStore } from '../../src/activities/records/store.js';
-import type { ResolutionRecord } from '../../src/domain/resolution.js';
+import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
 import {

@@ -2,8 +2,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiOptions } from '../../src/client/http/app.js';
-import type { Content } from '../../src/content.js';
-import { createLogger } from '../../src/logger.js';
+import type { Content } from '../../src/stack/content.js';
+import { createLogger } from '../../src/stack/logger.js';
 
 // Shared generators of the fuzzing properties (test/fuzz/*.fuzz.test.ts), and the stand-in
 // Temporal client that counts what the HTTP API asks of Temporal.
@@ -183,7 +183,7 @@ export function mutationOf(sample: unknown, options: { hugeUpTo?: number } = {})
     fc.tuple(path, nastyString).map(([p, value]): Mutation => ({ kind: 'replace', path: p, value, why: 'string' })),
     fc.tuple(path, jsonValue).map(([p, value]): Mutation => ({ kind: 'replace', path: p, value, why: 'any' })),
     // Long runs of [A-Za-z0-9._%+-] are left to the "found bugs" property of webhooks.fuzz.test.ts:
-    // the e-mail mask of src/domain/redaction.ts is quadratic on them (100 KB: ~5 s).
+    // the e-mail mask of src/domain/records/redaction.ts is quadratic on them (100 KB: ~5 s).
     fc.tuple(path, fc.integer({ min: Math.min(10_000, huge), max: huge }), fc.constantFrom('é', '€', '\u{1F600}', ' ', 'a b ', 'x@y ', '<p>')).map(([p, n, c]): Mutation => ({ kind: 'replace', path: p, value: c.repeat(Math.ceil(n / c.length)), why: 'huge' })),
     fc.tuple(fc.constantFrom(...objectPaths), objectKey, jsonValue).map(([p, key, value]): Mutation => ({ kind: 'addKey', path: p, key, value })),
   );

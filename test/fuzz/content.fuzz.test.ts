@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../src/activities/endpoints/diagnostics.js';
-import type { Content } from '../../src/content.js';
+import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../src/domain/endpoints/diagnostics.js';
+import type { Content } from '../../src/stack/content.js';
 import { ContentError, parseContent } from '../../src/domain/content.js';
-import { FleetFile } from '../../src/domain/fleet.js';
-import { RoutingConfig } from '../../src/domain/routing.js';
-import { SelfServiceCatalog } from '../../src/domain/selfService.js';
-import { SoftwareCatalog } from '../../src/domain/software.js';
+import { FleetFile } from '../../src/domain/endpoints/fleet.js';
+import { RoutingConfig } from '../../src/domain/tickets/routing.js';
+import { SelfServiceCatalog } from '../../src/domain/selfService/catalog.js';
+import { SoftwareCatalog } from '../../src/domain/endpoints/software.js';
 import {
   answerQuestion,
   back,
@@ -20,9 +20,9 @@ import {
   view,
   type SessionState,
   type TreeSet,
-} from '../../src/domain/treeNavigation.js';
-import { validateTrees, visitLimits, type TreeIssue } from '../../src/domain/treeValidation.js';
-import { DecisionTree, type CheckNode, type Condition } from '../../src/domain/trees.js';
+} from '../../src/domain/trees/navigation.js';
+import { validateTrees, visitLimits, type TreeIssue } from '../../src/domain/trees/validation.js';
+import { DecisionTree, type CheckNode, type Condition } from '../../src/domain/trees/tree.js';
 import { GENERATED_ACTIONS, GENERATED_CHECKS, generateTree } from '../helpers/trees.js';
 import { demoContent } from '../helpers/temporal.js';
 import { applyMutation, hostileValue, jsonObject, jsonValue, mutationOf, nastyString, pathsOf, rec, runs } from './arbitraries.js';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../src/activities/endpoints/diagnostics.js';
-import { PROJECT_ROOT } from '../../src/config.js';
-import type { Content } from '../../src/content.js';
+import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../src/domain/endpoints/diagnostics.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
+import type { Content } from '../../src/stack/content.js';
 import type { ContentIssue } from '../../src/domain/content.js';
 import {
   evaluate,

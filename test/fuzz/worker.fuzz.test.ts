@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecisionTree, treeSetFor } from '../../src/domain/trees.js';
+import { DecisionTree, treeSetFor } from '../../src/domain/trees/tree.js';
 import { answerUpdate, approvalUpdate, backUpdate, progressQuery, sessionQuery, softwareReinstall, ticketEventSignal, troubleshootSession } from '../../src/workflows/index.js';
 import type { SelfServiceInput } from '../../src/workflows/selfService.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { PROJECT_ROOT } from '../../src/config.js';
-import { signJira, signServiceNow, signZendesk } from '../../src/domain/signatures.js';
-import type { TicketSource } from '../../src/domain/ticket.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
+import { signJira, signServiceNow, signZendesk } from '../../src/domain/sources/signatures.js';
+import type { TicketSource } from '../../src/domain/tickets/ticket.js';
 
 export const SECRETS = {
   jira: 'jira-webhook-secret-0123456789',

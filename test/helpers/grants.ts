@@ -1,4 +1,4 @@
-import { paramsHash, signGrant, type Grant } from '../../src/domain/grants.js';
+import { paramsHash, signGrant, type Grant } from '../../src/domain/permissions/grants.js';
 import { TEST_GRANT_KEY } from './temporal.js';
 
 /** A grant as the permission check would sign it (MockActivityEnvironment's workflow id is `test`). */

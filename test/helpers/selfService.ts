@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parse, stringify } from 'yaml';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
 
 export const JWT = { secret: 'self-service-test-secret-0123456789abcdef', issuer: 'https://login.example.com', audience: 'it-support-engine' };
 

@@ -1,13 +1,13 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/activities/adapters.js';
+import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/app/adapters.js';
 import { engineActivityInterceptors } from '../../src/activities/interceptors.js';
-import { PROJECT_ROOT } from '../../src/config.js';
-import { loadContent, type Content } from '../../src/content.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
+import { loadContent, type Content } from '../../src/stack/content.js';
 import { dynamicConfigArgs } from '../../src/stack/serverSettings.js';
 import { resolveTemporalCli, sdkExecutable } from '../../src/stack/temporalCli.js';
-import { bundleWorkflows } from '../../src/stack/supportWorker.js';
+import { bundleWorkflows } from '../../src/app/supportWorker.js';
 
 let runtimeInstalled = false;
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config/index.js';
 
 export const SAMPLE_JIRA_CREATED = JSON.parse(
   readFileSync(`${PROJECT_ROOT}/content/samples/jira/password-reset-created.json`, 'utf8'),

@@ -1,4 +1,4 @@
-import type { ActionNode, CheckNode, DecisionTree, QuestionNode, ResolveNode, TreeNode } from '../../src/domain/trees.js';
+import type { ActionNode, CheckNode, DecisionTree, QuestionNode, ResolveNode, TreeNode } from '../../src/domain/trees/tree.js';
 
 // Generated decision trees for the validation and navigation tests and for the benchmark.
 

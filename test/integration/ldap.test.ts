@@ -15,7 +15,7 @@ import {
 } from '../../src/activities/directory/ldapFilters.js';
 import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { DirectoryRefusedError, DirectoryUnavailableError } from '../../src/activities/directory/port.js';
-import { DirectoryFile, DirectoryUser } from '../../src/domain/directory.js';
+import { DirectoryFile, DirectoryUser } from '../../src/domain/permissions/directory.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
 

@@ -2,7 +2,7 @@ import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory, type LdapConfig } from '../../src/activities/directory/ldap.js';
 import { DirectoryRefusedError } from '../../src/activities/directory/port.js';
-import { DirectoryUser } from '../../src/domain/directory.js';
+import { DirectoryUser } from '../../src/domain/permissions/directory.js';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';
 
 // Account creation, deletion and group membership against a real slapd (memberof + refint

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { connectClient } from '../../src/stack/connection.js';
 import { startDevServer, type DevServer } from '../../src/stack/devServer.js';
 import { freePort } from '../../src/stack/ports.js';

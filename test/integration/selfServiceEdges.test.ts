@@ -8,9 +8,9 @@ import { SimulatedFleet } from '../../src/activities/endpoints/memory.js';
 import { EngineStore } from '../../src/activities/records/store.js';
 import { buildApi, configuredApiOptions } from '../../src/client/http/app.js';
 import { CLAIM_STALE_MS } from '../../src/client/selfService.js';
-import { loadConfig } from '../../src/config.js';
-import { loadContent, type Content } from '../../src/content.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config/index.js';
+import { loadContent, type Content } from '../../src/stack/content.js';
+import { createLogger } from '../../src/stack/logger.js';
 import { contentWithUsers, jwtEnv, token } from '../helpers/selfService.js';
 import { startTestServer } from '../helpers/temporal.js';
 

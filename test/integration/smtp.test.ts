@@ -1,11 +1,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/activities/support.js';
 import { createMailer, withSmtpTimeouts } from '../../src/activities/notify/nodemailer.js';
 import { createServer, type Socket } from 'node:net';
-import { loadConfig } from '../../src/config.js';
-import { loadContent } from '../../src/content.js';
+import { loadConfig } from '../../src/config/index.js';
+import { loadContent } from '../../src/stack/content.js';
 import { testGrant } from '../helpers/grants.js';
 import { demoAdapters } from '../helpers/temporal.js';
 

@@ -4,8 +4,8 @@ import { EngineStore } from '../../src/activities/records/store.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../../src/client/webhooks.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { signedHeaders, SECRETS } from '../helpers/deliveries.js';
-import { buildActivities } from '../../src/activities/adapters.js';
-import { createSupportWorker } from '../../src/stack/supportWorker.js';
+import { buildActivities } from '../../src/app/adapters.js';
+import { createSupportWorker } from '../../src/app/supportWorker.js';
 import { demoAdapters, demoContent, startTestServer, withWorker, workflowBundle } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 

@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Adapters, EngineActivities } from '../../src/activities/adapters.js';
+import type { Adapters, EngineActivities } from '../../src/app/adapters.js';
 import { readAuditRows } from '../../src/activities/records/auditQueries.js';
-import { verifyChain } from '../../src/domain/auditVerify.js';
+import { verifyChain } from '../../src/domain/records/auditVerify.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
-import { toWorkflowTicket } from '../../src/domain/ticket.js';
+import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
 import { passwordReset, ticketHandOff } from '../../src/workflows/index.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Adapters } from '../../src/activities/adapters.js';
+import type { Adapters } from '../../src/app/adapters.js';
 import { approvalUpdate, diskCleanup, progressQuery, softwareReinstall, unlockAccount } from '../../src/workflows/index.js';
 import type { SelfServiceInput } from '../../src/workflows/selfService.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';

@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Adapters } from '../../src/activities/adapters.js';
+import type { Adapters } from '../../src/app/adapters.js';
 import { DirectoryUnavailableError } from '../../src/activities/directory/port.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
-import { toWorkflowTicket } from '../../src/domain/ticket.js';
+import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
 import { approvalUpdate, progressQuery, softwareInstall } from '../../src/workflows/index.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';

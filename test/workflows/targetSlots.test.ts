@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetSlotActivities, type TargetSlotActivities } from '../../src/activities/targetSlots.js';
-import { slotsWorkflowId } from '../../src/domain/targetSlots.js';
+import { slotsWorkflowId } from '../../src/domain/endpoints/targetSlots.js';
 import { slotsStateQuery, targetSlots, type SlotsView } from '../../src/workflows/targetSlots.js';
 import { startTestServer } from '../helpers/temporal.js';
 import { slotEventsQuery, slotRun, slotUser, slotWaitsQuery, type SlotUserInput } from './fixtures/slotWorkflows.js';

@@ -1,4 +1,4 @@
-import type { Device } from '../../domain/fleet.js';
+import type { Device } from '../../domain/endpoints/fleet.js';
 import type { SimulatedFleet } from '../endpoints/memory.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type AssetPort, type StockItem } from './port.js';
 import { InjectedFailures } from '../failureInjection.js';

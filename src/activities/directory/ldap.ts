@@ -20,7 +20,7 @@ import {
   AndFilter,
 } from 'ldapts';
 import { z } from 'zod';
-import type { DirectoryUser, UserLookup } from '../../domain/directory.js';
+import type { DirectoryUser, UserLookup } from '../../domain/permissions/directory.js';
 import { ALWAYS, parseOrThrow, pathToString, ValidationError, type FieldIssue } from '../../domain/errors.js';
 import {
   ADMIN_LOCK,

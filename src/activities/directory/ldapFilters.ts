@@ -1,5 +1,5 @@
 import { AndFilter, BerWriter, EqualityFilter, ExtensibleFilter, type Filter, FilterParser, OrFilter, type SearchOptions } from 'ldapts';
-import type { UserLookup } from '../../domain/directory.js';
+import type { UserLookup } from '../../domain/permissions/directory.js';
 
 // Pure helpers of the LDAP adapter: filters, account-state decoding and password encodings.
 // Every value that comes from a lookup goes into a filter object (EqualityFilter,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { transitiveGroups, type DirectoryFile, type DirectoryUser, type UserLookup } from '../../domain/directory.js';
+import { transitiveGroups, type DirectoryFile, type DirectoryUser, type UserLookup } from '../../domain/permissions/directory.js';
 import { DirectoryRefusedError, type DirectoryPort, type NewAccount } from './port.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,4 +1,4 @@
-import type { DirectoryUser, UserLookup } from '../../domain/directory.js';
+import type { DirectoryUser, UserLookup } from '../../domain/permissions/directory.js';
 
 /** The directory could not be reached (connection refused, timeout, server busy): nothing was decided. */
 export class DirectoryUnavailableError extends Error {

@@ -1,5 +1,5 @@
-import type { Device, FleetFile } from '../../domain/fleet.js';
-import { HEALTHY, REMEDIATIONS, type DiagnosticResult } from './diagnostics.js';
+import type { Device, FleetFile } from '../../domain/endpoints/fleet.js';
+import { HEALTHY, REMEDIATIONS, type DiagnosticResult } from '../../domain/endpoints/diagnostics.js';
 import type { EndpointPort } from './port.js';
 
 /** What the simulated agent cleans, in order, and how much each frees on a typical laptop. */

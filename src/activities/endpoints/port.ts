@@ -1,4 +1,4 @@
-import type { Device } from '../../domain/fleet.js';
+import type { Device } from '../../domain/endpoints/fleet.js';
 
 /**
  * The endpoint-management tool (an RMM such as Intune, Jamf or an agent fleet): which devices a

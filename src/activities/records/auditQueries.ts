@@ -1,5 +1,5 @@
-import { AuditEntry, type AuditRecord } from '../../domain/audit.js';
-import type { AuditRow } from '../../domain/auditVerify.js';
+import { AuditEntry, type AuditRecord } from '../../domain/records/audit.js';
+import type { AuditRow } from '../../domain/records/auditVerify.js';
 import type { EngineStore } from './store.js';
 
 /** Filters for `queryAudit` and `exportJsonLines`; all given ones must match. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/audit.js';
-import type { ExecutionFacts } from '../../domain/resolution.js';
-import type { TicketSource } from '../../domain/ticket.js';
+import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/records/audit.js';
+import type { ExecutionFacts } from '../../domain/records/resolution.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { SqliteDb } from './sqlite.js';
 
 /** How a token for a sensitive input starts; the rest is a UUID. */

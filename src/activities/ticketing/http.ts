@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { zodIssues } from '../../domain/errors.js';
-import type { TicketSource } from '../../domain/ticket.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { TicketingConfigError, TicketingRequestError, type TicketRef } from './port.js';
 
 // Shared by the Jira, ServiceNow and Zendesk adapters: one place decides which help-desk answers

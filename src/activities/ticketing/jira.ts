@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textToAdf } from '../../domain/adf.js';
+import { textToAdf } from '../../domain/sources/adf.js';
 import {
   basicAuth,
   checkSource,

@@ -1,4 +1,4 @@
-import type { TicketSource } from '../../domain/ticket.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 import type { ChangedTicket, TicketingPort, TicketRef, UpdateContext } from './port.js';
 
 export interface MemoryTicket {

@@ -1,4 +1,4 @@
-import type { TicketSource } from '../../domain/ticket.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 
 export interface TicketRef {
   source: TicketSource;

@@ -1,6 +1,6 @@
-import type { Config } from '../../config.js';
-import type { HelpdesksConfig } from '../../domain/helpdesks.js';
-import type { TicketSource } from '../../domain/ticket.js';
+import type { Config } from '../../config/index.js';
+import type { HelpdesksConfig } from '../../domain/sources/helpdesks.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { JiraTicketing } from './jira.js';
 import type { TicketingPort } from './port.js';
 import { ServiceNowTicketing } from './servicenow.js';

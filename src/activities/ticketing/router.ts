@@ -1,4 +1,4 @@
-import type { TicketSource } from '../../domain/ticket.js';
+import type { TicketSource } from '../../domain/tickets/ticket.js';
 import type { TicketingPort, TicketRef, TicketUpdates, UpdateContext } from './port.js';
 
 /** Sends each ticket update to the adapter of the ticket's help desk. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { uncoercibleValue, ValidationError } from '../../domain/errors.js';
-import { parseUntrustedJson } from '../../domain/json.js';
+import { parseUntrustedJson } from '../../domain/sources/json.js';
 import { submitApproval, updateFailureMessage } from '../approvals.js';
 import { cancelRequest, catalogFor, requestAutomation, requestStatus, type Answer, type SelfServiceDeps } from '../selfService.js';
 import type { AuthResult } from './auth.js';

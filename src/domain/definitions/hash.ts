@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../audit.js';
+import { canonicalJson } from '../records/audit.js';
 import type { Definition } from './schema.js';
 
 // Kept apart from the rest of the folder: node:crypto cannot be bundled into workflow code. The

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertFacts } from '../definitionRun.js';
+import type { AlertFacts } from '../definitions/run.js';
 import { parseOrThrow, ValidationError } from '../errors.js';
 
 // Prometheus Alertmanager's webhook notification, payload version 4 (the `webhook_config` section

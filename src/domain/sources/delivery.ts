@@ -1,4 +1,4 @@
-import type { TicketEvent } from '../ticket.js';
+import type { TicketEvent } from '../tickets/ticket.js';
 
 /**
  * A well-formed delivery that carries nothing an automation can act on (a Jira Data Center

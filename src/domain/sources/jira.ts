@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { adfToText, type AdfNode } from '../adf.js';
+import { adfToText, type AdfNode } from './adf.js';
 import { parseOrThrow, ValidationError } from '../errors.js';
-import type { TicketEvent, TicketEventType } from '../ticket.js';
+import type { TicketEvent, TicketEventType } from '../tickets/ticket.js';
 
 // Jira Cloud webhook payloads (documented shape). Jira adds fields over time and instances carry
 // many custom fields, so unknown keys are tolerated here (they are dropped, never trusted); the

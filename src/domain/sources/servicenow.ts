@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../errors.js';
-import type { TicketEvent, TicketEventType } from '../ticket.js';
+import type { TicketEvent, TicketEventType } from '../tickets/ticket.js';
 
 // ServiceNow has no webhook format of its own. Our Business Rule (docs/servicenow.md) posts this
 // envelope: the event name, when it was sent, the instance URL and the incident as the Table API

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALWAYS, parseOrThrow } from '../errors.js';
-import type { TicketEvent, TicketEventType } from '../ticket.js';
+import type { TicketEvent, TicketEventType } from '../tickets/ticket.js';
 
 // Zendesk trigger-connected webhooks post a JSON body that we define with placeholders
 // (docs/zendesk.md). Placeholders render as text, so every value is a string: ids are digit

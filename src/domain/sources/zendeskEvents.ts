@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../errors.js';
-import type { TicketEvent, TicketEventType } from '../ticket.js';
+import type { TicketEvent, TicketEventType } from '../tickets/ticket.js';
 import type { IgnoredDelivery, NormalisedDelivery } from './delivery.js';
 import { normaliseZendesk, zendeskDateToIso, ZdDate } from './zendesk.js';
 

@@ -1,0 +1,83 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index.js';
+import type { Content } from '../stack/content.js';
+import type { TicketSource } from '../domain/tickets/ticket.js';
+import { resolveGrantKey } from '../stack/grantKey.js';
+import { MemoryAssets } from '../activities/assets/memory.js';
+import { LdapDirectory } from '../activities/directory/ldap.js';
+import { MemoryDirectory } from '../activities/directory/memory.js';
+import type { DirectoryPort } from '../activities/directory/port.js';
+import { SimulatedFleet } from '../activities/endpoints/memory.js';
+import { createActivities } from '../activities/support.js';
+import { MemoryMailboxes } from '../activities/mailbox/memory.js';
+import { createChat, MemoryChatOutbox } from '../activities/notify/chat.js';
+import { createOnboardingActivities } from '../activities/onboarding.js';
+import { createMailer, MemoryOutbox } from '../activities/notify/nodemailer.js';
+import { createReconcileActivities, type ReconcileDeps } from '../activities/reconcile.js';
+import { EngineStore } from '../activities/records/store.js';
+import { createTargetSlotActivities } from '../activities/targetSlots.js';
+import { MemoryTicketing } from '../activities/ticketing/memory.js';
+import type { TicketingPort } from '../activities/ticketing/port.js';
+import { restHelpdesks } from '../activities/ticketing/rest.js';
+import { TicketingRouter } from '../activities/ticketing/router.js';
+
+/**
+ * The configured adapter behind each port. A help desk with credentials in the environment gets
+ * its REST adapter; the others use the in-memory help desk (demo, tests).
+ */
+export function buildAdapters(
+  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage'>>,
+  content: Content,
+  options: { store?: EngineStore; /** Where chat webhook URLs are read; default process.env. */ env?: NodeJS.ProcessEnv } = {},
+) {
+  const demoDirectory = new MemoryDirectory(content.directory);
+  const directory = createDirectory(config, content, demoDirectory);
+  const endpoints = new SimulatedFleet(content.fleet);
+  const helpdesk = new MemoryTicketing();
+  const rest = restHelpdesks(config.helpdesks, content.helpdesks);
+  const bySource: Record<TicketSource, TicketingPort> = {
+    jira: rest.jira ?? helpdesk.asSource('jira'),
+    servicenow: rest.servicenow ?? helpdesk.asSource('servicenow'),
+    zendesk: rest.zendesk ?? helpdesk.asSource('zendesk'),
+  };
+  // Reconcile the real help desks; with none configured, the in-memory one stands in for all.
+  const reconciled: Partial<Record<TicketSource, TicketingPort>> = Object.keys(rest).length > 0 ? rest : bySource;
+  const outbox = new MemoryOutbox();
+  const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs } : { kind: 'json', outbox }, config.mail.from);
+  const store = options.store ?? new EngineStore(config.storeFile);
+  const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
+  // Mail system and asset tool: in-memory stand-ins (the asset tool hands out the simulated fleet's stock).
+  const mailboxes = new MemoryMailboxes();
+  const assets = new MemoryAssets(endpoints);
+  const chatOutbox = new MemoryChatOutbox();
+  const chat = createChat(content.notify, { env: options.env ?? process.env, outbox: chatOutbox });
+  return { directory, demoDirectory, endpoints, mailboxes, assets, chat, chatOutbox, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
+}
+export type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The directory: LDAP / Active Directory when configured, else the demo directory from content. */
+export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: Content, demo = new MemoryDirectory(content.directory)): DirectoryPort {
+  return config.ldap ? new LdapDirectory(config.ldap) : demo;
+}
+
+/** Every activity the worker registers, built on the adapters and a Temporal client. */
+export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: ReconcileDeps['queues'] }) {
+  return {
+    ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
+    ...createOnboardingActivities(adapters),
+    ...createTargetSlotActivities(),
+    ...createReconcileActivities({
+      helpdesks: adapters.reconciled,
+      store: adapters.store,
+      client: temporal.client,
+      taskQueue: temporal.taskQueue,
+      routing: content.routing,
+      trees: content.trees,
+      definitions: content.definitions,
+      queues: temporal.queues,
+      jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
+      directoryOutage: adapters.directoryOutage,
+    }),
+  };
+}
+export type EngineActivities = ReturnType<typeof buildActivities>;

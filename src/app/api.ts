@@ -1,0 +1,31 @@
+// `npm run api`: the HTTP API alone, for deployments that run API and workers separately.
+import { createDirectory } from './adapters.js';
+import { SimulatedFleet } from '../activities/endpoints/memory.js';
+import { EngineStore } from '../activities/records/store.js';
+import { clusterAddress, loadConfig } from '../config/index.js';
+import { loadContent } from '../stack/content.js';
+import { createLogger } from '../stack/logger.js';
+import { connectClient } from '../stack/connection.js';
+import { configuredTracing, tracedClient } from '../stack/telemetry.js';
+import { ensureConfiguredSchedules } from '../client/schedules.js';
+import { buildApi, configuredApiOptions } from '../client/http/app.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const content = await loadContent(config.contentDir);
+const tracing = configuredTracing(config);
+// With OTEL_TRACING=true every start and signal of this API is traced, like in `npm start`.
+const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
+const store = new EngineStore(config.storeFile);
+// Reconcile the help desks that have REST credentials here.
+await ensureConfiguredSchedules(client, config, (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]));
+const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), endpoints: new SimulatedFleet(content.fleet), uiUrl: process.env.TEMPORAL_UI_URL }));
+await api.listen({ host: config.http.host, port: config.http.port });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void api.close().then(() => client.connection.close()).then(() => tracing?.shutdown()).then(() => {
+      store.close();
+      process.exit(0);
+    });
+  });
+}
