@@ -9,9 +9,9 @@ import { submitApproval, withDirectoryGroups } from '../src/client/approvals.js'
 import { definitionRunInput, startDefinitionRun } from '../src/client/definitions.js';
 import type { RunStatus } from '../src/client/runStatus.js';
 import { answerSession } from '../src/client/troubleshooting.js';
-import { PROJECT_ROOT } from '../src/config.js';
-import type { ResolutionRecord } from '../src/domain/resolution.js';
-import type { TicketSource } from '../src/domain/ticket.js';
+import { PROJECT_ROOT } from '../src/config/index.js';
+import type { ResolutionRecord } from '../src/domain/records/resolution.js';
+import type { TicketSource } from '../src/domain/tickets/ticket.js';
 import { progressQuery, sessionQuery } from '../src/workflows/messages.js';
 import { token } from '../test/helpers/selfService.js';
 import { deviceOf, signedHeaders, userId, type BenchContext } from './context.js';

@@ -2,7 +2,7 @@
 // cache bound): what a plain SDK worker holds per open workflow, beside the engine's worker.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { clusterAddress, loadConfig } from '../src/config.js';
+import { clusterAddress, loadConfig } from '../src/config/index.js';
 import { connectWorker } from '../src/stack/connection.js';
 
 const config = loadConfig();

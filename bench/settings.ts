@@ -2,7 +2,7 @@
 // under two minutes); each can be set with its BENCH_* variable.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../src/config.js';
+import { PROJECT_ROOT } from '../src/config/index.js';
 
 export const PHASES = ['intake', 'e2e', 'answer', 'trees', 'permission', 'docs', 'audit', 'selfservice', 'demo', 'memory'] as const;
 export type Phase = (typeof PHASES)[number];

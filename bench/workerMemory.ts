@@ -1,4 +1,4 @@
-// Worker memory under load: a separate worker process (src/worker.ts, as `npm run worker` runs it)
+// Worker memory under load: a separate worker process (src/app/worker.ts, as `npm run worker` runs it)
 // on its own task queue of the bench's dev server, its RSS and main-thread heap idle vs while N
 // workflows run at once (password resets started together; troubleshooting sessions left open).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { PROJECT_ROOT } from '../src/config.js';
+import { PROJECT_ROOT } from '../src/config/index.js';
 import { normaliseJira } from '../src/domain/sources/jira.js';
-import { toWorkflowTicket } from '../src/domain/ticket.js';
-import { treeSetFor } from '../src/domain/trees.js';
+import { toWorkflowTicket } from '../src/domain/tickets/ticket.js';
+import { treeSetFor } from '../src/domain/trees/tree.js';
 import { sessionQuery } from '../src/workflows/messages.js';
 import { JIRA, jiraIssueCreated } from '../test/helpers/tickets.js';
 import type { BenchContext } from './context.js';
@@ -69,7 +69,7 @@ type Load = (w: { memory: () => Promise<Memory>; idle: Memory; exited: Promise<n
 
 /** A fresh engine worker process on its own task queue, warmed up with 5 password resets: `load` runs, then it stops. */
 function withWorkerProcess(ctx: BenchContext, taskQueue: string, load: Load): Promise<void> {
-  return withProcess(ctx, 'src/worker.ts', taskQueue, (id) => resetOn(ctx, taskQueue, id), load);
+  return withProcess(ctx, 'src/app/worker.ts', taskQueue, (id) => resetOn(ctx, taskQueue, id), load);
 }
 
 /** The same with the raw worker (bench/rawWorkerMain.ts), warmed up with 5 runs of no-op activities. */

@@ -5,9 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { normaliseJira } from '../src/domain/sources/jira.js';
-import { toWorkflowTicket } from '../src/domain/ticket.js';
+import { toWorkflowTicket } from '../src/domain/tickets/ticket.js';
 import { answerUpdate, approvalUpdate, passwordReset, progressQuery, sessionQuery, softwareInstall, ticketHandOff, troubleshootSession } from '../src/workflows/index.js';
-import { treeSetFor } from '../src/domain/trees.js';
+import { treeSetFor } from '../src/domain/trees/tree.js';
 import { startDefinitionRun } from '../src/client/definitions.js';
 import { demoContent } from '../test/helpers/temporal.js';
 import { demoAdapters, startTestServer, withWorker } from '../test/helpers/temporal.js';
