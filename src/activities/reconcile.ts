@@ -1,12 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import type { IntakeOptions } from '../client/intake.js';
-import { intakeTicket } from '../client/intake.js';
 import { ValidationError } from '../domain/errors.js';
-import type { RoutingConfig } from '../domain/tickets/routing.js';
 import { normaliseJira } from '../domain/sources/jira.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
 import { normaliseZendesk } from '../domain/sources/zendesk.js';
+import type { TicketIntake } from '../domain/tickets/intake.js';
 import type { TicketEvent, TicketSource } from '../domain/tickets/ticket.js';
 import type { EngineStore } from './records/store.js';
 import type { TicketingPort } from './ticketing/port.js';
@@ -15,15 +12,9 @@ export interface ReconcileDeps {
   /** The help desk adapter of each source that reconciliation should read. */
   helpdesks: Partial<Record<TicketSource, TicketingPort>>;
   store: EngineStore;
-  client: Client;
-  taskQueue: string;
-  routing: RoutingConfig;
-  /** What routing rules may start: troubleshooting trees and workflow definitions. */
-  trees?: IntakeOptions['trees'];
-  definitions?: IntakeOptions['definitions'];
-  queues?: IntakeOptions['queues'];
+  /** The same intake the webhooks use (routing, starts, signals), wired by the composition root. */
+  intake: TicketIntake;
   jira?: { requestTypeField?: string };
-  directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number };
 }
 
 export interface ReconcileInput {
@@ -67,7 +58,6 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const cursor = deps.store.cursor(cursorName) ?? new Date(now - input.firstLookbackMs).toISOString();
       let since = new Date(Date.parse(cursor) - input.overlapMs);
       const report: ReconcileReport = { source: input.source, since: since.toISOString(), cursor, listed: 0, started: 0, signalled: 0, duplicates: 0, ignored: 0, invalid: 0 };
-      const intake: IntakeOptions = { client: deps.client, taskQueue: deps.taskQueue, routing: deps.routing, directoryOutage: deps.directoryOutage, trees: deps.trees, definitions: deps.definitions, queues: deps.queues, vault: deps.store };
       let newest = cursor;
 
       for (let page = 0; page < input.maxPages; page++) {
@@ -85,7 +75,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
             deps.store.addDeadLetter({ source: item.source, reason: 'reconciliation_invalid', issues: e.issues, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(item.body)), receivedAt: new Date() });
             continue;
           }
-          const result = await intakeTicket(intake, event, `reconcile:${event.ticket.key}:${item.updatedAt}`, 'reconciliation');
+          const result = await deps.intake(event, `reconcile:${event.ticket.key}:${item.updatedAt}`, 'reconciliation');
           if (result.status === 'started') {
             report.started++;
             deps.store.appendAudit({

@@ -13,7 +13,8 @@ import { MemoryMailboxes } from '../activities/mailbox/memory.js';
 import { createChat, MemoryChatOutbox } from '../activities/notify/chat.js';
 import { createOnboardingActivities } from '../activities/onboarding.js';
 import { createMailer, MemoryOutbox } from '../activities/notify/nodemailer.js';
-import { createReconcileActivities, type ReconcileDeps } from '../activities/reconcile.js';
+import { createReconcileActivities } from '../activities/reconcile.js';
+import { intakeTicket, type IntakeOptions } from '../client/intake.js';
 import { EngineStore } from '../activities/records/store.js';
 import { createTargetSlotActivities } from '../activities/targetSlots.js';
 import { MemoryTicketing } from '../activities/ticketing/memory.js';
@@ -61,7 +62,17 @@ export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: 
 }
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
-export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: ReconcileDeps['queues'] }) {
+export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: IntakeOptions['queues'] }) {
+  const intake: IntakeOptions = {
+    client: temporal.client,
+    taskQueue: temporal.taskQueue,
+    routing: content.routing,
+    directoryOutage: adapters.directoryOutage,
+    trees: content.trees,
+    definitions: content.definitions,
+    queues: temporal.queues,
+    vault: adapters.store,
+  };
   return {
     ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
     ...createOnboardingActivities(adapters),
@@ -69,14 +80,8 @@ export function buildActivities(adapters: Adapters, content: Content, temporal: 
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,
       store: adapters.store,
-      client: temporal.client,
-      taskQueue: temporal.taskQueue,
-      routing: content.routing,
-      trees: content.trees,
-      definitions: content.definitions,
-      queues: temporal.queues,
+      intake: (event, deliveryId, via) => intakeTicket(intake, event, deliveryId, via),
       jira: { requestTypeField: content.helpdesks.jira.requestTypeField },
-      directoryOutage: adapters.directoryOutage,
     }),
   };
 }

@@ -7,13 +7,10 @@ import { ticketEventSignal } from '../workflows/messages.js';
 import type { Content } from '../stack/content.js';
 import type { TaskQueues } from '../config/index.js';
 import { ValidationError } from '../domain/errors.js';
+import type { IntakeResult, IntakeVia } from '../domain/tickets/intake.js';
 import { definitionRunInput, type SensitiveVault } from './definitions.js';
 
-export type IntakeResult =
-  | { status: 'started'; workflowId: string; workflowType: string; rule: string | null }
-  | { status: 'duplicate'; workflowId: string; workflowType: string; rule: string | null }
-  | { status: 'signalled'; workflowId: string; rule: null }
-  | { status: 'ignored'; rule: string | null };
+export type { IntakeResult } from '../domain/tickets/intake.js';
 
 export interface IntakeOptions {
   client: Client;
@@ -41,7 +38,7 @@ const deadline = (options: IntakeOptions) => Date.now() + (options.startTimeoutM
  * a start uses the ticket's workflow id, and Temporal's id policies make a retried delivery a
  * no-op: a running workflow is reused, a finished one is not started again.
  */
-export async function intakeTicket(options: IntakeOptions, event: TicketEvent, deliveryId: string, via: 'webhook' | 'reconciliation' = 'webhook'): Promise<IntakeResult> {
+export async function intakeTicket(options: IntakeOptions, event: TicketEvent, deliveryId: string, via: IntakeVia = 'webhook'): Promise<IntakeResult> {
   const workflowId = ticketWorkflowId(event.source, event.ticket.key);
   const { client } = options;
   if (event.eventType !== 'created') {
