@@ -37,6 +37,7 @@ export default defineConfig({
         'src/domain/endpoints/software.ts': full,
         'src/domain/permissions/outage.ts': full,
         'src/domain/trees/validation.ts': full,
+        'src/domain/graph.ts': full,
         'src/domain/trees/navigation.ts': full,
         'src/domain/selfService/catalog.ts': full,
         'src/domain/records/documents.ts': full,

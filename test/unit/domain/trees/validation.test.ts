@@ -4,7 +4,6 @@ import {
   DEFAULT_MAX_DEPTH,
   describeCondition,
   formatTreeIssue,
-  stronglyConnected,
   validateTrees,
   visitLimits,
   type TreeIssue,
@@ -502,15 +501,6 @@ describe('several problems at once', () => {
 });
 
 describe('graph helpers', () => {
-  it('stronglyConnected finds components iteratively and can leave nodes out', () => {
-    const adj = [[1], [2], [0, 3], [3], []];
-    const sorted = (xs: number[][]) => xs.map((c) => [...c].sort()).sort((a, b) => a[0]! - b[0]!);
-    expect(sorted(stronglyConnected(adj))).toEqual([[0, 1, 2], [3], [4]]);
-    expect(sorted(stronglyConnected(adj, (i) => i === 1))).toEqual([[0], [2], [3], [4]]);
-    const long = Array.from({ length: 50_000 }, (_, i) => [(i + 1) % 50_000]);
-    expect(stronglyConnected(long)).toHaveLength(1);
-  });
-
   it('visitLimits: maxVisits where set, else one plus the bounds on its loops', () => {
     const t = tree('t', [
       q('a', [['x', 'b'], ['y', 'done']], { maxVisits: 3 }),
