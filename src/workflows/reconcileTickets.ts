@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { ReconcileActivities, ReconcileReport } from '../activities/reconcile.js';
+import type { ReconcileActivities, ReconcileReport } from '../activities/contracts.js';
 import type { TicketSource } from '../domain/tickets/ticket.js';
 
 export interface ReconcileTicketsInput {

@@ -16,7 +16,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { TargetSlotActivities } from '../activities/targetSlots.js';
+import type { TargetSlotActivities } from '../activities/contracts.js';
 import {
   applyExpiry,
   applyRelease,

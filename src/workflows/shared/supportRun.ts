@@ -2,7 +2,7 @@ import { ActivityFailure, CancellationScope, condition, isCancellation, proxyAct
 import { approvalProblem, type ApprovalAnswer } from '../../domain/endpoints/software.js';
 import type { UserLookup } from '../../domain/permissions/directory.js';
 import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../../domain/permissions/outage.js';
-import type { SupportActivities } from '../../activities/support.js';
+import type { SupportActivities } from '../../activities/contracts.js';
 import { finished, newRecord, withAction, withCompensation, withDecision, type Outcome, type ResolutionRecord } from '../../domain/records/resolution.js';
 import type { PermissionDecision } from '../../domain/permissions/permission.js';
 import type { WorkflowTicket } from '../../domain/tickets/ticket.js';
