@@ -39,7 +39,7 @@ export default defineConfig({
         'src/domain/trees/validation.ts': full,
         'src/domain/graph.ts': full,
         'src/domain/trees/navigation.ts': full,
-        'src/domain/selfService/catalog.ts': full,
+        'src/domain/selfService/**': full,
         'src/domain/records/documents.ts': full,
         'src/domain/records/redactionPolicy.ts': full,
         'src/domain/records/auditVerify.ts': full,

@@ -6,7 +6,9 @@ import type { EngineStore } from '../activities/records/store.js';
 import { toFacts } from '../domain/permissions/directory.js';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
-import { checkRequest, ELEVATION_ATTEMPTS, visibleAutomations, type CallerContext, type SelfServiceCatalog } from '../domain/selfService/catalog.js';
+import { type SelfServiceCatalog } from '../domain/selfService/catalog.js';
+import { ELEVATION_ATTEMPTS } from '../domain/selfService/refusals.js';
+import { checkRequest, visibleAutomations, type CallerContext } from '../domain/selfService/request.js';
 import { progressQuery } from '../workflows/messages.js';
 import type { SelfServiceInput } from '../workflows/selfService.js';
 

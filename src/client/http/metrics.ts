@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { REFUSAL_STATUS } from '../../domain/selfService/catalog.js';
+import { REFUSAL_STATUS } from '../../domain/selfService/refusals.js';
 
 /**
  * Why the API turned a request away (4xx), as a small fixed set of label values:
