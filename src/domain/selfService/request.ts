@@ -1,6 +1,6 @@
 /**
- * Self-service guardrails: the catalog of automations end users may launch themselves
- * (content/selfservice.yaml) and the pure decision whether one request may start.
+ * Self-service guardrails: the pure decision whether one request for an automation of the
+ * catalog (catalog.ts) may start, and which automations a caller sees.
  *
  * Nothing here does I/O or reads the clock: the caller's directory facts, the devices the asset
  * port says they own, their recent starts and the current time are all passed in. Every refusal
