@@ -125,7 +125,7 @@ const troubleshootingAnswers: Record<string, string> = { scope: 'only-this-user'
 const onboardingInputs = (employeeId: string) => ({ employeeId, displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' });
 
 /** Runs of a definition, started as the CLI does (startDefinitionRun) and followed by describe + query, like the demo. */
-async function onboard(ctx: BenchContext, employeeId: string, workflowId: string, inputs: Record<string, unknown>): Promise<Ran> {
+async function onboard(ctx: BenchContext, _employeeId: string, workflowId: string, inputs: Record<string, unknown>): Promise<Ran> {
   const { stack, config } = ctx;
   await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.queues.definitions, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId, vault: stack.adapters.store });
   const handle = stack.client.workflow.getHandle(workflowId);

@@ -6,7 +6,7 @@ import type { EngineStore } from '../activities/records/store.js';
 import { toFacts } from '../domain/permissions/directory.js';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
-import { type SelfServiceCatalog } from '../domain/selfService/catalog.js';
+import type { SelfServiceCatalog } from '../domain/selfService/catalog.js';
 import { ELEVATION_ATTEMPTS } from '../domain/selfService/refusals.js';
 import { checkRequest, visibleAutomations, type CallerContext } from '../domain/selfService/request.js';
 import { progressQuery } from '../workflows/messages.js';
@@ -39,7 +39,7 @@ export async function callerContext(deps: SelfServiceDeps, subject: string): Pro
 
 export async function catalogFor(deps: SelfServiceDeps, subject: string): Promise<Answer> {
   const caller = await callerContext(deps, subject);
-  if (!caller.user || !caller.user.enabled) return { status: 403, body: { error: caller.user ? 'caller_disabled' : 'caller_unknown', message: 'your account cannot use self-service' } };
+  if (!caller.user?.enabled) return { status: 403, body: { error: caller.user ? 'caller_disabled' : 'caller_unknown', message: 'your account cannot use self-service' } };
   return { status: 200, body: { automations: visibleAutomations(deps.catalog, caller) } };
 }
 

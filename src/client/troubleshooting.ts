@@ -22,7 +22,7 @@ export interface TroubleshootingDeps {
  */
 export async function responder(directory: DirectoryPort, id: string): Promise<Responder> {
   const user = await directory.findUser({ by: 'id', id });
-  if (!user || !user.enabled) throw new ValidationError('responder', [{ path: 'responder', message: `${id} is not an enabled directory account` }]);
+  if (!user?.enabled) throw new ValidationError('responder', [{ path: 'responder', message: `${id} is not an enabled directory account` }]);
   return { id: user.id, groups: await directory.groupsOf(user) };
 }
 

@@ -76,7 +76,7 @@ export function stronglyConnected(adj: ReadonlyArray<ReadonlyArray<number>>, ski
 }
 
 // Not Math.min(...xs): spreading a component of 100,000+ nodes overflows the call stack.
-export const smallest = (xs: number[]) => xs.reduce((a, b) => (b < a ? b : a));
+export const smallest = (xs: number[]) => xs.reduce((a, b) => Math.min(a, b));
 
 /** A component is a cycle when it has several nodes or one node with an edge to itself. */
 export const isCyclic = (component: number[], adj: ReadonlyArray<ReadonlyArray<number>>) =>

@@ -52,7 +52,7 @@ export function planPasswordReset(input: {
       ticketComment: `The account ${target.id} is disabled, so its password was not reset. The service desk will contact you.`,
     };
   }
-  if (!decision || !decision.allowed) {
+  if (!decision?.allowed) {
     return {
       proceed: false,
       outcome: 'refused',

@@ -92,7 +92,7 @@ describe('reconciliation against Jira search', () => {
   it('finds the issue whose webhook Jira never sent, through JQL, and handles it', async () => {
     seed('ITSM-702', 'Reset password please');
     await stack.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).trigger();
-    let record;
+    let record: unknown;
     for (;;) {
       try {
         record = await stack.client.workflow.getHandle('ticket-jira-ITSM-702').result();

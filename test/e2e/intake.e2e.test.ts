@@ -71,7 +71,7 @@ describe('signed deliveries from each help desk', () => {
 
 describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing started', () => {
   it.each([
-    ['unsigned', (raw: string) => ({ 'content-type': 'application/json' }), 'missing_signature'],
+    ['unsigned', (_raw: string) => ({ 'content-type': 'application/json' }), 'missing_signature'],
     ['signed with another secret', (raw: string) => signedHeaders('jira', raw, 'not-the-jira-secret-0000'), 'bad_signature'],
     ['tampered after signing', (raw: string) => signedHeaders('jira', raw.replace('Forgot', 'Forgot!!')), 'bad_signature'],
   ])('Jira %s', async (_what, headersFor, reason) => {

@@ -586,7 +586,7 @@ export interface LdapRequest {
   raw: Buffer;
 }
 
-const LDAP_OPS: Record<number, string> = { 0x60: 'bind', 0x42: 'unbind', 0x63: 'search', 0x66: 'modify', 0x68: 'add', 0x4a: 'delete', 0x6c: 'modifyDN', 0x6e: 'compare', 0x50: 'abandon', 0x77: 'extended' };
+const LDAP_OPS: Record<number, string> = { 96: 'bind', 66: 'unbind', 99: 'search', 102: 'modify', 104: 'add', 74: 'delete', 108: 'modifyDN', 110: 'compare', 80: 'abandon', 119: 'extended' };
 const CHANGES = new Set(['add', 'modify', 'delete', 'modifyDN', 'extended']);
 
 /** BER length at `at`: its value and where the content starts; null when more bytes are needed. */

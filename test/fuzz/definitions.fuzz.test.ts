@@ -96,7 +96,7 @@ const exprText: fc.Arbitrary<string> = fc.letrec<{ expr: string; path: string }>
 
 const TOKENS = ['inputs', 'steps', '.', '[', ']', '(', ')', ',', "'", '"', '\\', '==', '!', '&&', '||', ' ', 'in', '0', '1.5', 'len', '}}', '${{', '__proto__', 'constructor', '\n', '-', 'a-b', '$', '_'];
 const soup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 30 }).map((t) => t.join(''));
-const anyExpressionText = fc.oneof({ weight: 5, arbitrary: exprText }, { weight: 2, arbitrary: soup }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: fc.constantFrom('('.repeat(40) + '1' + ')'.repeat(40), '!'.repeat(50) + 'true', '-'.repeat(40) + '1', `inputs${'.a'.repeat(400)}`, `1${' || 1'.repeat(160)}`, 'x'.repeat(1001)) });
+const anyExpressionText = fc.oneof({ weight: 5, arbitrary: exprText }, { weight: 2, arbitrary: soup }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: fc.constantFrom(`${'('.repeat(40)}1${')'.repeat(40)}`, `${'!'.repeat(50)}true`, `${'-'.repeat(40)}1`, `inputs${'.a'.repeat(400)}`, `1${' || 1'.repeat(160)}`, 'x'.repeat(1001)) });
 
 /** Data as JSON gives it (own `__proto__` keys included), keyed by the same vocabulary the expressions use. */
 const data: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
@@ -194,7 +194,7 @@ describe('expressions', () => {
       .map(([root, parts]) => root + parts.map((p) => ('member' in p ? `.${p.member}` : `[${p.index}]`)).join(''));
     fc.assert(
       fc.property(protoPath, scope, (text, s) => {
-        let expr;
+        let expr: ReturnType<typeof parseExpression>;
         try {
           expr = parseExpression(text);
         } catch (e) {

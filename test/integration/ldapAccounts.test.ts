@@ -187,7 +187,7 @@ describe('Active Directory shape (kind ad, StartTLS)', () => {
     const dn = 'CN=new.ad,ou=users,ou=ad,dc=example,dc=com';
     const entry = await read(dn, ['sAMAccountName', 'displayName', 'userAccountControl', 'department', 'mail', 'unicodePwd'], ['unicodePwd']);
     expect(entry).toMatchObject({ sAMAccountName: 'new.ad', displayName: 'New Ad', userAccountControl: '512', department: 'Engineering', mail: 'new.ad@ad.example.com' });
-    const password = (entry?.unicodePwd as Buffer).toString('utf16le');
+    const password = (entry!.unicodePwd as Buffer).toString('utf16le');
     expect(password).toMatch(/^"[A-Za-z0-9_-]{32}aA1!"$/);
     expect(await dir.findUser({ by: 'id', id: 'new.ad' })).toMatchObject({ enabled: true, locked: false, manager: 'brian.boss', email: 'new.ad@ad.example.com' });
     expect(await dir.createAccount({ userId: 'new.ad', displayName: 'New Ad', createdBy: 'onboarding-ad' })).toEqual({ created: true });

@@ -43,7 +43,10 @@ beforeAll(async () => {
     ALERTMANAGER_TOKEN: 'alertmanager-token-0123456789abcdef',
   });
   store = new EngineStore(':memory:');
-  const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(JSON.parse(String(chunk))), done()) });
+  const sink = new Writable({ write: (chunk, _enc, done) => {
+      logLines.push(JSON.parse(String(chunk)));
+      done();
+    } });
   app = buildApi({
     ...configuredApiOptions(config, content, {
       client: env.client,

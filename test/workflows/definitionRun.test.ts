@@ -246,7 +246,7 @@ describe('approvals, cancellation and the TypeScript API', () => {
     .build();
   const withGated = () => ({ ...content, definitions: { ...content.definitions, [gated.id]: gated } }) as Content;
 
-  async function startGated(adapters: Adapters, taskQueue: string) {
+  async function startGated(_adapters: Adapters, taskQueue: string) {
     const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGated(), definition: gated.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN } });
     const handle = env.client.workflow.getHandle(started.workflowId);
     for (;;) {

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 type Extra = { targetAccount?: string; approvalTimeoutMs?: number; deviceId?: string; directoryOutage?: { recheckEveryMs: number; giveUpAfterMs: number } };
 
-async function start(adapters: Adapters, taskQueue: string, reporter: string, softwareId: string, extra: Extra = {}) {
+async function start(_adapters: Adapters, taskQueue: string, reporter: string, softwareId: string, extra: Extra = {}) {
   const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter, summary: `Please install ${softwareId}` })));
   const handle = await env.client.workflow.start(softwareInstall, { taskQueue, workflowId: `sw-${ticket.key}`, args: [{ ticket, softwareId, ...extra }] });
   return { handle, ticket };

@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildActivities, type Adapters } from '../../src/app/adapters.js';
+import { buildActivities, } from '../../src/app/adapters.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
 import { DecisionTree, treeSetFor } from '../../src/domain/trees/tree.js';

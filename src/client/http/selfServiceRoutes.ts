@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { uncoercibleValue, ValidationError } from '../../domain/errors.js';
 import { parseUntrustedJson } from '../../domain/sources/json.js';
@@ -13,7 +13,7 @@ export interface SelfServiceApiOptions extends SelfServiceDeps {
   verify: (authorization: string | undefined) => Promise<AuthResult>;
 }
 
-const Error = z.object({ error: z.string(), message: z.string() }).loose();
+const ErrorBody = z.object({ error: z.string(), message: z.string() }).loose();
 const RequestBody = z.strictObject({
   automation: z.string().min(1).max(100).describe('catalog id, e.g. disk-cleanup'),
   inputs: z.record(z.string(), z.unknown()).optional().describe('the automation’s inputs; unknown keys are refused'),
@@ -58,7 +58,7 @@ export async function registerSelfService(app: FastifyInstance, options: SelfSer
     });
     const send = (reply: FastifyReply, answer: Answer) => reply.code(answer.status).headers(answer.headers ?? {}).send(answer.body);
     const api = scope.withTypeProvider<ZodTypeProvider>();
-    const responses = { 400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error };
+    const responses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
     api.get('/self-service/catalog', { schema: { summary: 'Automations the caller may use', response: { 200: z.object({ automations: z.array(z.unknown()) }), ...responses } } }, async (request, reply) =>
       send(reply, await catalogFor(options, request.caller!)),

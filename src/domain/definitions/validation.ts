@@ -1,6 +1,6 @@
 import type { ContentIssue } from '../content.js';
 import { issueMessage, pathToString, safeParseUntrusted } from '../errors.js';
-import { ExpressionError, parseExpression, references, type Expr } from './expressions.js';
+import { type ExpressionError, parseExpression, references, type Expr } from './expressions.js';
 import { ACTIVITIES, activitySpec } from './registry.js';
 import { Definition, parseDuration, stepKind, type ActionStep, type InputSpec, type NotifyStep, type Step, type StepKind } from './schema.js';
 import { isTemplate, parseTemplate } from './templates.js';

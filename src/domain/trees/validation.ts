@@ -299,7 +299,10 @@ function branchesCoverEverything(node: CheckNode): boolean {
   const byField = new Map<string, { t: boolean; f: boolean; below: number; from: number }>();
   for (const { when } of node.branches) {
     let seen = byField.get(when.field);
-    if (!seen) byField.set(when.field, (seen = { t: false, f: false, below: -Infinity, from: Infinity }));
+    if (!seen) {
+      seen = { t: false, f: false, below: -Infinity, from: Infinity };
+      byField.set(when.field, seen);
+    }
     if ('equals' in when) {
       if (when.equals === true) seen.t = true;
       else if (when.equals === false) seen.f = true;

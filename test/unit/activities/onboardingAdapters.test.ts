@@ -6,7 +6,7 @@ import { MemoryDirectory } from '../../../src/activities/directory/memory.js';
 import { DirectoryRefusedError } from '../../../src/activities/directory/port.js';
 import { SimulatedFleet } from '../../../src/activities/endpoints/memory.js';
 import { MemoryMailboxes } from '../../../src/activities/mailbox/memory.js';
-import { ContentError, parseContent } from '../../../src/domain/content.js';
+import { type ContentError, parseContent } from '../../../src/domain/content.js';
 import { DirectoryFile } from '../../../src/domain/permissions/directory.js';
 import { FleetFile } from '../../../src/domain/endpoints/fleet.js';
 import { chatPayload, classifyChatAnswer, NotifyConfig } from '../../../src/domain/notify.js';

@@ -104,7 +104,7 @@ describe('bench report', () => {
   });
 
   it('formats values for people and leaves the ratio out when a side is missing or zero', () => {
-    expect([0.0004567, 0.5, 3.14159, 42.04, 999.6, 12345.6, 0].map(formatValue)).toEqual(['0.000457', '0.5', '3.14', '42.0', '1,000', '12,346', '0']);
+    expect([0.0004567, 0.5, Math.PI, 42.04, 999.6, 12345.6, 0].map(formatValue)).toEqual(['0.000457', '0.5', '3.14', '42.0', '1,000', '12,346', '0']);
     expect(figure('g', 'n', 5, 0, 'ms', 'b').ratio).toBeNull();
     expect(figure('g', 'n', null, 2, 'ms', 'b').ratio).toBeNull();
     expect(figure('g', 'n', 3, 2, 'ms', 'b').ratio).toBe(1.5);

@@ -192,7 +192,7 @@ function databaseProblems(c: Compose): string[] {
   const dataVolume = (db.volumes ?? [])
     .map((v) => (typeof v === 'string' ? v.split(':') : [v.source ?? '', v.target]))
     .find(([, target]) => target === '/var/lib/postgresql/data');
-  if (!dataVolume || !dataVolume[0] || !(dataVolume[0] in (c.volumes ?? {}))) {
+  if (!dataVolume?.[0] || !(dataVolume[0] in (c.volumes ?? {}))) {
     problems.push(`${dbName}: /var/lib/postgresql/data is not on a named volume`);
   }
   return problems;

@@ -6,7 +6,7 @@ import type { UserFacts } from '../../../../src/domain/permissions/directory.js'
 import { ADMIN_GROUPS_DEFAULT, SelfServiceCatalog } from '../../../../src/domain/selfService/catalog.js';
 import { type AvailabilityWindow, describeWindow, inWindow } from '../../../../src/domain/selfService/availability.js';
 import { ELEVATION_ATTEMPTS, REFUSAL_STATUS } from '../../../../src/domain/selfService/refusals.js';
-import { type RequestHistory } from '../../../../src/domain/selfService/limits.js';
+import type { RequestHistory } from '../../../../src/domain/selfService/limits.js';
 import { type CallerContext, checkRequest, visibleAutomations } from '../../../../src/domain/selfService/request.js';
 
 const shipped = parseContent(readFileSync('content/selfservice.yaml', 'utf8'), SelfServiceCatalog, 'content/selfservice.yaml');

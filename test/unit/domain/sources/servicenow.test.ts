@@ -164,7 +164,7 @@ describe('ServiceNow webhook normalisation', () => {
         'incident.category',
       ].sort(),
     );
-    expect(byPath['sent_at']).toBe('must be a date in YYYY-MM-DD HH:mm:ss (UTC), e.g. 2026-11-26 10:00:00');
+    expect(byPath.sent_at).toBe('must be a date in YYYY-MM-DD HH:mm:ss (UTC), e.g. 2026-11-26 10:00:00');
     expect(byPath['incident.sys_created_on']).toMatch(/YYYY-MM-DD HH:mm:ss \(UTC\)/);
     expect(byPath['incident.sys_id']).toMatch(/32 lower-case hexadecimal/);
     expect(byPath['incident.priority']).toMatch(/"1" \(1 - Critical\).*"5" \(5 - Planning\)/);

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../../../src/domain/endpoints/diagnostics.js';
 import { validateTrees } from '../../../../src/domain/trees/validation.js';
-import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, join, } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseContent } from '../../../../src/domain/content.js';
 import { DecisionTree, type CheckNode, type TreeNode } from '../../../../src/domain/trees/tree.js';
