@@ -23,7 +23,8 @@ import { renderArgs, renderTemplate } from '../domain/definitions/templates.js';
 import { describeResult, stoppedRun, type AlertFacts, type DefinitionProgress } from '../domain/definitions/run.js';
 import { retryPolicy, stepCount, stepTimeout } from '../domain/definitions/runtime.js';
 import { alertUpdateSignal, definitionProgressQuery } from './messages.js';
-import { acts, ApprovalGate, now, SupportRun } from './shared/supportRun.js';
+import { ApprovalGate } from './shared/approvalGate.js';
+import { acts, now, SupportRun } from './shared/supportRun.js';
 import { withTargetSlot } from './targetSlots.js';
 import { troubleshootSession } from './troubleshootSession.js';
 

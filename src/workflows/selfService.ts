@@ -1,7 +1,8 @@
 import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { ActivityFailure } from '@temporalio/workflow';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
-import { acts, ApprovalGate, SupportRun } from './shared/supportRun.js';
+import { ApprovalGate } from './shared/approvalGate.js';
+import { acts, SupportRun } from './shared/supportRun.js';
 
 /** What the self-service API hands every automation it starts (after its guardrails passed). */
 export interface SelfServiceInput {

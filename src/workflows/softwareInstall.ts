@@ -3,7 +3,8 @@ import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { denialOutcome } from '../domain/permissions/permission.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
 import type { WorkflowTicket } from '../domain/tickets/ticket.js';
-import { acts, ApprovalGate, SupportRun } from './shared/supportRun.js';
+import { ApprovalGate } from './shared/approvalGate.js';
+import { acts, SupportRun } from './shared/supportRun.js';
 
 export interface SoftwareInstallInput {
   ticket: WorkflowTicket;

@@ -1,5 +1,4 @@
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import { approvalProblem, type ApprovalAnswer } from '../../domain/endpoints/software.js';
+import { ActivityFailure, CancellationScope, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { UserLookup } from '../../domain/permissions/directory.js';
 import { DEFAULT_DIRECTORY_OUTAGE, shouldRecheck, type DirectoryOutagePolicy } from '../../domain/permissions/outage.js';
 import type { SupportActivities } from '../../activities/contracts.js';
@@ -8,7 +7,7 @@ import type { PermissionDecision } from '../../domain/permissions/permission.js'
 import type { WorkflowTicket } from '../../domain/tickets/ticket.js';
 import type { TicketUpdate } from '../../domain/tickets/ticketUpdate.js';
 import { takeLastScheduled } from '../interceptors.js';
-import { approvalUpdate, progressQuery, ticketEventSignal, type Progress } from '../messages.js';
+import { progressQuery, ticketEventSignal, type Progress } from '../messages.js';
 
 const EVENT_TYPES: readonly string[] = ['created', 'updated', 'commented', 'deleted'];
 /** The shape intake sends; anything else reaching the signal is not a ticket update. */
@@ -191,46 +190,5 @@ export class SupportRun {
       else await this.finish('failed', `The run failed: ${err instanceof Error ? err.message : String(err)}. The steps above are all that happened.`);
       throw err;
     }
-  }
-}
-
-/**
- * A pending approval, answered through the `approve` Update. The handler is registered when the
- * gate is made; until `wait` is called the validator refuses every answer ("no approval is
- * awaited"), and it never lets the requester, or anyone who is not an approver, answer.
- */
-export class ApprovalGate {
-  private answer: ApprovalAnswer | null = null;
-  private readonly state: { waiting: boolean; approvers: string[]; requester: string; approverGroup?: string } = { waiting: false, approvers: [], requester: '' };
-
-  constructor(private readonly run: SupportRun) {
-    setHandler(
-      approvalUpdate,
-      (a) => {
-        this.answer = a;
-        this.state.waiting = false;
-        run.progress.waitingFor = null;
-        run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
-        return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
-      },
-      {
-        validator: (a) => {
-          const problem = approvalProblem(a, this.state);
-          if (problem) throw new Error(problem);
-        },
-      },
-    );
-  }
-
-  /** Waits for an answer: null when none came in time, or when people closed the ticket meanwhile. */
-  async wait(who: { approvers: string[]; approverGroup?: string; requester: string }, timeoutMs: number): Promise<ApprovalAnswer | null> {
-    // Each wait takes a fresh answer (a definition may ask for several approvals in turn).
-    this.answer = null;
-    Object.assign(this.state, who, { waiting: true });
-    this.run.progress.waitingFor = { kind: 'approval', approvers: who.approverGroup ? [...who.approvers, `group:${who.approverGroup}`] : who.approvers, since: now() };
-    await condition(() => this.answer !== null || this.run.closedBy !== null, timeoutMs);
-    this.run.progress.waitingFor = null;
-    this.state.waiting = false;
-    return this.answer;
   }
 }
