@@ -1,17 +1,13 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { Info } from '@temporalio/activity';
+import { actionAuditKey } from '../domain/actions/identity.js';
 import { ticketOfWorkflow } from '../domain/records/audit.js';
 import { redactValue, type RedactionPolicy } from '../domain/records/redactionPolicy.js';
 import type { EngineStore } from './records/store.js';
 
 /** Activities left out of the action log (none: the permission check gets its decision entry and its action entry). */
 const SELF_AUDITED = new Set<string>();
-
-/** The audit log's key of one activity execution: stable across its retries, unique in the log. */
-export function actionAuditKey(workflowId: string, runId: string, activityId: string): string {
-  return `action:${workflowId}/${runId}/${activityId}`;
-}
 
 /** Whether Temporal will not run this activity again after `err` (so its outcome is final). */
 function isFinal(err: unknown, info: Info): boolean {

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { activityIdentity, effectKey } from '../domain/actions/identity.js';
 import { zodIssues } from '../domain/errors.js';
 import type { Grant } from '../domain/permissions/grants.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type AssetPort } from './assets/port.js';
@@ -63,12 +64,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 function runContext() {
-  const info = Context.current().info;
-  const run = info.workflowExecution;
-  return {
-    workflowId: run?.workflowId ?? `activity-${info.activityId}`,
-    idempotencyKey: run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`,
-  };
+  return activityIdentity(Context.current().info);
 }
 
 /** The directory's refusals as final failures with a type a definition can match on; outages stay retryable. */
@@ -236,10 +232,11 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       chat?: { delivery: 'webhook' | 'memory-outbox' };
     }> {
       const input = parse(NotificationInput, raw, 'sendNotification');
-      const { workflowId, idempotencyKey } = runContext();
+      const identity = runContext();
+      const { workflowId } = identity;
       const result: { email?: { messageId: string; delivery: 'registered-email' }; chat?: { delivery: 'webhook' | 'memory-outbox' } } = {};
       if (input.email) {
-        const key = `notify:${idempotencyKey}/email`;
+        const key = effectKey(identity, { kind: 'notify', part: 'email' });
         const earlier = sentBefore(key);
         if (earlier) result.email = { messageId: String(earlier.messageId), delivery: 'registered-email' };
         else {
@@ -252,7 +249,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
         }
       }
       if (input.chat) {
-        const key = `notify:${idempotencyKey}/chat`;
+        const key = effectKey(identity, { kind: 'notify', part: 'chat' });
         const earlier = sentBefore(key);
         if (earlier) result.chat = { delivery: earlier.delivery === 'webhook' ? 'webhook' : 'memory-outbox' };
         else {

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { activityIdentity, effectKey } from '../domain/actions/identity.js';
 import { toFacts, UserLookup, type UserFacts } from '../domain/permissions/directory.js';
 import { ticketOfWorkflow } from '../domain/records/audit.js';
 import { parseOrThrow } from '../domain/errors.js';
@@ -27,15 +28,9 @@ export interface PermissionCheck {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function activityContext() {
-  const info = Context.current().info;
-  const run = info.workflowExecution;
-  const workflowId = run?.workflowId ?? `activity-${info.activityId}`;
-  return {
-    workflowId,
-    // Audit entries name the ticket for queries.
-    ticket: ticketOfWorkflow(workflowId),
-    idempotencyKey: run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`,
-  };
+  const identity = activityIdentity(Context.current().info);
+  // Audit entries name the ticket for queries.
+  return { ...identity, ticket: ticketOfWorkflow(identity.workflowId) };
 }
 
 export function createPermissionActivities(deps: PermissionDeps) {
@@ -109,7 +104,7 @@ export function createPermissionActivities(deps: PermissionDeps) {
           reason: decision.rule,
           details: { ticket: ctx.ticket, action: input.action, target: decision.facts.target, relation: decision.facts.relation, requesterGroups: decision.facts.requesterGroups, targetGroups: decision.facts.targetGroups },
         },
-        ctx.idempotencyKey,
+        ctx.key,
       );
       return result;
     },
@@ -134,7 +129,7 @@ export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, gra
       reason: `grant_${check.reason}`,
       details: { ticket: ctx.ticket, action: expected.action, target: expected.target },
     },
-    `${ctx.idempotencyKey}/grant`,
+    effectKey(ctx, { part: 'grant' }),
   );
   throw ApplicationFailure.nonRetryable(`refused ${expected.action} on ${expected.target}: permission grant ${check.reason.replace('_', ' ')}`, 'GrantRejected');
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { activityIdentity, effectKey } from '../domain/actions/identity.js';
 import { toFacts, UserLookup, type UserFacts } from '../domain/permissions/directory.js';
 import { parseOrThrow } from '../domain/errors.js';
 import type { Device } from '../domain/endpoints/fleet.js';
@@ -35,9 +36,7 @@ export interface ActivityDeps {
 /** Stable across retries of one activity, so effects can be applied at most once. */
 function updateContext(): UpdateContext {
   const info = Context.current().info;
-  const run = info.workflowExecution;
-  const idempotencyKey = run ? `${run.workflowId}/${run.runId}/${info.activityId}` : `activity/${info.activityId}`;
-  return { idempotencyKey, attempt: info.attempt };
+  return { idempotencyKey: activityIdentity(info).key, attempt: info.attempt };
 }
 
 export const SOFTWARE_INSTALL_ACTION = 'software.install';
@@ -69,8 +68,8 @@ export function createActivities(deps: ActivityDeps) {
       requireGrant(deps, input.grant, { action: PASSWORD_RESET_ACTION, target: input.userId, params: {} });
       // A retry after the mail went out (the worker died before reporting) must not reset again:
       // that would send a second password and make the first one useless.
-      const effectKey = `reset:${updateContext().idempotencyKey}`;
-      const done = deps.store.effectResult<{ messageId: string; delivery: 'registered-email' }>(effectKey);
+      const resetKey = effectKey(activityIdentity(Context.current().info), { kind: 'reset' });
+      const done = deps.store.effectResult<{ messageId: string; delivery: 'registered-email' }>(resetKey);
       if (done) return done;
       const user = await directory.findUser({ by: 'id', id: input.userId });
       if (!user) throw ApplicationFailure.nonRetryable(`account ${input.userId} no longer exists`, 'TargetGone');
@@ -87,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
           `If you did not ask for this, contact the service desk at once.\n`,
       });
       const result = { messageId, delivery: 'registered-email' as const };
-      deps.store.recordEffect(effectKey, result);
+      deps.store.recordEffect(resetKey, result);
       return result;
     },
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { actionAuditPrefix } from '../../domain/actions/identity.js';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/records/audit.js';
 import type { ExecutionFacts } from '../../domain/records/resolution.js';
 import type { TicketSource } from '../../domain/tickets/ticket.js';
@@ -165,7 +166,7 @@ export class EngineStore {
    * auditInterceptors): attempts and redacted arguments by activity id.
    */
   actionExecutions(workflowId: string, runId: string): ExecutionFacts[] {
-    const prefix = `action:${workflowId}/${runId}/`;
+    const prefix = actionAuditPrefix(workflowId, runId);
     const rows = this.db
       .prepare('SELECT entry FROM audit WHERE idempotency_key >= ? AND idempotency_key < ? ORDER BY seq')
       .all(prefix, `${prefix}\uffff`) as Array<{ entry: string }>;
