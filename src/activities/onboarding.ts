@@ -6,17 +6,12 @@ import type { Grant } from '../domain/permissions/grants.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type AssetPort } from './assets/port.js';
 import { DirectoryRefusedError, type DirectoryPort } from './directory/port.js';
 import type { EndpointPort } from './endpoints/port.js';
-import { SOFTWARE_INSTALL_ACTION } from './support.js';
 import type { MailboxPort } from './mailbox/port.js';
 import type { ChatPort } from './notify/chat.js';
 import type { Mailer } from './notify/port.js';
-import { requireGrant } from './permission.js';
+import { requireGrantFor } from './permission.js';
 import type { EngineStore } from './records/store.js';
 
-export const ACCOUNT_CREATE_ACTION = 'account.create';
-export const GROUP_ADD_ACTION = 'group.add';
-export const MAILBOX_CREATE_ACTION = 'mailbox.create';
-export const ASSET_ASSIGN_ACTION = 'asset.assign';
 export const DEFAULT_QUOTA_GB = 50;
 
 export interface OnboardingDeps {
@@ -123,7 +118,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Creates the enabled account `<userId>@<mail domain>`; `created: false` when it existed before this workflow. */
     async createAccount(raw: { userId: string; displayName: string; department?: string; title?: string; manager?: string; grant: Grant | null }): Promise<{ created: boolean }> {
       const input = parse(CreateAccountInput, raw, 'createAccount');
-      requireGrant(deps, input.grant, { action: ACCOUNT_CREATE_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'createAccount', input);
       const { workflowId } = runContext();
       try {
         return await directory.createAccount({
@@ -142,7 +137,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of createAccount (its grant): deletes the account only if this workflow created it. */
     async deleteAccount(raw: { userId: string; grant: Grant | null }): Promise<{ deleted: boolean }> {
       const input = parse(UserInput, raw, 'deleteAccount');
-      requireGrant(deps, input.grant, { action: ACCOUNT_CREATE_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'deleteAccount', input);
       try {
         return await directory.deleteAccount(input.userId, { createdBy: runContext().workflowId });
       } catch (error) {
@@ -153,7 +148,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Adds direct group memberships; `added` lists only the new ones (what the undo should remove). */
     async addToGroups(raw: { userId: string; groups: string[]; grant: Grant | null }): Promise<{ added: string[] }> {
       const input = parse(GroupsInput, raw, 'addToGroups');
-      requireGrant(deps, input.grant, { action: GROUP_ADD_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'addToGroups', input);
       try {
         return await directory.addToGroups(input.userId, input.groups);
       } catch (error) {
@@ -164,7 +159,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of addToGroups (its grant). An account that is gone has no memberships: `removed: []`. */
     async removeFromGroups(raw: { userId: string; groups: string[]; grant: Grant | null }): Promise<{ removed: string[] }> {
       const input = parse(GroupsInput, raw, 'removeFromGroups');
-      requireGrant(deps, input.grant, { action: GROUP_ADD_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'removeFromGroups', input);
       try {
         return await directory.removeFromGroups(input.userId, input.groups);
       } catch (error) {
@@ -175,7 +170,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Creates the account's mailbox (default quota 50 GB); the account must exist. */
     async createMailbox(raw: { userId: string; quotaGb?: number; grant: Grant | null }): Promise<{ created: boolean }> {
       const input = parse(CreateMailboxInput, raw, 'createMailbox');
-      requireGrant(deps, input.grant, { action: MAILBOX_CREATE_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'createMailbox', input);
       await existingAccount(input.userId);
       return mailboxes.createMailbox(input.userId, { quotaGb: input.quotaGb ?? DEFAULT_QUOTA_GB, createdBy: runContext().workflowId });
     },
@@ -183,14 +178,14 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of createMailbox (its grant): deletes the mailbox only if this workflow created it. */
     async deleteMailbox(raw: { userId: string; grant: Grant | null }): Promise<{ deleted: boolean }> {
       const input = parse(UserInput, raw, 'deleteMailbox');
-      requireGrant(deps, input.grant, { action: MAILBOX_CREATE_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'deleteMailbox', input);
       return mailboxes.deleteMailbox(input.userId, { createdBy: runContext().workflowId });
     },
 
     /** Hands a stock laptop of `model` to the account; a retry gets the same laptop. */
     async assignAsset(raw: { userId: string; model: string; grant: Grant | null }): Promise<{ assetId: string; deviceId: string }> {
       const input = parse(AssignAssetInput, raw, 'assignAsset');
-      requireGrant(deps, input.grant, { action: ASSET_ASSIGN_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'assignAsset', input);
       await existingAccount(input.userId);
       try {
         return await assets.assign(input.userId, input.model);
@@ -203,7 +198,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of assignAsset (its grant): back to stock with the stock software; never from someone else. */
     async unassignAsset(raw: { assetId: string; userId: string; grant: Grant | null }): Promise<{ unassigned: boolean }> {
       const input = parse(UnassignAssetInput, raw, 'unassignAsset');
-      requireGrant(deps, input.grant, { action: ASSET_ASSIGN_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'unassignAsset', input);
       try {
         return await assets.unassign(input.assetId, input.userId);
       } catch (error) {
@@ -216,7 +211,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of installSoftware (the same grant: software.install with softwareId and deviceId). */
     async uninstallSoftware(raw: { deviceId: string; softwareId: string; targetId: string; grant: Grant | null }): Promise<{ wasInstalled: boolean }> {
       const input = parse(UninstallInput, raw, 'uninstallSoftware');
-      requireGrant(deps, input.grant, { action: SOFTWARE_INSTALL_ACTION, target: input.targetId, params: { softwareId: input.softwareId, deviceId: input.deviceId } });
+      requireGrantFor(deps, 'uninstallSoftware', input);
       await ownedDevice(input.deviceId, input.targetId);
       return endpoints.uninstallSoftware(input.deviceId, input.softwareId);
     },

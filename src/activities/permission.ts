@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { activityGrantRequest, type ChangeActivity, type ChangeInput } from '../domain/actions/catalog.js';
 import { activityIdentity, effectKey } from '../domain/actions/identity.js';
 import { toFacts, UserLookup, type UserFacts } from '../domain/permissions/directory.js';
 import { ticketOfWorkflow } from '../domain/records/audit.js';
@@ -132,6 +133,21 @@ export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, gra
     effectKey(ctx, { part: 'grant' }),
   );
   throw ApplicationFailure.nonRetryable(`refused ${expected.action} on ${expected.target}: permission grant ${check.reason.replace('_', ' ')}`, 'GrantRejected');
+}
+
+/**
+ * The guard of change activity `activity`: the grant it demands comes from the action catalog
+ * (action, target and bound parameters read from the activity's own arguments). Arguments that do
+ * not hold what the action needs fail for good before anything is checked or changed.
+ */
+export function requireGrantFor<N extends ChangeActivity>(
+  deps: Pick<PermissionDeps, 'grants' | 'store'>,
+  activity: N,
+  input: ChangeInput<N> & { grant: unknown },
+): Grant {
+  const expected = activityGrantRequest(activity, input);
+  if (!expected.ok) throw ApplicationFailure.nonRetryable(`${activity}: invalid input (${expected.issues.join('; ')})`, 'InvalidInput');
+  return requireGrant(deps, input.grant, expected.request);
 }
 
 export type PermissionActivities = ReturnType<typeof createPermissionActivities>;

@@ -4,7 +4,6 @@ import { toFacts, UserLookup, type UserFacts } from '../domain/permissions/direc
 import { parseOrThrow } from '../domain/errors.js';
 import type { Device } from '../domain/endpoints/fleet.js';
 import type { Grant } from '../domain/permissions/grants.js';
-import { PASSWORD_RESET_ACTION } from '../domain/passwordReset.js';
 import type { PermissionPolicy } from '../domain/permissions/permission.js';
 import { documentJson, renderKbDraft, renderWorkNote } from '../domain/records/documents.js';
 import type { RedactionPolicy } from '../domain/records/redactionPolicy.js';
@@ -14,7 +13,7 @@ import type { DirectoryPort } from './directory/port.js';
 import { temporaryPassword } from './directory/password.js';
 import type { EndpointPort } from './endpoints/port.js';
 import type { Mailer } from './notify/port.js';
-import { createPermissionActivities, requireGrant } from './permission.js';
+import { createPermissionActivities, requireGrantFor } from './permission.js';
 import type { EngineStore } from './records/store.js';
 import type { TicketRef, TicketUpdates, UpdateContext } from './ticketing/port.js';
 
@@ -39,11 +38,6 @@ function updateContext(): UpdateContext {
   return { idempotencyKey: activityIdentity(info).key, attempt: info.attempt };
 }
 
-export const SOFTWARE_INSTALL_ACTION = 'software.install';
-export const REMEDIATE_ACTION = 'endpoint.remediate';
-export const DISK_CLEANUP_ACTION = 'disk.cleanup';
-export const UNLOCK_ACTION = 'account.unlock';
-
 export function createActivities(deps: ActivityDeps) {
   const { directory, ticketing, mailer, endpoints } = deps;
 
@@ -65,7 +59,7 @@ export function createActivities(deps: ActivityDeps) {
      * step, so the secret never leaves this function: not in its result, not in any log.
      */
     async resetPasswordAndNotify(input: { userId: string; grant: Grant | null }): Promise<{ messageId: string; delivery: 'registered-email' }> {
-      requireGrant(deps, input.grant, { action: PASSWORD_RESET_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'resetPasswordAndNotify', input);
       // A retry after the mail went out (the worker died before reporting) must not reset again:
       // that would send a second password and make the first one useless.
       const resetKey = effectKey(activityIdentity(Context.current().info), { kind: 'reset' });
@@ -112,7 +106,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Installs through the endpoint tool, after checking the grant and that the device still belongs to the target. */
     async installSoftware(input: { deviceId: string; software: { id: string; version: string }; targetId: string; grant: Grant | null }): Promise<{ alreadyInstalled: boolean }> {
-      requireGrant(deps, input.grant, { action: SOFTWARE_INSTALL_ACTION, target: input.targetId, params: { softwareId: input.software.id, deviceId: input.deviceId } });
+      requireGrantFor(deps, 'installSoftware', input);
       const device = await endpoints.device(input.deviceId);
       if (!device) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer exists`, 'DeviceGone');
       if (device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer belongs to ${input.targetId}`, 'DeviceReassigned');
@@ -134,7 +128,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** A remediation on a device, after checking the grant for exactly this remediation and device. */
     async runRemediation(input: { deviceId: string; action: string; args: Record<string, string | number | boolean>; targetId: string; grant: Grant | null }): Promise<{ ok: boolean; detail: string }> {
-      requireGrant(deps, input.grant, { action: REMEDIATE_ACTION, target: input.targetId, params: { deviceId: input.deviceId, remediation: input.action } });
+      requireGrantFor(deps, 'runRemediation', input);
       const device = await endpoints.device(input.deviceId);
       if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.remediate(input.deviceId, input.action, input.args);
@@ -158,7 +152,7 @@ export function createActivities(deps: ActivityDeps) {
     /** The cleanup itself, for the device's owner only, with the grant for exactly this device and options. */
     async cleanDisk(input: { deviceId: string; includeDownloads: boolean; aggressive: boolean; targetId: string; grant: Grant | null }) {
       const { deviceId, includeDownloads, aggressive } = input;
-      requireGrant(deps, input.grant, { action: DISK_CLEANUP_ACTION, target: input.targetId, params: { deviceId, includeDownloads, aggressive } });
+      requireGrantFor(deps, 'cleanDisk', input);
       const device = await endpoints.device(deviceId);
       if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.cleanDisk(deviceId, { includeDownloads, aggressive, dryRun: false });
@@ -166,7 +160,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Clears a sign-in lockout, with the grant for exactly this account. */
     async unlockAccount(input: { userId: string; grant: Grant | null }): Promise<{ wasLocked: boolean }> {
-      requireGrant(deps, input.grant, { action: UNLOCK_ACTION, target: input.userId, params: {} });
+      requireGrantFor(deps, 'unlockAccount', input);
       return directory.unlock(input.userId);
     },
 

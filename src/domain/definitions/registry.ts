@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { changeOf } from '../actions/catalog.js';
 
 // What a workflow definition may call. Every entry is an activity of the worker with exactly this
 // argument shape (the interpreter adds `grant` to changes and `ticket` to ticket updates itself).
-// A change names the permission action it needs and which argument is its target; the grant the
-// permission check signs binds exactly `grantParams(args)`.
+// A change names the permission action it needs and which argument is its target, and the grant the
+// permission check signs binds exactly `grantParams(args)`: all three come from the action catalog
+// (src/domain/actions/catalog.ts), which the activity's own guard reads too.
 
 export type Effect = 'read' | 'change' | 'ticket' | 'notify';
 
@@ -33,7 +35,6 @@ function activity<A extends z.ZodType, const U extends string | undefined = unde
 
 const id = z.string().min(1);
 const Scalars = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({});
-const none = () => ({});
 
 export const ACTIVITIES = {
   // ---- reads
@@ -63,123 +64,95 @@ export const ACTIVITIES = {
   // ---- changes
   runRemediation: activity({
     effect: 'change',
-    action: 'endpoint.remediate',
-    targetArg: 'targetId',
+    ...changeOf('runRemediation'),
     endpointArg: 'deviceId',
     args: z.strictObject({ deviceId: id, action: id, args: Scalars, targetId: id }),
-    grantParams: (a) => ({ deviceId: a.deviceId, remediation: a.action }),
     description: 'A remediation on a device of the target (e.g. network.renewDhcp): { ok, detail }.',
   }),
   installSoftware: activity({
     effect: 'change',
-    action: 'software.install',
-    targetArg: 'targetId',
+    ...changeOf('installSoftware'),
     endpointArg: 'deviceId',
     undo: 'uninstallSoftware',
     args: z.strictObject({ deviceId: id, software: z.strictObject({ id, version: id }), targetId: id }),
-    grantParams: (a) => ({ softwareId: a.software.id, deviceId: a.deviceId }),
     description: 'Installs catalog software on a device of the target: { alreadyInstalled }.',
   }),
   uninstallSoftware: activity({
     effect: 'change',
-    action: 'software.install',
-    targetArg: 'targetId',
+    ...changeOf('uninstallSoftware'),
     endpointArg: 'deviceId',
     args: z.strictObject({ deviceId: id, softwareId: id, targetId: id }),
-    grantParams: (a) => ({ softwareId: a.softwareId, deviceId: a.deviceId }),
     description: 'Removes software from a device of the target (undoes installSoftware).',
   }),
   resetPasswordAndNotify: activity({
     effect: 'change',
-    action: 'password.reset',
-    targetArg: 'userId',
+    ...changeOf('resetPasswordAndNotify'),
     args: z.strictObject({ userId: id }),
-    grantParams: none,
     description: "Sets a temporary password and mails it to the account's registered address; the password never leaves the activity.",
   }),
   unlockAccount: activity({
     effect: 'change',
-    action: 'account.unlock',
-    targetArg: 'userId',
+    ...changeOf('unlockAccount'),
     args: z.strictObject({ userId: id }),
-    grantParams: none,
     description: 'Clears a sign-in lockout: { wasLocked }.',
   }),
   cleanDisk: activity({
     effect: 'change',
-    action: 'disk.cleanup',
-    targetArg: 'targetId',
+    ...changeOf('cleanDisk'),
     endpointArg: 'deviceId',
     args: z.strictObject({ deviceId: id, includeDownloads: z.boolean(), aggressive: z.boolean(), targetId: id }),
-    grantParams: (a) => ({ deviceId: a.deviceId, includeDownloads: a.includeDownloads, aggressive: a.aggressive }),
     description: 'Frees disk space on a device of the target.',
   }),
   createAccount: activity({
     effect: 'change',
-    action: 'account.create',
-    targetArg: 'userId',
+    ...changeOf('createAccount'),
     undo: 'deleteAccount',
     args: z.strictObject({ userId: id, displayName: id, department: id.optional(), title: id.optional(), manager: id.optional() }),
-    grantParams: none,
     description: 'Creates an enabled directory account (its mail address comes from the directory).',
   }),
   deleteAccount: activity({
     effect: 'change',
-    action: 'account.create',
-    targetArg: 'userId',
+    ...changeOf('deleteAccount'),
     args: z.strictObject({ userId: id }),
-    grantParams: none,
     description: 'Deletes an account this engine created (undoes createAccount).',
   }),
   addToGroups: activity({
     effect: 'change',
-    action: 'group.add',
-    targetArg: 'userId',
+    ...changeOf('addToGroups'),
     undo: 'removeFromGroups',
     args: z.strictObject({ userId: id, groups: z.array(id) }),
-    grantParams: none,
     description: 'Adds an account to directory groups.',
   }),
   removeFromGroups: activity({
     effect: 'change',
-    action: 'group.add',
-    targetArg: 'userId',
+    ...changeOf('removeFromGroups'),
     args: z.strictObject({ userId: id, groups: z.array(id) }),
-    grantParams: none,
     description: 'Removes an account from directory groups (undoes addToGroups).',
   }),
   createMailbox: activity({
     effect: 'change',
-    action: 'mailbox.create',
-    targetArg: 'userId',
+    ...changeOf('createMailbox'),
     undo: 'deleteMailbox',
     args: z.strictObject({ userId: id, quotaGb: z.number().positive().optional() }),
-    grantParams: none,
     description: 'Creates the mailbox of an account.',
   }),
   deleteMailbox: activity({
     effect: 'change',
-    action: 'mailbox.create',
-    targetArg: 'userId',
+    ...changeOf('deleteMailbox'),
     args: z.strictObject({ userId: id }),
-    grantParams: none,
     description: 'Deletes a mailbox this engine created (undoes createMailbox).',
   }),
   assignAsset: activity({
     effect: 'change',
-    action: 'asset.assign',
-    targetArg: 'userId',
+    ...changeOf('assignAsset'),
     undo: 'unassignAsset',
     args: z.strictObject({ userId: id, model: id }),
-    grantParams: none,
     description: 'Hands out a stock laptop of a model through the asset tool: { assetId, deviceId }.',
   }),
   unassignAsset: activity({
     effect: 'change',
-    action: 'asset.assign',
-    targetArg: 'userId',
+    ...changeOf('unassignAsset'),
     args: z.strictObject({ assetId: id, userId: id }),
-    grantParams: none,
     description: 'Takes a laptop back to stock (undoes assignAsset).',
   }),
 

@@ -35,7 +35,14 @@ describe('effect keys', () => {
   });
 
   it('keep the effects of one execution apart from each other and from its plain key', () => {
-    const keys = [id.key, effectKey(id, { kind: 'reset' }), effectKey(id, { kind: 'notify', part: 'email' }), effectKey(id, { kind: 'notify', part: 'chat' }), effectKey(id, { part: 'grant' }), effectKey(id, { kind: 'action' })];
+    const keys = [
+      id.key,
+      effectKey(id, { kind: 'reset' }),
+      effectKey(id, { kind: 'notify', part: 'email' }),
+      effectKey(id, { kind: 'notify', part: 'chat' }),
+      effectKey(id, { part: 'grant' }),
+      effectKey(id, { kind: 'action' }),
+    ];
     expect(new Set(keys).size).toBe(keys.length);
   });
 
