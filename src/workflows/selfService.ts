@@ -1,3 +1,4 @@
+import { ACCOUNT_UNLOCK_ACTION, DISK_CLEANUP_ACTION, grantParams, SOFTWARE_INSTALL_ACTION } from '../domain/actions/catalog.js';
 import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { ActivityFailure } from '@temporalio/workflow';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
@@ -37,7 +38,7 @@ export async function diskCleanup(input: SelfServiceInput): Promise<ResolutionRe
     // Ownership first, from the asset data itself: nothing about another person's device is read.
     const owns = await run.step('check ownership', deviceId, () => acts.isDeviceOwner({ deviceId, owner: input.caller }), (o) => (o ? `${deviceId} belongs to ${input.caller}` : `${deviceId} is not a device of ${input.caller}`));
     if (!owns) return run.finish('refused', `Nothing was cleaned: ${deviceId} is not a device of ${input.caller}.`);
-    const check = await run.checkPermission('disk.cleanup', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { deviceId, ...options }, input.directoryOutage);
+    const check = await run.checkPermission(DISK_CLEANUP_ACTION, { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, grantParams(DISK_CLEANUP_ACTION, { deviceId, ...options }), input.directoryOutage);
     if (!check.decision.allowed) return run.finish('refused', `Nothing was cleaned: ${check.decision.reason}`);
     const before = await run.step('measure disk', deviceId, () => acts.measureDisk({ deviceId }), (d) => `${d.usedGb} of ${d.totalGb} GB used`);
     const preview = await run.step('dry run', deviceId, () => acts.previewDiskCleanup({ deviceId, ...options }), (p) => `would free ${round(p.steps.reduce((a, s) => a + s.freedGb, 0))} GB`);
@@ -63,7 +64,7 @@ export async function diskCleanup(input: SelfServiceInput): Promise<ResolutionRe
 export async function unlockAccount(input: SelfServiceInput): Promise<ResolutionRecord> {
   const run = selfServiceRun(input);
   return run.guard(async () => {
-    const check = await run.checkPermission('account.unlock', { by: 'id', id: input.caller }, { by: 'id', id: input.target.id }, {}, input.directoryOutage);
+    const check = await run.checkPermission(ACCOUNT_UNLOCK_ACTION, { by: 'id', id: input.caller }, { by: 'id', id: input.target.id }, grantParams(ACCOUNT_UNLOCK_ACTION, {}), input.directoryOutage);
     if (!check.decision.allowed) return run.finish('refused', `The account was not unlocked: ${check.decision.reason}`);
     const result = await run.step('unlock account', input.target.id, () => acts.unlockAccount({ userId: input.target.id, grant: check.grant }), (r) => (r.wasLocked ? 'lockout cleared' : 'was not locked'));
     return run.finish('resolved', result.wasLocked ? `The account ${input.target.id} is unlocked; you can sign in again.` : `The account ${input.target.id} was not locked; nothing changed.`);
@@ -93,7 +94,7 @@ export async function softwareReinstall(input: SelfServiceInput): Promise<Resolu
       if (!given.approve) return run.finish('refused', `${given.approver} did not approve reinstalling ${item.name}.`);
     }
 
-    const check = await run.checkPermission('software.install', { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, { softwareId: item.id, deviceId }, input.directoryOutage);
+    const check = await run.checkPermission(SOFTWARE_INSTALL_ACTION, { by: 'id', id: input.caller }, { by: 'id', id: input.caller }, grantParams(SOFTWARE_INSTALL_ACTION, { softwareId: item.id, deviceId }), input.directoryOutage);
     if (!check.decision.allowed) return run.finish('refused', `Nothing was reinstalled: ${check.decision.reason}`);
     try {
       await run.step('reinstall software', deviceId, () => acts.installSoftware({ deviceId, software: { id: item.id, version: item.version }, targetId: input.caller, grant: check.grant }), (r) => (r.alreadyInstalled ? 'present; repaired in place' : 'installed'));

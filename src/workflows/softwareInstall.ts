@@ -1,4 +1,5 @@
 import { ActivityFailure } from '@temporalio/workflow';
+import { grantParams, SOFTWARE_INSTALL_ACTION } from '../domain/actions/catalog.js';
 import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { denialOutcome } from '../domain/permissions/permission.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
@@ -18,8 +19,6 @@ export interface SoftwareInstallInput {
   approvalTimeoutMs?: number;
   directoryOutage?: DirectoryOutagePolicy;
 }
-
-const SOFTWARE_INSTALL = 'software.install';
 
 /**
  * Software from the catalog, requested through a ticket: permission and catalog rules, the
@@ -42,7 +41,7 @@ export async function softwareInstall(input: SoftwareInstallInput): Promise<Reso
 
     const requesterLookup = { by: 'externalId', system: input.ticket.source, externalId } as const;
     const targetLookup = input.targetAccount ? ({ by: 'id', id: input.targetAccount } as const) : requesterLookup;
-    const first = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, targetLookup, { softwareId: input.softwareId, deviceId: input.deviceId ?? null }, input.directoryOutage);
+    const first = await run.checkPermission(SOFTWARE_INSTALL_ACTION, requesterLookup, targetLookup, grantParams(SOFTWARE_INSTALL_ACTION, { softwareId: input.softwareId, deviceId: input.deviceId ?? null }), input.directoryOutage);
     const requester = first.requester;
     const target = first.target;
     run.record = { ...run.record, requester: { externalId, userId: requester?.id ?? null }, target: target?.id ?? input.targetAccount ?? null };
@@ -68,8 +67,8 @@ export async function softwareInstall(input: SoftwareInstallInput): Promise<Reso
 
     // State may have changed while waiting (account disabled, device reassigned): check again, and
     // the install uses the fresh grant.
-    const params = { softwareId: item.id, deviceId: device.id };
-    const fresh = await run.checkPermission(SOFTWARE_INSTALL, requesterLookup, { by: 'id', id: target.id }, params, input.directoryOutage);
+    const params = grantParams(SOFTWARE_INSTALL_ACTION, { softwareId: item.id, deviceId: device.id });
+    const fresh = await run.checkPermission(SOFTWARE_INSTALL_ACTION, requesterLookup, { by: 'id', id: target.id }, params, input.directoryOutage);
     if (!fresh.decision.allowed) return stop('refused', fresh.decision.rule, `The software was not installed: ${fresh.decision.reason} The ticket has been routed to the service desk.`);
     if (run.closedBy) return run.cancelledByTicket();
     try {
