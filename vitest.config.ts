@@ -38,6 +38,7 @@ export default defineConfig({
         'src/domain/permissions/outage.ts': full,
         'src/domain/trees/validation.ts': full,
         'src/domain/graph.ts': full,
+        'src/domain/actions/**': full,
         'src/domain/trees/navigation.ts': full,
         'src/domain/selfService/**': full,
         'src/domain/records/documents.ts': full,

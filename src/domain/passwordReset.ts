@@ -2,8 +2,6 @@ import type { UserFacts } from './permissions/directory.js';
 import type { PermissionDecision } from './permissions/permission.js';
 import type { Outcome } from './records/resolution.js';
 
-export const PASSWORD_RESET_ACTION = 'password.reset';
-
 export type PasswordResetPlan =
   | { proceed: true }
   | { proceed: false; outcome: Exclude<Outcome, 'resolved'>; reason: string; ticketComment: string };

@@ -1,6 +1,7 @@
 import { ActivityFailure } from '@temporalio/workflow';
 import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
-import { PASSWORD_RESET_ACTION, planPasswordReset, resetDoneComment, resetFailedComment } from '../domain/passwordReset.js';
+import { PASSWORD_RESET_ACTION } from '../domain/actions/catalog.js';
+import { planPasswordReset, resetDoneComment, resetFailedComment } from '../domain/passwordReset.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
 import type { WorkflowTicket } from '../domain/tickets/ticket.js';
 import { acts, SupportRun } from './shared/supportRun.js';

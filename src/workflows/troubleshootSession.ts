@@ -1,3 +1,4 @@
+import { ENDPOINT_REMEDIATE_ACTION, grantParams } from '../domain/actions/catalog.js';
 import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import type { WorkflowTicket } from '../domain/tickets/ticket.js';
@@ -191,7 +192,7 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
       if (!actor) {
         detail = 'no staff member has answered yet, so nobody can ask for a remediation';
       } else {
-        const check = await run.checkPermission(node.permission, { by: 'id', id: actor }, { by: 'id', id: user }, { deviceId: device, remediation: node.action }, input.directoryOutage);
+        const check = await run.checkPermission(node.permission, { by: 'id', id: actor }, { by: 'id', id: user }, grantParams(ENDPOINT_REMEDIATE_ACTION, { deviceId: device, remediation: node.action }), input.directoryOutage);
         if (!check.decision.allowed) detail = `not allowed: ${check.decision.reason}`;
         else {
           try {

@@ -24,7 +24,6 @@ import {
   SOFTWARE_INSTALL_ACTION,
 } from '../../../../src/domain/actions/catalog.js';
 import { ACTIVITIES, type ActivitySpec } from '../../../../src/domain/definitions/registry.js';
-import { PASSWORD_RESET_ACTION as PASSWORD_RESET_OF_WORKFLOW } from '../../../../src/domain/passwordReset.js';
 import { testGrant } from '../../../helpers/grants.js';
 import { demoAdapters, demoContent } from '../../../helpers/temporal.js';
 
@@ -138,12 +137,6 @@ describe('action ids', () => {
   it('are exactly the actions of content/policy.yaml: no action without a policy (every run denied), no policy for an action nothing performs', async () => {
     const { policy } = await demoContent();
     expect(Object.keys(policy.actions).sort()).toEqual([...ACTION_IDS].sort());
-  });
-
-  it('the password-reset workflow asks for the action its activity checks', () => {
-    // src/domain/passwordReset.ts still names the action itself; this keeps the two equal.
-    expect(PASSWORD_RESET_OF_WORKFLOW).toBe(PASSWORD_RESET_ACTION);
-    expect(CHANGE_ACTIVITIES.resetPasswordAndNotify.action).toBe(PASSWORD_RESET_OF_WORKFLOW);
   });
 
   it('every remediation of the troubleshooting trees asks for the action runRemediation checks', async () => {
