@@ -51,7 +51,7 @@ export async function startBenchContext(settings: BenchSettings, log: (message: 
   const secrets = { jira: randomBytes(24).toString('hex'), servicenow: randomBytes(24).toString('hex'), zendesk: randomBytes(24).toString('hex') };
   const adminToken = randomBytes(24).toString('hex');
   const config = loadConfig({
-    ...(await isolatedStackEnv(dataDir)),
+    ...(await isolatedStackEnv(dataDir, process.env)),
     ...jwtEnv,
     CONTENT_DIR: contentDir,
     RECONCILE_EVERY: 'off',

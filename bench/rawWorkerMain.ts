@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { clusterAddress, loadConfig } from '../src/config/index.js';
 import { connectWorker } from '../src/stack/connection.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env);
 const connection = await connectWorker(config.temporal, clusterAddress(config));
 const worker = await Worker.create({
   connection,

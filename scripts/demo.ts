@@ -76,7 +76,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dataDir = mkdtempSync(join(tmpdir(), 'itse-demo-'));
 const config = loadConfig({
   ...process.env,
-  ...(await isolatedStackEnv(dataDir)),
+  ...(await isolatedStackEnv(dataDir, process.env)),
   TEMPORAL_ADDRESS: undefined,
   WEBHOOK_SECRET_JIRA: secrets.jira,
   WEBHOOK_SECRET_SERVICENOW: secrets.servicenow,

@@ -27,9 +27,9 @@ import { TicketingRouter } from '../activities/ticketing/router.js';
  * its REST adapter; the others use the in-memory help desk (demo, tests).
  */
 export function buildAdapters(
-  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage'>>,
+  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment'>>,
   content: Content,
-  options: { store?: EngineStore; /** Where chat webhook URLs are read; default process.env. */ env?: NodeJS.ProcessEnv } = {},
+  options: { store?: EngineStore; /** Where chat webhook URLs are read; default the environment the config was read from. */ env?: Readonly<Record<string, string | undefined>> } = {},
 ) {
   const demoDirectory = new MemoryDirectory(content.directory);
   const directory = createDirectory(config, content, demoDirectory);
@@ -51,7 +51,7 @@ export function buildAdapters(
   const mailboxes = new MemoryMailboxes();
   const assets = new MemoryAssets(endpoints);
   const chatOutbox = new MemoryChatOutbox();
-  const chat = createChat(content.notify, { env: options.env ?? process.env, outbox: chatOutbox });
+  const chat = createChat(content.notify, { env: options.env ?? config.environment ?? {}, outbox: chatOutbox });
   return { directory, demoDirectory, endpoints, mailboxes, assets, chat, chatOutbox, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;

@@ -10,7 +10,7 @@ import { configuredTracing, tracedClient } from '../stack/telemetry.js';
 import { ensureConfiguredSchedules } from '../client/schedules.js';
 import { buildApi, configuredApiOptions } from '../client/http/app.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
 const content = await loadContent(config.contentDir);
 const tracing = configuredTracing(config);
@@ -19,7 +19,7 @@ const client = tracedClient(await connectClient(config.temporal, clusterAddress(
 const store = new EngineStore(config.storeFile);
 // Reconcile the help desks that have REST credentials here.
 await ensureConfiguredSchedules(client, config, (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]));
-const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), endpoints: new SimulatedFleet(content.fleet), uiUrl: process.env.TEMPORAL_UI_URL }));
+const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), endpoints: new SimulatedFleet(content.fleet), uiUrl: config.temporal.uiUrl }));
 await api.listen({ host: config.http.host, port: config.http.port });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -47,7 +47,7 @@ export async function startStack(config: Config, logger: Logger, options: { trac
     let dev: DevServer | null = null;
     let address = config.temporal.address;
     if (!address) {
-      const cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT });
+      const cli = resolveTemporalCli({ env: config.environment, projectRoot: PROJECT_ROOT });
       logger.info({ cli: cli.path ?? 'SDK download', source: cli.source }, 'starting Temporal dev server');
       dev = await startDevServer({
         cli,

@@ -4,7 +4,7 @@ import { createLogger } from '../stack/logger.js';
 import { startStack } from './stack.js';
 import { configuredTracing, installRuntime, tracingTarget } from '../stack/telemetry.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
 installRuntime(config, logger);
 const tracing = configuredTracing(config);

@@ -10,7 +10,7 @@ import { dataConverterFor } from '../stack/payloadCodec.js';
 import { createSupportWorkers } from './supportWorker.js';
 import { configuredTracing, installRuntime, tracedClient } from '../stack/telemetry.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
 installRuntime(config, logger);
 const tracing = configuredTracing(config);

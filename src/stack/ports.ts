@@ -12,8 +12,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Environment for an embedded stack on a private data folder and free ports (demo, bench, tests). */
-export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+/**
+ * Environment for an embedded stack on a private data folder and free ports (demo, bench, tests).
+ * Only PATH is taken from `inherited`, so that the `temporal` CLI on it is found.
+ */
+export async function isolatedStackEnv(dataDir: string, inherited: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   return {
     DATA_DIR: dataDir,
     // The API listens on a port the kernel picks at listen time (stack.apiUrl says which): a port
@@ -22,6 +25,6 @@ export async function isolatedStackEnv(dataDir: string): Promise<NodeJS.ProcessE
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_DEV_UI_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
-    PATH: process.env.PATH,
+    PATH: inherited.PATH,
   };
 }

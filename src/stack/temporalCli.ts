@@ -23,8 +23,8 @@ export function projectCliPath(projectRoot: string): string {
  * Finds the Temporal CLI: an explicit TEMPORAL_CLI_PATH (which must exist), then `temporal` on
  * PATH, then the project-local install, and only then the SDK's own download (needs internet).
  */
-export function resolveTemporalCli(options: { env?: NodeJS.ProcessEnv; projectRoot: string }): ResolvedCli {
-  const env = options.env ?? process.env;
+export function resolveTemporalCli(options: { env: NodeJS.ProcessEnv; projectRoot: string }): ResolvedCli {
+  const { env } = options;
   if (env.TEMPORAL_CLI_PATH) {
     if (!executable(env.TEMPORAL_CLI_PATH)) {
       throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file; fix or unset it`);

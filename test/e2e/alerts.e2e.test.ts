@@ -67,7 +67,7 @@ appendFileSync(
 
 beforeAll(async () => {
   config = loadConfig({
-    ...(await isolatedStackEnv(dataDir)),
+    ...(await isolatedStackEnv(dataDir, process.env)),
     CONTENT_DIR: contentDir,
     ALERTMANAGER_TOKEN: TOKEN,
     ADMIN_API_TOKEN: ADMIN,
@@ -308,7 +308,7 @@ describe('refused notifications', () => {
   });
 
   it('without ALERTMANAGER_TOKEN the intake is off: 503, nothing started', async () => {
-    const withoutToken = loadConfig({ ...(await isolatedStackEnv(dataDir)), CONTENT_DIR: contentDir });
+    const withoutToken = loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), CONTENT_DIR: contentDir });
     expect(withoutToken.alertmanager.token).toBeUndefined();
     const api = buildApi(
       configuredApiOptions(withoutToken, stack.content, { client: stack.client, store: stack.adapters.store, logger: createLogger('silent'), directory: stack.adapters.directory, endpoints: stack.adapters.endpoints }),

@@ -21,7 +21,7 @@ let env: NodeJS.ProcessEnv;
 let stack: Stack;
 
 beforeAll(async () => {
-  env = { ...(await isolatedStackEnv(dataDir)), WEBHOOK_SECRET_JIRA: SECRETS.jira, ALLOW_UNSIGNED_WEBHOOKS: 'false' };
+  env = { ...(await isolatedStackEnv(dataDir, process.env)), WEBHOOK_SECRET_JIRA: SECRETS.jira, ALLOW_UNSIGNED_WEBHOOKS: 'false' };
   stack = await startStack(loadConfig(env), createLogger('silent'));
 });
 afterAll(async () => {

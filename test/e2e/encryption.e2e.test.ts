@@ -25,7 +25,7 @@ let workflowId: string;
 let record: ResolutionRecord;
 
 beforeAll(async () => {
-  const env = await isolatedStackEnv(dataDir);
+  const env = await isolatedStackEnv(dataDir, process.env);
   const keys = `current:${randomBytes(32).toString('base64')},previous:${randomBytes(32).toString('base64')}`;
   stack = await startStack(loadConfig({ ...env, PAYLOAD_ENCRYPTION_KEYS: keys, ADMIN_API_TOKEN: ADMIN }), createLogger('warn'));
   const body = jiraIssueCreated({ reporter: JIRA.jdoe, summary: SUMMARY });
@@ -102,7 +102,7 @@ describe('payload encryption (PAYLOAD_ENCRYPTION_KEYS)', () => {
   });
 
   it("lets Temporal's own CLI show the decoded history through the codec endpoint", async () => {
-    const cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT });
+    const cli = resolveTemporalCli({ env: process.env, projectRoot: PROJECT_ROOT });
     if (!cli.path) throw new Error('the Temporal CLI is needed (npm ci installs it)');
     const show = (extra: string[]) =>
       promisify(execFile)(cli.path!, ['workflow', 'show', '--address', stack.temporalAddress, '--workflow-id', workflowId, '--output', 'json', ...extra], { maxBuffer: 16 * 1024 * 1024 });

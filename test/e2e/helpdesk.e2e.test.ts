@@ -22,7 +22,7 @@ beforeAll(async () => {
   await jira.start();
   stack = await startStack(
     loadConfig({
-      ...(await isolatedStackEnv(dataDir)),
+      ...(await isolatedStackEnv(dataDir, process.env)),
       WEBHOOK_SECRET_JIRA: SECRETS.jira,
       JIRA_BASE_URL: jira.url,
       JIRA_EMAIL: CREDS.email,

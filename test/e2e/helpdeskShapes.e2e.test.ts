@@ -24,7 +24,7 @@ beforeAll(async () => {
   if (dcDirectory === text) throw new Error("the demo directory no longer holds Jane Doe's Jira account id; update this test");
   writeFileSync(directory, dcDirectory);
   const env = {
-    ...(await isolatedStackEnv(dataDir)),
+    ...(await isolatedStackEnv(dataDir, process.env)),
     CONTENT_DIR: contentDir,
     WEBHOOK_SECRET_JIRA: SECRETS.jira,
     WEBHOOK_SECRET_SERVICENOW: SECRETS.servicenow,

@@ -20,7 +20,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   env = {
-    ...(await isolatedStackEnv(dataDir)),
+    ...(await isolatedStackEnv(dataDir, process.env)),
     WEBHOOK_SECRET_JIRA: SECRETS.jira,
     WEBHOOK_SECRET_SERVICENOW: SECRETS.servicenow,
     WEBHOOK_SECRET_ZENDESK: SECRETS.zendesk,

@@ -23,7 +23,7 @@ beforeAll(async () => {
   slapd = await startSlapd({ ldif: [FIXTURE] });
   stack = await startStack(
     loadConfig({
-      ...(await isolatedStackEnv(dataDir)),
+      ...(await isolatedStackEnv(dataDir, process.env)),
       LDAP_URL: slapd.url,
       LDAP_BIND_DN: slapd.bindDn,
       LDAP_BIND_PASSWORD: slapd.bindPassword,

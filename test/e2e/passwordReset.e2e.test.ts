@@ -18,7 +18,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'itse-e2e-'));
-  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir)), ADMIN_API_TOKEN: ADMIN }), createLogger('warn'));
+  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), ADMIN_API_TOKEN: ADMIN }), createLogger('warn'));
 });
 afterAll(async () => {
   await stack?.stop();

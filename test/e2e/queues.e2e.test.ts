@@ -18,7 +18,7 @@ let stack: Stack;
 let config: Config;
 
 beforeAll(async () => {
-  config = loadConfig({ ...(await isolatedStackEnv(dataDir)), TEMPORAL_TASK_QUEUE: 'it-tickets', TASK_QUEUE_DEFINITIONS: 'it-definitions', TASK_QUEUE_TROUBLESHOOTING: 'it-troubleshooting' });
+  config = loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), TEMPORAL_TASK_QUEUE: 'it-tickets', TASK_QUEUE_DEFINITIONS: 'it-definitions', TASK_QUEUE_TROUBLESHOOTING: 'it-troubleshooting' });
   stack = await startStack(config, createLogger('silent'));
 });
 afterAll(async () => {

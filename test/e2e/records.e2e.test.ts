@@ -19,7 +19,7 @@ let env: NodeJS.ProcessEnv;
 let stack: Stack;
 
 beforeAll(async () => {
-  env = { ...(await isolatedStackEnv(dataDir)), ADMIN_API_TOKEN: ADMIN, CONTENT_DIR: contentDir, ...jwtEnv };
+  env = { ...(await isolatedStackEnv(dataDir, process.env)), ADMIN_API_TOKEN: ADMIN, CONTENT_DIR: contentDir, ...jwtEnv };
   stack = await startStack(loadConfig(env), createLogger('silent'));
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('restarting the embedded stack on the same data folder', () => {
   it('keeps accepted tickets and finishes their workflows after the restart', async () => {
-    const env = await isolatedStackEnv(dataDir);
+    const env = await isolatedStackEnv(dataDir, process.env);
     // First run: no worker, so the accepted workflow cannot progress before the stop.
     const first = await startStack(loadConfig({ ...env, RUN_WORKER: 'false' }), createLogger('warn'));
     stacks.push(first);

@@ -16,7 +16,7 @@ const contentDir = contentWithUsers(USERS);
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir)), ...jwtEnv, CONTENT_DIR: contentDir }), createLogger('silent'));
+  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), ...jwtEnv, CONTENT_DIR: contentDir }), createLogger('silent'));
 });
 afterAll(async () => {
   await stack?.stop();

@@ -18,7 +18,7 @@ let tracing: Tracing;
 let stack: Stack;
 beforeAll(async () => {
   tracing = startTracing({ serviceName: 'itse-test', spanProcessor: new SimpleSpanProcessor(exporter) });
-  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir)), OTEL_TRACING: 'true' }), createLogger('silent'), { tracing });
+  stack = await startStack(loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), OTEL_TRACING: 'true' }), createLogger('silent'), { tracing });
 });
 afterAll(async () => {
   await stack?.stop();

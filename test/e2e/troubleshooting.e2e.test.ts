@@ -16,7 +16,7 @@ let env: NodeJS.ProcessEnv;
 let stack: Stack;
 
 beforeAll(async () => {
-  env = { ...(await isolatedStackEnv(dataDir)), ADMIN_API_TOKEN: ADMIN };
+  env = { ...(await isolatedStackEnv(dataDir, process.env)), ADMIN_API_TOKEN: ADMIN };
   stack = await startStack(loadConfig(env), createLogger('silent'));
 });
 afterAll(async () => {

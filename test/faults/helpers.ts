@@ -134,7 +134,7 @@ export function temporalProcesses(dbFile: string): TemporalProcess[] {
 
 export async function startTemporal(dataDir: string): Promise<Temporal> {
   const options = {
-    cli: resolveTemporalCli({ projectRoot: PROJECT_ROOT }),
+    cli: resolveTemporalCli({ env: process.env, projectRoot: PROJECT_ROOT }),
     ip: '127.0.0.1',
     port: await freePort(),
     uiPort: await freePort(),

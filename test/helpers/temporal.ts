@@ -17,12 +17,12 @@ export async function startTestServer(): Promise<TestWorkflowEnvironment> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT });
+  const cli = resolveTemporalCli({ env: process.env, projectRoot: PROJECT_ROOT });
   return TestWorkflowEnvironment.createLocal({ server: testServerOptions(cli) });
 }
 
 /** The tests' dev server: the resolved CLI, with the dynamic config every engine server gets. */
-export function testServerOptions(cli = resolveTemporalCli({ projectRoot: PROJECT_ROOT })) {
+export function testServerOptions(cli = resolveTemporalCli({ env: process.env, projectRoot: PROJECT_ROOT })) {
   return { executable: sdkExecutable(cli), log: { format: 'pretty' as const, level: 'warn' }, extraArgs: dynamicConfigArgs() };
 }
 

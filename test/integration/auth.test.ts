@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createJwtVerifier, jwtSettingsFromEnv, type AuthResult, type JwtSettings } from '../../src/client/http/auth.js';
+import { createJwtVerifier, type AuthResult } from '../../src/client/http/auth.js';
+import { jwtSettingsFromEnv, type JwtSettings } from '../../src/config/selfServiceAuth.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
 // Real crypto end to end: keys from jose, a JWKS served over HTTP on 127.0.0.1, tokens signed by

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { BusyError, Client, InvalidCredentialsError, MessageParserError, TimeLimitExceededError, UnavailableError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LdapDirectory, classifyLdapError, ldapConfigFromEnv, type LdapConfig } from '../../src/activities/directory/ldap.js';
+import { LdapDirectory, classifyLdapError } from '../../src/activities/directory/ldap.js';
+import { ldapConfigFromEnv, type LdapConfig } from '../../src/config/directory.js';
 import {
   adPasswordValue,
   decodeUserAccountControl,

@@ -1,6 +1,7 @@
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapDirectory, type LdapConfig } from '../../src/activities/directory/ldap.js';
+import { LdapDirectory } from '../../src/activities/directory/ldap.js';
+import type { LdapConfig } from '../../src/config/directory.js';
 import { DirectoryRefusedError } from '../../src/activities/directory/port.js';
 import { DirectoryUser } from '../../src/domain/permissions/directory.js';
 import { startSlapd, type Slapd } from '../helpers/slapd.js';

@@ -1,7 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapDirectory, type LdapConfig } from '../../src/activities/directory/ldap.js';
+import { LdapDirectory } from '../../src/activities/directory/ldap.js';
+import type { LdapConfig } from '../../src/config/directory.js';
 import { createPermissionActivities, type PermissionCheck } from '../../src/activities/permission.js';
 import { EngineStore } from '../../src/activities/records/store.js';
 import { verifyGrant } from '../../src/domain/permissions/grants.js';

@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('the API connection to Temporal', () => {
   it('is usable within the intake deadline as soon as a stopped Temporal is back', async () => {
     const options = {
-      cli: resolveTemporalCli({ projectRoot: process.cwd() }),
+      cli: resolveTemporalCli({ env: process.env, projectRoot: process.cwd() }),
       ip: '127.0.0.1',
       port: await freePort(),
       uiPort: await freePort(),

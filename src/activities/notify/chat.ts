@@ -33,15 +33,15 @@ export class MemoryChatOutbox {
 }
 
 export interface ChatOptions {
-  /** Where the webhook URLs are read from. Default process.env. */
-  env?: NodeJS.ProcessEnv;
+  /** Where the webhook URLs named in content/notify.yaml are read from (the environment the app was given). */
+  env: Readonly<Record<string, string | undefined>>;
   outbox?: MemoryChatOutbox;
   timeoutMs?: number;
 }
 
 /** The chat adapter for the channels of content/notify.yaml. */
-export function createChat(config: NotifyConfig, options: ChatOptions = {}): ChatPort & { outbox: MemoryChatOutbox } {
-  const env = options.env ?? process.env;
+export function createChat(config: NotifyConfig, options: ChatOptions): ChatPort & { outbox: MemoryChatOutbox } {
+  const { env } = options;
   const outbox = options.outbox ?? new MemoryChatOutbox();
   const timeoutMs = options.timeoutMs ?? CHAT_TIMEOUT_MS;
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAssets } from '../../../src/activities/assets/memory.js';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError } from '../../../src/activities/assets/port.js';
-import { mailDomainOf } from '../../../src/activities/directory/ldap.js';
+import { mailDomainOf } from '../../../src/config/directory.js';
 import { MemoryDirectory } from '../../../src/activities/directory/memory.js';
 import { DirectoryRefusedError } from '../../../src/activities/directory/port.js';
 import { SimulatedFleet } from '../../../src/activities/endpoints/memory.js';

@@ -3,7 +3,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { ValidationError } from '../../../src/domain/errors.js';
-import { dataConverterFor, EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, parseEncryptionKeys } from '../../../src/stack/payloadCodec.js';
+import { parseEncryptionKeys } from '../../../src/config/encryption.js';
+import { dataConverterFor, EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../../src/stack/payloadCodec.js';
 
 const key = () => randomBytes(32).toString('base64');
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('utf8');
