@@ -27,7 +27,7 @@ export const temporalSettings = slice('Temporal', {
   TEMPORAL_API_KEY: [z.string().min(1).optional(), 'API key (Temporal Cloud); turns TLS on'],
   PAYLOAD_ENCRYPTION_KEYS: [
     z.string().min(1).optional(),
-    '`id:base64key[,...]` (32-byte keys, the first encrypts, all decrypt): encrypt every Temporal payload (docs/operations.md)',
+    '`id:base64key[,...]` (32-byte keys, the first encrypts, all decrypt): encrypt every Temporal payload (docs/encryption.md)',
   ],
   TEMPORAL_TLS: [flag.optional(), '`true`/`false`; on by default with an API key or certificates', 'auto'],
   TEMPORAL_TLS_CLIENT_CERT_PATH: [z.string().min(1).optional(), 'mTLS client certificate (with TEMPORAL_TLS_CLIENT_KEY_PATH, or neither)'],
