@@ -19,9 +19,8 @@ import {
   EqualityFilter,
   AndFilter,
 } from 'ldapts';
-import { z } from 'zod';
 import type { DirectoryUser, UserLookup } from '../../domain/permissions/directory.js';
-import { ALWAYS, parseOrThrow, pathToString, ValidationError, type FieldIssue } from '../../domain/errors.js';
+import { parseOrThrow, } from '../../domain/errors.js';
 import {
   ADMIN_LOCK,
   adPasswordValue,
