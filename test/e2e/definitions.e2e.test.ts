@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { startDefinitionRun } from '../../src/client/definitions.js';
 import { defineWorkflow } from '../../src/domain/definitions/builder.js';
 import { definitionProgressQuery } from '../../src/workflows/messages.js';
@@ -32,7 +33,7 @@ afterAll(async () => {
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env }, { createDirectory });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

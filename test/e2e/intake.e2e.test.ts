@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { RECONCILE_SCHEDULE_ID } from '../../src/client/schedules.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/stack/logger.js';
@@ -160,7 +161,7 @@ describe('dead letters: list, replay once fixed, discard', () => {
     // Staff put the rotated secret in the configuration and replay from the CLI.
     const out: string[] = [];
     const cliEnv = { ...env, WEBHOOK_SECRET_JIRA: rotated, TEMPORAL_ADDRESS: stack.temporalAddress };
-    const code = await runCli(['deadletters', 'replay', String(deadLetterId)], { out: (l) => out.push(l), err: (l) => out.push(l), env: cliEnv });
+    const code = await runCli(['deadletters', 'replay', String(deadLetterId)], { out: (l) => out.push(l), err: (l) => out.push(l), env: cliEnv }, { createDirectory });
     expect(code, out.join('\n')).toBe(0);
     expect(JSON.parse(out[0]!)).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}` });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved' });
@@ -168,7 +169,7 @@ describe('dead letters: list, replay once fixed, discard', () => {
     expect(audit(`jira:${body.issue.key}`)).toContainEqual(expect.objectContaining({ kind: 'webhook.replayed', details: expect.objectContaining({ deadLetterId }) }));
 
     // A replayed letter cannot be replayed or discarded again.
-    expect(await runCli(['deadletters', 'replay', String(deadLetterId)], { out: () => {}, err: (l) => out.push(l), env: cliEnv })).toBe(1);
+    expect(await runCli(['deadletters', 'replay', String(deadLetterId)], { out: () => {}, err: (l) => out.push(l), env: cliEnv }, { createDirectory })).toBe(1);
     expect(out.at(-1)).toContain(`dead letter ${deadLetterId} is already replayed`);
     expect((await staff(`/dead-letters/${deadLetterId}/discard`, { method: 'POST' })).status).toBe(409);
   });
@@ -184,7 +185,7 @@ describe('dead letters: list, replay once fixed, discard', () => {
     expect((await staff('/dead-letters/abc')).status).toBe(400);
     expect((await staff('/dead-letters?status=maybe')).status).toBe(400);
     const lines: string[] = [];
-    await runCli(['deadletters', 'list', '--status', 'discarded'], { out: (l) => lines.push(l), err: (l) => lines.push(l), env });
+    await runCli(['deadletters', 'list', '--status', 'discarded'], { out: (l) => lines.push(l), err: (l) => lines.push(l), env }, { createDirectory });
     expect(lines.join('\n')).toMatch(new RegExp(`#${deadLetterId} .* servicenow +discarded +invalid_payload: \\(body\\)`));
   });
 });
@@ -226,19 +227,19 @@ describe('staff CLI against the running engine', () => {
   it('deliver sends a sample signed with the configured secret; deadletters show prints a kept delivery', async () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env };
-    const code = await runCli(['deliver', 'zendesk', 'content/samples/zendesk/ticket-created.json', '--url', stack.apiUrl], io);
+    const code = await runCli(['deliver', 'zendesk', 'content/samples/zendesk/ticket-created.json', '--url', stack.apiUrl], io, { createDirectory });
     expect(code, lines.join('\n')).toBe(0);
     expect(lines[0]).toMatch(/^202 \{"status":"started","workflowId":"ticket-zendesk-4711"/);
 
     const raw = '{"event": "ticket.created"}';
     const { deadLetterId } = await (await deliver(stack.apiUrl, 'zendesk', null, signedHeaders('zendesk', raw), raw)).json();
     lines.length = 0;
-    expect(await runCli(['deadletters', 'show', String(deadLetterId)], io)).toBe(0);
+    expect(await runCli(['deadletters', 'show', String(deadLetterId)], io, { createDirectory })).toBe(0);
     expect(lines.join('\n')).toContain(`#${deadLetterId} from zendesk`);
     expect(lines.join('\n')).toContain('ticket: Invalid input');
     expect(lines.at(-1)).toBe(raw);
-    expect(await runCli(['deadletters', 'show', '0'], io)).toBe(1);
-    expect(await runCli(['deliver', 'freshdesk', 'x.json'], io)).toBe(1);
+    expect(await runCli(['deadletters', 'show', '0'], io, { createDirectory })).toBe(1);
+    expect(await runCli(['deliver', 'freshdesk', 'x.json'], io, { createDirectory })).toBe(1);
   });
 });
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
@@ -31,7 +32,7 @@ afterAll(async () => {
 const staff = (path: string) => fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
 const cli = async (args: string[]) => {
   const out: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l), env: { ...env, TEMPORAL_ADDRESS: stack.temporalAddress } });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l), env: { ...env, TEMPORAL_ADDRESS: stack.temporalAddress } }, { createDirectory });
   return { code, out: out.join('\n') };
 };
 

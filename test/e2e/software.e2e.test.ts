@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/stack/logger.js';
 import { isolatedStackEnv } from '../../src/stack/ports.js';
@@ -85,12 +86,12 @@ describe('software installation from a ticket, with the manager’s approval', (
     await waitingRun(id);
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), env: { ...env, TEMPORAL_ADDRESS: stack.temporalAddress } };
-    expect(await runCli(['approve', id, '--as', 'sam.helper'], io)).toBe(1);
+    expect(await runCli(['approve', id, '--as', 'sam.helper'], io, { createDirectory })).toBe(1);
     expect(out.at(-1)).toBe('approval refused: sam.helper may not approve this request (approvers: asmith)');
-    expect(await runCli(['approve', id, '--as', 'asmith', '--reject', '--comment', 'use the free reader'], io)).toBe(0);
+    expect(await runCli(['approve', id, '--as', 'asmith', '--reject', '--comment', 'use the free reader'], io, { createDirectory })).toBe(0);
     expect(out.at(-1)).toBe(`${id}: rejected by asmith`);
     expect(await stack.client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'refused' });
-    expect(await runCli(['approve', 'ticket-jira-NOPE-2', '--as', 'asmith'], io)).toBe(1);
+    expect(await runCli(['approve', 'ticket-jira-NOPE-2', '--as', 'asmith'], io, { createDirectory })).toBe(1);
   });
 
   it('a ticket that does not say which software asks for it and goes to people', async () => {

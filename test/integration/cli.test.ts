@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
@@ -15,7 +16,7 @@ import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env }, { createDirectory });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/client/cliCommands.js';
+import { runCli } from '../../src/client/cli/program.js';
+import { createDirectory } from '../../src/app/adapters.js';
 import { intakeTicket } from '../../src/client/intake.js';
 import type { RunningAutomation } from '../../src/client/runs.js';
 import { progressState, sessionState } from '../../src/client/runs.js';
@@ -21,7 +22,7 @@ afterAll(async () => {
 async function cli(args: string[], taskQueue: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } }, { createDirectory });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
