@@ -34,7 +34,15 @@ import { figure, withLimit, type Figure } from './report.js';
 import { p50, p99, throughput, timed, timedPairs, until } from './stats.js';
 
 /** A time figure in ms, or in µs when both sides are below a millisecond. */
-export function timeFigure(group: string, name: string, oursMs: number, baselineMs: number, baselineIs: string, notes?: string, limit?: { ms: number; is: string }): Figure {
+export function timeFigure(
+  group: string,
+  name: string,
+  oursMs: number,
+  baselineMs: number,
+  baselineIs: string,
+  notes?: string,
+  limit?: { ms: number; is: string },
+): Figure {
   const micro = Math.max(oursMs, baselineMs, limit?.ms ?? 0) < 1;
   const scale = (ms: number) => (micro ? ms * 1000 : ms);
   const f = figure(group, name, scale(oursMs), scale(baselineMs), micro ? 'µs' : 'ms', baselineIs, notes);
@@ -62,12 +70,20 @@ export async function intakeFigures(ctx: BenchContext): Promise<void> {
   const { client } = ctx.stack;
   const secret = 'bench-secret-0123456789';
   const store = new EngineStore(':memory:');
-  const api = buildApi({ client, routing: ctx.shipped.routing, store, logger: createLogger('silent'), webhooks: { secrets: { jira: secret }, allowUnsigned: false }, taskQueue: 'bench-idle' });
+  const api = buildApi({
+    client,
+    routing: ctx.shipped.routing,
+    store,
+    logger: createLogger('silent'),
+    webhooks: { secrets: { jira: secret }, allowUnsigned: false },
+    taskQueue: 'bench-idle',
+  });
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
   try {
     const post = () => postJira(url, secret, nextKey('INTAKE'));
     const ticket = passwordResetTicket();
-    const raw = () => client.workflow.start('passwordReset', { taskQueue: 'bench-idle', workflowId: `raw-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] });
+    const raw = () =>
+      client.workflow.start('passwordReset', { taskQueue: 'bench-idle', workflowId: `raw-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] });
     await timedPairs(20, post, raw);
     const n = ctx.settings.sequential;
     const [ours, base] = await timedPairs(n, post, raw);
@@ -79,10 +95,17 @@ export async function intakeFigures(ctx: BenchContext): Promise<void> {
     // Two rounds each, alternating, so neither side always runs on the warmer server.
     const rates = { ours: [] as number[], raw: [] as number[] };
     for (const round of [0, 1]) {
-      for (const side of round === 0 ? (['ours', 'raw'] as const) : (['raw', 'ours'] as const)) rates[side].push(await throughput(burst, concurrency, side === 'ours' ? post : raw));
+      for (const side of round === 0 ? (['ours', 'raw'] as const) : (['raw', 'ours'] as const))
+        rates[side].push(await throughput(burst, concurrency, side === 'ours' ? post : raw));
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    ctx.figures.push(withLimit(figure(group, `intake events/s (${burst} at concurrency ${concurrency})`, mean(rates.ours), mean(rates.raw), 'events/s', baselineIs), mean(rates.raw), limitIs));
+    ctx.figures.push(
+      withLimit(
+        figure(group, `intake events/s (${burst} at concurrency ${concurrency})`, mean(rates.ours), mean(rates.raw), 'events/s', baselineIs),
+        mean(rates.raw),
+        limitIs,
+      ),
+    );
   } finally {
     await api.close();
     store.close();
@@ -108,7 +131,11 @@ export async function ticketToResolvedFigures(ctx: BenchContext): Promise<void> 
   let lastDirect = '';
   const direct = () => {
     lastDirect = `direct-${randomUUID()}`;
-    return stack.client.workflow.execute('passwordReset', { taskQueue: config.temporal.taskQueue, workflowId: lastDirect, args: [{ ticket, humanQueue: 'service-desk' }] });
+    return stack.client.workflow.execute('passwordReset', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: lastDirect,
+      args: [{ ticket, humanQueue: 'service-desk' }],
+    });
   };
   await timedPairs(5, endToEnd, direct);
   const steps = await activityCount(stack.client, lastOurs);
@@ -136,13 +163,25 @@ export async function ticketToResolvedFigures(ctx: BenchContext): Promise<void> 
   }
   const baselineIs = 'The same passwordReset workflow and input executed through client.workflow.execute (no HTTP intake).';
   const limitIs = `The same shape on the raw worker: ${steps} no-op activities in a row (password reset: permission check, reset, comment, resolve, file the record).`;
-  ctx.figures.push(timeFigure(group, `password reset, ticket -> resolved p50 (${n} sequential)`, p50(ours), p50(base), baselineIs, undefined, { ms: p50(limit), is: limitIs }));
-  ctx.figures.push(timeFigure(group, `password reset, ticket -> resolved p99 (${n} sequential)`, p99(ours), p99(base), baselineIs, undefined, { ms: p99(limit), is: limitIs }));
+  ctx.figures.push(
+    timeFigure(group, `password reset, ticket -> resolved p50 (${n} sequential)`, p50(ours), p50(base), baselineIs, undefined, { ms: p50(limit), is: limitIs }),
+  );
+  ctx.figures.push(
+    timeFigure(group, `password reset, ticket -> resolved p99 (${n} sequential)`, p99(ours), p99(base), baselineIs, undefined, { ms: p99(limit), is: limitIs }),
+  );
   const fromHistories = 'Read from the histories of the same runs: baseline, the runs executed through the client; raw limit, the raw runs of the same shape.';
   const worst = (xs: HistoryTimings[]) => Math.max(...xs.map((t) => t.longestDispatchWait));
   ctx.figures.push(
     withLimit(
-      figure(group, `longest WorkflowTaskScheduled -> Started wait (${n} runs)`, worst(timings.ours), worst(timings.direct), 'ms', fromHistories, 'about 50 ms when the server polls its transfer queue at the default 20/s (src/stack/serverSettings.ts)'),
+      figure(
+        group,
+        `longest WorkflowTaskScheduled -> Started wait (${n} runs)`,
+        worst(timings.ours),
+        worst(timings.direct),
+        'ms',
+        fromHistories,
+        'about 50 ms when the server polls its transfer queue at the default 20/s (src/stack/serverSettings.ts)',
+      ),
       worst(timings.raw),
       limitIs,
     ),
@@ -150,14 +189,30 @@ export async function ticketToResolvedFigures(ctx: BenchContext): Promise<void> 
   const median = (xs: HistoryTimings[], key: keyof HistoryTimings) => p50(xs.map((t) => t[key]));
   ctx.figures.push(
     withLimit(
-      figure(group, `first workflow task p50 (${n} runs)`, median(timings.ours, 'firstWorkflowTask'), median(timings.direct, 'firstWorkflowTask'), 'ms', fromHistories, 'WorkflowTaskStarted -> Completed: the worker makes the run\'s sandbox (the workflow code evaluated afresh) and runs it to its first command'),
+      figure(
+        group,
+        `first workflow task p50 (${n} runs)`,
+        median(timings.ours, 'firstWorkflowTask'),
+        median(timings.direct, 'firstWorkflowTask'),
+        'ms',
+        fromHistories,
+        "WorkflowTaskStarted -> Completed: the worker makes the run's sandbox (the workflow code evaluated afresh) and runs it to its first command",
+      ),
       median(timings.raw, 'firstWorkflowTask'),
       limitIs,
     ),
   );
   ctx.figures.push(
     withLimit(
-      figure(group, `all workflow tasks of a run p50 (${n} runs)`, median(timings.ours, 'workflowTasks'), median(timings.direct, 'workflowTasks'), 'ms', fromHistories, 'the time the worker spent in workflow code, of the run\'s ticket -> resolved'),
+      figure(
+        group,
+        `all workflow tasks of a run p50 (${n} runs)`,
+        median(timings.ours, 'workflowTasks'),
+        median(timings.direct, 'workflowTasks'),
+        'ms',
+        fromHistories,
+        "the time the worker spent in workflow code, of the run's ticket -> resolved",
+      ),
       median(timings.raw, 'workflowTasks'),
       limitIs,
     ),
@@ -174,7 +229,14 @@ export async function ticketToResolvedFigures(ctx: BenchContext): Promise<void> 
   // Ours: the tickets posted to the intake at once, as a help desk sends them; baseline: the same
   // workflow started through the client; raw: the same shape of no-op activities.
   const oursAtOnce = () => startAll(async () => stack.client.workflow.getHandle(await postJira(stack.apiUrl, ctx.secrets.jira, nextKey('BURST'))));
-  const directAtOnce = () => startAll(() => stack.client.workflow.start('passwordReset', { taskQueue: config.temporal.taskQueue, workflowId: `burst-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] }));
+  const directAtOnce = () =>
+    startAll(() =>
+      stack.client.workflow.start('passwordReset', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `burst-${randomUUID()}`,
+        args: [{ ticket, humanQueue: 'service-desk' }],
+      }),
+    );
   const rawAtOnce = () => startAll(() => ctx.raw.start(steps));
   const sides = { ours: oursAtOnce, direct: directAtOnce, raw: rawAtOnce };
   const rates = { ours: [] as number[], direct: [] as number[], raw: [] as number[] };
@@ -185,7 +247,15 @@ export async function ticketToResolvedFigures(ctx: BenchContext): Promise<void> 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   ctx.figures.push(
     withLimit(
-      figure(group, `password resets completed/s (${burst} started at once)`, mean(rates.ours), mean(rates.direct), 'completed/s', `The same ${burst} password resets started at once through client.workflow.start (no HTTP intake).`, 'ours: signed POST /webhooks/jira of each ticket at once, the stack\'s worker in this process; 2 rounds each, alternating'),
+      figure(
+        group,
+        `password resets completed/s (${burst} started at once)`,
+        mean(rates.ours),
+        mean(rates.direct),
+        'completed/s',
+        `The same ${burst} password resets started at once through client.workflow.start (no HTTP intake).`,
+        "ours: signed POST /webhooks/jira of each ticket at once, the stack's worker in this process; 2 rounds each, alternating",
+      ),
       mean(rates.raw),
       `${steps} no-op activities per workflow, ${burst} started at once on the raw worker in the same process.`,
     ),
@@ -245,10 +315,15 @@ export async function answerFigures(ctx: BenchContext): Promise<void> {
       await rawSession.terminate('bench done');
     }
     const group = 'Decision trees and troubleshooting';
-    const baselineIs = 'A query of the same session (answer round trips); a zod parse of the same tree (validation); a bare walk over a prebuilt id -> node index (navigation).';
+    const baselineIs =
+      'A query of the same session (answer round trips); a zod parse of the same tree (validation); a bare walk over a prebuilt id -> node index (navigation).';
     const limitIs = 'An Update round trip on a bare waiting workflow whose handler only counts (answer round trips).';
-    ctx.figures.push(timeFigure(group, `answer Update round trip p50 (${n})`, p50(answers), p50(queries), baselineIs, undefined, { ms: p50(rawTrips), is: limitIs }));
-    ctx.figures.push(timeFigure(group, `answer Update round trip p99 (${n})`, p99(answers), p99(queries), baselineIs, undefined, { ms: p99(rawTrips), is: limitIs }));
+    ctx.figures.push(
+      timeFigure(group, `answer Update round trip p50 (${n})`, p50(answers), p50(queries), baselineIs, undefined, { ms: p50(rawTrips), is: limitIs }),
+    );
+    ctx.figures.push(
+      timeFigure(group, `answer Update round trip p99 (${n})`, p99(answers), p99(queries), baselineIs, undefined, { ms: p99(rawTrips), is: limitIs }),
+    );
   } finally {
     await handle.terminate('bench done');
   }
@@ -258,7 +333,8 @@ export async function answerFigures(ctx: BenchContext): Promise<void> {
 //    (validation) and a bare walk over the next-pointers (navigation).
 export async function treeFigures(ctx: BenchContext): Promise<void> {
   const group = 'Decision trees and troubleshooting';
-  const baselineIs = 'A query of the same session (answer round trips); a zod parse of the same tree (validation); a bare walk over a prebuilt id -> node index (navigation).';
+  const baselineIs =
+    'A query of the same session (answer round trips); a zod parse of the same tree (validation); a bare walk over a prebuilt id -> node index (navigation).';
   const runs = ctx.settings.treeRuns;
   for (const size of ctx.settings.treeSizes) {
     const generated = generateTree(size, { seed: 7, loops: true });
@@ -287,7 +363,13 @@ export async function treeFigures(ctx: BenchContext): Promise<void> {
       for (let steps = 0; steps < STEPS; steps++) {
         const step = nextStep(trees, state);
         if (step.kind === 'done') state = startSession(trees, generated.id, at);
-        else if (step.kind === 'ask') state = answerQuestion(trees, state, { node: step.node.id, choice: step.node.choices[Math.floor(random() * step.node.choices.length)]!.id, by: 'bench', at });
+        else if (step.kind === 'ask')
+          state = answerQuestion(trees, state, {
+            node: step.node.id,
+            choice: step.node.choices[Math.floor(random() * step.node.choices.length)]!.id,
+            by: 'bench',
+            at,
+          });
         else if (step.kind === 'confirm') state = confirmAction(trees, state, { node: step.node.id, confirm: random() < 0.8, by: 'bench', at });
         else if (step.kind === 'check') state = recordCheck(trees, state, { node: step.node.id, result: {}, at });
         else state = recordAction(trees, state, { node: step.node.id, ok: random() < 0.8, at });
@@ -302,7 +384,13 @@ export async function treeFigures(ctx: BenchContext): Promise<void> {
           continue;
         }
         const next =
-          node.kind === 'question' ? node.choices[Math.floor(random() * node.choices.length)]!.next : node.kind === 'check' ? (node.default ?? node.branches[0]!.next) : random() < 0.8 ? node.next : node.onFailure;
+          node.kind === 'question'
+            ? node.choices[Math.floor(random() * node.choices.length)]!.next
+            : node.kind === 'check'
+              ? (node.default ?? node.branches[0]!.next)
+              : random() < 0.8
+                ? node.next
+                : node.onFailure;
         node = byId.get(next);
       }
     };
@@ -322,7 +410,11 @@ export async function permissionFigures(ctx: BenchContext): Promise<void> {
   const directories: Array<[string, DirectoryPort, () => Promise<void>]> = [['memory', adapters.directory, async () => {}]];
   if (existsSync(SLAPD)) {
     const slapd = await startSlapd({ ldif: [fileURLToPath(new URL('../test/fixtures/ldap/directory.ldif', import.meta.url))] });
-    directories.push(['slapd', new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn }), () => slapd.stop()]);
+    directories.push([
+      'slapd',
+      new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn }),
+      () => slapd.stop(),
+    ]);
   } else {
     ctx.figures.push(figure(group, 'permission check p50 (slapd)', null, null, 'ms', baselineIs, `skipped: slapd is not installed (${SLAPD})`));
   }
@@ -363,7 +455,11 @@ export async function documentFigures(ctx: BenchContext): Promise<void> {
   const baselineIs = 'JSON.stringify of the same resolution record.';
   const policy = ctx.shipped.redaction;
   const ticket = passwordResetTicket();
-  const resolved = (await ctx.stack.client.workflow.execute('passwordReset', { taskQueue: ctx.config.temporal.taskQueue, workflowId: `bench-docs-${randomUUID()}`, args: [{ ticket, humanQueue: 'service-desk' }] })) as ResolutionRecord;
+  const resolved = (await ctx.stack.client.workflow.execute('passwordReset', {
+    taskQueue: ctx.config.temporal.taskQueue,
+    workflowId: `bench-docs-${randomUUID()}`,
+    args: [{ ticket, humanQueue: 'service-desk' }],
+  })) as ResolutionRecord;
   const at = (i: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + i * 1000).toISOString();
   const actions = ctx.settings.docActions;
   const incident = {
@@ -371,8 +467,22 @@ export async function documentFigures(ctx: BenchContext): Promise<void> {
     ticket: { ...resolved.ticket, key: 'ITSM-9000', summary: 'Major incident: VPN down for a site' },
     workflow: { ...resolved.workflow, type: 'incident', workflowId: 'ticket-jira-ITSM-9000' },
     target: 'site-london',
-    decisions: Array.from({ length: 50 }, (_, i) => ({ action: 'endpoint.remediate', allowed: true, rule: 'support-staff', reason: 'Support staff may remediate.', facts: { requester: 'sam.helper' }, at: at(i) })),
-    actions: Array.from({ length: actions }, (_, i) => ({ name: `remediate device ${i}`, target: `LT-${1000 + i}`, status: i % 10 ? 'succeeded' : 'failed', detail: `restarted the VPN client on LT-${1000 + i}; user mail user${i}@example.com`, startedAt: at(i), finishedAt: at(i + 1) })),
+    decisions: Array.from({ length: 50 }, (_, i) => ({
+      action: 'endpoint.remediate',
+      allowed: true,
+      rule: 'support-staff',
+      reason: 'Support staff may remediate.',
+      facts: { requester: 'sam.helper' },
+      at: at(i),
+    })),
+    actions: Array.from({ length: actions }, (_, i) => ({
+      name: `remediate device ${i}`,
+      target: `LT-${1000 + i}`,
+      status: i % 10 ? 'succeeded' : 'failed',
+      detail: `restarted the VPN client on LT-${1000 + i}; user mail user${i}@example.com`,
+      startedAt: at(i),
+      finishedAt: at(i + 1),
+    })),
     outcome: 'resolved',
     summary: 'VPN restored for the site.',
     finishedAt: at(actions + 1),
@@ -407,7 +517,14 @@ export async function auditFigures(ctx: BenchContext): Promise<void> {
   const store = new EngineStore(join(dir, 'engine.db'));
   try {
     store.db.exec('CREATE TABLE plain (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
-    const entry = (i: number) => ({ at: at(i), kind: 'action' as const, actor: 'engine', subject: `ticket-jira-ITSM-${i}`, outcome: 'succeeded' as const, details: { step: i } });
+    const entry = (i: number) => ({
+      at: at(i),
+      kind: 'action' as const,
+      actor: 'engine',
+      subject: `ticket-jira-ITSM-${i}`,
+      outcome: 'succeeded' as const,
+      details: { step: i },
+    });
     const insert = store.db.prepare('INSERT INTO plain (entry) VALUES (?)');
     // Warm up both paths.
     for (let i = 0; i < 50; i++) store.appendAudit(entry(i), `warm/${i}`);
@@ -418,10 +535,18 @@ export async function auditFigures(ctx: BenchContext): Promise<void> {
     t = performance.now();
     for (let i = 0; i < n; i++) store.db.immediate(() => insert.run(JSON.stringify(entry(i))));
     const plain = n / ((performance.now() - t) / 1000);
-    ctx.figures.push(figure('Audit log', `audit appends/s (${n.toLocaleString('en-US')}, hash-chained, WAL file)`, chained, plain, 'appends/s', 'Plain SQLite inserts of the same rows (no hash chain), one transaction each, in the same database.'));
+    ctx.figures.push(
+      figure(
+        'Audit log',
+        `audit appends/s (${n.toLocaleString('en-US')}, hash-chained, WAL file)`,
+        chained,
+        plain,
+        'appends/s',
+        'Plain SQLite inserts of the same rows (no hash chain), one transaction each, in the same database.',
+      ),
+    );
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

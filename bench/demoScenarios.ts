@@ -73,14 +73,19 @@ async function postTicket(ctx: BenchContext, source: TicketSource, body: unknown
   return answer.workflowId;
 }
 
-const getRun = async (ctx: BenchContext, workflowId: string) => (await (await fetch(`${ctx.stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ctx.adminToken}` } })).json()) as RunStatus;
+const getRun = async (ctx: BenchContext, workflowId: string) =>
+  (await (await fetch(`${ctx.stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ctx.adminToken}` } })).json()) as RunStatus;
 
 /** GET /workflows/:id every 10 ms until the run is no longer running. */
 async function followOverHttp(ctx: BenchContext, workflowId: string): Promise<Ran> {
-  const run = await until(`${workflowId} to finish`, async () => {
-    const r = await getRun(ctx, workflowId);
-    return r.status !== 'RUNNING' && r;
-  }, { everyMs: POLL_MS, timeoutMs: 120_000 });
+  const run = await until(
+    `${workflowId} to finish`,
+    async () => {
+      const r = await getRun(ctx, workflowId);
+      return r.status !== 'RUNNING' && r;
+    },
+    { everyMs: POLL_MS, timeoutMs: 120_000 },
+  );
   return { workflowId, outcome: String(run.result?.outcome ?? run.status.toLowerCase()) };
 }
 
@@ -122,12 +127,27 @@ const approval = { approver: 'asmith', approve: true, comment: 'needed for the a
 /** The demo's answers of sam.helper in the network tree; any other question gets its first choice. */
 const troubleshootingAnswers: Record<string, string> = { scope: 'only-this-user', 'renew-dhcp': 'confirm', 'dhcp-works': 'works' };
 
-const onboardingInputs = (employeeId: string) => ({ employeeId, displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' });
+const onboardingInputs = (employeeId: string) => ({
+  employeeId,
+  displayName: 'Maria Lopez',
+  role: 'engineer',
+  extraGroups: ['finance'],
+  laptopModel: 'standard-14',
+});
 
 /** Runs of a definition, started as the CLI does (startDefinitionRun) and followed by describe + query, like the demo. */
 async function onboard(ctx: BenchContext, _employeeId: string, workflowId: string, inputs: Record<string, unknown>): Promise<Ran> {
   const { stack, config } = ctx;
-  await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.queues.definitions, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId, vault: stack.adapters.store });
+  await startDefinitionRun({
+    client: stack.client,
+    taskQueue: config.temporal.queues.definitions,
+    content: stack.content,
+    definition: 'onboarding',
+    inputs,
+    requester: { by: 'id', id: 'kim.admin' },
+    workflowId,
+    vault: stack.adapters.store,
+  });
   const handle = stack.client.workflow.getHandle(workflowId);
   await until(`${workflowId} to finish`, async () => (await handle.describe()).status.name !== 'RUNNING', { everyMs: POLL_MS, timeoutMs: 120_000 });
   return { workflowId, outcome: String(((await handle.result()) as ResolutionRecord).outcome) };
@@ -137,8 +157,16 @@ async function onboard(ctx: BenchContext, _employeeId: string, workflowId: strin
 function onboardDirect(ctx: BenchContext, employeeId: string, workflowId: string): () => Promise<string> {
   const { stack, config } = ctx;
   return async () => {
-    const input = definitionRunInput(stack.content, { definition: 'onboarding', inputs: onboardingInputs(employeeId), requester: { by: 'id', id: 'kim.admin' } }, { vault: stack.adapters.store, workflowId });
-    const record = (await stack.client.workflow.execute('definitionRun', { taskQueue: config.temporal.queues.definitions, workflowId, args: [input] })) as ResolutionRecord;
+    const input = definitionRunInput(
+      stack.content,
+      { definition: 'onboarding', inputs: onboardingInputs(employeeId), requester: { by: 'id', id: 'kim.admin' } },
+      { vault: stack.adapters.store, workflowId },
+    );
+    const record = (await stack.client.workflow.execute('definitionRun', {
+      taskQueue: config.temporal.queues.definitions,
+      workflowId,
+      args: [input],
+    })) as ResolutionRecord;
     return String(record.outcome);
   };
 }
@@ -219,7 +247,10 @@ export const SCENARIOS: Scenario[] = [
         }),
       );
       for (;;) {
-        const s = (await (await staff(ctx, `/troubleshooting/${workflowId}`)).json()) as { running: boolean; view?: { status: string; node: string; choices?: Array<{ id: string }> } };
+        const s = (await (await staff(ctx, `/troubleshooting/${workflowId}`)).json()) as {
+          running: boolean;
+          view?: { status: string; node: string; choices?: Array<{ id: string }> };
+        };
         if (!s.running || !s.view || s.view.status === 'done') break;
         if (s.view.status !== 'waiting') {
           await sleep(POLL_MS);
@@ -241,7 +272,11 @@ export const SCENARIOS: Scenario[] = [
             continue;
           }
           const choice = troubleshootingAnswers[view.node] ?? view.choices![0]!.id;
-          await answerSession({ client: ctx.stack.client, directory: ctx.stack.adapters.directory }, handle.workflowId, { node: view.node, choice, responder: 'sam.helper' });
+          await answerSession({ client: ctx.stack.client, directory: ctx.stack.adapters.directory }, handle.workflowId, {
+            node: view.node,
+            choice,
+            responder: 'sam.helper',
+          });
         }
       }),
   },
@@ -258,10 +293,17 @@ export const SCENARIOS: Scenario[] = [
       });
       const started = (await res.json()) as { requestId?: string };
       if (res.status !== 202 || !started.requestId) throw new Error(`bench: self-service request answered ${res.status}: ${JSON.stringify(started)}`);
-      const status = await until(`${started.requestId} to finish`, async () => {
-        const s = (await (await fetch(`${ctx.stack.apiUrl}/self-service/requests/${started.requestId}`, { headers: auth })).json()) as { status: string; outcome?: string };
-        return s.status !== 'RUNNING' && s;
-      }, { everyMs: POLL_MS, timeoutMs: 120_000 });
+      const status = await until(
+        `${started.requestId} to finish`,
+        async () => {
+          const s = (await (await fetch(`${ctx.stack.apiUrl}/self-service/requests/${started.requestId}`, { headers: auth })).json()) as {
+            status: string;
+            outcome?: string;
+          };
+          return s.status !== 'RUNNING' && s;
+        },
+        { everyMs: POLL_MS, timeoutMs: 120_000 },
+      );
       return { workflowId: started.requestId, outcome: String(status.outcome ?? status.status.toLowerCase()) };
     },
     direct: (ctx, ours, run) => directRun(ctx, ours, run),
@@ -283,18 +325,38 @@ export const SCENARIOS: Scenario[] = [
       const { stack, config } = ctx;
       const workflowId = `onboarding-bench.rbdirect${run}`;
       return async () => {
-        const input = definitionRunInput(stack.content, { definition: 'onboarding', inputs: { employeeId: `bench.rbdirect${run}`, displayName: 'Tom Berg', role: 'sales' }, requester: { by: 'id', id: 'kim.admin' } }, { vault: stack.adapters.store, workflowId });
-        return String(((await stack.client.workflow.execute('definitionRun', { taskQueue: config.temporal.queues.definitions, workflowId, args: [input] })) as ResolutionRecord).outcome);
+        const input = definitionRunInput(
+          stack.content,
+          {
+            definition: 'onboarding',
+            inputs: { employeeId: `bench.rbdirect${run}`, displayName: 'Tom Berg', role: 'sales' },
+            requester: { by: 'id', id: 'kim.admin' },
+          },
+          { vault: stack.adapters.store, workflowId },
+        );
+        return String(
+          (
+            (await stack.client.workflow.execute('definitionRun', {
+              taskQueue: config.temporal.queues.definitions,
+              workflowId,
+              args: [input],
+            })) as ResolutionRecord
+          ).outcome,
+        );
       };
     },
   },
-  ticketScenario('network incident resolved by a definition (from a Jira ticket)', 'jira', () =>
-    jira((b) => {
-      b.issue.fields.summary = 'Laptop offline';
-      b.issue.fields.description = 'Reported through the "Report an outage" form.';
-      b.issue.fields.labels = ['network-incident'];
-    }),
-  resetLaptop),
+  ticketScenario(
+    'network incident resolved by a definition (from a Jira ticket)',
+    'jira',
+    () =>
+      jira((b) => {
+        b.issue.fields.summary = 'Laptop offline';
+        b.issue.fields.description = 'Reported through the "Report an outage" form.';
+        b.issue.fields.labels = ['network-incident'];
+      }),
+    resetLaptop,
+  ),
 ];
 
 export async function demoScenarioFigures(ctx: BenchContext): Promise<void> {

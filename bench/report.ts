@@ -123,7 +123,9 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('## Goals', '', '| figure | goal | ours | raw limit | met |', '|---|---|---:|---:|---|');
     for (const f of goals) {
       const met = f.goal!.met === null ? 'not measured' : f.goal!.met ? 'yes' : '**no**';
-      lines.push(`| ${cell(f.name)} | ${cell(f.goal!.text)} | ${formatValue(f.ours)} ${cell(f.unit)} | ${f.limit === null ? '-' : `${formatValue(f.limit)} ${cell(f.unit)}`} | ${met} |`);
+      lines.push(
+        `| ${cell(f.name)} | ${cell(f.goal!.text)} | ${formatValue(f.ours)} ${cell(f.unit)} | ${f.limit === null ? '-' : `${formatValue(f.limit)} ${cell(f.unit)}`} | ${met} |`,
+      );
     }
     lines.push('', '## Figures', '');
   }
@@ -132,7 +134,9 @@ export function renderMarkdown(report: BenchReport): string {
   for (const group of groups) {
     lines.push(`| **${cell(group)}** | | | | | | | |`);
     for (const f of report.figures.filter((x) => x.group === group)) {
-      lines.push(`| ${cell(f.name)} | ${formatValue(f.ours)} | ${formatValue(f.baseline)} | ${formatRatio(f.ratio)} | ${formatValue(f.limit)} | ${formatRatio(f.limitRatio)} | ${cell(f.unit)} | ${cell(f.notes ?? '')} |`);
+      lines.push(
+        `| ${cell(f.name)} | ${formatValue(f.ours)} | ${formatValue(f.baseline)} | ${formatRatio(f.ratio)} | ${formatValue(f.limit)} | ${formatRatio(f.limitRatio)} | ${cell(f.unit)} | ${cell(f.notes ?? '')} |`,
+      );
     }
   }
   lines.push('', '## What each baseline and limit is', '');
@@ -184,7 +188,11 @@ export function renderConsole(report: BenchReport): string {
     f.goal ? `${f.goal.text}: ${f.goal.met === null ? 'not measured' : f.goal.met ? 'met' : 'MISSED'}` : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Benchmarks on ${report.date}${report.quick ? ' (quick)' : ''}: ${machineLine(report.machine)}`,
     ...(report.contention ? [`Measured while other work ran: ${report.contention}`] : []),

@@ -11,7 +11,8 @@ import { p50, p99 } from './stats.js';
 
 export async function selfServiceFigures(ctx: BenchContext): Promise<void> {
   const group = 'Self-service';
-  const baselineIs = 'The same number of bare client.workflow.start calls of the same workflow type with the same input (read back from the first request\'s history), all at once, executed to completion by the same worker.';
+  const baselineIs =
+    "The same number of bare client.workflow.start calls of the same workflow type with the same input (read back from the first request's history), all at once, executed to completion by the same worker.";
   const { stack } = ctx;
   const users = Math.max(...ctx.settings.selfService);
   const tokens = await Promise.all(Array.from({ length: users }, (_, i) => token(userId(i + 1), { expiresIn: '1h' })));
@@ -36,9 +37,20 @@ export async function selfServiceFigures(ctx: BenchContext): Promise<void> {
     );
     const accepted = answers.filter((a) => a.status === 202);
     const errors = answers.filter((a) => a.status >= 500).length;
-    const outcomes = await Promise.all(accepted.map((a) => stack.client.workflow.getHandle(a.body.requestId!).result().then(() => true, () => false)));
+    const outcomes = await Promise.all(
+      accepted.map((a) =>
+        stack.client.workflow
+          .getHandle(a.body.requestId!)
+          .result()
+          .then(
+            () => true,
+            () => false,
+          ),
+      ),
+    );
     const wall = performance.now() - t0;
-    if (accepted.length === 0) throw new Error(`bench: no self-service request was accepted; first answer ${answers[0]?.status}: ${JSON.stringify(answers[0]?.body)}`);
+    if (accepted.length === 0)
+      throw new Error(`bench: no self-service request was accepted; first answer ${answers[0]?.status}: ${JSON.stringify(answers[0]?.body)}`);
 
     const template = await startedAs(stack.client, accepted[0]!.body.requestId!);
     const first = template.args[0] as SelfServiceInput;
@@ -54,12 +66,23 @@ export async function selfServiceFigures(ctx: BenchContext): Promise<void> {
           inputs: 'device' in first.inputs ? { ...first.inputs, device: deviceOf(i + 1) } : first.inputs,
         };
         const t = performance.now();
-        const handle = await stack.client.workflow.start(template.type, { taskQueue: template.taskQueue, workflowId: `bench-self-direct-${round}-${i}`, args: [input] });
+        const handle = await stack.client.workflow.start(template.type, {
+          taskQueue: template.taskQueue,
+          workflowId: `bench-self-direct-${round}-${i}`,
+          args: [input],
+        });
         rawLatencies.push(performance.now() - t);
         return handle;
       }),
     );
-    const directOutcomes = await Promise.all(handles.map((h) => h.result().then(() => true, () => false)));
+    const directOutcomes = await Promise.all(
+      handles.map((h) =>
+        h.result().then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     const rawWall = performance.now() - b0;
     const label = `${n.toLocaleString('en-US')} concurrent users, ${automation}`;
     ctx.figures.push(timeFigure(group, `self-service acceptance p50 (${label})`, p50(latencies), p50(rawLatencies), baselineIs));

@@ -51,7 +51,11 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
 }
 
 /** Polls until fn returns a value (not undefined/null/false); throws naming `what` after timeoutMs. */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, options: { everyMs?: number; timeoutMs?: number } = {}): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  options: { everyMs?: number; timeoutMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const v = await fn();

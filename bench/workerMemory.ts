@@ -30,7 +30,7 @@ const MB = 1e6;
  */
 const PROBE = `data:text/javascript,${encodeURIComponent(
   "import { isMainThread } from 'node:worker_threads';" +
-    "if (isMainThread && process.send) {" +
+    'if (isMainThread && process.send) {' +
     "  process.on('message', (m) => { if (m === 'memory') process.send({ kind: 'memory', ...process.memoryUsage() }); });" +
     '  process.channel?.unref();' +
     '}',
@@ -39,7 +39,12 @@ const PROBE = `data:text/javascript,${encodeURIComponent(
 /** The worker process: started with the memory probe preloaded, asked for its memory over IPC. */
 function startWorkerProcess(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; memory: () => Promise<Memory> } {
   let output = '';
-  const child = fork(join(PROJECT_ROOT, script), [], { cwd: PROJECT_ROOT, env, execArgv: ['--import', 'tsx', '--import', PROBE], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(join(PROJECT_ROOT, script), [], {
+    cwd: PROJECT_ROOT,
+    env,
+    execArgv: ['--import', 'tsx', '--import', PROBE],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
   const memory = () =>
@@ -74,13 +79,29 @@ function withWorkerProcess(ctx: BenchContext, taskQueue: string, load: Load): Pr
 
 /** The same with the raw worker (bench/rawWorkerMain.ts), warmed up with 5 runs of no-op activities. */
 function withRawWorkerProcess(ctx: BenchContext, taskQueue: string, load: Load): Promise<void> {
-  return withProcess(ctx, 'bench/rawWorkerMain.ts', taskQueue, (id) => ctx.stack.client.workflow.start('rawSteps', { taskQueue, workflowId: id, args: [5] }), load);
+  return withProcess(
+    ctx,
+    'bench/rawWorkerMain.ts',
+    taskQueue,
+    (id) => ctx.stack.client.workflow.start('rawSteps', { taskQueue, workflowId: id, args: [5] }),
+    load,
+  );
 }
 
 async function withProcess(ctx: BenchContext, script: string, taskQueue: string, warmUp: (id: string) => Promise<WorkflowHandle>, load: Load): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'itse-bench-worker-'));
-  const worker = startWorkerProcess(script, { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...cacheSetting() });
-  const exited = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))));
+  const worker = startWorkerProcess(script, {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: ctx.stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...cacheSetting(),
+  });
+  const exited = new Promise<never>((_, reject) =>
+    worker.child.once('exit', (code) => reject(new Error(`bench: the worker process exited (${code})\n${worker.output()}`))),
+  );
   exited.catch(() => undefined);
   try {
     // Ready once it ran a workflow (bundling the workflow code takes a few seconds); then warm up.
@@ -99,7 +120,8 @@ async function withProcess(ctx: BenchContext, script: string, taskQueue: string,
 const cacheSetting = () => (process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {});
 
 const resetTicket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe })));
-const resetOn = (ctx: BenchContext, taskQueue: string, id: string) => ctx.stack.client.workflow.start('passwordReset', { taskQueue, workflowId: id, args: [{ ticket: resetTicket, humanQueue: 'service-desk' }] });
+const resetOn = (ctx: BenchContext, taskQueue: string, id: string) =>
+  ctx.stack.client.workflow.start('passwordReset', { taskQueue, workflowId: id, args: [{ ticket: resetTicket, humanQueue: 'service-desk' }] });
 
 export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
   const group = 'Worker memory';
@@ -118,14 +140,48 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
       }
     })();
     const t0 = performance.now();
-    const handles = await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => resetOn(ctx, 'bench-memory-resets', `bench-mem-reset-${i}-${randomUUID()}`));
-    const completed = await Promise.race([Promise.all(handles.map((h) => h.result().then(() => 1, () => 0))), exited]);
+    const handles = await pool(
+      Array.from({ length: n }, (_, i) => i),
+      50,
+      (i) => resetOn(ctx, 'bench-memory-resets', `bench-mem-reset-${i}-${randomUUID()}`),
+    );
+    const completed = await Promise.race([
+      Promise.all(
+        handles.map((h) =>
+          h.result().then(
+            () => 1,
+            () => 0,
+          ),
+        ),
+      ),
+      exited,
+    ]);
     const wall = (performance.now() - t0) / 1000;
     sampling = false;
     await sampler;
     const done = `${completed.reduce((a: number, b) => a + b, 0)} of ${n} completed in ${wall.toFixed(1)} s`;
-    ctx.figures.push(figure(group, `worker RSS, ${n} password resets started at once (peak)`, peak.rss / MB, idle.rss / MB, 'MB', baselineIs, `whole process (main thread, workflow thread, Rust core); ${done}`));
-    ctx.figures.push(figure(group, `worker main-thread heap used, ${n} password resets started at once (peak)`, peak.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs, 'V8 heap of the main thread (activities, client); workflows run in the SDK\'s workflow thread, counted in RSS only'));
+    ctx.figures.push(
+      figure(
+        group,
+        `worker RSS, ${n} password resets started at once (peak)`,
+        peak.rss / MB,
+        idle.rss / MB,
+        'MB',
+        baselineIs,
+        `whole process (main thread, workflow thread, Rust core); ${done}`,
+      ),
+    );
+    ctx.figures.push(
+      figure(
+        group,
+        `worker main-thread heap used, ${n} password resets started at once (peak)`,
+        peak.heapUsed / MB,
+        idle.heapUsed / MB,
+        'MB',
+        baselineIs,
+        "V8 heap of the main thread (activities, client); workflows run in the SDK's workflow thread, counted in RSS only",
+      ),
+    );
   });
 
   // The raw limit first: the same number of bare waiting sessions on a plain SDK worker process
@@ -136,7 +192,13 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
   let rawPerSession = Number.NaN;
   try {
     await withRawWorkerProcess(ctx, rawQueue, async ({ memory, idle }) => {
-      rawSessions.push(...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => client.workflow.start('rawSession', { taskQueue: rawQueue, workflowId: `bench-mem-raw-session-${i}-${randomUUID()}` }))));
+      rawSessions.push(
+        ...(await pool(
+          Array.from({ length: n }, (_, i) => i),
+          50,
+          (i) => client.workflow.start('rawSession', { taskQueue: rawQueue, workflowId: `bench-mem-raw-session-${i}-${randomUUID()}` }),
+        )),
+      );
       // A query answered means the session ran its first task and is waiting.
       await pool(rawSessions, 20, (h) => h.query('rawState'));
       const open = await steady(memory);
@@ -154,14 +216,30 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
   try {
     await withWorkerProcess(ctx, taskQueue, async ({ memory, idle }) => {
       sessions.push(
-        ...(await pool(Array.from({ length: n }, (_, i) => i), 50, (i) =>
-          client.workflow.start('troubleshootSession', { taskQueue, workflowId: `bench-mem-session-${i}-${randomUUID()}`, args: [{ trees: set.trees, root: 'network-connectivity', version: set.version, ticket: null, user: { id: 'jdoe' } }] }),
+        ...(await pool(
+          Array.from({ length: n }, (_, i) => i),
+          50,
+          (i) =>
+            client.workflow.start('troubleshootSession', {
+              taskQueue,
+              workflowId: `bench-mem-session-${i}-${randomUUID()}`,
+              args: [{ trees: set.trees, root: 'network-connectivity', version: set.version, ticket: null, user: { id: 'jdoe' } }],
+            }),
         )),
       );
-      await pool(sessions, 20, (h) => until(`${h.workflowId} to wait for an answer`, async () => (await h.query(sessionQuery).catch(() => null))?.status === 'waiting', { everyMs: 50, timeoutMs: 300_000 }));
+      await pool(sessions, 20, (h) =>
+        until(`${h.workflowId} to wait for an answer`, async () => (await h.query(sessionQuery).catch(() => null))?.status === 'waiting', {
+          everyMs: 50,
+          timeoutMs: 300_000,
+        }),
+      );
       const open = await steady(memory);
-      ctx.figures.push(figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer'));
-      ctx.figures.push(figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs));
+      ctx.figures.push(
+        figure(group, `worker RSS, ${n} troubleshooting sessions open`, open.rss / MB, idle.rss / MB, 'MB', baselineIs, 'each session waiting for an answer'),
+      );
+      ctx.figures.push(
+        figure(group, `worker main-thread heap used, ${n} troubleshooting sessions open`, open.heapUsed / MB, idle.heapUsed / MB, 'MB', baselineIs),
+      );
       const rawIs = `${n} bare waiting sessions (bench/workflows/raw.ts rawSession) on a plain SDK worker process with the same cache bound (bench/rawWorkerMain.ts), measured the same way.`;
       ctx.figures.push(
         withLimit(
@@ -193,7 +271,15 @@ export async function workerMemoryFigures(ctx: BenchContext): Promise<void> {
         const cached = await queryTimes(sessions.slice(-20));
         const evicted = await queryTimes(sessions.slice(0, 20));
         ctx.figures.push(
-          figure(group, 'query of a waiting session evicted from the cache p50 (20)', pct(evicted, 50), pct(cached, 50), 'ms', 'The same query of a session still in the cache (the 20 touched last).', 'the worker replays the session from its history first, then answers'),
+          figure(
+            group,
+            'query of a waiting session evicted from the cache p50 (20)',
+            pct(evicted, 50),
+            pct(cached, 50),
+            'ms',
+            'The same query of a session still in the cache (the 20 touched last).',
+            'the worker replays the session from its history first, then answers',
+          ),
         );
       }
     });

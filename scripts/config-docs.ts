@@ -15,7 +15,13 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 export function settingsTable(): string {
   const sections = SLICES.map((s) =>
-    [`### ${s.title}`, '', '| variable | default | what it does |', '|---|---|---|', ...s.docs.map((d) => `| \`${d.env}\` | ${cell(d.default)} | ${cell(d.description)} |`)].join('\n'),
+    [
+      `### ${s.title}`,
+      '',
+      '| variable | default | what it does |',
+      '|---|---|---|',
+      ...s.docs.map((d) => `| \`${d.env}\` | ${cell(d.default)} | ${cell(d.description)} |`),
+    ].join('\n'),
   );
   return [BEGIN, '', ...sections.flatMap((s) => [s, '']), END].join('\n');
 }

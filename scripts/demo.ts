@@ -97,7 +97,9 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
   let shown = 0;
   let run: RunStatus & { ui?: string };
   for (;;) {
-    run = (await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus & { ui?: string };
+    run = (await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus & {
+      ui?: string;
+    };
     const steps = run.progress?.steps ?? [];
     for (; shown < steps.length; shown++) {
       const s = steps[shown]!;
@@ -112,7 +114,8 @@ async function follow(workflowId: string, ticket: string, t0: number, showRecord
   const stored = stack.adapters.helpdesk.get(ticket);
   console.log(`  Ticket ${ticket}: ${stored?.status}${stored?.queue ? `, queue ${stored.queue}` : ''}`);
   for (const c of stored?.comments ?? []) console.log(`    comment (${c.visibility}): ${c.body}`);
-  if (record?.outcome === 'resolved' && record.workflow.type === 'passwordReset') console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
+  if (record?.outcome === 'resolved' && record.workflow.type === 'passwordReset')
+    console.log('  Mailbox: "Your temporary password" sent to the registered address (password not shown here)');
   if (showRecord) console.log(`  Resolution record:\n${JSON.stringify(record, null, 2).replace(/^/gm, '    ')}`);
   console.log(`  Temporal UI: ${run.ui}\n`);
 }
@@ -127,14 +130,18 @@ async function followDefinition(workflowId: string, t0: number): Promise<void> {
     const { completed, total } = await handle.query(definitionProgressQuery);
     for (; shown < completed.length; shown++) {
       const s = completed[shown]!;
-      console.log(`    ${s.status === 'succeeded' ? '✓' : s.status === 'skipped' ? '-' : '✗'} ${s.name}${s.status === 'skipped' ? ' (skipped: its condition does not hold)' : ''}  [${shown + 1}/${total}]`);
+      console.log(
+        `    ${s.status === 'succeeded' ? '✓' : s.status === 'skipped' ? '-' : '✗'} ${s.name}${s.status === 'skipped' ? ' (skipped: its condition does not hold)' : ''}  [${shown + 1}/${total}]`,
+      );
     }
     if (!running) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const record = (await handle.result()) as ResolutionRecord;
   for (const c of record.compensations) console.log(`    ↶ ${c.name}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`);
-  console.log(`  ${record.outcome === 'resolved' ? 'COMPLETED' : 'ENDED'} in ${Date.now() - t0} ms, outcome: ${bold(String(record.outcome))}: ${record.summary}`);
+  console.log(
+    `  ${record.outcome === 'resolved' ? 'COMPLETED' : 'ENDED'} in ${Date.now() - t0} ms, outcome: ${bold(String(record.outcome))}: ${record.summary}`,
+  );
 }
 
 let failed = false;
@@ -146,7 +153,9 @@ try {
     const res = await fetch(`${stack.apiUrl}/webhooks/${scenario.source}`, { method: 'POST', headers: signed(scenario.source, raw), body: raw });
     const accepted = (await res.json()) as { workflowId: string; workflowType: string; rule: string | null };
     const key = ticketKey(scenario.source, scenario.body);
-    console.log(`  POST /webhooks/${scenario.source} (${key}, signed) -> ${res.status}: ${accepted.workflowType} started as ${accepted.workflowId}${accepted.rule ? ` (rule ${accepted.rule})` : ''}`);
+    console.log(
+      `  POST /webhooks/${scenario.source} (${key}, signed) -> ${res.status}: ${accepted.workflowType} started as ${accepted.workflowId}${accepted.rule ? ` (rule ${accepted.rule})` : ''}`,
+    );
     await follow(accepted.workflowId, key, t0, i === 0);
   }
 
@@ -164,7 +173,9 @@ try {
     console.log(`  POST /webhooks/jira (ITSM-48, signed) -> ${res.status}: ${workflowType} started as ${workflowId} (rule ${rule})`);
     let waitingFor: { approvers: string[] } | null = null;
     while (!waitingFor) {
-      waitingFor = ((await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus).progress?.waitingFor ?? null;
+      waitingFor =
+        ((await (await fetch(`${stack.apiUrl}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RunStatus).progress
+          ?.waitingFor ?? null;
       await new Promise((r) => setTimeout(r, 50));
     }
     console.log(`  Waiting for approval by ${waitingFor.approvers.join(', ')} (durably: a worker or server restart does not lose it)`);
@@ -217,7 +228,16 @@ try {
     const answers: Record<string, string> = { scope: 'only-this-user', 'renew-dhcp': 'confirm', 'dhcp-works': 'works' };
     let shownPath = 0;
     for (;;) {
-      const s = (await (await staffCall(`/troubleshooting/${workflowId}`)).json()) as { running: boolean; view?: { status: string; node: string; prompt?: string; choices?: Array<{ id: string; label: string }>; path: Array<{ node: string; kind: string; detail?: string; outcome?: string }> } };
+      const s = (await (await staffCall(`/troubleshooting/${workflowId}`)).json()) as {
+        running: boolean;
+        view?: {
+          status: string;
+          node: string;
+          prompt?: string;
+          choices?: Array<{ id: string; label: string }>;
+          path: Array<{ node: string; kind: string; detail?: string; outcome?: string }>;
+        };
+      };
       if (!s.running || !s.view) break;
       for (; shownPath < s.view.path.length; shownPath++) {
         const p = s.view.path[shownPath]!;
@@ -240,14 +260,28 @@ try {
   console.log(bold('== Self-service: Jane cleans up her own laptop (bearer JWT from the identity provider)'));
   {
     const jwtFor = (subject: string) =>
-      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuer(jwtIssuer).setAudience(jwtAudience).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(jwtSecret));
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(subject)
+        .setIssuer(jwtIssuer)
+        .setAudience(jwtAudience)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(jwtSecret));
     const selfService = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown) => {
-      const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${await jwtFor(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(`${stack.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await jwtFor(who)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     const catalog = await selfService('jdoe', 'GET', '/self-service/catalog');
     console.log(`  GET /self-service/catalog as jdoe -> ${catalog.status}: ${catalog.body.automations.map((a: { id: string }) => a.id).join(', ')}`);
-    const started = await selfService('jdoe', 'POST', '/self-service/requests', { automation: 'disk-cleanup', inputs: { device: 'LT-0042', includeDownloads: true } });
+    const started = await selfService('jdoe', 'POST', '/self-service/requests', {
+      automation: 'disk-cleanup',
+      inputs: { device: 'LT-0042', includeDownloads: true },
+    });
     console.log(`  POST /self-service/requests (disk-cleanup, LT-0042) as jdoe -> ${started.status}: ${JSON.stringify(started.body)}`);
     let status: Record<string, any>;
     for (;;) {
@@ -266,15 +300,32 @@ try {
   console.log(bold('== Onboarding a new employee: a workflow definition (content/definitions/onboarding.yaml)'));
   {
     const inputs = { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', extraGroups: ['finance'], laptopModel: 'standard-14' };
-    console.log(`  npm run cli -- definitions start onboarding --requester kim.admin ${Object.entries(inputs).map(([k, v]) => `--input ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`);
+    console.log(
+      `  npm run cli -- definitions start onboarding --requester kim.admin ${Object.entries(inputs)
+        .map(([k, v]) => `--input ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ')}`,
+    );
     const t0 = Date.now();
-    const run = await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.taskQueue, content: stack.content, definition: 'onboarding', inputs, requester: { by: 'id', id: 'kim.admin' }, workflowId: 'onboarding-maria.lopez', vault: stack.adapters.store });
+    const run = await startDefinitionRun({
+      client: stack.client,
+      taskQueue: config.temporal.taskQueue,
+      content: stack.content,
+      definition: 'onboarding',
+      inputs,
+      requester: { by: 'id', id: 'kim.admin' },
+      workflowId: 'onboarding-maria.lopez',
+      vault: stack.adapters.store,
+    });
     console.log(`  ${run.workflowId} started, definition version ${run.version.slice(0, 19)}… (pinned for the whole run)`);
     await followDefinition(run.workflowId, t0);
     const user = await stack.adapters.directory.findUser({ by: 'id', id: 'maria.lopez' });
     const laptop = stack.adapters.endpoints.all().find((d) => d.owner === 'maria.lopez');
-    console.log(`  Directory: maria.lopez in ${user?.groups.join(', ')}; mailbox ${(await stack.adapters.mailboxes.mailbox('maria.lopez')) ? 'created' : 'missing'}; laptop ${laptop?.id} with ${laptop?.installed.map((s) => s.id).join(', ')}`);
-    console.log(`  Welcome e-mail to the new account's own address; chat message to #it-onboarding: "${stack.adapters.chatOutbox.to('it-onboarding').at(-1)?.text ?? ''}"\n`);
+    console.log(
+      `  Directory: maria.lopez in ${user?.groups.join(', ')}; mailbox ${(await stack.adapters.mailboxes.mailbox('maria.lopez')) ? 'created' : 'missing'}; laptop ${laptop?.id} with ${laptop?.installed.map((s) => s.id).join(', ')}`,
+    );
+    console.log(
+      `  Welcome e-mail to the new account's own address; chat message to #it-onboarding: "${stack.adapters.chatOutbox.to('it-onboarding').at(-1)?.text ?? ''}"\n`,
+    );
   }
 
   console.log(bold('== Onboarding again, but the asset tool fails: everything done so far is rolled back'));
@@ -295,7 +346,9 @@ try {
     console.log(`  ${run.workflowId} started; the laptop step will fail 3 times (its retry policy), then the run rolls back`);
     await followDefinition(run.workflowId, t0);
     const after = stack.adapters.endpoints.all().filter((d) => d.owner === null).length;
-    console.log(`  Directory: tom.berg ${(await stack.adapters.directory.findUser({ by: 'id', id: 'tom.berg' })) ? 'STILL THERE' : 'gone'}; mailbox ${(await stack.adapters.mailboxes.mailbox('tom.berg')) ? 'STILL THERE' : 'gone'}; laptops in stock ${after} (before: ${before})\n`);
+    console.log(
+      `  Directory: tom.berg ${(await stack.adapters.directory.findUser({ by: 'id', id: 'tom.berg' })) ? 'STILL THERE' : 'gone'}; mailbox ${(await stack.adapters.mailboxes.mailbox('tom.berg')) ? 'STILL THERE' : 'gone'}; laptops in stock ${after} (before: ${before})\n`,
+    );
   }
 
   console.log(bold('== Jira: a network incident, resolved by a definition (content/definitions/incident-network.yaml)'));
@@ -316,11 +369,18 @@ try {
   console.log(bold('== A delivery altered on the way (signature no longer matches)'));
   const tampered = jira('ITSM-46');
   const raw = JSON.stringify(tampered);
-  const res = await fetch(`${stack.apiUrl}/webhooks/jira`, { method: 'POST', headers: signed('jira', raw), body: raw.replace('Forgot my password', 'Forgot my password!') });
+  const res = await fetch(`${stack.apiUrl}/webhooks/jira`, {
+    method: 'POST',
+    headers: signed('jira', raw),
+    body: raw.replace('Forgot my password', 'Forgot my password!'),
+  });
   console.log(`  POST /webhooks/jira -> ${res.status}: ${JSON.stringify(await res.json())}`);
-  for (const d of stack.adapters.store.deadLetters('open')) console.log(`  dead letter #${d.id}: ${d.source}, ${d.reason}, ${d.body.length} bytes kept for replay (npm run cli -- deadletters list)`);
+  for (const d of stack.adapters.store.deadLetters('open'))
+    console.log(`  dead letter #${d.id}: ${d.source}, ${d.reason}, ${d.body.length} bytes kept for replay (npm run cli -- deadletters list)`);
   const rejected = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).at(-1);
-  console.log(`  audit log #${rejected?.seq}: ${rejected?.entry.kind} ${rejected?.entry.subject} (${rejected?.entry.reason}), hash ${rejected?.hash.slice(0, 16)}…\n`);
+  console.log(
+    `  audit log #${rejected?.seq}: ${rejected?.entry.kind} ${rejected?.entry.subject} (${rejected?.entry.reason}), hash ${rejected?.hash.slice(0, 16)}…\n`,
+  );
 
   console.log(bold('== Reconciliation: a Jira ticket whose webhook never came'));
   const lost = jira('ITSM-47');

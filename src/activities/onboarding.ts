@@ -111,12 +111,22 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
   }
 
   function recordSent(key: string, workflowId: string, details: Record<string, unknown>): void {
-    deps.store.appendAudit({ at: new Date().toISOString(), kind: 'action', actor: 'engine', subject: workflowId, outcome: 'succeeded', reason: 'notification sent', details }, key);
+    deps.store.appendAudit(
+      { at: new Date().toISOString(), kind: 'action', actor: 'engine', subject: workflowId, outcome: 'succeeded', reason: 'notification sent', details },
+      key,
+    );
   }
 
   return {
     /** Creates the enabled account `<userId>@<mail domain>`; `created: false` when it existed before this workflow. */
-    async createAccount(raw: { userId: string; displayName: string; department?: string; title?: string; manager?: string; grant: Grant | null }): Promise<{ created: boolean }> {
+    async createAccount(raw: {
+      userId: string;
+      displayName: string;
+      department?: string;
+      title?: string;
+      manager?: string;
+      grant: Grant | null;
+    }): Promise<{ created: boolean }> {
       const input = parse(CreateAccountInput, raw, 'createAccount');
       requireGrantFor(deps, 'createAccount', input);
       const { workflowId } = runContext();
@@ -222,7 +232,10 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
      * in here too) and/or a chat message to a channel of content/notify.yaml. Each part is sent once,
      * however often the activity is retried. No grant: it changes nothing.
      */
-    async sendNotification(raw: { email?: { toUser: string; subject: string; text: string }; chat?: { channel: string; text: string; title?: string } }): Promise<{
+    async sendNotification(raw: {
+      email?: { toUser: string; subject: string; text: string };
+      chat?: { channel: string; text: string; title?: string };
+    }): Promise<{
       email?: { messageId: string; delivery: 'registered-email' };
       chat?: { delivery: 'webhook' | 'memory-outbox' };
     }> {
@@ -238,7 +251,11 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
           const user = await existingAccount(input.email.toUser);
           if (!user.email) throw ApplicationFailure.nonRetryable(`account ${user.id} has no registered e-mail`, 'NoEmail');
           const person = { displayName: user.displayName, email: user.email };
-          const { messageId } = await deps.mailer.send({ to: user.email, subject: personalise(input.email.subject, person), text: personalise(input.email.text, person) });
+          const { messageId } = await deps.mailer.send({
+            to: user.email,
+            subject: personalise(input.email.subject, person),
+            text: personalise(input.email.text, person),
+          });
           recordSent(key, workflowId, { notification: 'email', toUser: user.id, messageId });
           result.email = { messageId, delivery: 'registered-email' };
         }

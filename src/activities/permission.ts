@@ -103,7 +103,14 @@ export function createPermissionActivities(deps: PermissionDeps) {
           subject: ctx.workflowId,
           outcome: decision.allowed ? 'allowed' : 'denied',
           reason: decision.rule,
-          details: { ticket: ctx.ticket, action: input.action, target: decision.facts.target, relation: decision.facts.relation, requesterGroups: decision.facts.requesterGroups, targetGroups: decision.facts.targetGroups },
+          details: {
+            ticket: ctx.ticket,
+            action: input.action,
+            target: decision.facts.target,
+            relation: decision.facts.relation,
+            requesterGroups: decision.facts.requesterGroups,
+            targetGroups: decision.facts.targetGroups,
+          },
         },
         ctx.key,
       );
@@ -132,7 +139,10 @@ export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, gra
     },
     effectKey(ctx, { part: 'grant' }),
   );
-  throw ApplicationFailure.nonRetryable(`refused ${expected.action} on ${expected.target}: permission grant ${check.reason.replace('_', ' ')}`, 'GrantRejected');
+  throw ApplicationFailure.nonRetryable(
+    `refused ${expected.action} on ${expected.target}: permission grant ${check.reason.replace('_', ' ')}`,
+    'GrantRejected',
+  );
 }
 
 /**

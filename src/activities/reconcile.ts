@@ -57,7 +57,17 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const now = Date.now();
       const cursor = deps.store.cursor(cursorName) ?? new Date(now - input.firstLookbackMs).toISOString();
       let since = new Date(Date.parse(cursor) - input.overlapMs);
-      const report: ReconcileReport = { source: input.source, since: since.toISOString(), cursor, listed: 0, started: 0, signalled: 0, duplicates: 0, ignored: 0, invalid: 0 };
+      const report: ReconcileReport = {
+        source: input.source,
+        since: since.toISOString(),
+        cursor,
+        listed: 0,
+        started: 0,
+        signalled: 0,
+        duplicates: 0,
+        ignored: 0,
+        invalid: 0,
+      };
       let newest = cursor;
 
       for (let page = 0; page < input.maxPages; page++) {
@@ -72,7 +82,14 @@ export function createReconcileActivities(deps: ReconcileDeps) {
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
             report.invalid++;
-            deps.store.addDeadLetter({ source: item.source, reason: 'reconciliation_invalid', issues: e.issues, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(item.body)), receivedAt: new Date() });
+            deps.store.addDeadLetter({
+              source: item.source,
+              reason: 'reconciliation_invalid',
+              issues: e.issues,
+              headers: { 'content-type': 'application/json' },
+              body: Buffer.from(JSON.stringify(item.body)),
+              receivedAt: new Date(),
+            });
             continue;
           }
           const result = await deps.intake(event, `reconcile:${event.ticket.key}:${item.updatedAt}`, 'reconciliation');

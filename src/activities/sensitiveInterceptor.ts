@@ -23,7 +23,11 @@ export function sensitiveInterceptors(store: Pick<EngineStore, 'sensitiveValue'>
         execute(input, next) {
           const lookup = (token: string) => {
             const value = store.sensitiveValue(token);
-            if (value === null) throw ApplicationFailure.nonRetryable('a sensitive input of this run is no longer available (its record was filed, or it was started on another engine database)', 'SensitiveValueGone');
+            if (value === null)
+              throw ApplicationFailure.nonRetryable(
+                'a sensitive input of this run is no longer available (its record was filed, or it was started on another engine database)',
+                'SensitiveValueGone',
+              );
             return value;
           };
           return next({ ...input, args: input.args.map((arg) => resolve(arg, lookup)) });

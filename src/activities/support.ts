@@ -105,11 +105,17 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Installs through the endpoint tool, after checking the grant and that the device still belongs to the target. */
-    async installSoftware(input: { deviceId: string; software: { id: string; version: string }; targetId: string; grant: Grant | null }): Promise<{ alreadyInstalled: boolean }> {
+    async installSoftware(input: {
+      deviceId: string;
+      software: { id: string; version: string };
+      targetId: string;
+      grant: Grant | null;
+    }): Promise<{ alreadyInstalled: boolean }> {
       requireGrantFor(deps, 'installSoftware', input);
       const device = await endpoints.device(input.deviceId);
       if (!device) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer exists`, 'DeviceGone');
-      if (device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer belongs to ${input.targetId}`, 'DeviceReassigned');
+      if (device.owner !== input.targetId)
+        throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer belongs to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.installSoftware(input.deviceId, input.software);
     },
 
@@ -122,15 +128,26 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** A diagnostic check on a device. Results are measurements (addresses, levels, flags), no personal data. */
-    async runDiagnostic(input: { deviceId: string; check: string; args: Record<string, string | number | boolean> }): Promise<Record<string, string | number | boolean>> {
+    async runDiagnostic(input: {
+      deviceId: string;
+      check: string;
+      args: Record<string, string | number | boolean>;
+    }): Promise<Record<string, string | number | boolean>> {
       return endpoints.diagnose(input.deviceId, input.check, input.args);
     },
 
     /** A remediation on a device, after checking the grant for exactly this remediation and device. */
-    async runRemediation(input: { deviceId: string; action: string; args: Record<string, string | number | boolean>; targetId: string; grant: Grant | null }): Promise<{ ok: boolean; detail: string }> {
+    async runRemediation(input: {
+      deviceId: string;
+      action: string;
+      args: Record<string, string | number | boolean>;
+      targetId: string;
+      grant: Grant | null;
+    }): Promise<{ ok: boolean; detail: string }> {
       requireGrantFor(deps, 'runRemediation', input);
       const device = await endpoints.device(input.deviceId);
-      if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
+      if (!device || device.owner !== input.targetId)
+        throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.remediate(input.deviceId, input.action, input.args);
     },
 
@@ -154,7 +171,8 @@ export function createActivities(deps: ActivityDeps) {
       const { deviceId, includeDownloads, aggressive } = input;
       requireGrantFor(deps, 'cleanDisk', input);
       const device = await endpoints.device(deviceId);
-      if (!device || device.owner !== input.targetId) throw ApplicationFailure.nonRetryable(`device ${deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
+      if (!device || device.owner !== input.targetId)
+        throw ApplicationFailure.nonRetryable(`device ${deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
       return endpoints.cleanDisk(deviceId, { includeDownloads, aggressive, dryRun: false });
     },
 

@@ -27,9 +27,13 @@ import { TicketingRouter } from '../activities/ticketing/router.js';
  * its REST adapter; the others use the in-memory help desk (demo, tests).
  */
 export function buildAdapters(
-  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> & Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment'>>,
+  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> &
+    Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment'>>,
   content: Content,
-  options: { store?: EngineStore; /** Where chat webhook URLs are read; default the environment the config was read from. */ env?: Readonly<Record<string, string | undefined>> } = {},
+  options: {
+    store?: EngineStore /** Where chat webhook URLs are read; default the environment the config was read from. */;
+    env?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ) {
   const demoDirectory = new MemoryDirectory(content.directory);
   const directory = createDirectory(config, content, demoDirectory);
@@ -44,7 +48,10 @@ export function buildAdapters(
   // Reconcile the real help desks; with none configured, the in-memory one stands in for all.
   const reconciled: Partial<Record<TicketSource, TicketingPort>> = Object.keys(rest).length > 0 ? rest : bySource;
   const outbox = new MemoryOutbox();
-  const mailer = createMailer(config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs } : { kind: 'json', outbox }, config.mail.from);
+  const mailer = createMailer(
+    config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs } : { kind: 'json', outbox },
+    config.mail.from,
+  );
   const store = options.store ?? new EngineStore(config.storeFile);
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
   // Mail system and asset tool: in-memory stand-ins (the asset tool hands out the simulated fleet's stock).
@@ -52,7 +59,24 @@ export function buildAdapters(
   const assets = new MemoryAssets(endpoints);
   const chatOutbox = new MemoryChatOutbox();
   const chat = createChat(content.notify, { env: options.env ?? config.environment ?? {}, outbox: chatOutbox });
-  return { directory, demoDirectory, endpoints, mailboxes, assets, chat, chatOutbox, helpdesk, ticketing: new TicketingRouter(bySource), reconciled, outbox, mailer, store, grants, directoryBudgetMs: config.permissionBudgetMs, directoryOutage: config.directoryOutage };
+  return {
+    directory,
+    demoDirectory,
+    endpoints,
+    mailboxes,
+    assets,
+    chat,
+    chatOutbox,
+    helpdesk,
+    ticketing: new TicketingRouter(bySource),
+    reconciled,
+    outbox,
+    mailer,
+    store,
+    grants,
+    directoryBudgetMs: config.permissionBudgetMs,
+    directoryOutage: config.directoryOutage,
+  };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
 
@@ -62,7 +86,11 @@ export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: 
 }
 
 /** Every activity the worker registers, built on the adapters and a Temporal client. */
-export function buildActivities(adapters: Adapters, content: Content, temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: IntakeOptions['queues'] }) {
+export function buildActivities(
+  adapters: Adapters,
+  content: Content,
+  temporal: { client: Client; taskQueue: string; uiUrl?: string; queues?: IntakeOptions['queues'] },
+) {
   const intake: IntakeOptions = {
     client: temporal.client,
     taskQueue: temporal.taskQueue,

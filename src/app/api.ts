@@ -18,14 +18,31 @@ const tracing = configuredTracing(config);
 const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
 const store = new EngineStore(config.storeFile);
 // Reconcile the help desks that have REST credentials here.
-await ensureConfiguredSchedules(client, config, (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]));
-const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: createDirectory(config, content), endpoints: new SimulatedFleet(content.fleet), uiUrl: config.temporal.uiUrl }));
+await ensureConfiguredSchedules(
+  client,
+  config,
+  (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]),
+);
+const api = buildApi(
+  configuredApiOptions(config, content, {
+    client,
+    store,
+    logger,
+    directory: createDirectory(config, content),
+    endpoints: new SimulatedFleet(content.fleet),
+    uiUrl: config.temporal.uiUrl,
+  }),
+);
 await api.listen({ host: config.http.host, port: config.http.port });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void api.close().then(() => client.connection.close()).then(() => tracing?.shutdown()).then(() => {
-      store.close();
-      process.exit(0);
-    });
+    void api
+      .close()
+      .then(() => client.connection.close())
+      .then(() => tracing?.shutdown())
+      .then(() => {
+        store.close();
+        process.exit(0);
+      });
   });
 }

@@ -87,7 +87,9 @@ export async function startStack(config: Config, logger: Logger, options: { trac
     }
 
     await ensureConfiguredSchedules(client, config, Object.keys(adapters.reconciled) as TicketSource[]);
-    const api = buildApi(configuredApiOptions(config, content, { client, store, logger, directory: adapters.directory, endpoints: adapters.endpoints, uiUrl: dev?.uiUrl }));
+    const api = buildApi(
+      configuredApiOptions(config, content, { client, store, logger, directory: adapters.directory, endpoints: adapters.endpoints, uiUrl: dev?.uiUrl }),
+    );
     const apiUrl = await api.listen({ host: config.http.host, port: config.http.port });
     cleanups.push(() => api.close());
 

@@ -22,7 +22,9 @@ console.log(
     `  HTTP API   ${stack.apiUrl}   (POST /webhooks/{jira,servicenow,zendesk}, GET /workflows/:id, GET /healthz)`,
     `  Webhooks   ${webhookMode()}`,
     `  Data       ${config.storeFile} (audit log, dead letters)`,
-    config.runWorker ? `  Worker     task queue${config.temporal.workerQueues.length > 1 ? 's' : ''} ${config.temporal.workerQueues.map((q) => `"${q}"`).join(', ')}` : '  Worker     not started (RUN_WORKER=false)',
+    config.runWorker
+      ? `  Worker     task queue${config.temporal.workerQueues.length > 1 ? 's' : ''} ${config.temporal.workerQueues.map((q) => `"${q}"`).join(', ')}`
+      : '  Worker     not started (RUN_WORKER=false)',
     `  Ops        GET /readyz, GET /metrics${config.runWorker && config.operations.workerMetricsAddress ? `; worker metrics http://${config.operations.workerMetricsAddress}/metrics` : ''}; tracing ${tracingTarget(config)}`,
     'Press Ctrl-C to stop.',
   ]
@@ -35,7 +37,12 @@ function webhookMode(): string {
   const signed = sources.filter((s) => config.webhooks.secrets[s]);
   const unsigned = sources.filter((s) => !config.webhooks.secrets[s]);
   const parts = [signed.length ? `signature required: ${signed.join(', ')}` : null];
-  if (unsigned.length) parts.push(config.webhooks.allowUnsigned ? `UNSIGNED accepted (development mode): ${unsigned.join(', ')}` : `refused until WEBHOOK_SECRET_* is set: ${unsigned.join(', ')}`);
+  if (unsigned.length)
+    parts.push(
+      config.webhooks.allowUnsigned
+        ? `UNSIGNED accepted (development mode): ${unsigned.join(', ')}`
+        : `refused until WEBHOOK_SECRET_* is set: ${unsigned.join(', ')}`,
+    );
   return parts.filter(Boolean).join('; ');
 }
 
@@ -51,15 +58,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal} received: stopping API, worker and Temporal...`);
-    stack.stop().then(() => tracing?.shutdown()).then(
-      () => {
-        console.log('stopped cleanly');
-        process.exit(0);
-      },
-      (e: unknown) => {
-        logger.error({ err: e }, 'unclean stop');
-        process.exit(1);
-      },
-    );
+    stack
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          console.log('stopped cleanly');
+          process.exit(0);
+        },
+        (e: unknown) => {
+          logger.error({ err: e }, 'unclean stop');
+          process.exit(1);
+        },
+      );
   });
 }

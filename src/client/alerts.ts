@@ -69,7 +69,10 @@ export interface AlertResult {
 }
 
 export type AlertDeliveryResult =
-  | { httpStatus: 200 | 202; body: { deliveryId: string; sender: AlertSender; receiver: string; truncatedAlerts: number; ignoredKeys: string[]; results: AlertResult[] } }
+  | {
+      httpStatus: 200 | 202;
+      body: { deliveryId: string; sender: AlertSender; receiver: string; truncatedAlerts: number; ignoredKeys: string[]; results: AlertResult[] };
+    }
   | { httpStatus: 401; body: { error: 'unauthorized'; reason: 'missing_token' | 'bad_token'; message: string } }
   | { httpStatus: 503; body: { error: 'alert_intake_disabled'; message: string } }
   | { httpStatus: 400; body: { error: 'invalid_payload'; issues: FieldIssue[]; deadLetterId: number | null } };
@@ -111,21 +114,48 @@ function sameSecret(given: string, expected: string): boolean {
 export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buffer, headers: Headers, replayOf?: number): Promise<AlertDeliveryResult> {
   const now = options.now?.() ?? new Date();
   const deliveryId = `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
-  const audit = (kind: 'webhook.accepted' | 'webhook.rejected' | 'webhook.replayed', subject: string, outcome: 'accepted' | 'rejected' | 'skipped', reason: string, details: Record<string, unknown>) =>
-    options.store.appendAudit({ at: now.toISOString(), kind, actor: ALERTMANAGER_SOURCE, subject, outcome, reason, details: { deliveryId, ...details, ...(replayOf === undefined ? {} : { replayOf }) } });
+  const audit = (
+    kind: 'webhook.accepted' | 'webhook.rejected' | 'webhook.replayed',
+    subject: string,
+    outcome: 'accepted' | 'rejected' | 'skipped',
+    reason: string,
+    details: Record<string, unknown>,
+  ) =>
+    options.store.appendAudit({
+      at: now.toISOString(),
+      kind,
+      actor: ALERTMANAGER_SOURCE,
+      subject,
+      outcome,
+      reason,
+      details: { deliveryId, ...details, ...(replayOf === undefined ? {} : { replayOf }) },
+    });
 
   if (replayOf === undefined) {
     // Nothing here is proven yet: past the flood bound such refusals are counted, not each audited.
     const keep = () => keepRefusal(options.store, options.flood, ALERTMANAGER_SOURCE, now, 0);
     if (!options.token) {
       if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'not_configured', {});
-      return { httpStatus: 503, body: { error: 'alert_intake_disabled', message: 'alert intake is not configured: set ALERTMANAGER_TOKEN and give Alertmanager the same token (docs/alertmanager.md)' } };
+      return {
+        httpStatus: 503,
+        body: {
+          error: 'alert_intake_disabled',
+          message: 'alert intake is not configured: set ALERTMANAGER_TOKEN and give Alertmanager the same token (docs/alertmanager.md)',
+        },
+      };
     }
     const given = alertmanagerCredential(headers);
     if (given === null || !sameSecret(given, options.token)) {
       const reason = given === null ? 'missing_token' : 'bad_token';
       if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', reason, { deadLetterId: null });
-      return { httpStatus: 401, body: { error: 'unauthorized', reason, message: 'Alertmanager must send ALERTMANAGER_TOKEN as a bearer token (http_config.authorization.credentials) or as the basic-auth password' } };
+      return {
+        httpStatus: 401,
+        body: {
+          error: 'unauthorized',
+          reason,
+          message: 'Alertmanager must send ALERTMANAGER_TOKEN as a bearer token (http_config.authorization.credentials) or as the basic-auth password',
+        },
+      };
     }
   }
 
@@ -145,7 +175,10 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
         body: raw,
         receivedAt: now,
       });
-    audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'invalid_payload', { deadLetterId, fields: e.issues.map((i) => i.path) });
+    audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'invalid_payload', {
+      deadLetterId,
+      fields: e.issues.map((i) => i.path),
+    });
     return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: replayOf === undefined ? deadLetterId : null } };
   }
 
@@ -178,7 +211,14 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
   }
   return {
     httpStatus: results.some((r) => r.outcome === 'started') ? 202 : 200,
-    body: { deliveryId, sender: notification.sender, receiver: notification.receiver, truncatedAlerts: notification.truncatedAlerts, ignoredKeys: notification.ignoredKeys, results },
+    body: {
+      deliveryId,
+      sender: notification.sender,
+      receiver: notification.receiver,
+      truncatedAlerts: notification.truncatedAlerts,
+      ignoredKeys: notification.ignoredKeys,
+      results,
+    },
   };
 }
 
@@ -229,7 +269,9 @@ async function handleAlert(options: AlertIntakeOptions, raw: AlertFacts): Promis
       }
       // Not running: it ended, or it never started.
       const ended = await describeRun(client, deadline, decision.workflowId);
-      return ended ? { ...base, outcome: 'run_ended', rule: decision.rule, workflowId: decision.workflowId, runStatus: ended } : { ...base, outcome: 'no_run', rule: decision.rule, workflowId: null };
+      return ended
+        ? { ...base, outcome: 'run_ended', rule: decision.rule, workflowId: decision.workflowId, runStatus: ended }
+        : { ...base, outcome: 'no_run', rule: decision.rule, workflowId: null };
     }
   }
 }
@@ -247,7 +289,8 @@ async function describeRun(client: Client, deadline: number, workflowId: string)
 /** Replays a dead-lettered Alertmanager notification after its cause was fixed (staff only; no token check). */
 export async function replayAlertDeadLetter(options: AlertIntakeOptions, id: number): Promise<AlertDeliveryResult> {
   const letter = options.store.deadLetter(id);
-  if (!letter || (letter.source as string) !== ALERTMANAGER_SOURCE) throw new ValidationError('dead letter', [{ path: 'id', message: `no Alertmanager dead letter ${id}` }]);
+  if (!letter || (letter.source as string) !== ALERTMANAGER_SOURCE)
+    throw new ValidationError('dead letter', [{ path: 'id', message: `no Alertmanager dead letter ${id}` }]);
   if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
   const result = await handleAlertDelivery(options, letter.body, letter.headers, id);
   if (result.httpStatus === 200 || result.httpStatus === 202) {

@@ -98,7 +98,10 @@ export function definitionRunInput(
   const inputs = { ...checked.values };
   for (const [name, spec] of Object.entries(def.inputs)) {
     if (!(spec.type === 'string' && spec.sensitive) || typeof inputs[name] !== 'string') continue;
-    if (!sealing.vault) throw new ValidationError(`inputs of ${def.id}`, [{ path: `inputs.${name}`, message: 'is sensitive, and this start has no engine database to keep it in (start it through the CLI, the API or intake)' }]);
+    if (!sealing.vault)
+      throw new ValidationError(`inputs of ${def.id}`, [
+        { path: `inputs.${name}`, message: 'is sensitive, and this start has no engine database to keep it in (start it through the CLI, the API or intake)' },
+      ]);
     inputs[name] = sealing.vault.keepSensitive(sealing.workflowId, inputs[name] as string);
   }
   return {
@@ -121,7 +124,8 @@ function pinnedTrees(def: Definition, trees: Content['trees']): DefinitionRunInp
     if (!('troubleshoot' in step)) continue;
     const set = treeSetFor(trees, step.troubleshoot.tree);
     // Content validation guarantees the tree exists; reaching this means content changed underneath.
-    if (!set) throw new ValidationError(`definition ${def.id}`, [{ path: `steps.${step.id}.troubleshoot.tree`, message: `no tree "${step.troubleshoot.tree}"` }]);
+    if (!set)
+      throw new ValidationError(`definition ${def.id}`, [{ path: `steps.${step.id}.troubleshoot.tree`, message: `no tree "${step.troubleshoot.tree}"` }]);
     pinned[step.troubleshoot.tree] = set;
   }
   return pinned;
@@ -135,7 +139,8 @@ export type DefinitionRunView =
 export async function definitionRunView(client: Client, workflowId: string): Promise<DefinitionRunView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
-  if (description.type !== 'definitionRun') throw new WorkflowNotFoundError(`${workflowId} is a ${description.type}, not a definition run`, workflowId, undefined);
+  if (description.type !== 'definitionRun')
+    throw new WorkflowNotFoundError(`${workflowId} is a ${description.type}, not a definition run`, workflowId, undefined);
   if (description.status.name === 'RUNNING') return { running: true, workflowId, progress: await handle.query(definitionProgressQuery) };
   const record = description.status.name === 'COMPLETED' ? ((await handle.result()) as ResolutionRecord) : null;
   return { running: false, workflowId, status: description.status.name, record };

@@ -18,7 +18,14 @@ export function auditFloodSummaries(store: EngineStore, flood: FloodControl | un
       subject: `${w.source}:flood`,
       outcome: 'rejected',
       reason: 'flood_not_kept',
-      details: { from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), notKept: w.notKept, overRate: w.overRate, overSize: w.overSize, bytes: w.bytes },
+      details: {
+        from: new Date(w.from).toISOString(),
+        to: new Date(w.to).toISOString(),
+        notKept: w.notKept,
+        overRate: w.overRate,
+        overSize: w.overSize,
+        bytes: w.bytes,
+      },
     });
   }
 }

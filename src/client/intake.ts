@@ -62,13 +62,22 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       return { status: 'ignored', rule: decision.rule?.id ?? null };
     case 'start':
       workflowType = decision.workflow;
-      args = [{ ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage, ...treeInput(options, decision) }];
+      args = [
+        { ticket, ...decision.input, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage, ...treeInput(options, decision) },
+      ];
       rule = decision.rule.id;
       break;
     case 'definition': {
       rule = decision.rule.id;
       const requesterId = ticket.requesterExternalId;
-      const problem = (why: string) => [{ ticket, queue: options.routing.unmatched.queue, comment: `Automation "${decision.rule.id}" cannot start: ${why}. A member of the service desk will pick this up.`, reason: why }];
+      const problem = (why: string) => [
+        {
+          ticket,
+          queue: options.routing.unmatched.queue,
+          comment: `Automation "${decision.rule.id}" cannot start: ${why}. A member of the service desk will pick this up.`,
+          reason: why,
+        },
+      ];
       workflowType = 'ticketHandOff';
       if (!requesterId) {
         args = problem('the ticket names no requester');
@@ -78,7 +87,14 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
         args = [
           definitionRunInput(
             { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
-            { definition: decision.definition, inputs: decision.input, requester: { by: 'externalId', system: event.source, externalId: requesterId }, ticket, humanQueue: options.routing.unmatched.queue, directoryOutage: options.directoryOutage },
+            {
+              definition: decision.definition,
+              inputs: decision.input,
+              requester: { by: 'externalId', system: event.source, externalId: requesterId },
+              ticket,
+              humanQueue: options.routing.unmatched.queue,
+              directoryOutage: options.directoryOutage,
+            },
             { vault: options.vault, workflowId },
           ),
         ];
@@ -96,12 +112,14 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       break;
     case 'incomplete':
       workflowType = 'ticketHandOff';
-      args = [{
-        ticket,
-        queue: decision.queue,
-        comment: `Automation "${decision.rule.id}" needs more information (${decision.missing.join(', ')}). A member of the service desk will pick this up.`,
-        reason: `missing ${decision.missing.join(', ')}`,
-      }];
+      args = [
+        {
+          ticket,
+          queue: decision.queue,
+          comment: `Automation "${decision.rule.id}" needs more information (${decision.missing.join(', ')}). A member of the service desk will pick this up.`,
+          reason: `missing ${decision.missing.join(', ')}`,
+        },
+      ];
       rule = decision.rule.id;
       break;
   }

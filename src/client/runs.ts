@@ -72,7 +72,12 @@ export async function listRunning(client: Client, options: { taskQueue: string; 
       const answer = await ask(() => handle.query(sessionQuery));
       if ('problem' in answer) return { ...run, state: answer.problem, progress: null, session: null };
       const view = answer.value;
-      return { ...run, state: sessionState(view), progress: null, session: { tree: view.tree, version: view.version, status: view.status, node: view.node, prompt: view.prompt, title: view.title } };
+      return {
+        ...run,
+        state: sessionState(view),
+        progress: null,
+        session: { tree: view.tree, version: view.version, status: view.status, node: view.node, prompt: view.prompt, title: view.title },
+      };
     }
     const answer = await ask(() => handle.query(progressQuery));
     if ('problem' in answer) return { ...run, state: answer.problem, progress: null, session: null };
@@ -90,7 +95,9 @@ function queryProblem(error: unknown, timeoutMs: number): string {
   // ends the call as CANCELLED (1), the server's as DEADLINE_EXCEEDED (4).
   const chain: unknown[] = [];
   for (let e: unknown = error; e !== undefined && e !== null && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
-  const deadline = chain.some((e) => [1, 4].includes((e as { code?: number }).code ?? -1) || /deadline|timed? ?out/i.test(e instanceof Error ? e.message : String(e)));
+  const deadline = chain.some(
+    (e) => [1, 4].includes((e as { code?: number }).code ?? -1) || /deadline|timed? ?out/i.test(e instanceof Error ? e.message : String(e)),
+  );
   if (deadline) return `unknown (no worker answered within ${timeoutMs} ms)`;
   const last = chain.at(-1);
   return `unknown (${(last instanceof Error ? last.message : String(last)).split('\n')[0]})`;

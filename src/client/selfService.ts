@@ -27,7 +27,6 @@ export interface SelfServiceDeps {
 
 export type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
-
 /** Who the caller is, from the token's subject only: directory facts and the devices they own. */
 export async function callerContext(deps: SelfServiceDeps, subject: string): Promise<CallerContext> {
   const user = await deps.directory.findUser({ by: 'id', id: subject });
@@ -39,7 +38,8 @@ export async function callerContext(deps: SelfServiceDeps, subject: string): Pro
 
 export async function catalogFor(deps: SelfServiceDeps, subject: string): Promise<Answer> {
   const caller = await callerContext(deps, subject);
-  if (!caller.user?.enabled) return { status: 403, body: { error: caller.user ? 'caller_disabled' : 'caller_unknown', message: 'your account cannot use self-service' } };
+  if (!caller.user?.enabled)
+    return { status: 403, body: { error: caller.user ? 'caller_disabled' : 'caller_unknown', message: 'your account cannot use self-service' } };
   return { status: 200, body: { automations: visibleAutomations(deps.catalog, caller) } };
 }
 
@@ -69,7 +69,11 @@ async function waitForClaim(deps: SelfServiceDeps, subject: string, automation: 
  * sharing it, are checked one after the other, so one starts and the others find it running or
  * cooling down.
  */
-export async function requestAutomation(deps: SelfServiceDeps, subject: string, body: { automation: string; inputs?: unknown; target?: unknown }): Promise<Answer> {
+export async function requestAutomation(
+  deps: SelfServiceDeps,
+  subject: string,
+  body: { automation: string; inputs?: unknown; target?: unknown },
+): Promise<Answer> {
   const now = deps.now?.() ?? new Date();
   const workflowId = workflowIdFor(body.automation, subject);
   const claim = await waitForClaim(deps, subject, body.automation, now);
@@ -81,13 +85,22 @@ export async function requestAutomation(deps: SelfServiceDeps, subject: string, 
   }
 }
 
-async function checkedStart(deps: SelfServiceDeps, subject: string, body: { automation: string; inputs?: unknown; target?: unknown }, workflowId: string, now: Date): Promise<Answer> {
+async function checkedStart(
+  deps: SelfServiceDeps,
+  subject: string,
+  body: { automation: string; inputs?: unknown; target?: unknown },
+  workflowId: string,
+  now: Date,
+): Promise<Answer> {
   const caller = await callerContext(deps, subject);
   const last = await deps.client.workflow
     .getHandle(workflowId)
     .describe()
     .catch((e: unknown) => (e instanceof WorkflowNotFoundError ? null : Promise.reject(e)));
-  const history = { startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)), lastFinishedAt: last?.closeTime?.toISOString() ?? null };
+  const history = {
+    startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)),
+    lastFinishedAt: last?.closeTime?.toISOString() ?? null,
+  };
   const plan = checkRequest(deps.catalog, { automation: body.automation, inputs: body.inputs ?? {}, target: body.target }, caller, history, now);
   if (!plan.ok) {
     deps.store.appendAudit({
@@ -99,7 +112,10 @@ async function checkedStart(deps: SelfServiceDeps, subject: string, body: { auto
       reason: plan.reason,
       details: { status: plan.status, fields: plan.issues?.map((i) => i.path) ?? [] },
     });
-    const shown = plan.reason === 'not_published' ? { error: 'unknown_automation', message: 'no such automation' } : { error: plan.reason, message: plan.message, issues: plan.issues };
+    const shown =
+      plan.reason === 'not_published'
+        ? { error: 'unknown_automation', message: 'no such automation' }
+        : { error: plan.reason, message: plan.message, issues: plan.issues };
     return { status: plan.status, body: shown, headers: plan.retryAfterSeconds ? { 'retry-after': String(plan.retryAfterSeconds) } : undefined };
   }
   // A run still going is the caller's request: starting now could follow it the moment it ends,
@@ -129,13 +145,28 @@ async function checkedStart(deps: SelfServiceDeps, subject: string, body: { auto
     throw e;
   }
   deps.store.recordSelfServiceStart(subject, plan.entry.id, now, workflowId);
-  deps.store.appendAudit({ at: now.toISOString(), kind: 'selfservice.request', actor: subject, subject: `self-service:${plan.entry.id}`, outcome: 'accepted', details: { requestId: workflowId, target: plan.target } });
+  deps.store.appendAudit({
+    at: now.toISOString(),
+    kind: 'selfservice.request',
+    actor: subject,
+    subject: `self-service:${plan.entry.id}`,
+    outcome: 'accepted',
+    details: { requestId: workflowId, target: plan.target },
+  });
   return { status: 202, body: { requestId: workflowId, automation: plan.entry.id, status: 'started' } };
 }
 
 /** The caller has this request running or being started: 409 naming it, audited. */
 function alreadyRunning(deps: SelfServiceDeps, subject: string, automation: string, workflowId: string, now: Date): Answer {
-  deps.store.appendAudit({ at: now.toISOString(), kind: 'selfservice.request', actor: subject, subject: `self-service:${automation}`, outcome: 'rejected', reason: 'already_running', details: { status: 409, requestId: workflowId } });
+  deps.store.appendAudit({
+    at: now.toISOString(),
+    kind: 'selfservice.request',
+    actor: subject,
+    subject: `self-service:${automation}`,
+    outcome: 'rejected',
+    reason: 'already_running',
+    details: { status: 409, requestId: workflowId },
+  });
   return { status: 409, body: { error: 'already_running', message: `a ${automation} request of yours is running or being started`, requestId: workflowId } };
 }
 
@@ -159,13 +190,17 @@ export async function requestStatus(deps: SelfServiceDeps, subject: string, requ
   } else if (status === 'RUNNING') {
     progress = await deps.client.connection.withDeadline(Date.now() + 2000, () => own.handle.query(progressQuery)).catch(() => null);
   }
-  return { status: 200, body: { requestId, automation: own.description.memo?.automation, status, progress, outcome: result?.outcome ?? null, summary: result?.summary ?? null } };
+  return {
+    status: 200,
+    body: { requestId, automation: own.description.memo?.automation, status, progress, outcome: result?.outcome ?? null, summary: result?.summary ?? null },
+  };
 }
 
 export async function cancelRequest(deps: SelfServiceDeps, subject: string, requestId: string): Promise<Answer> {
   const own = await ownHandle(deps, subject, requestId);
   if (!own) return { status: 404, body: { error: 'not_found', message: `no request ${requestId}` } };
-  if (own.description.status.name !== 'RUNNING') return { status: 409, body: { error: 'not_running', message: `request ${requestId} is ${own.description.status.name.toLowerCase()}` } };
+  if (own.description.status.name !== 'RUNNING')
+    return { status: 409, body: { error: 'not_running', message: `request ${requestId} is ${own.description.status.name.toLowerCase()}` } };
   await own.handle.cancel();
   return { status: 202, body: { requestId, status: 'cancelling' } };
 }

@@ -27,24 +27,47 @@ export async function responder(directory: DirectoryPort, id: string): Promise<R
 }
 
 export function listTrees(trees: Readonly<Record<string, DecisionTree>>) {
-  return Object.values(trees).map((t) => ({ id: t.id, title: t.title, nodes: t.nodes.length, responders: t.responders, version: treeSetFor(trees, t.id)!.version }));
+  return Object.values(trees).map((t) => ({
+    id: t.id,
+    title: t.title,
+    nodes: t.nodes.length,
+    responders: t.responders,
+    version: treeSetFor(trees, t.id)!.version,
+  }));
 }
 
 /** Starts a session by hand (without a ticket) for a person's device. */
-export async function startTroubleshooting(deps: TroubleshootingDeps, input: { tree: string; user: string; deviceId?: string }): Promise<{ workflowId: string; version: string }> {
+export async function startTroubleshooting(
+  deps: TroubleshootingDeps,
+  input: { tree: string; user: string; deviceId?: string },
+): Promise<{ workflowId: string; version: string }> {
   const set = treeSetFor(deps.trees, input.tree);
-  if (!set) throw new ValidationError('troubleshooting session', [{ path: 'tree', message: `no tree "${input.tree}"; trees: ${Object.keys(deps.trees).join(', ')}` }]);
+  if (!set)
+    throw new ValidationError('troubleshooting session', [{ path: 'tree', message: `no tree "${input.tree}"; trees: ${Object.keys(deps.trees).join(', ')}` }]);
   const workflowId = `troubleshoot-${input.tree}-${randomUUID().slice(0, 8)}`;
   await deps.client.workflow.start('troubleshootSession', {
     workflowId,
     taskQueue: deps.taskQueue,
-    args: [{ trees: set.trees, root: input.tree, version: set.version, ticket: null, user: { id: input.user }, deviceId: input.deviceId, directoryOutage: deps.directoryOutage }],
+    args: [
+      {
+        trees: set.trees,
+        root: input.tree,
+        version: set.version,
+        ticket: null,
+        user: { id: input.user },
+        deviceId: input.deviceId,
+        directoryOutage: deps.directoryOutage,
+      },
+    ],
   });
   return { workflowId, version: set.version };
 }
 
 /** A running session's view, or a finished one's record. */
-export async function showSession(client: Client, workflowId: string): Promise<{ running: true; view: SessionView } | { running: false; status: string; record: ResolutionRecord | null }> {
+export async function showSession(
+  client: Client,
+  workflowId: string,
+): Promise<{ running: true; view: SessionView } | { running: false; status: string; record: ResolutionRecord | null }> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if (description.status.name === 'RUNNING') return { running: true, view: await handle.query(sessionQuery) };
@@ -52,7 +75,11 @@ export async function showSession(client: Client, workflowId: string): Promise<{
   return { running: false, status: description.status.name, record };
 }
 
-export async function answerSession(deps: Pick<TroubleshootingDeps, 'client' | 'directory'>, workflowId: string, a: { node: string; choice: string; responder: string }): Promise<SessionView> {
+export async function answerSession(
+  deps: Pick<TroubleshootingDeps, 'client' | 'directory'>,
+  workflowId: string,
+  a: { node: string; choice: string; responder: string },
+): Promise<SessionView> {
   const who = await responder(deps.directory, a.responder);
   return deps.client.workflow.getHandle(workflowId).executeUpdate(answerUpdate, { args: [{ node: a.node, choice: a.choice, responder: who }] });
 }

@@ -88,13 +88,7 @@ function normalise(options: WebhookOptions, source: TicketSource, body: unknown)
  * delivery is audited and kept in the dead-letter store (unless this is a replay of one), so staff
  * can fix the cause and replay it: nothing is lost.
  */
-export async function handleDelivery(
-  options: WebhookOptions,
-  source: TicketSource,
-  raw: Buffer,
-  headers: Headers,
-  replayOf?: number,
-): Promise<DeliveryResult> {
+export async function handleDelivery(options: WebhookOptions, source: TicketSource, raw: Buffer, headers: Headers, replayOf?: number): Promise<DeliveryResult> {
   const now = options.now?.() ?? new Date();
   const deliveryId = header(headers, DELIVERY_HEADER[source]) ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
   // Proven by its signature: a secret is configured and the signature checked out.
@@ -102,7 +96,8 @@ export async function handleDelivery(
   const reject = (reason: string, issues: FieldIssue[], authenticated: boolean): number | null => {
     if (replayOf === undefined && !authenticated && !keepRefusal(options.store, options.flood, source, now, raw.length)) return null;
     const deadLetterId = replayOf ?? options.store.addDeadLetter({ source, reason, issues, headers: keptHeaders(headers), body: raw, receivedAt: now });
-    if (replayOf === undefined && options.deadLetterRetention) options.store.pruneDeadLetters(source, new Date(now.getTime() - options.deadLetterRetention.maxAgeMs), options.deadLetterRetention.maxPerSource);
+    if (replayOf === undefined && options.deadLetterRetention)
+      options.store.pruneDeadLetters(source, new Date(now.getTime() - options.deadLetterRetention.maxAgeMs), options.deadLetterRetention.maxPerSource);
     options.store.appendAudit({
       at: now.toISOString(),
       kind: 'webhook.rejected',
@@ -148,7 +143,13 @@ export async function handleDelivery(
     subject: `${source}:${event.ticket.key}`,
     outcome: result.status === 'ignored' ? 'skipped' : 'accepted',
     reason: result.status,
-    details: { deliveryId, eventType: event.eventType, rule: result.rule, workflowId: 'workflowId' in result ? result.workflowId : null, deadLetterId: replayOf ?? null },
+    details: {
+      deliveryId,
+      eventType: event.eventType,
+      rule: result.rule,
+      workflowId: 'workflowId' in result ? result.workflowId : null,
+      deadLetterId: replayOf ?? null,
+    },
   });
   return { httpStatus: result.status === 'started' ? 202 : 200, body: { ...result, deliveryId } };
 }
@@ -160,7 +161,8 @@ export async function replayDeadLetter(options: WebhookOptions, id: number): Pro
   if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
   const result = await handleDelivery(options, letter.source, letter.body, letter.headers, id);
   const at = options.now?.() ?? new Date();
-  if (result.httpStatus === 200 || result.httpStatus === 202) options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
+  if (result.httpStatus === 200 || result.httpStatus === 202)
+    options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
   return result;
 }
 

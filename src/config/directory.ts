@@ -105,26 +105,45 @@ export interface ResolvedLdapConfig {
 
 export const KIND_DEFAULTS: Record<LdapKind, { attributes: LdapAttributes; userFilter: string; groupFilter: string; groupStrategy: LdapGroupStrategy }> = {
   openldap: {
-    attributes: { id: 'uid', displayName: 'cn', mail: 'mail', manager: 'manager', department: 'departmentNumber', groupId: 'cn', memberOf: 'memberOf', member: 'member' },
+    attributes: {
+      id: 'uid',
+      displayName: 'cn',
+      mail: 'mail',
+      manager: 'manager',
+      department: 'departmentNumber',
+      groupId: 'cn',
+      memberOf: 'memberOf',
+      member: 'member',
+    },
     userFilter: '(objectClass=inetOrgPerson)',
     groupFilter: '(objectClass=groupOfNames)',
     groupStrategy: 'memberOf',
   },
   ad: {
-    attributes: { id: 'sAMAccountName', displayName: 'displayName', mail: 'mail', manager: 'manager', department: 'department', groupId: 'cn', memberOf: 'memberOf', member: 'member' },
+    attributes: {
+      id: 'sAMAccountName',
+      displayName: 'displayName',
+      mail: 'mail',
+      manager: 'manager',
+      department: 'department',
+      groupId: 'cn',
+      memberOf: 'memberOf',
+      member: 'member',
+    },
     userFilter: '(&(objectCategory=person)(objectClass=user))',
     groupFilter: '(objectClass=group)',
     groupStrategy: 'in-chain',
   },
 };
 
-const attributeName = z
-  .string()
-  .regex(/^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/, 'an LDAP attribute name (letters, digits, dash), e.g. employeeNumber');
+const attributeName = z.string().regex(/^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/, 'an LDAP attribute name (letters, digits, dash), e.g. employeeNumber');
 /** A string schema whose "missing" message says what is expected. */
 const text = (expected: string) => z.string({ error: (issue) => (issue.input === undefined ? `required: ${expected}` : `${expected} (text)`) });
 const dn = (example: string) =>
-  text(`a DN such as ${example}`).trim().min(1, `required, e.g. ${example}`).regex(/^[A-Za-z][A-Za-z0-9-]*=|^\d+(?:\.\d+)+=/, `a DN such as ${example}`);
+  text(`a DN such as ${example}`)
+    .trim()
+    .min(1, `required, e.g. ${example}`)
+    .regex(/^[A-Za-z][A-Za-z0-9-]*=|^\d+(?:\.\d+)+=/, `a DN such as ${example}`);
 const filterText = z
   .string()
   .trim()
@@ -150,36 +169,59 @@ const Attributes = z.strictObject({
 
 export const LdapConfigSchema: z.ZodType<ResolvedLdapConfig, LdapConfig> = z
   .strictObject({
-    url: text('ldap://host[:port] or ldaps://host[:port]').trim().regex(/^ldaps?:\/\/[^\s/?#]+\/?$/i, 'use ldap://host[:port] or ldaps://host[:port] (no path)'),
+    url: text('ldap://host[:port] or ldaps://host[:port]')
+      .trim()
+      .regex(/^ldaps?:\/\/[^\s/?#]+\/?$/i, 'use ldap://host[:port] or ldaps://host[:port] (no path)'),
     startTls: z.boolean().default(false),
     tlsCaFile: z.string().min(1, 'a path to a PEM file').optional(),
     bindDn: dn('cn=it-support,ou=services,dc=example,dc=com'),
-    bindPassword: text('the bind account password (anonymous binds are not supported)').min(1, 'required: the bind account password (anonymous binds are not supported)'),
+    bindPassword: text('the bind account password (anonymous binds are not supported)').min(
+      1,
+      'required: the bind account password (anonymous binds are not supported)',
+    ),
     baseDn: dn('dc=example,dc=com'),
     userBaseDn: dn('ou=people,dc=example,dc=com').optional(),
     groupBaseDn: dn('ou=groups,dc=example,dc=com').optional(),
-    timeoutMs: z.number({ error: 'whole milliseconds, e.g. 2000' }).int('whole milliseconds').min(100, 'at least 100 ms').max(60_000, 'at most 60000 ms').default(2000),
+    timeoutMs: z
+      .number({ error: 'whole milliseconds, e.g. 2000' })
+      .int('whole milliseconds')
+      .min(100, 'at least 100 ms')
+      .max(60_000, 'at most 60000 ms')
+      .default(2000),
     kind: z.enum(['openldap', 'ad'], 'openldap or ad').default('openldap'),
     groupStrategy: z.enum(['memberOf', 'in-chain', 'groupOfNames'], 'memberOf, in-chain or groupOfNames').optional(),
     externalIdAttributes: z.record(z.string().min(1), attributeName).default({}),
     attributes: Attributes.partial().default({}),
     userFilter: filterText.optional(),
     groupFilter: filterText.optional(),
-    disabled: z.strictObject({ attribute: text('the attribute that marks disabled accounts').pipe(attributeName), values: z.array(z.string().min(1)).min(1, 'at least one value') }).optional(),
+    disabled: z
+      .strictObject({
+        attribute: text('the attribute that marks disabled accounts').pipe(attributeName),
+        values: z.array(z.string().min(1)).min(1, 'at least one value'),
+      })
+      .optional(),
     ppolicy: z.boolean().default(false),
-    mailDomain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a mail domain such as example.com').optional(),
+    mailDomain: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a mail domain such as example.com')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     // Runs even when fields are invalid (ALWAYS), so it reads defensively.
     const { url, startTls, kind, groupStrategy } = c as Partial<Record<string, unknown>>;
     if (startTls === true && typeof url === 'string' && /^\s*ldaps:/i.test(url)) {
-      ctx.addIssue({ code: 'custom', path: ['startTls'], message: 'StartTLS upgrades ldap:// connections, and an ldaps:// URL is encrypted already: turn one of them off' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startTls'],
+        message: 'StartTLS upgrades ldap:// connections, and an ldaps:// URL is encrypted already: turn one of them off',
+      });
     }
     if (groupStrategy === 'in-chain' && (kind ?? 'openldap') !== 'ad') {
       ctx.addIssue({
         code: 'custom',
         path: ['groupStrategy'],
-        message: "'in-chain' uses Active Directory's LDAP_MATCHING_RULE_IN_CHAIN, which other servers ignore (they return no groups, a silent under-count): use memberOf or groupOfNames, or set kind to ad",
+        message:
+          "'in-chain' uses Active Directory's LDAP_MATCHING_RULE_IN_CHAIN, which other servers ignore (they return no groups, a silent under-count): use memberOf or groupOfNames, or set kind to ad",
       });
     }
   }, ALWAYS)
@@ -210,7 +252,10 @@ export const LdapConfigSchema: z.ZodType<ResolvedLdapConfig, LdapConfig> = z
 
 /** `dc=corp,dc=example,dc=com` → `corp.example.com`; undefined without dc= parts. */
 export function mailDomainOf(baseDn: string): string | undefined {
-  const parts = baseDn.split(',').map((p) => /^\s*dc\s*=\s*(.+?)\s*$/i.exec(p)?.[1]).filter((p): p is string => p !== undefined);
+  const parts = baseDn
+    .split(',')
+    .map((p) => /^\s*dc\s*=\s*(.+?)\s*$/i.exec(p)?.[1])
+    .filter((p): p is string => p !== undefined);
   return parts.length > 0 ? parts.join('.').toLowerCase() : undefined;
 }
 
@@ -284,7 +329,13 @@ export function ldapConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Resolve
     disabled:
       disabledAttribute === undefined && disabledValues === undefined
         ? undefined
-        : { attribute: disabledAttribute, values: (disabledValues ?? '').split(',').map((v) => v.trim()).filter(Boolean) },
+        : {
+            attribute: disabledAttribute,
+            values: (disabledValues ?? '')
+              .split(',')
+              .map((v) => v.trim())
+              .filter(Boolean),
+          },
     ppolicy: flag(LDAP_ENV.ppolicy),
     mailDomain: get(LDAP_ENV.mailDomain),
   };
@@ -315,11 +366,15 @@ export const directorySettings = documented('Directory: LDAP / Active Directory 
   [LDAP_ENV.kind, '`openldap` or `ad` (sets attribute, filter and group defaults)', '`openldap`'],
   [LDAP_ENV.groupStrategy, '`memberOf`, `in-chain` (AD only) or `groupOfNames`', 'by kind'],
   [LDAP_ENV.externalIdAttributes, 'JSON: the attribute holding each help desk\'s account id, e.g. {"jira":"extensionAttribute1"}', '`{}`'],
-  [LDAP_ENV.attributes, 'JSON: attribute names that differ from the kind\'s defaults (id, displayName, mail, manager, department, groupId, memberOf, member)', 'by kind'],
+  [
+    LDAP_ENV.attributes,
+    "JSON: attribute names that differ from the kind's defaults (id, displayName, mail, manager, department, groupId, memberOf, member)",
+    'by kind',
+  ],
   [LDAP_ENV.userFilter, 'LDAP filter of user entries', 'by kind'],
   [LDAP_ENV.groupFilter, 'LDAP filter of group entries', 'by kind'],
   [LDAP_ENV.disabled, 'attribute that marks disabled accounts (with LDAP_DISABLED_VALUES)'],
   ['LDAP_DISABLED_VALUES', 'comma-separated values of that attribute that mean disabled'],
   [LDAP_ENV.ppolicy, 'OpenLDAP runs the ppolicy overlay: a reset with change-at-next-sign-in also sets pwdReset', '`false`'],
-  [LDAP_ENV.mailDomain, 'mail domain of accounts created in LDAP/AD (`<id>@<domain>`)', 'from the base DN\'s dc= parts'],
+  [LDAP_ENV.mailDomain, 'mail domain of accounts created in LDAP/AD (`<id>@<domain>`)', "from the base DN's dc= parts"],
 ]);

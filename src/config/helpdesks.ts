@@ -23,7 +23,10 @@ function requireAll(prefix: string, values: Record<string, string | undefined>):
   if (set.length === 0) return false;
   if (set.length < Object.keys(values).length) {
     const missing = Object.keys(values).filter((k) => values[k] === undefined);
-    throw new ValidationError('configuration (environment variables)', missing.map((k) => ({ path: k, message: `required when other ${prefix}_* variables are set` })));
+    throw new ValidationError(
+      'configuration (environment variables)',
+      missing.map((k) => ({ path: k, message: `required when other ${prefix}_* variables are set` })),
+    );
   }
   return true;
 }

@@ -3,9 +3,16 @@ import { duration, durationMs, flag, slice, wholeNumber } from './settings.js';
 
 export const intakeSettings = slice('Intake: webhooks, alerts, reconciliation', {
   WEBHOOK_SECRET_JIRA: [z.string().min(16, 'use at least 16 characters').optional(), 'shared secret of the Jira webhook signature (16+ characters)'],
-  WEBHOOK_SECRET_SERVICENOW: [z.string().min(16, 'use at least 16 characters').optional(), 'shared secret of the ServiceNow webhook signature (16+ characters)'],
+  WEBHOOK_SECRET_SERVICENOW: [
+    z.string().min(16, 'use at least 16 characters').optional(),
+    'shared secret of the ServiceNow webhook signature (16+ characters)',
+  ],
   WEBHOOK_SECRET_ZENDESK: [z.string().min(16, 'use at least 16 characters').optional(), 'signing secret of the Zendesk webhook (16+ characters)'],
-  ALLOW_UNSIGNED_WEBHOOKS: [flag.optional(), 'accept deliveries from sources without a secret (local development only)', '`true` with the embedded dev server, else `false`'],
+  ALLOW_UNSIGNED_WEBHOOKS: [
+    flag.optional(),
+    'accept deliveries from sources without a secret (local development only)',
+    '`true` with the embedded dev server, else `false`',
+  ],
   WEBHOOK_REFUSALS_KEPT_PER_MINUTE: [
     wholeNumber('60', 1).default(60),
     'refused deliveries no signature proved that are kept whole (dead letter, audit entry), per help desk and minute; the rest are counted',

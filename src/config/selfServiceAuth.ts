@@ -137,7 +137,8 @@ export function prepareJwtSettings(s: JwtSettings, names: Names, reported: Reado
 
   if (typeof s.issuer !== 'string' || s.issuer.trim() === '') issue('issuer', 'required: the identity provider (the tokens\' "iss")');
   if (typeof s.audience !== 'string' || s.audience.trim() === '') issue('audience', 'required: this API\'s identifier (the tokens\' "aud")');
-  if (s.subjectClaim !== undefined && (typeof s.subjectClaim !== 'string' || s.subjectClaim.trim() === '')) issue('subjectClaim', 'a claim name such as sub, preferred_username or upn');
+  if (s.subjectClaim !== undefined && (typeof s.subjectClaim !== 'string' || s.subjectClaim.trim() === ''))
+    issue('subjectClaim', 'a claim name such as sub, preferred_username or upn');
   const tolerance = s.clockToleranceSec;
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_SEC)) {
     issue('clockToleranceSec', `seconds, from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`);
@@ -158,7 +159,6 @@ export function prepareJwtSettings(s: JwtSettings, names: Names, reported: Reado
   }
   return issues.length === 0 && key ? { prepared: { key, algorithms }, issues } : { issues };
 }
-
 
 /**
  * Self-service JWT settings from the environment (variables in JWT_ENV); undefined when none is

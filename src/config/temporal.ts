@@ -9,7 +9,11 @@ export const temporalSettings = slice('Temporal', {
   TEMPORAL_ADDRESS: [z.string().min(1).optional(), 'connect to this cluster instead of starting the embedded dev server'],
   TEMPORAL_NAMESPACE: [z.string().min(1).default('default'), 'namespace'],
   TEMPORAL_TASK_QUEUE: [z.string().min(1).default('it-support'), 'task queue of ticket workflows, and of every other capability unless set below'],
-  TASK_QUEUE_TROUBLESHOOTING: [z.string().min(1).optional(), 'task queue of guided troubleshooting sessions (separate worker pools scale apart)', '`TEMPORAL_TASK_QUEUE`'],
+  TASK_QUEUE_TROUBLESHOOTING: [
+    z.string().min(1).optional(),
+    'task queue of guided troubleshooting sessions (separate worker pools scale apart)',
+    '`TEMPORAL_TASK_QUEUE`',
+  ],
   TASK_QUEUE_SELF_SERVICE: [z.string().min(1).optional(), 'task queue of self-service runs', '`TEMPORAL_TASK_QUEUE`'],
   TASK_QUEUE_DEFINITIONS: [z.string().min(1).optional(), 'task queue of workflow-definition runs', '`TEMPORAL_TASK_QUEUE`'],
   WORKER_TASK_QUEUES: [
@@ -22,7 +26,7 @@ export const temporalSettings = slice('Temporal', {
   ],
   WORKER_MAX_CACHED_WORKFLOWS: [
     wholeNumber('50', 1, 'a whole number of workflows').default(50),
-    "workflows each worker keeps in its sticky cache; one that is not cached is replayed from its history when its next event comes (a few ms) instead of holding about 3.5 MB while it waits for people",
+    'workflows each worker keeps in its sticky cache; one that is not cached is replayed from its history when its next event comes (a few ms) instead of holding about 3.5 MB while it waits for people',
   ],
   TEMPORAL_API_KEY: [z.string().min(1).optional(), 'API key (Temporal Cloud); turns TLS on'],
   PAYLOAD_ENCRYPTION_KEYS: [

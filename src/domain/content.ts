@@ -27,7 +27,11 @@ export function formatContentIssue(issue: ContentIssue): string {
  * Parses YAML (JSON is YAML too) and validates it, reporting each problem with the line and
  * column of the node that holds it, so an editor can jump straight there.
  */
-export function tryParseContent<S extends z.ZodType>(text: string, schema: S, file: string): { ok: true; value: z.output<S> } | { ok: false; issues: ContentIssue[] } {
+export function tryParseContent<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  file: string,
+): { ok: true; value: z.output<S> } | { ok: false; issues: ContentIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -47,7 +51,11 @@ export function tryParseContent<S extends z.ZodType>(text: string, schema: S, fi
     return { ok: false, issues: [{ file, path: '(syntax)', message: (e as Error).message }] };
   }
   const result = safeParseUntrusted(schema, value);
-  if ('hostile' in result) return { ok: false, issues: [{ file, ...locate(doc, pathParts(result.hostile.path), lineCounter), path: result.hostile.path, message: result.hostile.message }] };
+  if ('hostile' in result)
+    return {
+      ok: false,
+      issues: [{ file, ...locate(doc, pathParts(result.hostile.path), lineCounter), path: result.hostile.path, message: result.hostile.message }],
+    };
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
@@ -65,11 +73,7 @@ export function parseContent<S extends z.ZodType>(text: string, schema: S, file:
   return parsed.value;
 }
 
-function locate(
-  doc: ReturnType<typeof parseDocument>,
-  path: ReadonlyArray<PropertyKey>,
-  lineCounter: LineCounter,
-): { line?: number; column?: number } {
+function locate(doc: ReturnType<typeof parseDocument>, path: ReadonlyArray<PropertyKey>, lineCounter: LineCounter): { line?: number; column?: number } {
   // Walk up until a node exists: a missing field is reported at its parent object.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;

@@ -8,9 +8,7 @@ export interface FieldIssue {
 
 export function pathToString(path: ReadonlyArray<PropertyKey>): string {
   if (path.length === 0) return '(root)';
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
 /** The most specific message of an issue (zod wraps record-key and union problems). */
@@ -75,7 +73,10 @@ export function uncoercibleValue(value: unknown, path: PropertyKey[] = []): Fiel
 }
 
 /** schema.safeParse that reports a value the schema could not even look at as an issue, not a crash. */
-export function safeParseUntrusted<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> | { success: false; hostile: FieldIssue } {
+export function safeParseUntrusted<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<S>> | { success: false; hostile: FieldIssue } {
   try {
     return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
   } catch (e) {

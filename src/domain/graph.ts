@@ -79,8 +79,7 @@ export function stronglyConnected(adj: ReadonlyArray<ReadonlyArray<number>>, ski
 export const smallest = (xs: number[]) => xs.reduce((a, b) => Math.min(a, b));
 
 /** A component is a cycle when it has several nodes or one node with an edge to itself. */
-export const isCyclic = (component: number[], adj: ReadonlyArray<ReadonlyArray<number>>) =>
-  component.length > 1 || adj[component[0]!]!.includes(component[0]!);
+export const isCyclic = (component: number[], adj: ReadonlyArray<ReadonlyArray<number>>) => component.length > 1 || adj[component[0]!]!.includes(component[0]!);
 
 /** A shortest cycle through `s` inside `members` (which must be a cyclic component holding s). */
 export function cycleThrough(s: number, members: ReadonlySet<number>, adj: ReadonlyArray<ReadonlyArray<number>>): number[] {

@@ -2,9 +2,7 @@ import type { UserFacts } from './permissions/directory.js';
 import type { PermissionDecision } from './permissions/permission.js';
 import type { Outcome } from './records/resolution.js';
 
-export type PasswordResetPlan =
-  | { proceed: true }
-  | { proceed: false; outcome: Exclude<Outcome, 'resolved'>; reason: string; ticketComment: string };
+export type PasswordResetPlan = { proceed: true } | { proceed: false; outcome: Exclude<Outcome, 'resolved'>; reason: string; ticketComment: string };
 
 /**
  * Decides whether the reset may go ahead, and what the requester is told when it may not.
@@ -22,7 +20,8 @@ export function planPasswordReset(input: {
       proceed: false,
       outcome: 'escalated',
       reason: decision.rule,
-      ticketComment: 'Automated password reset could not run: the directory could not be checked, so nothing was changed. The ticket has been routed to the service desk.',
+      ticketComment:
+        'Automated password reset could not run: the directory could not be checked, so nothing was changed. The ticket has been routed to the service desk.',
     };
   }
   if (!requester) {
@@ -30,8 +29,7 @@ export function planPasswordReset(input: {
       proceed: false,
       outcome: 'escalated',
       reason: 'requester_not_found',
-      ticketComment:
-        'Automated password reset could not run: requester not found in directory. The ticket has been routed to the service desk.',
+      ticketComment: 'Automated password reset could not run: requester not found in directory. The ticket has been routed to the service desk.',
     };
   }
   if (!target) {

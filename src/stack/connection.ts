@@ -10,10 +10,7 @@ function tlsOptions(config: Config['temporal']) {
   return {
     serverNameOverride: t.serverName,
     serverRootCACertificate: t.serverCaCertPath ? readFileSync(t.serverCaCertPath) : undefined,
-    clientCertPair:
-      t.clientCertPath && t.clientKeyPath
-        ? { crt: readFileSync(t.clientCertPath), key: readFileSync(t.clientKeyPath) }
-        : undefined,
+    clientCertPair: t.clientCertPath && t.clientKeyPath ? { crt: readFileSync(t.clientCertPath), key: readFileSync(t.clientKeyPath) } : undefined,
   };
 }
 

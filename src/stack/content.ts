@@ -82,7 +82,11 @@ export async function loadContent(dir: string): Promise<Content> {
     if (rule.start?.workflow !== 'troubleshootSession') return;
     const tree = rule.start.input.tree;
     if (!tree || !('const' in tree) || !(out.trees as Record<string, DecisionTree>)[String(tree.const)]) {
-      issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.tree`, message: 'troubleshootSession needs `tree: { const: <id> }` naming a tree in content/trees' });
+      issues.push({
+        file: join(dir, 'routing.yaml'),
+        path: `rules[${i}].start.input.tree`,
+        message: 'troubleshootSession needs `tree: { const: <id> }` naming a tree in content/trees',
+      });
     }
   });
   out.definitions = await loadDefinitions(join(dir, 'definitions'), out, issues);
@@ -96,12 +100,18 @@ export async function loadContent(dir: string): Promise<Content> {
       return;
     }
     for (const name of Object.keys(rule.start!.input)) {
-      if (!Object.hasOwn(def.inputs, name)) issues.push({ file: join(dir, 'routing.yaml'), path: `rules[${i}].start.input.${name}`, message: `definition ${id} has no input "${name}" (it takes: ${Object.keys(def.inputs).join(', ')})` });
+      if (!Object.hasOwn(def.inputs, name))
+        issues.push({
+          file: join(dir, 'routing.yaml'),
+          path: `rules[${i}].start.input.${name}`,
+          message: `definition ${id} has no input "${name}" (it takes: ${Object.keys(def.inputs).join(', ')})`,
+        });
     }
   });
   // Alert rules must start a definition that exists, with inputs it takes and every one it requires.
   if (out.alerts) {
-    for (const issue of alertRuleIssues(out.alerts as AlertRoutingConfig, out.definitions as Content['definitions'])) issues.push({ file: join(dir, 'alerts.yaml'), ...issue });
+    for (const issue of alertRuleIssues(out.alerts as AlertRoutingConfig, out.definitions as Content['definitions']))
+      issues.push({ file: join(dir, 'alerts.yaml'), ...issue });
   }
   if (issues.length > 0) throw new ContentError(issues);
   return out as Content;

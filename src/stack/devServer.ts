@@ -48,15 +48,24 @@ async function waitUntilServing(address: string, child: { exited: boolean; outpu
 /** The command line of `temporal server start-dev` for these options. */
 export function startDevArgs(options: Omit<DevServerOptions, 'cli' | 'onOutput'>): string[] {
   return [
-    'server', 'start-dev',
-    '--ip', options.ip,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--db-filename', options.dbFile,
-    '--log-level', 'warn',
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    'server',
+    'start-dev',
+    '--ip',
+    options.ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    'warn',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     ...dynamicConfigArgs(),
   ];
 }
@@ -78,7 +87,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const killOnExit = () => proc.kill('SIGKILL');
   process.once('exit', killOnExit);
   const state = { exited: false, output: [] as string[] };
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => { state.exited = true; resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      state.exited = true;
+      resolve();
+    }),
+  );
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
       state.output.push(line);

@@ -108,7 +108,9 @@ export function startTracing(options: { serviceName: string; exporter?: 'otlp' |
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] },
     worker: {
       workflowInterceptorModules: [WORKFLOW_INTERCEPTORS],
-      activityInterceptors: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activityInterceptors: [
+        (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+      ],
       sinks: { exporter: makeWorkflowExporter(processor, resource) },
     },
     shutdown: () => provider.shutdown(),
@@ -132,5 +134,10 @@ export function tracingTarget(config: Pick<Config, 'operations'>): string {
 /** The same client with the tracing interceptors, or the client itself when tracing is off. */
 export function tracedClient(client: Client, tracing: Tracing | null): Client {
   if (!tracing) return client;
-  return new Client({ connection: client.connection, namespace: client.options.namespace, dataConverter: client.options.dataConverter, interceptors: tracing.clientInterceptors });
+  return new Client({
+    connection: client.connection,
+    namespace: client.options.namespace,
+    dataConverter: client.options.dataConverter,
+    interceptors: tracing.clientInterceptors,
+  });
 }

@@ -18,7 +18,16 @@ import type { WorkflowTicket } from '../domain/tickets/ticket.js';
 import type { TreeSet } from '../domain/trees/navigation.js';
 import { evaluateCondition, type Scope } from '../domain/definitions/expressions.js';
 import { activitySpec, prepareArgs, type ActivitySpec } from '../domain/definitions/registry.js';
-import { parseDuration, stepKind, type ActionStep, type ApprovalStep, type Definition, type NotifyStep, type Step, type TroubleshootStep } from '../domain/definitions/schema.js';
+import {
+  parseDuration,
+  stepKind,
+  type ActionStep,
+  type ApprovalStep,
+  type Definition,
+  type NotifyStep,
+  type Step,
+  type TroubleshootStep,
+} from '../domain/definitions/schema.js';
 import { renderArgs, renderTemplate } from '../domain/definitions/templates.js';
 import { describeResult, stoppedRun, type AlertFacts, type DefinitionProgress } from '../domain/definitions/run.js';
 import { retryPolicy, stepCount, stepTimeout } from '../domain/definitions/runtime.js';
@@ -49,7 +58,10 @@ type Call = (args: Record<string, unknown>) => Promise<unknown>;
 
 /** A change the policy did not allow: the run stops and rolls back. */
 class Refused extends Error {
-  constructor(readonly stepName: string, readonly decision: PermissionDecision) {
+  constructor(
+    readonly stepName: string,
+    readonly decision: PermissionDecision,
+  ) {
     super(`${stepName}: not allowed (${decision.rule}): ${decision.reason}`);
   }
 }
@@ -58,7 +70,11 @@ class Refused extends Error {
 class StepFailed extends Error {}
 
 const errorText = (err: unknown): string =>
-  err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
+  err instanceof ActivityFailure || err instanceof ChildWorkflowFailure
+    ? (err.cause?.message ?? err.message)
+    : err instanceof Error
+      ? err.message
+      : String(err);
 
 /**
  * Runs a support workflow definition (content/definitions/*.yaml) durably: each step in order,
@@ -70,11 +86,16 @@ const errorText = (err: unknown): string =>
  */
 export async function definitionRun(input: DefinitionRunInput): Promise<ResolutionRecord> {
   const def = input.definition;
-  const run = new SupportRun(input.ticket ?? null, { requesterId: input.requester.by === 'id' ? input.requester.id : null, receivedAt: input.alert?.startsAt ?? now() });
+  const run = new SupportRun(input.ticket ?? null, {
+    requesterId: input.requester.by === 'id' ? input.requester.id : null,
+    receivedAt: input.alert?.startsAt ?? now(),
+  });
   run.record = {
     ...run.record,
     definition: { id: def.id, version: input.version },
-    ...(input.alert ? { trigger: { kind: 'alert' as const, event: `${input.alert.labels.alertname ?? 'alert'} ${input.alert.status}`, receivedAt: input.alert.startsAt } } : {}),
+    ...(input.alert
+      ? { trigger: { kind: 'alert' as const, event: `${input.alert.labels.alertname ?? 'alert'} ${input.alert.status}`, receivedAt: input.alert.startsAt } }
+      : {}),
   };
   const gate = new ApprovalGate(run);
   const queue = input.humanQueue ?? 'service-desk';
@@ -82,7 +103,9 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     inputs: input.inputs,
     constants: def.constants,
     steps: {},
-    ticket: input.ticket ? { source: input.ticket.source, key: input.ticket.key, id: input.ticket.id, summary: input.ticket.summary, priority: input.ticket.priority ?? null } : null,
+    ticket: input.ticket
+      ? { source: input.ticket.source, key: input.ticket.key, id: input.ticket.id, summary: input.ticket.summary, priority: input.ticket.priority ?? null }
+      : null,
     alert: input.alert ? { ...input.alert } : null,
     run: { requester: input.requester.by === 'id' ? input.requester.id : null },
   };
@@ -119,7 +142,12 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
 
   async function identifyRequester(): Promise<void> {
     if (requesterId) return;
-    const facts = await run.step('identify the requester', null, () => acts.lookupUser(input.requester), (u) => (u ? u.id : 'not found in the directory'));
+    const facts = await run.step(
+      'identify the requester',
+      null,
+      () => acts.lookupUser(input.requester),
+      (u) => (u ? u.id : 'not found in the directory'),
+    );
     if (!facts) {
       throw new Refused('identify the requester', {
         action: 'definition.run',
@@ -139,7 +167,8 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     const activity = 'notify' in step ? 'sendNotification' : step.activity;
     const spec = activitySpec(activity) as ActivitySpec;
     const prepared = prepareArgs(activity, renderArgs('notify' in step ? step.notify : step.args, scope));
-    if (!prepared.ok) throw new StepFailed(`${name}: its arguments do not fit ${activity}: ${prepared.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    if (!prepared.ok)
+      throw new StepFailed(`${name}: its arguments do not fit ${activity}: ${prepared.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
     let args = prepared.args;
     let target: string | null = spec.targetArg ? String(args[spec.targetArg]) : null;
 
@@ -173,7 +202,8 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     const device = spec.endpointArg ? args[spec.endpointArg] : undefined;
     try {
       // One lock per device and task queue: the lock workflow runs on the queue of the workers that use it.
-      const result = typeof device === 'string' ? await withTargetSlot(`${workflowInfo().taskQueue}:device:${device}`, def.limits.perEndpoint, call) : await call();
+      const result =
+        typeof device === 'string' ? await withTargetSlot(`${workflowInfo().taskQueue}:device:${device}`, def.limits.perEndpoint, call) : await call();
       if (entry) entry.finished = true;
       finishStep(step, 'succeeded', result);
     } catch (err) {
@@ -194,12 +224,24 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     const name = step.name ?? step.id;
     if (answer === null) {
       if (run.closedBy) throw new StepFailed(`${name}: the ticket was closed while waiting for approval`);
-      run.note('actions', { name, target: null, status: spec.onTimeout === 'continue' ? 'skipped' : 'failed', detail: `no answer within ${spec.timeout}`, startedAt });
+      run.note('actions', {
+        name,
+        target: null,
+        status: spec.onTimeout === 'continue' ? 'skipped' : 'failed',
+        detail: `no answer within ${spec.timeout}`,
+        startedAt,
+      });
       finishStep(step, spec.onTimeout === 'continue' ? 'skipped' : 'failed', null);
       if (spec.onTimeout === 'continue') return;
       throw new StepFailed(`${name}: nobody answered within ${spec.timeout}`);
     }
-    run.note('actions', { name, target: answer.approver, status: answer.approve ? 'succeeded' : 'failed', detail: `${answer.approve ? 'approved' : 'rejected'} by ${answer.approver}`, startedAt });
+    run.note('actions', {
+      name,
+      target: answer.approver,
+      status: answer.approve ? 'succeeded' : 'failed',
+      detail: `${answer.approve ? 'approved' : 'rejected'} by ${answer.approver}`,
+      startedAt,
+    });
     finishStep(step, answer.approve ? 'succeeded' : 'failed', { approver: answer.approver, approved: answer.approve });
     if (!answer.approve) throw new StepFailed(`${name}: rejected by ${answer.approver}${answer.comment ? ` ("${answer.comment}")` : ''}`);
   }
@@ -216,13 +258,27 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
       () =>
         executeChild(troubleshootSession, {
           workflowId: `${workflowInfo().workflowId}.${step.id}`,
-          args: [{ trees: set.trees, root: spec.tree, version: set.version, ticket: null, user: { id: subject }, humanQueue: queue, directoryOutage: input.directoryOutage }],
+          args: [
+            {
+              trees: set.trees,
+              root: spec.tree,
+              version: set.version,
+              ticket: null,
+              user: { id: subject },
+              humanQueue: queue,
+              directoryOutage: input.directoryOutage,
+            },
+          ],
           ...(spec.timeout ? { workflowExecutionTimeout: parseDuration(spec.timeout) } : {}),
         }),
       (r) => `session ${r.outcome ?? 'ended'}${r.troubleshooting?.kb ? `, ${r.troubleshooting.kb}` : ''}`,
     );
     // The session's outcome is the step's result; later steps branch on it with `when`.
-    finishStep(step, session.outcome === 'resolved' ? 'succeeded' : 'failed', { outcome: session.outcome, kb: session.troubleshooting?.kb ?? null, summary: session.summary });
+    finishStep(step, session.outcome === 'resolved' ? 'succeeded' : 'failed', {
+      outcome: session.outcome,
+      kb: session.troubleshooting?.kb ?? null,
+      summary: session.summary,
+    });
   }
 
   async function runStep(step: Step): Promise<void> {
@@ -239,7 +295,9 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
       case 'parallel': {
         const children = (step as { parallel: Array<ActionStep | NotifyStep> }).parallel;
         const results = await Promise.allSettled(children.map((child) => runStep(child)));
-        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason)) ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        const failure =
+          results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isCancellation(r.reason)) ??
+          results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         finishStep(step, failure ? 'failed' : 'succeeded', null);
         if (failure) throw failure.reason;
         return;
@@ -266,7 +324,13 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
         prepared = { ok: false, issues: [{ path: 'args', message: errorText(err) }] };
       }
       if (!prepared.ok) {
-        run.note('compensations', { name, target: null, status: 'skipped', detail: `nothing to undo: ${prepared.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, startedAt });
+        run.note('compensations', {
+          name,
+          target: null,
+          status: 'skipped',
+          detail: `nothing to undo: ${prepared.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          startedAt,
+        });
         continue;
       }
       const target = String(prepared.args[spec.targetArg!]);
@@ -275,7 +339,13 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
         // spare); later, e.g. after a long approval wait, the policy is asked again.
         let undoGrant = grant && Date.parse(grant.expiresAt) - Date.now() > 60_000 ? grant : null;
         if (!undoGrant) {
-          const check = await run.checkPermission(spec.action!, input.requester, { by: 'id', id: target }, spec.grantParams!(prepared.args), input.directoryOutage);
+          const check = await run.checkPermission(
+            spec.action!,
+            input.requester,
+            { by: 'id', id: target },
+            spec.grantParams!(prepared.args),
+            input.directoryOutage,
+          );
           if (!check.decision.allowed) {
             run.note('compensations', { name, target, status: 'failed', detail: `not allowed (${check.decision.rule}); undo it by hand`, startedAt });
             notUndone.push(step.name ?? step.id);
@@ -314,7 +384,9 @@ export async function definitionRun(input: DefinitionRunInput): Promise<Resoluti
     });
     progress.status = outcome;
     if (!cancelled && run.ticket) {
-      await CancellationScope.nonCancellable(() => run.handOff(summary, queue, refused ? refused.decision.rule : 'definition_step_failed')).catch(() => undefined);
+      await CancellationScope.nonCancellable(() => run.handOff(summary, queue, refused ? refused.decision.rule : 'definition_step_failed')).catch(
+        () => undefined,
+      );
     }
     const record = await run.finish(outcome, summary);
     if (isCancellation(err)) throw err;

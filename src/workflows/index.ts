@@ -7,4 +7,13 @@ export { diskCleanup, softwareReinstall, unlockAccount } from './selfService.js'
 export { reconcileTickets } from './reconcileTickets.js';
 export { slotsStateQuery, targetSlots } from './targetSlots.js';
 export { definitionRun } from './definitionRun.js';
-export { alertUpdateSignal, answerUpdate, approvalUpdate, backUpdate, definitionProgressQuery, progressQuery, sessionQuery, ticketEventSignal } from './messages.js';
+export {
+  alertUpdateSignal,
+  answerUpdate,
+  approvalUpdate,
+  backUpdate,
+  definitionProgressQuery,
+  progressQuery,
+  sessionQuery,
+  ticketEventSignal,
+} from './messages.js';

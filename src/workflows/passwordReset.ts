@@ -35,9 +35,18 @@ export async function passwordReset(input: PasswordResetInput): Promise<Resoluti
           input.directoryOutage,
         )
       : null;
-    run.record = { ...run.record, requester: { externalId, userId: check?.requester?.id ?? null }, target: check?.target?.id ?? input.targetAccount ?? check?.requester?.id ?? null };
+    run.record = {
+      ...run.record,
+      requester: { externalId, userId: check?.requester?.id ?? null },
+      target: check?.target?.id ?? input.targetAccount ?? check?.requester?.id ?? null,
+    };
 
-    const plan = planPasswordReset({ requester: check?.requester ?? null, targetAccount: input.targetAccount ?? null, target: check?.target ?? null, decision: check?.decision ?? null });
+    const plan = planPasswordReset({
+      requester: check?.requester ?? null,
+      targetAccount: input.targetAccount ?? null,
+      target: check?.target ?? null,
+      decision: check?.decision ?? null,
+    });
     if (!plan.proceed) {
       await run.handOff(plan.ticketComment, queue, plan.reason);
       return run.finish(plan.outcome, plan.ticketComment);
@@ -46,7 +55,12 @@ export async function passwordReset(input: PasswordResetInput): Promise<Resoluti
     const targetId = check!.target!.id;
     if (run.closedBy) return run.cancelledByTicket();
     try {
-      await run.step('reset password', targetId, () => acts.resetPasswordAndNotify({ userId: targetId, grant: check!.grant }), () => 'temporary password sent to the registered e-mail address');
+      await run.step(
+        'reset password',
+        targetId,
+        () => acts.resetPasswordAndNotify({ userId: targetId, grant: check!.grant }),
+        () => 'temporary password sent to the registered e-mail address',
+      );
     } catch (err) {
       // Retries are exhausted or the failure is final (e.g. the account was disabled meanwhile):
       // a person takes over, and the record says what happened.
@@ -56,8 +70,18 @@ export async function passwordReset(input: PasswordResetInput): Promise<Resoluti
       return run.finish('failed', comment);
     }
     const summary = resetDoneComment(targetId);
-    await run.step('comment on ticket', ticketRef.key, () => acts.commentOnTicket({ ticket: ticketRef, body: summary, visibility: 'public' }), () => 'told the requester');
-    await run.step('resolve ticket', ticketRef.key, () => acts.resolveTicket({ ticket: ticketRef, note: summary }), () => 'resolved');
+    await run.step(
+      'comment on ticket',
+      ticketRef.key,
+      () => acts.commentOnTicket({ ticket: ticketRef, body: summary, visibility: 'public' }),
+      () => 'told the requester',
+    );
+    await run.step(
+      'resolve ticket',
+      ticketRef.key,
+      () => acts.resolveTicket({ ticket: ticketRef, note: summary }),
+      () => 'resolved',
+    );
     return run.finish('resolved', summary);
   });
 }

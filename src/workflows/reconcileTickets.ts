@@ -21,7 +21,13 @@ export async function reconcileTickets(input: ReconcileTicketsInput): Promise<Re
   const reports: ReconcileReport[] = [];
   for (const source of input.sources) {
     reports.push(
-      await reconcileSource({ source, overlapMs: input.overlapMs, firstLookbackMs: input.firstLookbackMs, pageSize: input.pageSize ?? 100, maxPages: input.maxPages ?? 50 }),
+      await reconcileSource({
+        source,
+        overlapMs: input.overlapMs,
+        firstLookbackMs: input.firstLookbackMs,
+        pageSize: input.pageSize ?? 100,
+        maxPages: input.maxPages ?? 50,
+      }),
     );
   }
   return reports;

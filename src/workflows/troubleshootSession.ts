@@ -46,7 +46,13 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
     const sessionView = (): SessionView => {
       const v = view(input.trees, state);
       const step = state.done ? null : nextStep(input.trees, state);
-      const confirmChoices = step?.kind === 'confirm' ? [{ id: CONFIRM, label: 'Confirm and run it' }, { id: SKIP, label: 'Skip it' }] : undefined;
+      const confirmChoices =
+        step?.kind === 'confirm'
+          ? [
+              { id: CONFIRM, label: 'Confirm and run it' },
+              { id: SKIP, label: 'Skip it' },
+            ]
+          : undefined;
       return {
         workflowId: run.record.workflow.workflowId,
         tree: v.tree,
@@ -92,7 +98,12 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
       answerUpdate,
       (a) => {
         const step = nextStep(input.trees, state);
-        apply(step.kind === 'confirm' ? confirmAction(input.trees, state, { node: a.node, confirm: a.choice === CONFIRM, by: a.responder.id, at: now() }) : answerQuestion(input.trees, state, { node: a.node, choice: a.choice, by: a.responder.id, at: now() }), a.responder.id);
+        apply(
+          step.kind === 'confirm'
+            ? confirmAction(input.trees, state, { node: a.node, confirm: a.choice === CONFIRM, by: a.responder.id, at: now() })
+            : answerQuestion(input.trees, state, { node: a.node, choice: a.choice, by: a.responder.id, at: now() }),
+          a.responder.id,
+        );
         return sessionView();
       },
       {
@@ -128,11 +139,22 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
     let deviceId = input.deviceId ?? null;
     if (!deviceId) {
       const externalId = input.ticket?.requesterExternalId;
-      const found = externalId && input.ticket
-        ? await run.step('find the device', null, () => acts.deviceOf({ by: 'externalId', system: input.ticket!.source, externalId }), (d) => (d ? `${d.deviceId} of ${d.userId}` : 'none found'))
-        : user
-          ? await run.step('find the device', user, () => acts.deviceOf({ by: 'id', id: user! }), (d) => (d ? `${d.deviceId} of ${d.userId}` : 'none found'))
-          : null;
+      const found =
+        externalId && input.ticket
+          ? await run.step(
+              'find the device',
+              null,
+              () => acts.deviceOf({ by: 'externalId', system: input.ticket!.source, externalId }),
+              (d) => (d ? `${d.deviceId} of ${d.userId}` : 'none found'),
+            )
+          : user
+            ? await run.step(
+                'find the device',
+                user,
+                () => acts.deviceOf({ by: 'id', id: user! }),
+                (d) => (d ? `${d.deviceId} of ${d.userId}` : 'none found'),
+              )
+            : null;
       if (found) {
         user = found.userId;
         deviceId = found.deviceId;
@@ -156,7 +178,12 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
           const prompt = step.kind === 'ask' ? step.node.prompt : step.node.confirm;
           if (run.ticket) {
             const ticket = run.ticket;
-            await run.step('remind', ticket.key, () => acts.commentOnTicket({ ticket, body: `Troubleshooting is waiting for an answer: "${prompt}"`, visibility: 'internal' }), () => 'reminder posted');
+            await run.step(
+              'remind',
+              ticket.key,
+              () => acts.commentOnTicket({ ticket, body: `Troubleshooting is waiting for an answer: "${prompt}"`, visibility: 'internal' }),
+              () => 'reminder posted',
+            );
           }
           answered = await condition(() => revision !== seen || run.closedBy !== null, Math.max(0, escalateAfter - remindAfter));
         }
@@ -178,7 +205,12 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
       if (step.kind === 'check') {
         working = step.node.title;
         const node = step.node;
-        const result = await run.step(`check: ${node.title}`, device, () => acts.runDiagnostic({ deviceId: device, check: node.check, args: node.args }), summarise);
+        const result = await run.step(
+          `check: ${node.title}`,
+          device,
+          () => acts.runDiagnostic({ deviceId: device, check: node.check, args: node.args }),
+          summarise,
+        );
         state = recordCheck(input.trees, state, { node: node.id, result, at: now() });
         continue;
       }
@@ -192,11 +224,22 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
       if (!actor) {
         detail = 'no staff member has answered yet, so nobody can ask for a remediation';
       } else {
-        const check = await run.checkPermission(node.permission, { by: 'id', id: actor }, { by: 'id', id: user }, grantParams(ENDPOINT_REMEDIATE_ACTION, { deviceId: device, remediation: node.action }), input.directoryOutage);
+        const check = await run.checkPermission(
+          node.permission,
+          { by: 'id', id: actor },
+          { by: 'id', id: user },
+          grantParams(ENDPOINT_REMEDIATE_ACTION, { deviceId: device, remediation: node.action }),
+          input.directoryOutage,
+        );
         if (!check.decision.allowed) detail = `not allowed: ${check.decision.reason}`;
         else {
           try {
-            const r = await run.step(node.title, device, () => acts.runRemediation({ deviceId: device, action: node.action, args: node.args, targetId: user!, grant: check.grant }), (x) => x.detail);
+            const r = await run.step(
+              node.title,
+              device,
+              () => acts.runRemediation({ deviceId: device, action: node.action, args: node.args, targetId: user!, grant: check.grant }),
+              (x) => x.detail,
+            );
             ok = r.ok;
             detail = r.detail;
           } catch (err) {
@@ -213,15 +256,23 @@ export async function troubleshootSession(input: TroubleshootInput): Promise<Res
     if (done.outcome === 'resolved') {
       if (run.ticket) {
         const ticket = run.ticket;
-        await run.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: `${done.text}${kb}`, visibility: 'public' }), () => 'told the requester');
-        await run.step('resolve ticket', ticket.key, () => acts.resolveTicket({ ticket, note: done.text }), () => 'resolved');
+        await run.step(
+          'comment on ticket',
+          ticket.key,
+          () => acts.commentOnTicket({ ticket, body: `${done.text}${kb}`, visibility: 'public' }),
+          () => 'told the requester',
+        );
+        await run.step(
+          'resolve ticket',
+          ticket.key,
+          () => acts.resolveTicket({ ticket, note: done.text }),
+          () => 'resolved',
+        );
       }
       return run.finish('resolved', done.text);
     }
     await run.handOff(`${done.text}${kb}`, done.queue ?? queue, `troubleshooting ${done.outcome} at ${done.node}`);
     return run.finish('escalated', done.text);
-
-
   });
 }
 

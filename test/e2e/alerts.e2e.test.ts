@@ -121,7 +121,11 @@ function notification(alerts: Array<ReturnType<typeof alert>>) {
 }
 
 function post(body: unknown, auth: string | null = `Bearer ${TOKEN}`, raw = JSON.stringify(body)) {
-  return fetch(`${stack.apiUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: raw });
+  return fetch(`${stack.apiUrl}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: raw,
+  });
 }
 
 const workflowIdOf = (rule: string, a: ReturnType<typeof alert>) => `alert-${rule}-${a.fingerprint}-${Date.parse(a.startsAt)}`;
@@ -162,7 +166,15 @@ describe('notifications while the run is going', () => {
     const history = JSON.stringify(defaultPayloadConverter.fromPayload(input!));
     expect(history).not.toContain('jane.doe@example.com');
     expect(history).not.toContain('7946 0958');
-    expect(audit(workflowId)).toEqual([expect.objectContaining({ kind: 'webhook.accepted', actor: 'alertmanager', outcome: 'accepted', reason: 'started', details: expect.objectContaining({ fingerprint: offline.fingerprint, rule: 'device-offline', alertStatus: 'firing' }) })]);
+    expect(audit(workflowId)).toEqual([
+      expect.objectContaining({
+        kind: 'webhook.accepted',
+        actor: 'alertmanager',
+        outcome: 'accepted',
+        reason: 'started',
+        details: expect.objectContaining({ fingerprint: offline.fingerprint, rule: 'device-offline', alertStatus: 'firing' }),
+      }),
+    ]);
   });
 
   it('the repeated notification (repeat_interval, or the group grew) joins the run; an alert no rule matches is only acknowledged', async () => {
@@ -172,11 +184,21 @@ describe('notifications while the run is going', () => {
     const answers = await Promise.all([post(notification([offline, watchdog])), post(notification([offline]))]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     expect((await answers[0]!.json()).results).toEqual([
-      { fingerprint: offline.fingerprint, alertname: 'DeviceOffline', status: 'firing', outcome: 'joined', rule: 'device-offline', workflowId, runStatus: 'RUNNING' },
+      {
+        fingerprint: offline.fingerprint,
+        alertname: 'DeviceOffline',
+        status: 'firing',
+        outcome: 'joined',
+        rule: 'device-offline',
+        workflowId,
+        runStatus: 'RUNNING',
+      },
       { fingerprint: watchdog.fingerprint, alertname: 'Watchdog', status: 'firing', outcome: 'unmatched', rule: null, workflowId: null },
     ]);
     expect((await stack.client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
-    expect(audit(`alertmanager:${watchdog.fingerprint}`)).toEqual([expect.objectContaining({ kind: 'webhook.accepted', outcome: 'skipped', reason: 'unmatched' })]);
+    expect(audit(`alertmanager:${watchdog.fingerprint}`)).toEqual([
+      expect.objectContaining({ kind: 'webhook.accepted', outcome: 'skipped', reason: 'unmatched' }),
+    ]);
     expect(audit(workflowId).map((e) => e.reason)).toEqual(['started', 'joined', 'joined']);
   });
 
@@ -184,7 +206,9 @@ describe('notifications while the run is going', () => {
     const res = await post(notification([resolved(offline)]));
     expect(res.status).toBe(200);
     const workflowId = workflowIdOf('device-offline', offline);
-    expect((await res.json()).results).toEqual([{ fingerprint: offline.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'signalled', rule: 'device-offline', workflowId }]);
+    expect((await res.json()).results).toEqual([
+      { fingerprint: offline.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'signalled', rule: 'device-offline', workflowId },
+    ]);
     expect(await signalsOf(workflowId)).toEqual([{ name: 'alertUpdate', args: [{ status: 'resolved', endsAt: '2026-11-26T09:20:00.000Z' }] }]);
     expect(audit(workflowId).at(-1)).toMatchObject({ kind: 'webhook.accepted', outcome: 'accepted', reason: 'signalled' });
   });
@@ -196,9 +220,14 @@ describe('notifications while the run is going', () => {
   });
 
   it('a resolved alert that never started a run is acknowledged', async () => {
-    const never = alert({ alertname: 'DeviceOffline', severity: 'warning', device: 'LT-0003', owner: 'dana.admin' }, { status: 'resolved', endsAt: '2026-11-26T09:05:00Z' });
+    const never = alert(
+      { alertname: 'DeviceOffline', severity: 'warning', device: 'LT-0003', owner: 'dana.admin' },
+      { status: 'resolved', endsAt: '2026-11-26T09:05:00Z' },
+    );
     const res = await post(notification([never]));
-    expect((await res.json()).results).toEqual([{ fingerprint: never.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'no_run', rule: 'device-offline', workflowId: null }]);
+    expect((await res.json()).results).toEqual([
+      { fingerprint: never.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'no_run', rule: 'device-offline', workflowId: null },
+    ]);
     expect(audit(`alertmanager:${never.fingerprint}`)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_run' })]);
   });
 });
@@ -210,8 +239,14 @@ describe('other senders of the same shape', () => {
     expect(res.status).toBe(202);
     const answer = await res.json();
     const workflowId = workflowIdOf('device-offline', { fingerprint: 'c6eadffa33fcdf37', startsAt: body.alerts[0].startsAt } as ReturnType<typeof alert>);
-    expect(answer).toMatchObject({ sender: 'grafana', ignoredKeys: expect.arrayContaining(['orgId', 'state', 'title', 'message', 'alerts[].values']), results: [{ outcome: 'started', workflowId }] });
-    expect(audit(workflowId)).toEqual([expect.objectContaining({ reason: 'started', details: expect.objectContaining({ sender: 'grafana', fingerprint: 'c6eadffa33fcdf37' }) })]);
+    expect(answer).toMatchObject({
+      sender: 'grafana',
+      ignoredKeys: expect.arrayContaining(['orgId', 'state', 'title', 'message', 'alerts[].values']),
+      results: [{ outcome: 'started', workflowId }],
+    });
+    expect(audit(workflowId)).toEqual([
+      expect.objectContaining({ reason: 'started', details: expect.objectContaining({ sender: 'grafana', fingerprint: 'c6eadffa33fcdf37' }) }),
+    ]);
   });
 
   it('an Alertmanager older than 0.19 (no fingerprint) starts a run under the fingerprint Alertmanager computes, which a newer one then finds', async () => {
@@ -243,7 +278,14 @@ describe('alerts that cannot start their definition', () => {
     expect(results[0].issues[0].message).toMatch(/takes it from the alert .*alert\.labels\.owner/);
     await neverStarted(workflowIdOf('device-offline', noOwner));
     await neverStarted(workflowIdOf('device-offline', badDevice));
-    expect(audit(workflowIdOf('device-offline', badDevice))).toEqual([expect.objectContaining({ kind: 'webhook.rejected', outcome: 'rejected', reason: 'invalid_inputs', details: expect.objectContaining({ fields: ['inputs.deviceId'] }) })]);
+    expect(audit(workflowIdOf('device-offline', badDevice))).toEqual([
+      expect.objectContaining({
+        kind: 'webhook.rejected',
+        outcome: 'rejected',
+        reason: 'invalid_inputs',
+        details: expect.objectContaining({ fields: ['inputs.deviceId'] }),
+      }),
+    ]);
   });
 });
 
@@ -261,7 +303,10 @@ describe('refused notifications', () => {
     expect(await res.json()).toMatchObject({ error: 'unauthorized', reason });
     await neverStarted(workflowIdOf('device-offline', a));
     expect(stack.adapters.store.deadLetters()).toHaveLength(letters);
-    const rejected = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).map((e) => e.entry).at(-1);
+    const rejected = stack.adapters.store
+      .auditEntries({ kind: 'webhook.rejected' })
+      .map((e) => e.entry)
+      .at(-1);
     expect(rejected).toMatchObject({ actor: 'alertmanager', outcome: 'rejected', reason });
     expect(JSON.stringify(rejected)).not.toContain(TOKEN);
   });
@@ -311,10 +356,21 @@ describe('refused notifications', () => {
     const withoutToken = loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), CONTENT_DIR: contentDir });
     expect(withoutToken.alertmanager.token).toBeUndefined();
     const api = buildApi(
-      configuredApiOptions(withoutToken, stack.content, { client: stack.client, store: stack.adapters.store, logger: createLogger('silent'), directory: stack.adapters.directory, endpoints: stack.adapters.endpoints }),
+      configuredApiOptions(withoutToken, stack.content, {
+        client: stack.client,
+        store: stack.adapters.store,
+        logger: createLogger('silent'),
+        directory: stack.adapters.directory,
+        endpoints: stack.adapters.endpoints,
+      }),
     );
     const a = alert({ alertname: 'DeviceOffline', severity: 'critical', device: 'LT-0101', owner: 'sam.helper' });
-    const res = await api.inject({ method: 'POST', url: '/webhooks/alertmanager', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: JSON.stringify(notification([a])) });
+    const res = await api.inject({
+      method: 'POST',
+      url: '/webhooks/alertmanager',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      payload: JSON.stringify(notification([a])),
+    });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: 'alert_intake_disabled', message: expect.stringContaining('set ALERTMANAGER_TOKEN') });
     await neverStarted(workflowIdOf('device-offline', a));
@@ -329,7 +385,11 @@ describe('once a worker takes the runs', () => {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: DEFINITION_QUEUE,
-      activities: buildActivities(stack.adapters, stack.content, { client: stack.client, taskQueue: config.temporal.taskQueue, queues: config.temporal.queues }),
+      activities: buildActivities(stack.adapters, stack.content, {
+        client: stack.client,
+        taskQueue: config.temporal.taskQueue,
+        queues: config.temporal.queues,
+      }),
       activityInterceptors: engineActivityInterceptors({ store: stack.adapters.store, redaction: stack.content.redaction }),
     });
     worker = { worker: w, running: w.run().finally(() => connection.close()) };
@@ -346,9 +406,17 @@ describe('once a worker takes the runs', () => {
       ticket: null,
     });
     expect(record.decisions).toEqual([]);
-    expect(record.actions.find((a) => a.name === 'Restart the network adapter')).toMatchObject({ status: 'skipped', detail: expect.stringContaining("alert.status == 'firing'") });
+    expect(record.actions.find((a) => a.name === 'Restart the network adapter')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringContaining("alert.status == 'firing'"),
+    });
     const trail = audit(workflowId);
-    expect(trail.slice(0, 4).map((e) => `${e.kind} ${e.reason}`)).toEqual(['webhook.accepted started', 'webhook.accepted joined', 'webhook.accepted joined', 'webhook.accepted signalled']);
+    expect(trail.slice(0, 4).map((e) => `${e.kind} ${e.reason}`)).toEqual([
+      'webhook.accepted started',
+      'webhook.accepted joined',
+      'webhook.accepted joined',
+      'webhook.accepted signalled',
+    ]);
   });
 
   it('the incident run of a firing alert diagnoses and remediates the device as svc-monitoring, allowed by the policy, with a full audit trail', async () => {
@@ -359,10 +427,14 @@ describe('once a worker takes the runs', () => {
     expect(record).toMatchObject({ outcome: 'resolved', definition: { id: 'incident-network' }, requester: { userId: 'svc-monitoring' }, ticket: null });
     expect(record.decisions.length).toBeGreaterThan(0);
     expect(record.decisions.every((d) => d.action === 'endpoint.remediate' && d.allowed && d.rule === 'monitoring-automation')).toBe(true);
-    expect(record.actions.filter((a) => a.status === 'succeeded').map((a) => a.name)).toEqual(expect.arrayContaining(['Restart the network adapter', 'Renew the DHCP lease']));
+    expect(record.actions.filter((a) => a.status === 'succeeded').map((a) => a.name)).toEqual(
+      expect.arrayContaining(['Restart the network adapter', 'Renew the DHCP lease']),
+    );
     const trail = audit(workflowId);
     expect(trail[0]).toMatchObject({ kind: 'webhook.accepted', reason: 'started' });
-    expect(trail.filter((e) => e.kind === 'action').map((e) => e.details.action)).toEqual(expect.arrayContaining(['runDiagnostic', 'checkPermission', 'runRemediation', 'fileResolution']));
+    expect(trail.filter((e) => e.kind === 'action').map((e) => e.details.action)).toEqual(
+      expect.arrayContaining(['runDiagnostic', 'checkPermission', 'runRemediation', 'fileResolution']),
+    );
   });
 
   it('alert.status reaches the run: the resolved probe skips what only a firing alert does', async () => {
@@ -391,7 +463,12 @@ describe('once a worker takes the runs', () => {
     let runs = 0;
     for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
     expect(runs).toBe(1);
-    expect(audit(workflowId).filter((e) => e.kind !== 'action').slice(-2).map((e) => [e.outcome, e.reason, e.details.runStatus])).toEqual([
+    expect(
+      audit(workflowId)
+        .filter((e) => e.kind !== 'action')
+        .slice(-2)
+        .map((e) => [e.outcome, e.reason, e.details.runStatus]),
+    ).toEqual([
       ['skipped', 'run_ended', 'COMPLETED'],
       ['skipped', 'joined', 'COMPLETED'],
     ]);

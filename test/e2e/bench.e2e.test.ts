@@ -11,7 +11,11 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
   it('measures every figure with its baseline and writes BENCHMARKS.md and results.json', async () => {
     const out = mkdtempSync(join(tmpdir(), 'itse-bench-'));
     try {
-      await promisify(execFile)('npx', ['tsx', 'bench/run.ts'], { env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT_DIR: out }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+      await promisify(execFile)('npx', ['tsx', 'bench/run.ts'], {
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT_DIR: out },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 600_000,
+      });
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       const figures = results.figures as Array<{ group: string; name: string; ours: number; baseline: number; ratio: number }>;
       expect([...new Set(figures.map((f) => f.group))]).toEqual([
@@ -26,7 +30,13 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         'Worker memory',
       ]);
       // The end-to-end time of each demo scenario, from password resets to the network incident.
-      expect(figures.filter((f) => f.group === 'Demo scenarios, end to end').map((f) => f.name.replace(/ p50 .*$/, ''))).toEqual(expect.arrayContaining(['onboarding through a workflow definition', 'onboarding rolled back (asset tool fails 3 times)', 'network incident resolved by a definition (from a Jira ticket)']));
+      expect(figures.filter((f) => f.group === 'Demo scenarios, end to end').map((f) => f.name.replace(/ p50 .*$/, ''))).toEqual(
+        expect.arrayContaining([
+          'onboarding through a workflow definition',
+          'onboarding rolled back (asset tool fails 3 times)',
+          'network incident resolved by a definition (from a Jira ticket)',
+        ]),
+      );
       // Every figure has its own number and a baseline measured in the same run.
       for (const f of figures) {
         expect(Number.isFinite(f.ours) && f.ours > 0, f.name).toBe(true);

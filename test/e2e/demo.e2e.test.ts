@@ -37,8 +37,12 @@ describe('npm run demo', () => {
     // Workflow definitions: onboarding, its rollback when the asset tool fails, and an incident from a ticket.
     expect(out).toMatch(/✓ Welcome the new employee {2}\[9\/9\]\n {2}COMPLETED in \d+ ms, outcome: resolved: New employee onboarding: all 9 step\(s\) done/);
     expect(out).toMatch(/Directory: maria\.lopez in staff, engineering, finance; mailbox created; laptop LT-\d+ with .*vscode/);
-    expect(out).toMatch(/✗ Hand out a laptop from stock {2}\[5\/9\]\n {4}↶ undo: Create the mailbox: succeeded[^\n]*\n {4}↶ undo: Add the groups of the role: succeeded[^\n]*\n {4}↶ undo: Create the directory account: succeeded/);
-    expect(out).toMatch(/outcome: failed: .*All 3 completed step\(s\) were undone\.\n {2}Directory: tom\.berg gone; mailbox gone; laptops in stock (\d+) \(before: \1\)/);
+    expect(out).toMatch(
+      /✗ Hand out a laptop from stock {2}\[5\/9\]\n {4}↶ undo: Create the mailbox: succeeded[^\n]*\n {4}↶ undo: Add the groups of the role: succeeded[^\n]*\n {4}↶ undo: Create the directory account: succeeded/,
+    );
+    expect(out).toMatch(
+      /outcome: failed: .*All 3 completed step\(s\) were undone\.\n {2}Directory: tom\.berg gone; mailbox gone; laptops in stock (\d+) \(before: \1\)/,
+    );
     expect(out).toMatch(/ITSM-51, signed\) -> 202: definitionRun started as ticket-jira-ITSM-51 \(rule network-incident\)[\s\S]*Ticket ITSM-51: resolved/);
     expect(out).toContain('Demo finished.');
     // The demo shows where the password went, never the password.

@@ -75,10 +75,19 @@ describe('payload encryption (PAYLOAD_ENCRYPTION_KEYS)', () => {
     const history = await storedHistory();
     const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     const wire = {
-      payloads: [{ metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(payload.data!).toString('base64') }],
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(payload.data!).toString('base64'),
+        },
+      ],
     };
     const post = (path: string, body: unknown, token?: string) =>
-      fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      fetch(`${stack.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
 
     expect((await post('/codec/decode', wire)).status).toBe(401);
     expect((await post('/codec/decode', wire, 'wrong-token-wrong-token-wrong')).status).toBe(401);
@@ -105,7 +114,9 @@ describe('payload encryption (PAYLOAD_ENCRYPTION_KEYS)', () => {
     const cli = resolveTemporalCli({ env: process.env, projectRoot: PROJECT_ROOT });
     if (!cli.path) throw new Error('the Temporal CLI is needed (npm ci installs it)');
     const show = (extra: string[]) =>
-      promisify(execFile)(cli.path!, ['workflow', 'show', '--address', stack.temporalAddress, '--workflow-id', workflowId, '--output', 'json', ...extra], { maxBuffer: 16 * 1024 * 1024 });
+      promisify(execFile)(cli.path!, ['workflow', 'show', '--address', stack.temporalAddress, '--workflow-id', workflowId, '--output', 'json', ...extra], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
     const without = await show([]);
     expect(historyText(JSON.parse(without.stdout))).not.toContain('Quokka-7781');
     const decoded = await show(['--codec-endpoint', `${stack.apiUrl}/codec`, '--codec-auth', `Bearer ${ADMIN}`]);

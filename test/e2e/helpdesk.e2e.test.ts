@@ -101,7 +101,12 @@ describe('reconciliation against Jira search', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    expect(record).toMatchObject({ outcome: 'resolved', requester: { userId: 'jdoe' }, ticket: { key: 'ITSM-702' }, trigger: { kind: 'ticket', event: 'created', via: 'reconciliation' } });
+    expect(record).toMatchObject({
+      outcome: 'resolved',
+      requester: { userId: 'jdoe' },
+      ticket: { key: 'ITSM-702' },
+      trigger: { kind: 'ticket', event: 'created', via: 'reconciliation' },
+    });
     // The record filed on the ticket says how the run started and what each step did, and the audit log has the same.
     const [doc] = stack.adapters.store.documents('jira:ITSM-702');
     expect(doc!.workNote).toContain('- Trigger: ticket created via reconciliation');

@@ -40,7 +40,11 @@ afterAll(async () => {
 });
 
 const result = (workflowId: string) => stack.client.workflow.getHandle(workflowId).result();
-const auditOf = (subject: string) => stack.adapters.store.auditEntries({ subject }).map((e) => e.entry).filter((e) => e.kind !== 'action');
+const auditOf = (subject: string) =>
+  stack.adapters.store
+    .auditEntries({ subject })
+    .map((e) => e.entry)
+    .filter((e) => e.kind !== 'action');
 
 let n = 0;
 /** A Data Center body from the committed samples, on an issue of its own. */
@@ -90,7 +94,12 @@ describe('Jira Data Center on /webhooks/jira', () => {
     const res = await deliver(stack.apiUrl, 'jira', sample('jira/datacenter-comment-created.json'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ignored', rule: null, reason: expect.stringContaining('"Issue: updated"') });
-    expect(auditOf('jira:issue-id:10342').at(-1)).toMatchObject({ kind: 'webhook.accepted', outcome: 'skipped', reason: 'ignored', details: { sourceEventType: 'comment_created' } });
+    expect(auditOf('jira:issue-id:10342').at(-1)).toMatchObject({
+      kind: 'webhook.accepted',
+      outcome: 'skipped',
+      reason: 'ignored',
+      details: { sourceEventType: 'comment_created' },
+    });
     expect(stack.adapters.store.deadLetters('open')).toHaveLength(openBefore);
   });
 
@@ -126,10 +135,18 @@ describe('Zendesk on /webhooks/zendesk', () => {
   });
 
   it('events that change nothing an automation reads are answered 200 ignored; other event kinds are a 400 saying what to do', async () => {
-    const privateComment = await deliver(stack.apiUrl, 'zendesk', zendeskEvent('event-ticket-comment-added.json', '81003', (b) => (b.type = 'zen:event-type:ticket.comment_made_private')));
+    const privateComment = await deliver(
+      stack.apiUrl,
+      'zendesk',
+      zendeskEvent('event-ticket-comment-added.json', '81003', (b) => (b.type = 'zen:event-type:ticket.comment_made_private')),
+    );
     expect(privateComment.status).toBe(200);
     expect(await privateComment.json()).toMatchObject({ status: 'ignored', reason: expect.stringContaining('changes nothing') });
-    const user = await deliver(stack.apiUrl, 'zendesk', zendeskEvent('event-ticket-created.json', '81003', (b) => (b.type = 'zen:event-type:user.created')));
+    const user = await deliver(
+      stack.apiUrl,
+      'zendesk',
+      zendeskEvent('event-ticket-created.json', '81003', (b) => (b.type = 'zen:event-type:user.created')),
+    );
     expect(user.status).toBe(400);
     expect((await user.json()).issues).toEqual([{ path: 'type', message: expect.stringContaining('subscribe this webhook to ticket events only') }]);
   });

@@ -73,7 +73,10 @@ describe('password reset against OpenLDAP', () => {
 
   it('protects domain admins through nested LDAP groups (domain-admins inside privileged)', async () => {
     const { handle } = await run(JIRA.samHelper, 'dana.admin');
-    expect(await handle.result()).toMatchObject({ outcome: 'refused', decisions: [{ allowed: false, rule: 'protected-accounts', facts: { targetGroups: expect.arrayContaining(['domain-admins', 'privileged']) } }] });
+    expect(await handle.result()).toMatchObject({
+      outcome: 'refused',
+      decisions: [{ allowed: false, rule: 'protected-accounts', facts: { targetGroups: expect.arrayContaining(['domain-admins', 'privileged']) } }],
+    });
   });
 });
 
@@ -92,7 +95,10 @@ describe('directory outages', () => {
       resumed = true;
       const record = await handle.result();
       expect(record.decisions[0]).toMatchObject({ allowed: false, rule: 'directory_unavailable' });
-      expect(record).toMatchObject({ outcome: 'resolved', decisions: expect.arrayContaining([expect.objectContaining({ allowed: true, rule: 'own-account' })]) });
+      expect(record).toMatchObject({
+        outcome: 'resolved',
+        decisions: expect.arrayContaining([expect.objectContaining({ allowed: true, rule: 'own-account' })]),
+      });
     } finally {
       if (!resumed) await slapd.resume();
     }

@@ -91,7 +91,10 @@ describe('a worker process', () => {
     try {
       let text = '';
       await until('worker metrics', async () => {
-        text = await fetch(`http://${address}/metrics`).then((r) => r.text(), () => '');
+        text = await fetch(`http://${address}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         return /temporal_worker_task_slots_available\{/.test(text) && /temporal_num_pollers\{/.test(text);
       });
       expect(text).toMatch(new RegExp(`temporal_worker_task_slots_available\\{[^}]*task_queue="${taskQueue}"[^}]*worker_type="ActivityWorker"[^}]*\\} \\d+`));
@@ -105,17 +108,32 @@ describe('a worker process', () => {
 
   it('lets a running activity finish on SIGTERM; the workflow completes on the next worker, the help desk updated once', async () => {
     const issue = jira.seedIssue({ key: 'OPS-1', summary: 'Printer on floor 3 jams' });
-    const ticket: WorkflowTicket = { source: 'jira', id: issue.id, key: 'OPS-1', eventType: 'created', occurredAt: new Date().toISOString(), summary: 'Printer on floor 3 jams', priority: 'Medium', requesterExternalId: null };
+    const ticket: WorkflowTicket = {
+      source: 'jira',
+      id: issue.id,
+      key: 'OPS-1',
+      eventType: 'created',
+      occurredAt: new Date().toISOString(),
+      summary: 'Printer on floor 3 jams',
+      priority: 'Medium',
+      requesterExternalId: null,
+    };
     const comment = 'Thanks, we have your request. A member of the service desk will pick it up shortly.';
     // The public comment to the requester (the filed work note, internal, quotes it too).
-    const isPublicHandOff = (body: unknown) => JSON.stringify(body).includes('A member of the service desk') && !JSON.stringify(body).includes('"internal":true');
-    const isHandOffComment = (r: { method: string; path: string; body: unknown }) => r.method === 'POST' && r.path === '/rest/api/3/issue/OPS-1/comment' && isPublicHandOff(r.body);
+    const isPublicHandOff = (body: unknown) =>
+      JSON.stringify(body).includes('A member of the service desk') && !JSON.stringify(body).includes('"internal":true');
+    const isHandOffComment = (r: { method: string; path: string; body: unknown }) =>
+      r.method === 'POST' && r.path === '/rest/api/3/issue/OPS-1/comment' && isPublicHandOff(r.body);
     // Jira takes 4 s to answer the first comment: the worker is told to stop meanwhile.
     jira.failNext(1, { hang: 4000 }, { method: 'POST', path: '/rest/api/3/issue/OPS-1/comment' });
 
     const first = await startWorker();
     const workflowId = ticketWorkflowId('jira', 'OPS-1');
-    const handle = await env.client.workflow.start('ticketHandOff', { taskQueue, workflowId, args: [{ ticket, queue: 'service-desk', comment, reason: 'no automation matches this ticket' }] });
+    const handle = await env.client.workflow.start('ticketHandOff', {
+      taskQueue,
+      workflowId,
+      args: [{ ticket, queue: 'service-desk', comment, reason: 'no automation matches this ticket' }],
+    });
     await until('the comment request to reach Jira', () => jira.requests.some(isHandOffComment));
     const stopAt = Date.now();
     first.child.kill('SIGTERM');
@@ -127,14 +145,21 @@ describe('a worker process', () => {
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commentOnTicket');
     expect(scheduled).toHaveLength(1);
     expect(events.filter((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled[0]!.eventId?.toString())).toHaveLength(1);
-    expect(events.filter((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes)).toHaveLength(0);
+    expect(
+      events.filter((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes),
+    ).toHaveLength(0);
 
     // Its log lines: pino JSON with the SDK's metadata, the workflow id and the ticket.
     const activityLine = first.lines().find((l) => l.activityType === 'commentOnTicket' && l.msg === 'Activity completed');
     expect(activityLine).toMatchObject({ component: 'temporal', workflowId, ticket: 'jira:OPS-1', taskQueue, attempt: 1, durationMs: expect.any(Number) });
     expect(activityLine!.durationMs as number).toBeGreaterThan(3500);
     expect(activityLine).not.toHaveProperty('taskToken');
-    expect(first.lines().find((l) => l.msg === 'Workflow started')).toMatchObject({ component: 'temporal', workflowType: 'ticketHandOff', workflowId, ticket: 'jira:OPS-1' });
+    expect(first.lines().find((l) => l.msg === 'Workflow started')).toMatchObject({
+      component: 'temporal',
+      workflowType: 'ticketHandOff',
+      workflowId,
+      ticket: 'jira:OPS-1',
+    });
 
     const second = await startWorker();
     try {
@@ -155,7 +180,16 @@ describe('a worker process', () => {
     const port = (hung.address() as { port: number }).port;
     try {
       const issue = jira.seedIssue({ key: 'OPS-2', summary: 'Forgot my password' });
-      const ticket: WorkflowTicket = { source: 'jira', id: issue.id, key: 'OPS-2', eventType: 'created', occurredAt: new Date().toISOString(), summary: 'Forgot my password', priority: 'Medium', requesterExternalId: JIRA.jdoe };
+      const ticket: WorkflowTicket = {
+        source: 'jira',
+        id: issue.id,
+        key: 'OPS-2',
+        eventType: 'created',
+        occurredAt: new Date().toISOString(),
+        summary: 'Forgot my password',
+        priority: 'Medium',
+        requesterExternalId: JIRA.jdoe,
+      };
       const worker = await startWorker({ SMTP_URL: `smtp://127.0.0.1:${port}` });
       const handle = await env.client.workflow.start('passwordReset', { taskQueue, workflowId: ticketWorkflowId('jira', 'OPS-2'), args: [{ ticket }] });
       await until('the password mail to reach the SMTP server', () => held.length > 0);

@@ -53,7 +53,13 @@ describe('password reset from a Jira webhook, end to end', () => {
     const res = await post('/webhooks/jira', body);
     expect(res.status).toBe(202);
     const accepted = await res.json();
-    expect(accepted).toEqual({ status: 'started', workflowId: `ticket-jira-${body.issue.key}`, workflowType: 'passwordReset', rule: 'password-reset', deliveryId: expect.stringMatching(/^sha256:/) });
+    expect(accepted).toEqual({
+      status: 'started',
+      workflowId: `ticket-jira-${body.issue.key}`,
+      workflowType: 'passwordReset',
+      rule: 'password-reset',
+      deliveryId: expect.stringMatching(/^sha256:/),
+    });
     // Accepted means Temporal has it: the workflow is visible at once.
     const described = await stack.client.workflow.getHandle(accepted.workflowId).describe();
     expect(described.type).toBe('passwordReset');
@@ -65,7 +71,10 @@ describe('password reset from a Jira webhook, end to end', () => {
     expect(done.ui).toBe(`${stack.uiUrl}/namespaces/default/workflows/${accepted.workflowId}/${done.runId}/history`);
 
     const ticket = stack.adapters.helpdesk.get(body.issue.key);
-    expect(ticket).toMatchObject({ status: 'resolved', comments: [{ visibility: 'public' }, { visibility: 'internal', body: expect.stringContaining(accepted.workflowId) }] });
+    expect(ticket).toMatchObject({
+      status: 'resolved',
+      comments: [{ visibility: 'public' }, { visibility: 'internal', body: expect.stringContaining(accepted.workflowId) }],
+    });
     expect(stack.adapters.outbox.to('jane.doe@example.com')).toHaveLength(1);
   });
 
@@ -129,7 +138,10 @@ describe('password reset from a Jira webhook, end to end', () => {
     const { workflowId, workflowType } = await res.json();
     expect(workflowType).toBe('ticketHandOff');
     expect((await waitForCompletion(workflowId)).result.outcome).toBe('escalated');
-    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ queue: 'service-desk', comments: [{ body: expect.stringContaining('service desk') }, { visibility: 'internal' }] });
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({
+      queue: 'service-desk',
+      comments: [{ body: expect.stringContaining('service desk') }, { visibility: 'internal' }],
+    });
   });
 
   it('ignores opted-out tickets and edits, with 200 and no workflow', async () => {
@@ -137,7 +149,11 @@ describe('password reset from a Jira webhook, end to end', () => {
     const res = await post('/webhooks/jira', optOut);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ignored', rule: 'opt-out' });
-    const edit = { ...jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'printer jam' }), webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic' };
+    const edit = {
+      ...jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'printer jam' }),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+    };
     expect(await (await post('/webhooks/jira', edit)).json()).toMatchObject({ status: 'ignored', rule: null });
     await expectNoWorkflowFor(optOut.issue.key);
   });
@@ -158,10 +174,12 @@ describe('a repeated delivery is told apart from a start', () => {
   it('50 concurrent repeats of one delivery: exactly one is started, every other is a duplicate naming the run, in each of 3 rounds', async () => {
     for (const round of [1, 2, 3]) {
       const body = jiraIssueCreated({ reporter: JIRA.jdoe });
-      const answers = await Promise.all(Array.from({ length: 50 }, async () => {
-        const res = await post('/webhooks/jira', body);
-        return { status: res.status, body: await res.json() };
-      }));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const res = await post('/webhooks/jira', body);
+          return { status: res.status, body: await res.json() };
+        }),
+      );
       const started = answers.filter((a) => a.body.status === 'started');
       expect(started, `round ${round}`).toHaveLength(1);
       expect(started[0]!.status).toBe(202);
@@ -184,7 +202,12 @@ describe('a repeated delivery is told apart from a start', () => {
     reworded.issue.fields.description = 'Cannot connect since this morning.';
     const again = await post('/webhooks/jira', reworded);
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ status: 'duplicate', workflowId: `ticket-jira-${body.issue.key}`, workflowType: 'passwordReset', rule: 'password-reset' });
+    expect(await again.json()).toMatchObject({
+      status: 'duplicate',
+      workflowId: `ticket-jira-${body.issue.key}`,
+      workflowType: 'passwordReset',
+      rule: 'password-reset',
+    });
     const [, repeat] = stack.adapters.store.auditEntries({ subject: `jira:${body.issue.key}`, kind: 'webhook.accepted' });
     expect(repeat!.entry).toMatchObject({ reason: 'duplicate', details: { rule: 'password-reset', workflowId: `ticket-jira-${body.issue.key}` } });
     await waitForCompletion(`ticket-jira-${body.issue.key}`);

@@ -20,7 +20,10 @@ afterAll(() => {
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 
@@ -33,7 +36,15 @@ describe('npm start as a process', () => {
     child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/app/start.ts'], {
       cwd: PROJECT_ROOT,
       detached: true,
-      env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_DEV_UI_PORT: String(uiPort), LOG_LEVEL: 'warn', ADMIN_API_TOKEN: 'process-admin-token-0123456789' },
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        HTTP_PORT: String(httpPort),
+        TEMPORAL_DEV_PORT: String(temporalPort),
+        TEMPORAL_DEV_UI_PORT: String(uiPort),
+        LOG_LEVEL: 'warn',
+        ADMIN_API_TOKEN: 'process-admin-token-0123456789',
+      },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -52,12 +63,20 @@ describe('npm start as a process', () => {
     expect(await portOpen(uiPort)).toBe(true);
 
     const body = jiraIssueCreated({ reporter: JIRA.jdoe });
-    const res = await fetch(`http://127.0.0.1:${httpPort}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`http://127.0.0.1:${httpPort}/webhooks/jira`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(202);
     const { workflowId } = await res.json();
     let status = 'RUNNING';
     while (status === 'RUNNING') {
-      status = (await (await fetch(`http://127.0.0.1:${httpPort}/workflows/${workflowId}`, { headers: { authorization: 'Bearer process-admin-token-0123456789' } })).json()).status;
+      status = (
+        await (
+          await fetch(`http://127.0.0.1:${httpPort}/workflows/${workflowId}`, { headers: { authorization: 'Bearer process-admin-token-0123456789' } })
+        ).json()
+      ).status;
     }
     expect(status).toBe('COMPLETED');
 
@@ -111,7 +130,16 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
   let accepted: string | undefined;
   beforeAll(async () => {
     temporal = await startTestServer();
-    env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: apiDir, ADMIN_API_TOKEN: ADMIN, ALLOW_UNSIGNED_WEBHOOKS: 'true', LOG_LEVEL: 'warn' };
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATA_DIR: apiDir,
+      ADMIN_API_TOKEN: ADMIN,
+      ALLOW_UNSIGNED_WEBHOOKS: 'true',
+      LOG_LEVEL: 'warn',
+    };
   });
   afterAll(async () => {
     for (const p of started) if (p.child.pid && p.child.exitCode === null && p.child.signalCode === null) process.kill(-p.child.pid, 'SIGKILL');
@@ -119,14 +147,20 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
     rmSync(apiDir, { recursive: true, force: true });
     rmSync(emptyDir, { recursive: true, force: true });
   });
-  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(TSX, ['src/app/cli.ts', ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    spawnSync(TSX, ['src/app/cli.ts', ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, encoding: 'utf8' });
 
   it('the API serves health, refuses an unauthenticated staff route, takes a ticket, and stops on SIGTERM with exit 0', async () => {
     const port = await freePort();
     const api = startEntryPoint('src/app/api.ts', { ...env, HTTP_PORT: String(port) });
     started.push(api);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor('npm run api', api, () => fetch(`${url}/healthz`).then((r) => r.ok, () => false));
+    await waitFor('npm run api', api, () =>
+      fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    );
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect((await fetch(`${url}/dead-letters`)).status).toBe(401);
     const body = jiraIssueCreated({ reporter: JIRA.jdoe });
@@ -134,7 +168,9 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
     expect(res.status).toBe(202);
     const { workflowId } = (await res.json()) as { workflowId: string };
     // No worker polls this queue yet: the run waits in Temporal, as the API accepted it.
-    expect(await (await fetch(`${url}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()).toMatchObject({ status: 'RUNNING' });
+    expect(await (await fetch(`${url}/workflows/${workflowId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()).toMatchObject({
+      status: 'RUNNING',
+    });
 
     // The CLI, a process of its own, sees the run in Temporal.
     const status = cli(['status', workflowId]);

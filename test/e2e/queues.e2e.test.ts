@@ -18,7 +18,12 @@ let stack: Stack;
 let config: Config;
 
 beforeAll(async () => {
-  config = loadConfig({ ...(await isolatedStackEnv(dataDir, process.env)), TEMPORAL_TASK_QUEUE: 'it-tickets', TASK_QUEUE_DEFINITIONS: 'it-definitions', TASK_QUEUE_TROUBLESHOOTING: 'it-troubleshooting' });
+  config = loadConfig({
+    ...(await isolatedStackEnv(dataDir, process.env)),
+    TEMPORAL_TASK_QUEUE: 'it-tickets',
+    TASK_QUEUE_DEFINITIONS: 'it-definitions',
+    TASK_QUEUE_TROUBLESHOOTING: 'it-troubleshooting',
+  });
   stack = await startStack(config, createLogger('silent'));
 });
 afterAll(async () => {
@@ -37,7 +42,15 @@ describe('task queues per capability', () => {
     const network = jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'No network on my laptop' });
     network.issue.fields.description = 'Wi-Fi connected but nothing loads.';
     expect((await deliver(stack.apiUrl, 'jira', network)).status).toBe(202);
-    const run = await startDefinitionRun({ client: stack.client, taskQueue: config.temporal.queues.definitions, content: stack.content, definition: 'onboarding', inputs: { employeeId: 'q.hire', displayName: 'Q Hire', role: 'sales', laptop: false }, requester: { by: 'id', id: 'kim.admin' }, vault: stack.adapters.store });
+    const run = await startDefinitionRun({
+      client: stack.client,
+      taskQueue: config.temporal.queues.definitions,
+      content: stack.content,
+      definition: 'onboarding',
+      inputs: { employeeId: 'q.hire', displayName: 'Q Hire', role: 'sales', laptop: false },
+      requester: { by: 'id', id: 'kim.admin' },
+      vault: stack.adapters.store,
+    });
 
     const record = (await stack.client.workflow.getHandle(`ticket-jira-${reset.issue.key}`).result()) as ResolutionRecord;
     expect(record.workflow.taskQueue).toBe('it-tickets');

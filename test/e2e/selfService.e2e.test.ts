@@ -51,7 +51,9 @@ describe('self-service catalog and requests', () => {
     expect(ids).toEqual(['disk-cleanup', 'unlock-account', 'reinstall-software']);
     expect(Object.keys(body.automations[0].inputs)).toEqual(['device', 'includeDownloads']);
     const openapi = await (await fetch(`${stack.apiUrl}/openapi.json`)).json();
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/self-service/catalog', '/self-service/requests', '/self-service/requests/{id}', '/self-service/requests/{id}/cancel']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/self-service/catalog', '/self-service/requests', '/self-service/requests/{id}', '/self-service/requests/{id}/cancel']),
+    );
     expect(openapi.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
@@ -61,7 +63,14 @@ describe('self-service catalog and requests', () => {
     const done = await finished('jdoe', started.body.requestId);
     expect(done).toMatchObject({ status: 'COMPLETED', outcome: 'resolved', summary: expect.stringMatching(/^Freed 13.2 GB on LT-0042/) });
     // The run waits out a directory outage as configured (DIRECTORY_RECHECK_EVERY / _GIVE_UP_AFTER).
-    const [input] = await stack.client.workflow.getHandle(started.body.requestId).fetchHistory().then((h) => h.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!.map((p) => defaultPayloadConverter.fromPayload(p) as { directoryOutage: unknown }));
+    const [input] = await stack.client.workflow
+      .getHandle(started.body.requestId)
+      .fetchHistory()
+      .then((h) =>
+        h.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!.map(
+          (p) => defaultPayloadConverter.fromPayload(p) as { directoryOutage: unknown },
+        ),
+      );
     expect(input!.directoryOutage).toEqual({ recheckEveryMs: 60_000, giveUpAfterMs: 900_000 });
     expect(done.progress.steps.map((s: { name: string }) => s.name)).toContain('dry run');
     const again = await request('jdoe', 'disk-cleanup', { device: 'LT-0042' });
@@ -107,7 +116,11 @@ describe('self-service catalog and requests', () => {
   });
 
   it('answers malformed requests with 400 and unknown requests with 404', async () => {
-    const res = await fetch(`${stack.apiUrl}/self-service/requests`, { method: 'POST', headers: { authorization: `Bearer ${await token('jdoe')}`, 'content-type': 'application/json' }, body: '{"automation": ' });
+    const res = await fetch(`${stack.apiUrl}/self-service/requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token('jdoe')}`, 'content-type': 'application/json' },
+      body: '{"automation": ',
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).issues[0]).toMatchObject({ path: '(body)' });
     const extra = await call('POST', '/self-service/requests', 'jdoe', { automation: 'unlock-account', onBehalfOf: 'asmith' });
@@ -134,9 +147,15 @@ describe('self-service catalog and requests', () => {
       if (s.body.progress?.waitingFor) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await call('POST', `/self-service/requests/${id}/approval`, 'user-0001', { approve: true })).toMatchObject({ status: 403, body: { message: 'the requester cannot approve their own request' } });
+    expect(await call('POST', `/self-service/requests/${id}/approval`, 'user-0001', { approve: true })).toMatchObject({
+      status: 403,
+      body: { message: 'the requester cannot approve their own request' },
+    });
     expect(await call('GET', `/self-service/requests/${id}`, 'user-0002')).toMatchObject({ status: 404 });
-    expect(await call('POST', `/self-service/requests/${id}/approval`, 'asmith', { approve: true, comment: 'ok' })).toMatchObject({ status: 200, body: { decision: 'approved' } });
+    expect(await call('POST', `/self-service/requests/${id}/approval`, 'asmith', { approve: true, comment: 'ok' })).toMatchObject({
+      status: 200,
+      body: { decision: 'approved' },
+    });
     expect(await finished('user-0001', id)).toMatchObject({ outcome: 'resolved', summary: expect.stringContaining('reinstalled on LT-U0001') });
   });
 
@@ -168,7 +187,10 @@ describe('self-service catalog and requests', () => {
       expect(runs, who).toBe(1);
       expect(stack.adapters.store.selfServiceStarts(who, 'disk-cleanup', new Date(0))).toHaveLength(1);
       // Every refusal is in the audit log beside the one acceptance.
-      const audited = stack.adapters.store.auditEntries({ subject: 'self-service:disk-cleanup' }).map((e) => e.entry).filter((e) => e.actor === who);
+      const audited = stack.adapters.store
+        .auditEntries({ subject: 'self-service:disk-cleanup' })
+        .map((e) => e.entry)
+        .filter((e) => e.actor === who);
       expect(audited.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
       expect(audited.filter((e) => e.outcome === 'rejected')).toHaveLength(39);
     }
@@ -176,7 +198,11 @@ describe('self-service catalog and requests', () => {
 
   it('answers an empty body and a body with an own toString with 400, and an approver the directory does not know with 403', async () => {
     const raw = async (payload: string) => {
-      const res = await fetch(`${stack.apiUrl}/self-service/requests`, { method: 'POST', headers: { authorization: `Bearer ${await token('user-0005')}`, 'content-type': 'application/json' }, body: payload });
+      const res = await fetch(`${stack.apiUrl}/self-service/requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await token('user-0005')}`, 'content-type': 'application/json' },
+        body: payload,
+      });
       return { status: res.status, body: (await res.json()) as { error?: string; issues?: Array<{ path: string }> } };
     };
     expect(await raw('')).toMatchObject({ status: 400 });
@@ -190,7 +216,10 @@ describe('self-service catalog and requests', () => {
       if (s.body.progress?.waitingFor) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await call('POST', `/self-service/requests/${pending.body.requestId}/approval`, 'ghost', { approve: true })).toMatchObject({ status: 403, body: { error: 'not_an_approver' } });
+    expect(await call('POST', `/self-service/requests/${pending.body.requestId}/approval`, 'ghost', { approve: true })).toMatchObject({
+      status: 403,
+      body: { error: 'not_an_approver' },
+    });
     await call('POST', `/self-service/requests/${pending.body.requestId}/cancel`, 'user-0005');
   });
 

@@ -50,7 +50,15 @@ describe('OpenTelemetry tracing (OTEL_TRACING=true)', () => {
     const traceId = start!.spanContext().traceId;
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const names = inTrace.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['StartWorkflow:passwordReset', 'RunWorkflow:passwordReset', 'StartActivity:checkPermission', 'RunActivity:checkPermission', 'RunActivity:fileResolution']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'StartWorkflow:passwordReset',
+        'RunWorkflow:passwordReset',
+        'StartActivity:checkPermission',
+        'RunActivity:checkPermission',
+        'RunActivity:fileResolution',
+      ]),
+    );
     // The workflow run is a child of the client's start; each activity run of the workflow's schedule.
     const run = inTrace.find((s) => s.name === 'RunWorkflow:passwordReset')!;
     expect(run.parentSpanId).toBe(start!.spanContext().spanId);

@@ -57,26 +57,51 @@ let reset: ReturnType<typeof jiraTicket>;
 let onboardingId: string;
 let slapdDown = false;
 /** What had happened when slapd came back. */
-const atRestart = { installActions: [] as string[], installComments: 0, resetMails: 0, resetComments: 0, installStatus: [] as string[], resetStatus: [] as string[], onboarding: null as ResolutionRecord | null };
+const atRestart = {
+  installActions: [] as string[],
+  installComments: 0,
+  resetMails: 0,
+  resetComments: 0,
+  installStatus: [] as string[],
+  resetStatus: [] as string[],
+  onboarding: null as ResolutionRecord | null,
+};
 
 const unavailable = (workflowId: string) => decisions(store, workflowId).filter((d) => d.outcome === 'denied' && d.rule === 'directory_unavailable').length;
 
 beforeAll(async () => {
   [temporal, directory] = await Promise.all([startTemporal(dataDir), startDirectory(), jira.start(), smtp.start()]);
-  const base = { ...engineEnv({ temporal: temporal.address, dataDir, taskQueue }), ...directory.env(), LDAP_TIMEOUT_MS: '500', PERMISSION_BUDGET: '1s', DIRECTORY_RECHECK_EVERY: '1s', DIRECTORY_GIVE_UP_AFTER: '2m' };
+  const base = {
+    ...engineEnv({ temporal: temporal.address, dataDir, taskQueue }),
+    ...directory.env(),
+    LDAP_TIMEOUT_MS: '500',
+    PERMISSION_BUDGET: '1s',
+    DIRECTORY_RECHECK_EVERY: '1s',
+    DIRECTORY_GIVE_UP_AFTER: '2m',
+  };
   [api] = await Promise.all([startApi(base), startWorker({ ...base, ...jiraEnv(jira), SMTP_URL: smtp.url })]);
   client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
   store = openStore(dataDir);
 
   // Mid-run: jdoe's Acrobat request has been checked and waits for the manager's approval.
-  install = jiraTicket(jira, INSTALL.key, { reporter: JIRA.jdoe, summary: 'Please install Adobe Acrobat Pro', fields: { description: 'I need to edit PDFs.', customfield_10070: { value: 'acrobat-pro', id: '1' } } });
+  install = jiraTicket(jira, INSTALL.key, {
+    reporter: JIRA.jdoe,
+    summary: 'Please install Adobe Acrobat Pro',
+    fields: { description: 'I need to edit PDFs.', customfield_10070: { value: 'acrobat-pro', id: '1' } },
+  });
   expect(await (await deliverJira(api.url, install.body, 'outage-1')).json()).toMatchObject({ status: 'started', workflowType: 'softwareInstall' });
-  await until('the install to wait for the approval', async () => (await staffCall(api.url, 'GET', `/workflows/${INSTALL.workflowId}`)).body.progress?.waitingFor?.kind === 'approval');
+  await until(
+    'the install to wait for the approval',
+    async () => (await staffCall(api.url, 'GET', `/workflows/${INSTALL.workflowId}`)).body.progress?.waitingFor?.kind === 'approval',
+  );
 
   await directory.stop();
   slapdDown = true;
   // The manager approves while the directory is down (a named approver needs no directory).
-  expect(await staffCall(api.url, 'POST', `/workflows/${INSTALL.workflowId}/approval`, { approver: 'asmith', approve: true })).toMatchObject({ status: 200, body: { accepted: true } });
+  expect(await staffCall(api.url, 'POST', `/workflows/${INSTALL.workflowId}/approval`, { approver: 'asmith', approve: true })).toMatchObject({
+    status: 200,
+    body: { accepted: true },
+  });
   // A password-reset ticket arrives.
   reset = jiraTicket(jira, RESET.key, { reporter: JIRA.asmith });
   expect(await (await deliverJira(api.url, reset.body, 'outage-2')).json()).toMatchObject({ status: 'started', workflowType: 'passwordReset' });

@@ -156,7 +156,9 @@ export async function startTemporal(dataDir: string): Promise<Temporal> {
       const processes = temporalProcesses(options.dbFile);
       const leaves = processes.filter((p) => !processes.some((q) => q.ppid === p.pid));
       if (leaves.length !== 1) {
-        throw new Error(`expected one Temporal server process on ${options.dbFile}, found ${JSON.stringify(processes.map((p) => ({ pid: p.pid, argv: p.argv.slice(0, 3) })))}`);
+        throw new Error(
+          `expected one Temporal server process on ${options.dbFile}, found ${JSON.stringify(processes.map((p) => ({ pid: p.pid, argv: p.argv.slice(0, 3) })))}`,
+        );
       }
       // The process group too (a wrapper and what it started), but never the test runner's own.
       const ownGroup = procStat(process.pid)?.pgid;
@@ -230,14 +232,24 @@ process.once('exit', () => {
   for (const p of running) if (!p.exited()) p.child.kill('SIGKILL');
 });
 
-async function spawnEngine(name: string, script: string, env: Record<string, string>, ready: (p: EngineProcess) => boolean | Promise<boolean>): Promise<EngineProcess> {
+async function spawnEngine(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: (p: EngineProcess) => boolean | Promise<boolean>,
+): Promise<EngineProcess> {
   // Straight under node (not npm, not the tsx CLI), so a signal reaches the engine itself.
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   let gone = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { gone = true; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      gone = true;
+      resolve();
+    }),
+  );
   const proc: EngineProcess = {
     name,
     pid: child.pid!,
@@ -262,10 +274,15 @@ async function spawnEngine(name: string, script: string, env: Record<string, str
     },
   };
   running.add(proc);
-  await until(`${name} to start`, async () => {
-    if (gone) throw new Error(`${name} exited during start-up:\n${output.slice(-4000)}`);
-    return ready(proc);
-  }, 90_000, () => output.slice(-4000));
+  await until(
+    `${name} to start`,
+    async () => {
+      if (gone) throw new Error(`${name} exited during start-up:\n${output.slice(-4000)}`);
+      return ready(proc);
+    },
+    90_000,
+    () => output.slice(-4000),
+  );
   return proc;
 }
 
@@ -279,7 +296,10 @@ export async function startApi(env: Record<string, string>): Promise<EngineProce
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const api = await spawnEngine('api', 'src/app/api.ts', { ...env, HTTP_PORT: String(port) }, () =>
-    fetch(`${url}/healthz`).then((r) => r.ok, () => false),
+    fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
   );
   return Object.assign(api, { url });
 }
@@ -297,7 +317,11 @@ export async function stopEngines(): Promise<void> {
  * Seeds `key` in the Jira fake and returns the `jira:issue_created` delivery for it (same id and
  * key), with its status changes recorded in `statusChanges`.
  */
-export function jiraTicket(jira: FakeJira, key: string, o: { reporter: string; summary?: string; fields?: Record<string, unknown> }): { issue: FakeJiraIssue; body: Record<string, any>; statusChanges: string[] } {
+export function jiraTicket(
+  jira: FakeJira,
+  key: string,
+  o: { reporter: string; summary?: string; fields?: Record<string, unknown> },
+): { issue: FakeJiraIssue; body: Record<string, any>; statusChanges: string[] } {
   const issue = jira.seedIssue({ key, summary: o.summary });
   const statusChanges = recordStatusChanges(issue);
   const body = jiraIssueCreated({ key, reporter: o.reporter, summary: o.summary });
@@ -324,10 +348,15 @@ function recordStatusChanges(issue: FakeJiraIssue): string[] {
 /** POSTs a Jira delivery to the API, signed like Jira signs it. */
 export function deliverJira(apiUrl: string, body: unknown, deliveryId: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const raw = JSON.stringify(body);
-  return fetch(`${apiUrl}/webhooks/jira`, { method: 'POST', headers: { ...signedHeaders('jira', raw), 'x-atlassian-webhook-identifier': deliveryId, ...extraHeaders }, body: raw });
+  return fetch(`${apiUrl}/webhooks/jira`, {
+    method: 'POST',
+    headers: { ...signedHeaders('jira', raw), 'x-atlassian-webhook-identifier': deliveryId, ...extraHeaders },
+    body: raw,
+  });
 }
 
-const isInternal = (properties: Array<{ key: string; value: unknown }>) => properties.some((p) => p.key === 'sd.public.comment' && (p.value as { internal?: unknown }).internal === true);
+const isInternal = (properties: Array<{ key: string; value: unknown }>) =>
+  properties.some((p) => p.key === 'sd.public.comment' && (p.value as { internal?: unknown }).internal === true);
 /** Comments the requester sees on `key` whose text contains `text`. */
 export function publicComments(jira: FakeJira, key: string, text: string) {
   return jira.issue(key).comments.filter((c) => !isInternal(c.properties) && JSON.stringify(c.body).includes(text));
@@ -362,7 +391,10 @@ function decodeMail(data: string): { subject: string; text: string } {
   const [head = '', ...rest] = data.split(/\r?\n\r?\n/);
   let body = rest.join('\n\n');
   if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    body = Buffer.from(
+      body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
   }
   return { subject: /^subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '', text: body.replace(/\r\n/g, '\n') };
 }
@@ -543,14 +575,18 @@ export async function startDirectory(): Promise<Directory> {
       if (alive(pid)) return;
       rmSync(pidFile, { force: true });
       await run(argv[0]!, argv.slice(1), { timeout: 10_000 });
-      await until('slapd to accept binds again', async () => {
-        try {
-          pid = Number(readFileSync(pidFile, 'utf8').trim());
-        } catch {
-          return false;
-        }
-        return canBind(slapd.bindDn, slapd.bindPassword);
-      }, 15_000);
+      await until(
+        'slapd to accept binds again',
+        async () => {
+          try {
+            pid = Number(readFileSync(pidFile, 'utf8').trim());
+          } catch {
+            return false;
+          }
+          return canBind(slapd.bindDn, slapd.bindPassword);
+        },
+        15_000,
+      );
     },
     async close() {
       if (pid !== slapd.pid) await stop();
@@ -586,7 +622,18 @@ export interface LdapRequest {
   raw: Buffer;
 }
 
-const LDAP_OPS: Record<number, string> = { 96: 'bind', 66: 'unbind', 99: 'search', 102: 'modify', 104: 'add', 74: 'delete', 108: 'modifyDN', 110: 'compare', 80: 'abandon', 119: 'extended' };
+const LDAP_OPS: Record<number, string> = {
+  96: 'bind',
+  66: 'unbind',
+  99: 'search',
+  102: 'modify',
+  104: 'add',
+  74: 'delete',
+  108: 'modifyDN',
+  110: 'compare',
+  80: 'abandon',
+  119: 'extended',
+};
 const CHANGES = new Set(['add', 'modify', 'delete', 'modifyDN', 'extended']);
 
 /** BER length at `at`: its value and where the content starts; null when more bytes are needed. */
@@ -735,9 +782,7 @@ export function entriesPerActivity(entries: ActionEntry[]): number[] {
 
 /** Permission decisions the audit log holds for a workflow: `allowed`/`denied` and the rule. */
 export function decisions(store: EngineStore, workflowId: string): Array<{ outcome: string; rule: string }> {
-  return store
-    .auditEntries({ kind: 'permission.decision', subject: workflowId })
-    .map((e) => ({ outcome: e.entry.outcome, rule: String(e.entry.reason) }));
+  return store.auditEntries({ kind: 'permission.decision', subject: workflowId }).map((e) => ({ outcome: e.entry.outcome, rule: String(e.entry.reason) }));
 }
 
 export function openStore(dataDir: string): EngineStore {

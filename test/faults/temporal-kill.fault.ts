@@ -117,7 +117,11 @@ beforeAll(async () => {
   store = openStore(dataDir);
 
   // A "no network" ticket opens a session, which waits for the service desk's first answer.
-  const session = jiraTicket(jira, SESSION.key, { reporter: JIRA.jdoe, summary: 'No network on my laptop since this morning', fields: { description: 'Teams and Outlook say offline.' } });
+  const session = jiraTicket(jira, SESSION.key, {
+    reporter: JIRA.jdoe,
+    summary: 'No network on my laptop since this morning',
+    fields: { description: 'Teams and Outlook say offline.' },
+  });
   tickets.set(SESSION.key, session);
   expect(await (await deliverJira(api.url, session.body, 'kill-session')).json()).toMatchObject({ status: 'started', workflowType: 'troubleshootSession' });
   await until('the session to ask its first question', async () => {
@@ -134,10 +138,12 @@ beforeAll(async () => {
     tickets.set(r.key, ticket);
     expect(await (await deliverJira(api.url, ticket.body, `kill-${r.key}`)).json()).toMatchObject({ status: 'started', workflowType: 'passwordReset' });
   }
-  await until('every reset to be held at its step', () =>
-    jira.requestsTo('POST', '/rest/api/3/issue/TKL-1/comment').length === 1 &&
-    smtp.held.some((to) => to.includes('alex.smith@example.com')) &&
-    jira.requestsTo('POST', '/rest/api/3/issue/TKL-3/transitions').length === 1,
+  await until(
+    'every reset to be held at its step',
+    () =>
+      jira.requestsTo('POST', '/rest/api/3/issue/TKL-1/comment').length === 1 &&
+      smtp.held.some((to) => to.includes('alex.smith@example.com')) &&
+      jira.requestsTo('POST', '/rest/api/3/issue/TKL-3/transitions').length === 1,
   );
   const stagedAt = Date.now();
 
@@ -180,8 +186,11 @@ beforeAll(async () => {
   }
 
   // Recovered: every run that needs nobody has filed its record.
-  await until('every run but the session to file its record', () => unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).length === 0, 150_000, () =>
-    `unfiled: ${unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).join(', ')}`,
+  await until(
+    'every run but the session to file its record',
+    () => unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).length === 0,
+    150_000,
+    () => `unfiled: ${unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).join(', ')}`,
   );
   figures.restartToAllFiledMs = Date.now() - restartAt;
   await jira.settled();
@@ -211,7 +220,9 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
     expect(inFlightAtKill).toHaveLength(1 + RESETS.length + HAND_OFFS.length);
     expect(worker.exited()).toBe(false);
     expect(api.exited()).toBe(false);
-    console.log(`temporal-kill figures: ${JSON.stringify({ inFlightAtKill: inFlightAtKill.length, killed: killed.processes.map((p) => ({ pid: p.pid, exe: p.exe })), processGroups: killed.groups, ...figures })}`);
+    console.log(
+      `temporal-kill figures: ${JSON.stringify({ inFlightAtKill: inFlightAtKill.length, killed: killed.processes.map((p) => ({ pid: p.pid, exe: p.exe })), processGroups: killed.groups, ...figures })}`,
+    );
   });
 
   it('answered the delivery that came while Temporal was dead with 503, and took it on a retry', () => {
@@ -223,11 +234,16 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
   it('every run completed exactly once: one execution per ticket, none started twice', async () => {
     for (const key of [SESSION.key, ...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]) {
       const runs: string[] = [];
-      await until(`the visibility of ${key} to be complete`, async () => {
-        runs.length = 0;
-        for await (const execution of client.workflow.list({ query: `WorkflowId = '${wf(key)}'` })) runs.push(execution.status.name);
-        return key === SESSION.key ? runs.length === 1 : runs.length === 1 && runs[0] === 'COMPLETED';
-      }, 30_000, () => `${key}: ${runs.join(', ')}`);
+      await until(
+        `the visibility of ${key} to be complete`,
+        async () => {
+          runs.length = 0;
+          for await (const execution of client.workflow.list({ query: `WorkflowId = '${wf(key)}'` })) runs.push(execution.status.name);
+          return key === SESSION.key ? runs.length === 1 : runs.length === 1 && runs[0] === 'COMPLETED';
+        },
+        30_000,
+        () => `${key}: ${runs.join(', ')}`,
+      );
     }
   });
 
@@ -260,11 +276,19 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
 
   it('files every record and keeps every audit entry, each activity logged once', () => {
     const held = { 'TKL-1': 'commentOnTicket', 'TKL-2': 'resetPasswordAndNotify', 'TKL-3': 'resolveTicket' } as Record<string, string>;
-    console.log(`temporal-kill attempts of the held steps: ${JSON.stringify(RESETS.map((r) => ({ [r.key]: actionEntries(store, wf(r.key)).find((e) => e.action === held[r.key])?.attempts })))}`);
+    console.log(
+      `temporal-kill attempts of the held steps: ${JSON.stringify(RESETS.map((r) => ({ [r.key]: actionEntries(store, wf(r.key)).find((e) => e.action === held[r.key])?.attempts })))}`,
+    );
     for (const r of RESETS) {
       const entries = actionEntries(store, wf(r.key));
       expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
-      expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
+      expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual([
+        'checkPermission',
+        'resetPasswordAndNotify',
+        'commentOnTicket',
+        'resolveTicket',
+        'fileResolution',
+      ]);
       expect(entries.every((e) => e.outcome === 'succeeded')).toBe(true);
       expect(store.auditEntries({ kind: 'permission.decision', subject: wf(r.key) })).toHaveLength(1);
     }

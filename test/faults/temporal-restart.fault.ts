@@ -69,7 +69,9 @@ beforeAll(async () => {
     jira.failNext(1, { hang: 4000 }, { method: 'POST', path: `/rest/api/3/issue/${r.key}/comment` });
     expect((await deliverJira(api.url, ticket.body, `restart-${r.key}`)).status).toBe(202);
   }
-  await until('every ticket comment to be in flight', () => REQUESTERS.every((r) => jira.requestsTo('POST', `/rest/api/3/issue/${r.key}/comment`).length === 1));
+  await until('every ticket comment to be in flight', () =>
+    REQUESTERS.every((r) => jira.requestsTo('POST', `/rest/api/3/issue/${r.key}/comment`).length === 1),
+  );
   expect(REQUESTERS.every((r) => jira.issue(r.key).comments.length === 0)).toBe(true);
 
   await temporal.stop();
@@ -127,7 +129,13 @@ describe('the Temporal dev server stopped and started again on the same database
       expect(documents).toEqual([expect.objectContaining({ workflowId, outcome: 'resolved' })]);
       const entries = actionEntries(store, workflowId);
       expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
-      expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
+      expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual([
+        'checkPermission',
+        'resetPasswordAndNotify',
+        'commentOnTicket',
+        'resolveTicket',
+        'fileResolution',
+      ]);
       expect(store.auditEntries({ kind: 'permission.decision', subject: workflowId })).toHaveLength(1);
     }
     const accepted = store.auditEntries({ kind: 'webhook.accepted' }).map((e) => e.entry.subject);

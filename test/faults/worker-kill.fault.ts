@@ -85,7 +85,11 @@ beforeAll(async () => {
   store = openStore(dataDir);
 
   // (b) a "no network" ticket opens a session, which asks the service desk its first question.
-  session = jiraTicket(jira, SESSION.key, { reporter: JIRA.jdoe, summary: 'No network on my laptop since this morning', fields: { description: 'Teams and Outlook say offline.' } });
+  session = jiraTicket(jira, SESSION.key, {
+    reporter: JIRA.jdoe,
+    summary: 'No network on my laptop since this morning',
+    fields: { description: 'Teams and Outlook say offline.' },
+  });
   expect(await (await deliverJira(api.url, session.body, 'kill-delivery-2')).json()).toMatchObject({ status: 'started', workflowType: 'troubleshootSession' });
   await until('the session to ask its first question', async () => {
     const shown = await staffCall(api.url, 'GET', `/troubleshooting/${SESSION.workflowId}`);
@@ -144,7 +148,8 @@ afterAll(async () => {
 });
 
 /** The account's lockout time(s) as slapd has them: none once it is unlocked. */
-const lockedSince = async (uid: string) => [(await directory.entry(`uid=${uid},${PEOPLE}`, ['pwdAccountLockedTime']))?.pwdAccountLockedTime ?? []].flat().map(String);
+const lockedSince = async (uid: string) =>
+  [(await directory.entry(`uid=${uid},${PEOPLE}`, ['pwdAccountLockedTime']))?.pwdAccountLockedTime ?? []].flat().map(String);
 const result = (workflowId: string) => client.workflow.getHandle(workflowId).result() as Promise<ResolutionRecord>;
 
 describe('the worker killed with SIGKILL mid-workflow, then a new worker', () => {

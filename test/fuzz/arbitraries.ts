@@ -14,9 +14,13 @@ export type Path = Array<string | number>;
  * Objects as JSON and YAML parsers make them, with Object.prototype: fast-check's dictionary and
  * record may otherwise return null-prototype objects, which no parser of untrusted input produces.
  */
-export const dict = <T>(key: fc.Arbitrary<string>, value: fc.Arbitrary<T>, constraints: Omit<fc.DictionaryConstraints, 'noNullPrototype'> = {}): fc.Arbitrary<Record<string, T>> =>
-  fc.dictionary(key, value, { ...constraints, noNullPrototype: true });
-export const rec = ((model: Record<string, fc.Arbitrary<unknown>>, constraints: Record<string, unknown> = {}) => fc.record(model, { ...constraints, noNullPrototype: true } as never)) as typeof fc.record;
+export const dict = <T>(
+  key: fc.Arbitrary<string>,
+  value: fc.Arbitrary<T>,
+  constraints: Omit<fc.DictionaryConstraints, 'noNullPrototype'> = {},
+): fc.Arbitrary<Record<string, T>> => fc.dictionary(key, value, { ...constraints, noNullPrototype: true });
+export const rec = ((model: Record<string, fc.Arbitrary<unknown>>, constraints: Record<string, unknown> = {}) =>
+  fc.record(model, { ...constraints, noNullPrototype: true } as never)) as typeof fc.record;
 
 /** Names that reach into prototypes when code reads them carelessly. */
 export const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'length'] as const;
@@ -170,10 +174,13 @@ export function applyMutation<T>(sample: T, m: Mutation): T {
 /** One field of `sample` removed, retyped, nulled, replaced by an odd or huge string, or an unknown key added. */
 export function mutationOf(sample: unknown, options: { hugeUpTo?: number } = {}): fc.Arbitrary<Mutation> {
   const paths = pathsOf(sample);
-  const objectPaths: Path[] = [[], ...paths.filter((p) => {
-    const v = getAt(sample, p);
-    return v !== null && typeof v === 'object' && !Array.isArray(v);
-  })];
+  const objectPaths: Path[] = [
+    [],
+    ...paths.filter((p) => {
+      const v = getAt(sample, p);
+      return v !== null && typeof v === 'object' && !Array.isArray(v);
+    }),
+  ];
   const path = fc.constantFrom(...paths);
   const huge = options.hugeUpTo ?? 200_000;
   return fc.oneof(
@@ -184,7 +191,9 @@ export function mutationOf(sample: unknown, options: { hugeUpTo?: number } = {})
     fc.tuple(path, jsonValue).map(([p, value]): Mutation => ({ kind: 'replace', path: p, value, why: 'any' })),
     // Long runs of [A-Za-z0-9._%+-] are left to the "found bugs" property of webhooks.fuzz.test.ts:
     // the e-mail mask of src/domain/records/redaction.ts is quadratic on them (100 KB: ~5 s).
-    fc.tuple(path, fc.integer({ min: Math.min(10_000, huge), max: huge }), fc.constantFrom('é', '€', '\u{1F600}', ' ', 'a b ', 'x@y ', '<p>')).map(([p, n, c]): Mutation => ({ kind: 'replace', path: p, value: c.repeat(Math.ceil(n / c.length)), why: 'huge' })),
+    fc
+      .tuple(path, fc.integer({ min: Math.min(10_000, huge), max: huge }), fc.constantFrom('é', '€', '\u{1F600}', ' ', 'a b ', 'x@y ', '<p>'))
+      .map(([p, n, c]): Mutation => ({ kind: 'replace', path: p, value: c.repeat(Math.ceil(n / c.length)), why: 'huge' })),
     fc.tuple(fc.constantFrom(...objectPaths), objectKey, jsonValue).map(([p, key, value]): Mutation => ({ kind: 'addKey', path: p, key, value })),
   );
 }
@@ -196,7 +205,9 @@ export const rawBody: fc.Arbitrary<Buffer> = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => Buffer.from(s, 'latin1')),
   jsonValue.chain((v) => fc.nat({ max: 200 }).map((cut) => Buffer.from(JSON.stringify(v).slice(0, cut)))),
   jsonValue.map((v) => Buffer.from(JSON.stringify(v), 'utf16le')),
-  fc.constantFrom('', ' ', 'null', '{', '{"a":', '[1,2', '\ufeff{}', 'undefined', 'NaN', '1e999', '"\\ud800"', '{"__proto__":{"polluted":1}}').map((s) => Buffer.from(s)),
+  fc
+    .constantFrom('', ' ', 'null', '{', '{"a":', '[1,2', '\ufeff{}', 'undefined', 'NaN', '1e999', '"\\ud800"', '{"__proto__":{"polluted":1}}')
+    .map((s) => Buffer.from(s)),
 );
 
 // ---------------------------------------------------------------------------------------------

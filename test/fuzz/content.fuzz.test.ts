@@ -147,7 +147,14 @@ function drive(trees: TreeSet, root: string, decisions: Decision[], maxTurns: nu
 
 /** Valid trees: the generator of the benchmark, driven by fast-check's seeds and sizes, with a subtree. */
 const validTreeSet = fc
-  .record({ n: fc.integer({ min: 1, max: 120 }), seed: fc.integer(), subN: fc.integer({ min: 1, max: 30 }), subSeed: fc.integer(), loops: fc.boolean(), subtreeAt: fc.nat() })
+  .record({
+    n: fc.integer({ min: 1, max: 120 }),
+    seed: fc.integer(),
+    subN: fc.integer({ min: 1, max: 30 }),
+    subSeed: fc.integer(),
+    loops: fc.boolean(),
+    subtreeAt: fc.nat(),
+  })
   .map(({ n, seed, subN, subSeed, loops, subtreeAt }) => {
     const root = generateTree(n, { seed, loops, id: 'root' });
     const sub = generateTree(subN, { seed: subSeed, loops, id: 'sub' });
@@ -166,7 +173,12 @@ describe('decision trees', () => {
     const candidate = fc.oneof(
       { weight: 1, arbitrary: jsonValue },
       { weight: 1, arbitrary: jsonObject.map((o) => ({ id: 'x', title: 'X', start: 'a', nodes: [], ...o })) },
-      { weight: 6, arbitrary: samples().chain((t) => fc.array(mutationOf(t, { hugeUpTo: 20_000 }), { minLength: 1, maxLength: 3 }).map((ms) => ms.reduce((acc, m) => applyMutation(acc, m), t))) },
+      {
+        weight: 6,
+        arbitrary: samples().chain((t) =>
+          fc.array(mutationOf(t, { hugeUpTo: 20_000 }), { minLength: 1, maxLength: 3 }).map((ms) => ms.reduce((acc, m) => applyMutation(acc, m), t)),
+        ),
+      },
     );
     let validated = 0;
     fc.assert(
@@ -183,9 +195,12 @@ describe('decision trees', () => {
       const tree = JSON.parse(JSON.stringify(content.trees[id])) as Record<string, any>;
       const refs = pathsOf(tree).filter((p) => ['next', 'default', 'onFailure', 'start', 'id', 'tree'].includes(String(p[p.length - 1])));
       const ids = (tree.nodes as Array<{ id: string }>).map((n) => n.id);
-      return fc.array(fc.tuple(fc.constantFrom(...refs), fc.oneof(fc.constantFrom(...ids, ...shipped.map((t) => t.id)), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/))), { minLength: 1, maxLength: 6 }).map((edits) =>
-        edits.reduce((acc, [path, value]) => applyMutation(acc, { kind: 'replace', path, value, why: 'any' }), tree),
-      );
+      return fc
+        .array(
+          fc.tuple(fc.constantFrom(...refs), fc.oneof(fc.constantFrom(...ids, ...shipped.map((t) => t.id)), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/))),
+          { minLength: 1, maxLength: 6 },
+        )
+        .map((edits) => edits.reduce((acc, [path, value]) => applyMutation(acc, { kind: 'replace', path, value, why: 'any' }), tree));
     });
     let reported = 0;
     fc.assert(
@@ -284,8 +299,12 @@ describe('software and self-service catalogs', () => {
     const candidate = fc.oneof(
       jsonValue.map((v) => ({ which: 'software' as const, value: v })),
       jsonValue.map((v) => ({ which: 'selfService' as const, value: v })),
-      fc.array(mutationOf(software(), { hugeUpTo: 5000 }), { minLength: 1, maxLength: 3 }).map((ms) => ({ which: 'software' as const, value: ms.reduce((acc, m) => applyMutation(acc, m), software()) })),
-      fc.array(mutationOf(catalog(), { hugeUpTo: 5000 }), { minLength: 1, maxLength: 3 }).map((ms) => ({ which: 'selfService' as const, value: ms.reduce((acc, m) => applyMutation(acc, m), catalog()) })),
+      fc
+        .array(mutationOf(software(), { hugeUpTo: 5000 }), { minLength: 1, maxLength: 3 })
+        .map((ms) => ({ which: 'software' as const, value: ms.reduce((acc, m) => applyMutation(acc, m), software()) })),
+      fc
+        .array(mutationOf(catalog(), { hugeUpTo: 5000 }), { minLength: 1, maxLength: 3 })
+        .map((ms) => ({ which: 'selfService' as const, value: ms.reduce((acc, m) => applyMutation(acc, m), catalog()) })),
     );
     fc.assert(
       fc.property(candidate, ({ which, value }) => {
@@ -310,7 +329,34 @@ describe('software and self-service catalogs', () => {
       fc.string({ maxLength: 300 }),
       fc.string({ unit: 'binary', maxLength: 100 }),
       jsonValue.map((v) => stringify(v)),
-      fc.array(fc.constantFrom('a: 1', '- x', '  b: [1, 2', 'c: "unterminated', '? complex', ': v', '!!binary x', '!!set {a}', 'd: !!int nope', '---', '...', '%YAML 1.2', '&anchor e: 1', 'f: *anchor', '<<: {g: 1}', '\t', 'key: value # comment', 'id: x', 'nodes: []', 'automations: []', 'software: []'), { maxLength: 12 }).map((lines) => lines.join('\n')),
+      fc
+        .array(
+          fc.constantFrom(
+            'a: 1',
+            '- x',
+            '  b: [1, 2',
+            'c: "unterminated',
+            '? complex',
+            ': v',
+            '!!binary x',
+            '!!set {a}',
+            'd: !!int nope',
+            '---',
+            '...',
+            '%YAML 1.2',
+            '&anchor e: 1',
+            'f: *anchor',
+            '<<: {g: 1}',
+            '\t',
+            'key: value # comment',
+            'id: x',
+            'nodes: []',
+            'automations: []',
+            'software: []',
+          ),
+          { maxLength: 12 },
+        )
+        .map((lines) => lines.join('\n')),
       fc.constantFrom(...shipped.map((t) => stringify(t))).chain((y) => fc.nat({ max: y.length }).map((cut) => y.slice(0, cut))),
     );
     fc.assert(
@@ -340,7 +386,12 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
       fc.constantFrom('id: x\ntitle: *missing\n', '- &a 1\n- *b\n', 'nodes: [*x]\n', '*!', '*|'),
       fc.integer({ min: 3, max: 6 }).map((levels) => {
         const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-        for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+        for (let i = 1; i <= levels; i++)
+          lines.push(
+            `a${i}: &a${i} [${Array(10)
+              .fill(`*a${i - 1}`)
+              .join(', ')}]`,
+          );
         return lines.join('\n');
       }),
     );

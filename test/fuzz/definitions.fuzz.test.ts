@@ -24,14 +24,29 @@ import {
 } from '../../src/domain/definitions/index.js';
 import { parseDefinition } from '../../src/domain/definitions/files.js';
 import { demoContent } from '../helpers/temporal.js';
-import { applyMutation, dict, type Path, hostileValue, jsonObject, jsonValue, mutationOf, nastyString, objectKey, PROTO_NAMES, rec, runs } from './arbitraries.js';
+import {
+  applyMutation,
+  dict,
+  type Path,
+  hostileValue,
+  jsonObject,
+  jsonValue,
+  mutationOf,
+  nastyString,
+  objectKey,
+  PROTO_NAMES,
+  rec,
+  runs,
+} from './arbitraries.js';
 
 // Workflow definitions under fuzzing: files (YAML and JSON), the expression language and templates.
 // Anything wrong comes back as ContentIssue lists, ExpressionError (syntax) or EvaluationError
 // (types at run time); evaluation always ends and never reaches into a prototype.
 
 const FILES = ['incident-network', 'onboarding', 'password-reset'] as const;
-const SAMPLES: Record<string, Record<string, unknown>> = Object.fromEntries(FILES.map((id) => [id, parse(readFileSync(`${PROJECT_ROOT}/content/definitions/${id}.yaml`, 'utf8'))]));
+const SAMPLES: Record<string, Record<string, unknown>> = Object.fromEntries(
+  FILES.map((id) => [id, parse(readFileSync(`${PROJECT_ROOT}/content/definitions/${id}.yaml`, 'utf8'))]),
+);
 
 let content: Content;
 let ctx: Omit<ValidationContext, 'file'>;
@@ -63,7 +78,9 @@ const NAMES = ['a', 'b', 'x', 'name', 'groups', 'result', 'status', 'requester',
 const STEP_IDS = ['create-account', 'find-device', 'a', '1st', 'constructor'] as const;
 
 const quoted = fc.string({ maxLength: 8 }).map((s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`);
-const numberText = fc.tuple(fc.nat({ max: 1_000_000 }), fc.option(fc.nat({ max: 999 }), { nil: undefined })).map(([i, f]) => (f === undefined ? String(i) : `${i}.${f}`));
+const numberText = fc
+  .tuple(fc.nat({ max: 1_000_000 }), fc.option(fc.nat({ max: 999 }), { nil: undefined }))
+  .map(([i, f]) => (f === undefined ? String(i) : `${i}.${f}`));
 
 /** Expression texts from the grammar (mostly well formed), including calls with wrong arities and unknown names. */
 const exprText: fc.Arbitrary<string> = fc.letrec<{ expr: string; path: string }>((tie) => ({
@@ -87,16 +104,65 @@ const exprText: fc.Arbitrary<string> = fc.letrec<{ expr: string; path: string }>
     fc.oneof(numberText, quoted, fc.constantFrom('true', 'false', 'null')),
     tie('path'),
     fc.tuple(fc.constantFrom('!', '-', '!!', '- -'), tie('expr')).map(([op, e]) => `${op}${e}`),
-    fc.tuple(tie('expr'), fc.constantFrom('||', '&&', '==', '!=', '<', '<=', '>', '>=', 'in', '=', '+', '===', '.'), tie('expr')).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc
+      .tuple(tie('expr'), fc.constantFrom('||', '&&', '==', '!=', '<', '<=', '>', '>=', 'in', '=', '+', '===', '.'), tie('expr'))
+      .map(([a, op, b]) => `${a} ${op} ${b}`),
     tie('expr').map((e) => `(${e})`),
-    fc.tuple(fc.constantFrom(...Object.keys(FUNCTIONS), 'eval', 'constructor', 'toString', 'require'), fc.array(tie('expr'), { maxLength: 3 })).map(([f, args]) => `${f}(${args.join(', ')})`),
+    fc
+      .tuple(fc.constantFrom(...Object.keys(FUNCTIONS), 'eval', 'constructor', 'toString', 'require'), fc.array(tie('expr'), { maxLength: 3 }))
+      .map(([f, args]) => `${f}(${args.join(', ')})`),
     fc.array(tie('expr'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
   ),
 })).expr;
 
-const TOKENS = ['inputs', 'steps', '.', '[', ']', '(', ')', ',', "'", '"', '\\', '==', '!', '&&', '||', ' ', 'in', '0', '1.5', 'len', '}}', '${{', '__proto__', 'constructor', '\n', '-', 'a-b', '$', '_'];
+const TOKENS = [
+  'inputs',
+  'steps',
+  '.',
+  '[',
+  ']',
+  '(',
+  ')',
+  ',',
+  "'",
+  '"',
+  '\\',
+  '==',
+  '!',
+  '&&',
+  '||',
+  ' ',
+  'in',
+  '0',
+  '1.5',
+  'len',
+  '}}',
+  '${{',
+  '__proto__',
+  'constructor',
+  '\n',
+  '-',
+  'a-b',
+  '$',
+  '_',
+];
 const soup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 30 }).map((t) => t.join(''));
-const anyExpressionText = fc.oneof({ weight: 5, arbitrary: exprText }, { weight: 2, arbitrary: soup }, { weight: 1, arbitrary: nastyString }, { weight: 1, arbitrary: fc.constantFrom(`${'('.repeat(40)}1${')'.repeat(40)}`, `${'!'.repeat(50)}true`, `${'-'.repeat(40)}1`, `inputs${'.a'.repeat(400)}`, `1${' || 1'.repeat(160)}`, 'x'.repeat(1001)) });
+const anyExpressionText = fc.oneof(
+  { weight: 5, arbitrary: exprText },
+  { weight: 2, arbitrary: soup },
+  { weight: 1, arbitrary: nastyString },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      `${'('.repeat(40)}1${')'.repeat(40)}`,
+      `${'!'.repeat(50)}true`,
+      `${'-'.repeat(40)}1`,
+      `inputs${'.a'.repeat(400)}`,
+      `1${' || 1'.repeat(160)}`,
+      'x'.repeat(1001),
+    ),
+  },
+);
 
 /** Data as JSON gives it (own `__proto__` keys included), keyed by the same vocabulary the expressions use. */
 const data: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
@@ -161,13 +227,15 @@ describe('expressions', () => {
   });
 
   it('evaluating any parsed expression on any scope ends, throws only EvaluationError and yields plain data', () => {
-    const parsedExpr = anyExpressionText.map((t) => {
-      try {
-        return parseExpression(t);
-      } catch {
-        return null;
-      }
-    }).filter((e) => e !== null);
+    const parsedExpr = anyExpressionText
+      .map((t) => {
+        try {
+          return parseExpression(t);
+        } catch {
+          return null;
+        }
+      })
+      .filter((e) => e !== null);
     let values = 0;
     fc.assert(
       fc.property(parsedExpr, scope, (expr, s) => {
@@ -189,7 +257,14 @@ describe('expressions', () => {
     const protoPath = fc
       .tuple(
         fc.constantFrom(...ROOTS),
-        fc.array(fc.oneof(fc.constantFrom(...PROTO_NAMES, 'a').map((n) => ({ member: n })), fc.constantFrom(...PROTO_NAMES, 'a').map((n) => ({ index: `'${n}'` })), fc.constantFrom('lower', 'upper').chain((f) => fc.constantFrom(...PROTO_NAMES).map((n) => ({ index: `${f}('${n}')` })))), { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(...PROTO_NAMES, 'a').map((n) => ({ member: n })),
+            fc.constantFrom(...PROTO_NAMES, 'a').map((n) => ({ index: `'${n}'` })),
+            fc.constantFrom('lower', 'upper').chain((f) => fc.constantFrom(...PROTO_NAMES).map((n) => ({ index: `${f}('${n}')` }))),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
       )
       .map(([root, parts]) => root + parts.map((p) => ('member' in p ? `.${p.member}` : `[${p.index}]`)).join(''));
     fc.assert(
@@ -217,7 +292,16 @@ describe('expressions', () => {
   });
 
   it('templates render or throw ExpressionError / EvaluationError, and yield plain data', () => {
-    const template = fc.array(fc.oneof(nastyString, anyExpressionText.map((e) => `\${{ ${e} }}`), fc.constantFrom('${{', '}}', '${{ inputs.a }', '$${{ 1 }}')), { maxLength: 4 }).map((parts) => parts.join(''));
+    const template = fc
+      .array(
+        fc.oneof(
+          nastyString,
+          anyExpressionText.map((e) => `\${{ ${e} }}`),
+          fc.constantFrom('${{', '}}', '${{ inputs.a }', '$${{ 1 }}'),
+        ),
+        { maxLength: 4 },
+      )
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(template, scope, (text, s) => {
         try {
@@ -267,11 +351,33 @@ function collectStrings(value: unknown, path: Array<string | number> = []): Arra
 describe('definition files', () => {
   it('parseDefinition never throws: a definition and no issues, or no definition and issues with file, path and line', () => {
     const text = fc.oneof(
-      { weight: 6, arbitrary: mutatedDefinition.chain(({ id, body }) => fc.constantFrom('yaml', 'json').map((format) => ({ id, format, text: format === 'yaml' ? stringify(body) : JSON.stringify(body, null, 2) }))) },
+      {
+        weight: 6,
+        arbitrary: mutatedDefinition.chain(({ id, body }) =>
+          fc.constantFrom('yaml', 'json').map((format) => ({ id, format, text: format === 'yaml' ? stringify(body) : JSON.stringify(body, null, 2) })),
+        ),
+      },
       { weight: 1, arbitrary: jsonValue.map((v) => ({ id: 'random', format: 'yaml', text: stringify(v) })) },
       { weight: 1, arbitrary: fc.string({ maxLength: 300 }).map((t) => ({ id: 'random', format: 'yaml', text: t })) },
-      { weight: 1, arbitrary: fc.constantFrom(...FILES).chain((id) => fc.nat({ max: 4000 }).map((cut) => ({ id, format: 'yaml', text: readFileSync(`${PROJECT_ROOT}/content/definitions/${id}.yaml`, 'utf8').slice(0, cut) }))) },
-      { weight: 1, arbitrary: fc.constantFrom('id: a\ntitle: *nope\n', 'a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n').map((t) => ({ id: 'alias', format: 'yaml', text: t })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(...FILES)
+          .chain((id) =>
+            fc
+              .nat({ max: 4000 })
+              .map((cut) => ({ id, format: 'yaml', text: readFileSync(`${PROJECT_ROOT}/content/definitions/${id}.yaml`, 'utf8').slice(0, cut) })),
+          ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(
+            'id: a\ntitle: *nope\n',
+            'a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+          )
+          .map((t) => ({ id: 'alias', format: 'yaml', text: t })),
+      },
     );
     let valid = 0;
     let invalid = 0;
@@ -297,9 +403,16 @@ describe('definition files', () => {
 
   it('validateDefinition never throws on any value, and names the path of every issue', () => {
     fc.assert(
-      fc.property(fc.oneof(jsonValue, jsonObject, mutatedDefinition.map((d) => d.body)), (value) => {
-        expectIssues(validateDefinition(value, { ...ctx, file: 'content/definitions/x.yaml' }), 'content/definitions/x.yaml');
-      }),
+      fc.property(
+        fc.oneof(
+          jsonValue,
+          jsonObject,
+          mutatedDefinition.map((d) => d.body),
+        ),
+        (value) => {
+          expectIssues(validateDefinition(value, { ...ctx, file: 'content/definitions/x.yaml' }), 'content/definitions/x.yaml');
+        },
+      ),
       runs(700),
     );
   });
@@ -308,8 +421,16 @@ describe('definition files', () => {
     const inputs = fc.constantFrom(...FILES).chain((id) => {
       const def = content.definitions[id]!;
       const names = Object.keys(def.inputs);
-      const value = fc.oneof(jsonValue, fc.constantFrom('LT-0042', 'jdoe', 'desktop-support', 'lower case', ''), fc.array(fc.constantFrom('staff', 'x')), fc.integer());
-      return fc.tuple(fc.constant(id), fc.oneof({ weight: 4, arbitrary: dict(fc.oneof(fc.constantFrom(...names), objectKey), value, { maxKeys: 5 }) }, { weight: 1, arbitrary: jsonValue }));
+      const value = fc.oneof(
+        jsonValue,
+        fc.constantFrom('LT-0042', 'jdoe', 'desktop-support', 'lower case', ''),
+        fc.array(fc.constantFrom('staff', 'x')),
+        fc.integer(),
+      );
+      return fc.tuple(
+        fc.constant(id),
+        fc.oneof({ weight: 4, arbitrary: dict(fc.oneof(fc.constantFrom(...names), objectKey), value, { maxKeys: 5 }) }, { weight: 1, arbitrary: jsonValue }),
+      );
     });
     let accepted = 0;
     fc.assert(
@@ -342,16 +463,21 @@ describe('definition files', () => {
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   it('a definition field holding a value that cannot be turned into a primitive is an issue naming that field', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...FILES), fc.constantFrom<Path>(['title'], ['steps'], ['steps', 0, 'id'], ['steps', 0, 'when'], ['steps', 0, 'activity'], ['inputs', 'x']), hostileValue, (id, path, value) => {
-        const body = applyMutation(SAMPLES[id]!, { kind: 'replace', path, value, why: 'any' });
-        const file = `content/definitions/${id}.yaml`;
-        let issues: ContentIssue[] = [];
-        expect(() => (issues = validateDefinition(body, { ...ctx, file }))).not.toThrow();
-        expect(issues.length).toBeGreaterThan(0);
-        const parsed = parseDefinition(stringify(body), { ...ctx, file });
-        expect(parsed.definition).toBeNull();
-        expect(parsed.issues.map((i) => i.path)).not.toContain('(file)');
-      }),
+      fc.property(
+        fc.constantFrom(...FILES),
+        fc.constantFrom<Path>(['title'], ['steps'], ['steps', 0, 'id'], ['steps', 0, 'when'], ['steps', 0, 'activity'], ['inputs', 'x']),
+        hostileValue,
+        (id, path, value) => {
+          const body = applyMutation(SAMPLES[id]!, { kind: 'replace', path, value, why: 'any' });
+          const file = `content/definitions/${id}.yaml`;
+          let issues: ContentIssue[] = [];
+          expect(() => (issues = validateDefinition(body, { ...ctx, file }))).not.toThrow();
+          expect(issues.length).toBeGreaterThan(0);
+          const parsed = parseDefinition(stringify(body), { ...ctx, file });
+          expect(parsed.definition).toBeNull();
+          expect(parsed.issues.map((i) => i.path)).not.toContain('(file)');
+        },
+      ),
       { numRuns: 40 },
     );
   });

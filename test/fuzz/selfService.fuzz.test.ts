@@ -15,7 +15,19 @@ import { checkRequest, type CallerContext } from '../../src/domain/selfService/r
 import { approvalProblem, assessSoftware } from '../../src/domain/endpoints/software.js';
 import { JWT, token } from '../helpers/selfService.js';
 import { demoAdapters, demoContent } from '../helpers/temporal.js';
-import { type CountingClient, countingClient, dict, fuzzApi, hostileValue, jsonValue, nastyString, pathSegment, PROTO_NAMES, rec, runs } from './arbitraries.js';
+import {
+  type CountingClient,
+  countingClient,
+  dict,
+  fuzzApi,
+  hostileValue,
+  jsonValue,
+  nastyString,
+  pathSegment,
+  PROTO_NAMES,
+  rec,
+  runs,
+} from './arbitraries.js';
 
 // Self-service under fuzzing: the pure guardrails (any request, caller, history and time) and the
 // HTTP API with bearer JWTs. Invalid input never gets a 5xx and never starts a workflow; a start
@@ -34,7 +46,9 @@ beforeAll(async () => {
 
 // ---- generators -------------------------------------------------------------------------------
 
-const hhmm = fc.tuple(fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => (h === 24 ? '24:00' : `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`));
+const hhmm = fc
+  .tuple(fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 59 }))
+  .map(([h, m]) => (h === 24 ? '24:00' : `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`));
 
 const inputField = fc.oneof(
   rec(
@@ -49,8 +63,21 @@ const inputField = fc.oneof(
     },
     { requiredKeys: ['type', 'title'] },
   ),
-  rec({ type: fc.constant('boolean'), title: fc.constant('Flag'), required: fc.boolean(), default: fc.boolean(), adminOnly: fc.boolean() }, { requiredKeys: ['type', 'title'] }),
-  rec({ type: fc.constant('integer'), title: fc.constant('Count'), required: fc.boolean(), minimum: fc.integer({ min: -5, max: 5 }), maximum: fc.integer({ min: 0, max: 10 }), adminOnly: fc.boolean() }, { requiredKeys: ['type', 'title'] }),
+  rec(
+    { type: fc.constant('boolean'), title: fc.constant('Flag'), required: fc.boolean(), default: fc.boolean(), adminOnly: fc.boolean() },
+    { requiredKeys: ['type', 'title'] },
+  ),
+  rec(
+    {
+      type: fc.constant('integer'),
+      title: fc.constant('Count'),
+      required: fc.boolean(),
+      minimum: fc.integer({ min: -5, max: 5 }),
+      maximum: fc.integer({ min: 0, max: 10 }),
+      adminOnly: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'title'] },
+  ),
   rec({ type: fc.constant('device'), title: fc.constant('Device'), required: fc.boolean() }, { requiredKeys: ['type', 'title'] }),
 );
 
@@ -61,13 +88,27 @@ const entryInput = fc
     version: fc.integer({ min: 0, max: 3 }),
     published: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
     workflow: fc.constantFrom('diskCleanup', 'unlockAccount', 'softwareReinstall'),
-    inputs: dict(fc.oneof(fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,6}$/), fc.constantFrom('device', 'resource', 'constructor', 'toString')), inputField, { maxKeys: 4 }),
+    inputs: dict(fc.oneof(fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,6}$/), fc.constantFrom('device', 'resource', 'constructor', 'toString')), inputField, {
+      maxKeys: 4,
+    }),
     audience: fc.array(fc.constantFrom(...GROUPS), { minLength: 1, maxLength: 2 }),
-    target: fc.oneof(fc.constant({ kind: 'self' }), fc.constant({ kind: 'own-device' }), fc.array(fc.constantFrom('printer-1', 'share-2', 'vpn'), { minLength: 1, maxLength: 2 }).map((resources) => ({ kind: 'named', resources }))),
+    target: fc.oneof(
+      fc.constant({ kind: 'self' }),
+      fc.constant({ kind: 'own-device' }),
+      fc.array(fc.constantFrom('printer-1', 'share-2', 'vpn'), { minLength: 1, maxLength: 2 }).map((resources) => ({ kind: 'named', resources })),
+    ),
     approval: fc.oneof(fc.constant({ kind: 'none' }), fc.constant({ kind: 'manager' }), fc.constant({ kind: 'group', group: 'it-staff' })),
     limits: rec({ perUserPerDay: fc.integer({ min: 1, max: 3 }), cooldownMinutes: fc.integer({ min: 0, max: 120 }) }, { requiredKeys: [] }),
     availability: fc.option(
-      fc.array(rec({ days: fc.uniqueArray(fc.constantFrom('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'), { minLength: 1 }), from: hhmm.filter((t) => t !== '24:00'), to: hhmm, timeZone: fc.constantFrom(...ZONES) }), { minLength: 1, maxLength: 2 }),
+      fc.array(
+        rec({
+          days: fc.uniqueArray(fc.constantFrom('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'), { minLength: 1 }),
+          from: hhmm.filter((t) => t !== '24:00'),
+          to: hhmm,
+          timeZone: fc.constantFrom(...ZONES),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
       { nil: undefined },
     ),
     addTargetInput: fc.boolean(),
@@ -79,14 +120,20 @@ const entryInput = fc
     return { ...e, title: `Entry ${e.id}`, description: 'Fuzzed entry', inputs, ...(availability ? { availability } : {}) };
   });
 
-const validEntry = entryInput.map((e) => CatalogEntry.safeParse(e)).filter((r) => r.success).map((r) => r.data!);
+const validEntry = entryInput
+  .map((e) => CatalogEntry.safeParse(e))
+  .filter((r) => r.success)
+  .map((r) => r.data!);
 
 const userFacts: fc.Arbitrary<UserFacts> = rec(
   {
     id: fc.oneof(fc.constantFrom(...USERS), nastyString),
     enabled: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
     locked: fc.boolean(),
-    groups: fc.oneof({ weight: 3, arbitrary: fc.subarray([...GROUPS], { minLength: 1 }) }, { weight: 1, arbitrary: fc.array(fc.oneof(fc.constantFrom(...GROUPS), nastyString), { maxLength: 4 }) }),
+    groups: fc.oneof(
+      { weight: 3, arbitrary: fc.subarray([...GROUPS], { minLength: 1 }) },
+      { weight: 1, arbitrary: fc.array(fc.oneof(fc.constantFrom(...GROUPS), nastyString), { maxLength: 4 }) },
+    ),
     manager: fc.constantFrom('asmith', ''),
     department: fc.constant('IT'),
     hasEmail: fc.boolean(),
@@ -120,37 +167,81 @@ const caller = fc.oneof(staffMember, anyCaller);
 const now = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true });
 
 /** An input value: of the right kind for some field, or anything at all. */
-const inputValue = fc.oneof(fc.constantFrom(...DEVICES), fc.constantFrom('a', 'b', 'vscode', 'printer-1', 'vpn', ''), fc.boolean(), fc.integer({ min: -10, max: 20 }), jsonValue);
+const inputValue = fc.oneof(
+  fc.constantFrom(...DEVICES),
+  fc.constantFrom('a', 'b', 'vscode', 'printer-1', 'vpn', ''),
+  fc.boolean(),
+  fc.integer({ min: -10, max: 20 }),
+  jsonValue,
+);
 
 /** Requests for the shipped automations with the inputs they take (the target left out or named). */
-const plausibleRequest = fc.oneof(
-  fc.constant({ automation: 'unlock-account', inputs: {} }),
-  rec({ automation: fc.constant('disk-cleanup'), inputs: rec({ device: fc.constantFrom(...DEVICES), includeDownloads: fc.boolean() }, { requiredKeys: ['device'] }) }),
-  rec({ automation: fc.constant('reinstall-software'), inputs: rec({ device: fc.constantFrom(...DEVICES), software: fc.constantFrom('vscode', 'acrobat-pro') }) }),
-).chain((r) => fc.option(fc.constantFrom(...USERS, ...DEVICES), { nil: undefined, freq: 3 }).map((target) => (target === undefined ? r : { ...r, target })));
+const plausibleRequest = fc
+  .oneof(
+    fc.constant({ automation: 'unlock-account', inputs: {} }),
+    rec({
+      automation: fc.constant('disk-cleanup'),
+      inputs: rec({ device: fc.constantFrom(...DEVICES), includeDownloads: fc.boolean() }, { requiredKeys: ['device'] }),
+    }),
+    rec({
+      automation: fc.constant('reinstall-software'),
+      inputs: rec({ device: fc.constantFrom(...DEVICES), software: fc.constantFrom('vscode', 'acrobat-pro') }),
+    }),
+  )
+  .chain((r) => fc.option(fc.constantFrom(...USERS, ...DEVICES), { nil: undefined, freq: 3 }).map((target) => (target === undefined ? r : { ...r, target })));
 
 function requestFor(catalog: SelfServiceCatalog) {
   const ids = catalog.automations.map((a) => a.id);
   const names = [...new Set(catalog.automations.flatMap((a) => Object.keys(a.inputs)))];
-  return fc.oneof(plausibleRequest as fc.Arbitrary<{ automation: string; inputs: unknown; target?: unknown }>, rec(
-    {
-      automation: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('disk-cleanup', 'unlock-account', 'reinstall-software') }, { weight: 4, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: nastyString }),
-      inputs: fc.oneof(
-        { weight: 2, arbitrary: fc.constant({}) },
-        { weight: 3, arbitrary: rec({ device: fc.constantFrom(...DEVICES), includeDownloads: fc.boolean(), aggressive: fc.boolean(), software: fc.constantFrom('vscode', 'acrobat-pro', 'a', 'b'), resource: fc.constantFrom('printer-1', 'share-2', 'vpn', 'nope') }, { requiredKeys: [] }) },
-        { weight: 3, arbitrary: dict(fc.oneof(fc.constantFrom(...(names.length ? names : ['x'])), fc.constantFrom(...PROTO_NAMES), nastyString), inputValue, { maxKeys: 4 }) },
-        { weight: 1, arbitrary: jsonValue },
-      ),
-      target: fc.oneof(fc.constantFrom(...USERS), fc.constantFrom(...DEVICES), fc.constantFrom('printer-1', 'vpn'), jsonValue),
-    },
-    { requiredKeys: ['automation', 'inputs'] },
-  ));
+  return fc.oneof(
+    plausibleRequest as fc.Arbitrary<{ automation: string; inputs: unknown; target?: unknown }>,
+    rec(
+      {
+        automation: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('disk-cleanup', 'unlock-account', 'reinstall-software') },
+          { weight: 4, arbitrary: fc.constantFrom(...ids) },
+          { weight: 1, arbitrary: nastyString },
+        ),
+        inputs: fc.oneof(
+          { weight: 2, arbitrary: fc.constant({}) },
+          {
+            weight: 3,
+            arbitrary: rec(
+              {
+                device: fc.constantFrom(...DEVICES),
+                includeDownloads: fc.boolean(),
+                aggressive: fc.boolean(),
+                software: fc.constantFrom('vscode', 'acrobat-pro', 'a', 'b'),
+                resource: fc.constantFrom('printer-1', 'share-2', 'vpn', 'nope'),
+              },
+              { requiredKeys: [] },
+            ),
+          },
+          {
+            weight: 3,
+            arbitrary: dict(fc.oneof(fc.constantFrom(...(names.length ? names : ['x'])), fc.constantFrom(...PROTO_NAMES), nastyString), inputValue, {
+              maxKeys: 4,
+            }),
+          },
+          { weight: 1, arbitrary: jsonValue },
+        ),
+        target: fc.oneof(fc.constantFrom(...USERS), fc.constantFrom(...DEVICES), fc.constantFrom('printer-1', 'vpn'), jsonValue),
+      },
+      { requiredKeys: ['automation', 'inputs'] },
+    ),
+  );
 }
 
 const history = (at: Date) =>
   rec({
-    startsLast24h: fc.array(fc.integer({ min: -3 * 86_400_000, max: 3_600_000 }).map((d) => new Date(at.getTime() + d).toISOString()), { maxLength: 4 }),
-    lastFinishedAt: fc.option(fc.integer({ min: -86_400_000, max: 600_000 }).map((d) => new Date(at.getTime() + d).toISOString()), { nil: null }),
+    startsLast24h: fc.array(
+      fc.integer({ min: -3 * 86_400_000, max: 3_600_000 }).map((d) => new Date(at.getTime() + d).toISOString()),
+      { maxLength: 4 },
+    ),
+    lastFinishedAt: fc.option(
+      fc.integer({ min: -86_400_000, max: 600_000 }).map((d) => new Date(at.getTime() + d).toISOString()),
+      { nil: null },
+    ),
   });
 
 const isAdminOnly = (f: CatalogEntry['inputs'][string]) => f.type !== 'device' && f.adminOnly === true;
@@ -162,7 +253,9 @@ describe('self-service guardrails (checkRequest)', () => {
     const scenario = fc.array(validEntry, { maxLength: 3 }).chain((generated) => {
       // The shipped catalog plus generated entries (ids of generated ones made unique).
       const catalog: SelfServiceCatalog = { automations: [...content.selfService.automations, ...generated.map((e, i) => ({ ...e, id: `gen-${i}-${e.id}` }))] };
-      return fc.tuple(fc.constant(catalog), requestFor(catalog), caller, now).chain(([c, request, who, at]) => history(at).map((h) => ({ catalog: c, request, who, at, h })));
+      return fc
+        .tuple(fc.constant(catalog), requestFor(catalog), caller, now)
+        .chain(([c, request, who, at]) => history(at).map((h) => ({ catalog: c, request, who, at, h })));
     });
     let plans = 0;
     fc.assert(
@@ -225,10 +318,23 @@ describe('self-service guardrails (checkRequest)', () => {
     );
     const answer = fc.oneof(
       jsonValue,
-      rec({ approver: fc.oneof(fc.constantFrom(...USERS), jsonValue), approve: fc.oneof(fc.boolean(), jsonValue), comment: jsonValue, approverGroups: fc.oneof(fc.array(fc.constantFrom(...GROUPS)), jsonValue) }, { requiredKeys: [] }),
+      rec(
+        {
+          approver: fc.oneof(fc.constantFrom(...USERS), jsonValue),
+          approve: fc.oneof(fc.boolean(), jsonValue),
+          comment: jsonValue,
+          approverGroups: fc.oneof(fc.array(fc.constantFrom(...GROUPS)), jsonValue),
+        },
+        { requiredKeys: [] },
+      ),
     );
     const state = rec(
-      { waiting: fc.boolean(), approvers: fc.array(fc.constantFrom(...USERS), { maxLength: 2 }), requester: fc.constantFrom(...USERS), approverGroup: fc.constantFrom(...GROUPS) },
+      {
+        waiting: fc.boolean(),
+        approvers: fc.array(fc.constantFrom(...USERS), { maxLength: 2 }),
+        requester: fc.constantFrom(...USERS),
+        approverGroup: fc.constantFrom(...GROUPS),
+      },
       { requiredKeys: ['waiting', 'approvers', 'requester'] },
     );
     fc.assert(
@@ -290,7 +396,12 @@ describe('self-service and staff HTTP API', () => {
   });
 
   async function call(method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: Buffer) {
-    const res = await app.inject({ method, url, headers: payload ? { 'content-type': 'application/json', ...headers } : headers, ...(payload ? { payload } : {}) });
+    const res = await app.inject({
+      method,
+      url,
+      headers: payload ? { 'content-type': 'application/json', ...headers } : headers,
+      ...(payload ? { payload } : {}),
+    });
     let body: Record<string, any> = {};
     try {
       body = JSON.parse(res.body);
@@ -313,7 +424,15 @@ describe('self-service and staff HTTP API', () => {
   const nearMiss = rec(
     {
       automation: fc.constantFrom('disk-cleanup', 'unlock-account', 'reinstall-software'),
-      inputs: rec({ device: fc.constantFrom(...DEVICES), includeDownloads: fc.boolean(), aggressive: fc.boolean(), software: fc.constantFrom('vscode', 'acrobat-pro', 'wireshark') }, { requiredKeys: [] }),
+      inputs: rec(
+        {
+          device: fc.constantFrom(...DEVICES),
+          includeDownloads: fc.boolean(),
+          aggressive: fc.boolean(),
+          software: fc.constantFrom('vscode', 'acrobat-pro', 'wireshark'),
+        },
+        { requiredKeys: [] },
+      ),
       target: fc.oneof(fc.constantFrom(...USERS), fc.constantFrom(...DEVICES)),
     },
     { requiredKeys: ['automation'] },
@@ -327,7 +446,12 @@ describe('self-service and staff HTTP API', () => {
       arbitrary: rec(
         {
           automation: fc.oneof(fc.constantFrom('disk-cleanup', 'unlock-account', 'reinstall-software', 'reset-mfa'), nastyString, jsonValue),
-          inputs: fc.oneof(dict(fc.oneof(fc.constantFrom('device', 'includeDownloads', 'aggressive', 'software'), fc.constantFrom(...PROTO_NAMES), nastyString), inputValue, { maxKeys: 4 }), jsonValue),
+          inputs: fc.oneof(
+            dict(fc.oneof(fc.constantFrom('device', 'includeDownloads', 'aggressive', 'software'), fc.constantFrom(...PROTO_NAMES), nastyString), inputValue, {
+              maxKeys: 4,
+            }),
+            jsonValue,
+          ),
           target: fc.oneof(fc.constantFrom(...USERS), fc.constantFrom(...DEVICES), jsonValue),
           extra: jsonValue,
         },
@@ -350,7 +474,17 @@ describe('self-service and staff HTTP API', () => {
         expect(stub.calls.start).toBe(starts + 1);
         const { options } = stub.started.at(-1)!;
         const input = options.args![0] as { caller: string; target: { kind: string; id: string }; inputs: Record<string, unknown>; automation: { id: string } };
-        const ctx = await callerContext({ client: stub.client, taskQueue: 'x', catalog: content.selfService, directory: adapters.directory, endpoints: adapters.endpoints, store: adapters.store }, who);
+        const ctx = await callerContext(
+          {
+            client: stub.client,
+            taskQueue: 'x',
+            catalog: content.selfService,
+            directory: adapters.directory,
+            endpoints: adapters.endpoints,
+            store: adapters.store,
+          },
+          who,
+        );
         expect(input.caller).toBe(who);
         expect(ctx.user?.enabled).toBe(true);
         if (input.target.kind === 'account') expect(input.target.id).toBe(who);
@@ -369,7 +503,10 @@ describe('self-service and staff HTTP API', () => {
   });
 
   it('POST /self-service/requests: bytes that are not JSON are a 400 and start nothing', async () => {
-    const bytes = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.constantFrom('{', '{"automation":', 'undefined', '\ufeff{}', '{"automation":"disk-cleanup",}').map((s) => Buffer.from(s)));
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      fc.constantFrom('{', '{"automation":', 'undefined', '\ufeff{}', '{"automation":"disk-cleanup",}').map((s) => Buffer.from(s)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...USERS), bytes, async (who, raw) => {
         const starts = stub.calls.start;
@@ -393,19 +530,48 @@ describe('self-service and staff HTTP API', () => {
     const forged = fc.oneof(
       nastyString.filter((s) => /^[\x20-\x7e]*$/.test(s)).map((s) => `Bearer ${s}`),
       fc.constantFrom('', 'Bearer', 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(20_000)}`, 'Bearer e30.e30.', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJqZG9lIn0.'),
-      rec({ sub: fc.oneof(fc.constantFrom(...USERS), nastyString), alg: fc.constantFrom('HS256', 'HS384', 'HS512'), secret: fc.constantFrom(JWT.secret, 'another-secret-0123456789abcdef-0123456789'), iss: fc.constantFrom(JWT.issuer, 'https://evil.example.com'), aud: fc.constantFrom(JWT.audience, 'other'), exp: fc.oneof(fc.integer({ min: -7200, max: -60 }), fc.integer({ min: 60, max: 600 })) }).filter((x) => !(x.alg === 'HS256' && x.secret === JWT.secret && x.iss === JWT.issuer && x.aud === JWT.audience && x.exp > 0)),
+      rec({
+        sub: fc.oneof(fc.constantFrom(...USERS), nastyString),
+        alg: fc.constantFrom('HS256', 'HS384', 'HS512'),
+        secret: fc.constantFrom(JWT.secret, 'another-secret-0123456789abcdef-0123456789'),
+        iss: fc.constantFrom(JWT.issuer, 'https://evil.example.com'),
+        aud: fc.constantFrom(JWT.audience, 'other'),
+        exp: fc.oneof(fc.integer({ min: -7200, max: -60 }), fc.integer({ min: 60, max: 600 })),
+      }).filter((x) => !(x.alg === 'HS256' && x.secret === JWT.secret && x.iss === JWT.issuer && x.aud === JWT.audience && x.exp > 0)),
     );
     const sign = async (c: { sub: string; alg: string; secret: string; iss: string; aud: string; exp: number }) =>
-      `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: c.alg }).setSubject(c.sub).setIssuer(c.iss).setAudience(c.aud).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + c.exp).sign(new TextEncoder().encode(c.secret))}`;
+      `Bearer ${await new SignJWT({})
+        .setProtectedHeader({ alg: c.alg })
+        .setSubject(c.sub)
+        .setIssuer(c.iss)
+        .setAudience(c.aud)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + c.exp)
+        .sign(new TextEncoder().encode(c.secret))}`;
     await fc.assert(
-      fc.asyncProperty(forged, fc.constantFrom('/self-service/catalog', '/self-service/requests', '/self-service/requests/self-disk-cleanup-jdoe', '/self-service/requests/x/cancel', '/self-service/requests/x/approval'), async (auth, url) => {
-        const authorization = typeof auth === 'string' ? auth : await sign(auth);
-        const before = { ...stub.calls };
-        const method = url === '/self-service/catalog' || url.endsWith('jdoe') ? 'GET' : 'POST';
-        const reply = await call(method, url, authorization ? { authorization } : {}, method === 'POST' ? Buffer.from(JSON.stringify({ automation: 'unlock-account', approve: true })) : undefined);
-        expect(reply.status).toBe(401);
-        expect(stub.calls).toEqual(before);
-      }),
+      fc.asyncProperty(
+        forged,
+        fc.constantFrom(
+          '/self-service/catalog',
+          '/self-service/requests',
+          '/self-service/requests/self-disk-cleanup-jdoe',
+          '/self-service/requests/x/cancel',
+          '/self-service/requests/x/approval',
+        ),
+        async (auth, url) => {
+          const authorization = typeof auth === 'string' ? auth : await sign(auth);
+          const before = { ...stub.calls };
+          const method = url === '/self-service/catalog' || url.endsWith('jdoe') ? 'GET' : 'POST';
+          const reply = await call(
+            method,
+            url,
+            authorization ? { authorization } : {},
+            method === 'POST' ? Buffer.from(JSON.stringify({ automation: 'unlock-account', approve: true })) : undefined,
+          );
+          expect(reply.status).toBe(401);
+          expect(stub.calls).toEqual(before);
+        },
+      ),
       runs(120),
     );
   });
@@ -414,25 +580,40 @@ describe('self-service and staff HTTP API', () => {
     const id = fc.oneof(pathSegment, fc.constantFrom('self-disk-cleanup-jdoe', 'self-unlock-account-asmith', 'a'.repeat(250)));
     const route = fc.constantFrom('status', 'cancel', 'approval');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...USERS), id, route, fc.oneof(jsonValue, rec({ approve: fc.oneof(fc.boolean(), jsonValue), comment: fc.oneof(nastyString, jsonValue) }, { requiredKeys: [] })), async (who, rawId, kind, body) => {
-        const before = stub.touched();
-        const base = `/self-service/requests/${encodeURIComponent(rawId)}`;
-        const reply =
-          kind === 'status' ? await call('GET', base, bearer(who)) : kind === 'cancel' ? await call('POST', `${base}/cancel`, bearer(who), Buffer.from('{}')) : await call('POST', `${base}/approval`, bearer(who), Buffer.from(JSON.stringify(body)));
-        expectClientError(reply);
-        if (reply.status === 400) expect(stub.touched()).toBe(before);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...USERS),
+        id,
+        route,
+        fc.oneof(jsonValue, rec({ approve: fc.oneof(fc.boolean(), jsonValue), comment: fc.oneof(nastyString, jsonValue) }, { requiredKeys: [] })),
+        async (who, rawId, kind, body) => {
+          const before = stub.touched();
+          const base = `/self-service/requests/${encodeURIComponent(rawId)}`;
+          const reply =
+            kind === 'status'
+              ? await call('GET', base, bearer(who))
+              : kind === 'cancel'
+                ? await call('POST', `${base}/cancel`, bearer(who), Buffer.from('{}'))
+                : await call('POST', `${base}/approval`, bearer(who), Buffer.from(JSON.stringify(body)));
+          expectClientError(reply);
+          if (reply.status === 400) expect(stub.touched()).toBe(before);
+        },
+      ),
       runs(200),
     );
   });
 
   it('every route of the OpenAPI document refuses a caller without credentials (401), except the listed public ones', async () => {
-    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/openapi.json' })).body) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/openapi.json' })).body) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+    );
     const fastifyPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
     const publicOnes = new Set<string>(PUBLIC_ROUTES);
     // Every route the API has is described, the public ones included (GET /openapi.json serves the document itself).
-    for (const route of PUBLIC_ROUTES.filter((r) => r !== 'GET /openapi.json')) expect(operations.map((o) => `${o.method} ${fastifyPath(o.path)}`)).toContain(route);
+    for (const route of PUBLIC_ROUTES.filter((r) => r !== 'GET /openapi.json'))
+      expect(operations.map((o) => `${o.method} ${fastifyPath(o.path)}`)).toContain(route);
     expect(operations.length).toBeGreaterThan(25);
     for (const { method, path, op } of operations) {
       const key = `${method} ${fastifyPath(path)}`;
@@ -440,7 +621,12 @@ describe('self-service and staff HTTP API', () => {
       const payload = method === 'POST' ? { 'content-type': 'application/json' } : {};
       for (const auth of [{}, { authorization: 'Bearer not-a-token' }]) {
         const touched = stub.touched();
-        const res = await app.inject({ method: method as 'GET' | 'POST', url, headers: { ...payload, ...auth }, ...(method === 'POST' ? { payload: '{}' } : {}) });
+        const res = await app.inject({
+          method: method as 'GET' | 'POST',
+          url,
+          headers: { ...payload, ...auth },
+          ...(method === 'POST' ? { payload: '{}' } : {}),
+        });
         if (publicOnes.has(key)) {
           // Public: not behind the staff token (a webhook still checks its own signature or token).
           expect(op.security, key).toEqual([]);
@@ -462,11 +648,22 @@ describe('self-service and staff HTTP API', () => {
     const id = fc.oneof(pathSegment, fc.constantFrom('ticket-jira-ITSM-1', '1', '0', '-1', '1e3', '99999999999999999999'));
     const body = fc.oneof(
       jsonValue,
-      rec({ tree: fc.oneof(fc.constantFrom('network-connectivity', 'printer', 'constructor'), nastyString), user: fc.oneof(fc.constantFrom(...USERS), nastyString), deviceId: nastyString }, { requiredKeys: [] }),
+      rec(
+        {
+          tree: fc.oneof(fc.constantFrom('network-connectivity', 'printer', 'constructor'), nastyString),
+          user: fc.oneof(fc.constantFrom(...USERS), nastyString),
+          deviceId: nastyString,
+        },
+        { requiredKeys: [] },
+      ),
       rec({ node: nastyString, choice: nastyString, responder: fc.oneof(fc.constantFrom(...USERS), jsonValue) }, { requiredKeys: [] }),
       rec({ approver: fc.oneof(fc.constantFrom(...USERS), jsonValue), approve: fc.oneof(fc.boolean(), jsonValue), comment: jsonValue }, { requiredKeys: [] }),
     );
-    const query = dict(fc.constantFrom('ticket', 'user', 'action', 'from', 'to', 'limit', 'status', 'format', '__proto__'), fc.oneof(nastyString, fc.constantFrom('-1', '0', '1.5', '1e400', '2026-11-26', 'yesterday', 'open', 'markdown')), { maxKeys: 4 });
+    const query = dict(
+      fc.constantFrom('ticket', 'user', 'action', 'from', 'to', 'limit', 'status', 'format', '__proto__'),
+      fc.oneof(nastyString, fc.constantFrom('-1', '0', '1.5', '1e400', '2026-11-26', 'yesterday', 'open', 'markdown')),
+      { maxKeys: 4 },
+    );
     const endpoint = fc.constantFrom(
       'POST /troubleshooting',
       'POST /troubleshooting/:id/answer',
@@ -557,13 +754,23 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
     ];
     for (const payload of bodies) {
       const before = stub.touched();
-      const res = await app.inject({ method: 'POST', url: '/self-service/requests', headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` }, payload });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/self-service/requests',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` },
+        payload,
+      });
       expect(res.statusCode, payload).toBe(400);
       expect(JSON.parse(res.body).issues).toEqual([{ path: expect.stringMatching(/__proto__$/), message: 'the key "__proto__" is not allowed' }]);
       expect(stub.touched(), 'nothing started, no quota used').toBe(before);
     }
     // The same request without it goes through.
-    const ok = await app.inject({ method: 'POST', url: '/self-service/requests', headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` }, payload: '{"automation":"disk-cleanup","inputs":{"device":"LT-0042"}}' });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/self-service/requests',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${jdoe}` },
+      payload: '{"automation":"disk-cleanup","inputs":{"device":"LT-0042"}}',
+    });
     expect(ok.statusCode, ok.body).toBe(202);
   });
 });

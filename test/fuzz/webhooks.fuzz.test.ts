@@ -38,7 +38,11 @@ const SOURCES = ['jira', 'servicenow', 'zendesk'] as const;
 function signed(source: TicketSource, raw: Buffer, contentType: string | null = 'application/json'): Record<string, string> {
   const at = new Date();
   const signature =
-    source === 'jira' ? signJira(raw, SECRETS.jira) : source === 'servicenow' ? signServiceNow(raw, SECRETS.servicenow, Math.floor(at.getTime() / 1000)) : signZendesk(raw, SECRETS.zendesk, at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    source === 'jira'
+      ? signJira(raw, SECRETS.jira)
+      : source === 'servicenow'
+        ? signServiceNow(raw, SECRETS.servicenow, Math.floor(at.getTime() / 1000))
+        : signZendesk(raw, SECRETS.zendesk, at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   return { ...(contentType === null ? {} : { 'content-type': contentType }), ...signature };
 }
 
@@ -87,10 +91,12 @@ const ALERT_REQUIRED: Path[] = [
 const ALERT_OPTIONAL = new Set(['alerts[0].fingerprint']);
 
 /** The issues name the field itself, or a key inside the value put there (`issue.key.__proto__`). */
-const namesField = (paths: string[], field: Path) => paths.some((p) => p === pathToString(field) || p.startsWith(`${pathToString(field)}.`) || p.startsWith(`${pathToString(field)}[`));
+const namesField = (paths: string[], field: Path) =>
+  paths.some((p) => p === pathToString(field) || p.startsWith(`${pathToString(field)}.`) || p.startsWith(`${pathToString(field)}[`));
 
 /** A value of another type than the sample's; a ServiceNow reference may also be "" (empty), so not a string there. */
-const wrongType = (source: TicketSource, path: Path) => otherType(getAt(SAMPLES[source], path)).filter((v) => !(source === 'servicenow' && path[1] === 'caller_id' && typeof v === 'string'));
+const wrongType = (source: TicketSource, path: Path) =>
+  otherType(getAt(SAMPLES[source], path)).filter((v) => !(source === 'servicenow' && path[1] === 'caller_id' && typeof v === 'string'));
 
 interface Reply {
   status: number;
@@ -132,7 +138,8 @@ async function post(path: string, payload: Buffer, headers: Record<string, strin
 }
 
 const deliver = (source: TicketSource, raw: Buffer, contentType?: string | null) => post(`/webhooks/${source}`, raw, signed(source, raw, contentType));
-const alert = (raw: Buffer, headers: Record<string, string> = {}) => post('/webhooks/alertmanager', raw, { 'content-type': 'application/json', authorization: `Bearer ${AM_TOKEN}`, ...headers });
+const alert = (raw: Buffer, headers: Record<string, string> = {}) =>
+  post('/webhooks/alertmanager', raw, { 'content-type': 'application/json', authorization: `Bearer ${AM_TOKEN}`, ...headers });
 
 /**
  * What every answer to a signed delivery must be: never a 5xx; a 400 names at least one field and
@@ -185,7 +192,10 @@ describe.each(SOURCES)('webhook %s', (source) => {
   it('answers 400 naming exactly the field when a required one is missing or of the wrong type', async () => {
     const required = REQUIRED[source];
     const arb = fc.constantFrom(...required).chain((path) =>
-      fc.oneof(fc.constant({ path, remove: true, value: undefined as unknown }), wrongType(source, path).map((value) => ({ path, remove: false, value }))),
+      fc.oneof(
+        fc.constant({ path, remove: true, value: undefined as unknown }),
+        wrongType(source, path).map((value) => ({ path, remove: false, value })),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(arb, async ({ path, remove, value }) => {
@@ -193,7 +203,13 @@ describe.each(SOURCES)('webhook %s', (source) => {
         const before = stub.touched();
         const reply = await deliver(source, Buffer.from(JSON.stringify(body)));
         expectNamesFields(reply);
-        expect(namesField(reply.body.issues.map((i: { path: string }) => i.path), path), JSON.stringify(reply.body.issues)).toBe(true);
+        expect(
+          namesField(
+            reply.body.issues.map((i: { path: string }) => i.path),
+            path,
+          ),
+          JSON.stringify(reply.body.issues),
+        ).toBe(true);
         expect(stub.touched()).toBe(before);
       }),
       runs(120),
@@ -214,10 +230,25 @@ describe.each(SOURCES)('webhook %s', (source) => {
 
   it('never answers 5xx to a delivery with another content type, and starts nothing unless it accepts it', async () => {
     const contentType = fc.oneof(
-      fc.constantFrom(null, '', 'text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/JSON', 'application/json, text/plain', 'application/octet-stream', 'application/merge-patch+json'),
+      fc.constantFrom(
+        null,
+        '',
+        'text/plain',
+        'application/xml',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/JSON',
+        'application/json, text/plain',
+        'application/octet-stream',
+        'application/merge-patch+json',
+      ),
       nastyString.filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
     );
-    const body = fc.oneof(mutationOf(SAMPLES[source]).map((m) => Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], m)))), rawBody);
+    const body = fc.oneof(
+      mutationOf(SAMPLES[source]).map((m) => Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], m)))),
+      rawBody,
+    );
     await fc.assert(
       fc.asyncProperty(contentType, body, async (type, raw) => {
         const before = stub.touched();
@@ -287,19 +318,23 @@ describe('webhook alertmanager', () => {
   });
 
   it('answers 400 naming exactly the field when a documented one is missing or of the wrong type', async () => {
-    const arb = fc
-      .constantFrom(...ALERT_REQUIRED)
-      .chain((path) => {
-        const retyped = otherType(getAt(ALERT_SAMPLE, path)).map((value) => ({ path, remove: false, value }));
-        return ALERT_OPTIONAL.has(pathToString(path)) ? retyped : fc.oneof(fc.constant({ path, remove: true, value: undefined as unknown }), retyped);
-      });
+    const arb = fc.constantFrom(...ALERT_REQUIRED).chain((path) => {
+      const retyped = otherType(getAt(ALERT_SAMPLE, path)).map((value) => ({ path, remove: false, value }));
+      return ALERT_OPTIONAL.has(pathToString(path)) ? retyped : fc.oneof(fc.constant({ path, remove: true, value: undefined as unknown }), retyped);
+    });
     await fc.assert(
       fc.asyncProperty(arb, async ({ path, remove, value }) => {
         const body = applyMutation(ALERT_SAMPLE, remove ? { kind: 'remove', path } : { kind: 'replace', path, value, why: 'retype' });
         const before = stub.touched();
         const reply = await alert(Buffer.from(JSON.stringify(body)));
         expectNamesFields(reply);
-        expect(namesField(reply.body.issues.map((i: { path: string }) => i.path), path), JSON.stringify(reply.body.issues)).toBe(true);
+        expect(
+          namesField(
+            reply.body.issues.map((i: { path: string }) => i.path),
+            path,
+          ),
+          JSON.stringify(reply.body.issues),
+        ).toBe(true);
         expect(stub.touched()).toBe(before);
       }),
       runs(100),
@@ -318,14 +353,24 @@ describe('webhook alertmanager', () => {
   });
 
   it('answers 401 and starts nothing without the token, whatever the body', async () => {
-    const authorization = fc.oneof(fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${AM_TOKEN}x`, `Basic ${Buffer.from(`am:${AM_TOKEN.slice(1)}`).toString('base64')}`, 'Basic !!!'), nastyString.filter((s) => /^[\t\x20-\x7e]*$/.test(s)));
+    const authorization = fc.oneof(
+      fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${AM_TOKEN}x`, `Basic ${Buffer.from(`am:${AM_TOKEN.slice(1)}`).toString('base64')}`, 'Basic !!!'),
+      nastyString.filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
+    );
     await fc.assert(
-      fc.asyncProperty(authorization, fc.oneof(rawBody, mutationOf(ALERT_SAMPLE).map((m) => Buffer.from(JSON.stringify(applyMutation(ALERT_SAMPLE, m))))), async (auth, raw) => {
-        const before = stub.touched();
-        const reply = await alert(raw, { authorization: auth });
-        expect(reply.status).toBe(401);
-        expect(stub.touched()).toBe(before);
-      }),
+      fc.asyncProperty(
+        authorization,
+        fc.oneof(
+          rawBody,
+          mutationOf(ALERT_SAMPLE).map((m) => Buffer.from(JSON.stringify(applyMutation(ALERT_SAMPLE, m)))),
+        ),
+        async (auth, raw) => {
+          const before = stub.touched();
+          const reply = await alert(raw, { authorization: auth });
+          expect(reply.status).toBe(401);
+          expect(stub.touched()).toBe(before);
+        },
+      ),
       runs(60),
     );
   });
@@ -359,8 +404,16 @@ describe('webhooks on a real Temporal server', () => {
       fc.oneof(
         fc.constantFrom(...REQUIRED[source]).chain((path) =>
           fc.oneof(
-            fc.constant({ source, raw: Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], { kind: 'remove', path }))), what: `remove ${pathToString(path)}` }),
-            wrongType(source, path).map((value) => ({ source, raw: Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], { kind: 'replace', path, value, why: 'retype' }))), what: `retype ${pathToString(path)}` })),
+            fc.constant({
+              source,
+              raw: Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], { kind: 'remove', path }))),
+              what: `remove ${pathToString(path)}`,
+            }),
+            wrongType(source, path).map((value) => ({
+              source,
+              raw: Buffer.from(JSON.stringify(applyMutation(SAMPLES[source], { kind: 'replace', path, value, why: 'retype' }))),
+              what: `retype ${pathToString(path)}`,
+            })),
           ),
         ),
         rawBody.map((raw) => ({ source, raw, what: 'bytes' })),
@@ -395,8 +448,14 @@ describe('webhooks on a real Temporal server', () => {
 describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
   it('a string field holding a value that cannot be turned into a primitive is a 400 naming it (or ignored), never a 503', async () => {
     const cases = fc.constantFrom(
-      ...SOURCES.flatMap((source) => pathsOf(SAMPLES[source]).filter((p) => typeof getAt(SAMPLES[source], p) === 'string').map((path) => ({ source: source as TicketSource | 'alertmanager', path }))),
-      ...pathsOf(ALERT_SAMPLE).filter((p) => typeof getAt(ALERT_SAMPLE, p) === 'string').map((path) => ({ source: 'alertmanager' as const, path })),
+      ...SOURCES.flatMap((source) =>
+        pathsOf(SAMPLES[source])
+          .filter((p) => typeof getAt(SAMPLES[source], p) === 'string')
+          .map((path) => ({ source: source as TicketSource | 'alertmanager', path })),
+      ),
+      ...pathsOf(ALERT_SAMPLE)
+        .filter((p) => typeof getAt(ALERT_SAMPLE, p) === 'string')
+        .map((path) => ({ source: 'alertmanager' as const, path })),
     );
     await fc.assert(
       fc.asyncProperty(cases, hostileValue, async ({ source, path }, value) => {
@@ -407,7 +466,8 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
         // Fields the schemas do not read (custom fields, links) may hold anything: accepted.
         expectRejectedOrAccepted(reply, before);
         // A rejection names the field itself, or the union or object that holds it (a Jira description: text or ADF).
-        if (reply.status === 400) expect(reply.body.issues.some((i: { path: string }) => pathToString(path).startsWith(i.path) || i.path.startsWith(pathToString(path)))).toBe(true);
+        if (reply.status === 400)
+          expect(reply.body.issues.some((i: { path: string }) => pathToString(path).startsWith(i.path) || i.path.startsWith(pathToString(path)))).toBe(true);
       }),
       { numRuns: 150, endOnFailure: true },
     );
@@ -424,13 +484,18 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
       alertmanager: ['alerts', 0, 'annotations', 'summary'],
     };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...SOURCES, 'alertmanager' as const), fc.constant(100_000), fc.constantFrom('x', '7', 'a.b-'), async (source, size, unit) => {
-        const sample = source === 'alertmanager' ? ALERT_SAMPLE : SAMPLES[source];
-        const body = applyMutation(sample, { kind: 'replace', path: summaryPath[source], value: unit.repeat(Math.ceil(size / unit.length)), why: 'huge' });
-        const raw = Buffer.from(JSON.stringify(body));
-        const reply = source === 'alertmanager' ? await alert(raw) : await deliver(source, raw);
-        expect(reply.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...SOURCES, 'alertmanager' as const),
+        fc.constant(100_000),
+        fc.constantFrom('x', '7', 'a.b-'),
+        async (source, size, unit) => {
+          const sample = source === 'alertmanager' ? ALERT_SAMPLE : SAMPLES[source];
+          const body = applyMutation(sample, { kind: 'replace', path: summaryPath[source], value: unit.repeat(Math.ceil(size / unit.length)), why: 'huge' });
+          const raw = Buffer.from(JSON.stringify(body));
+          const reply = source === 'alertmanager' ? await alert(raw) : await deliver(source, raw);
+          expect(reply.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 4, endOnFailure: true },
     );
   });
@@ -460,10 +525,21 @@ describe('bodies nested deeper than any help desk sends', () => {
 
   it('a description nested 1,000 levels deep is a 400 naming the body, kept whole in the dead letters and audited; nothing starts', async () => {
     const cases: Array<{ source: TicketSource | 'alertmanager'; raw: Buffer }> = [
-      { source: 'jira', raw: Buffer.from(JSON.stringify({ ...SAMPLES.jira, issue: { ...(SAMPLES.jira.issue as object), fields: { ...((SAMPLES.jira.issue as { fields: object }).fields), description: nestedAdf(1000) } } })) },
+      {
+        source: 'jira',
+        raw: Buffer.from(
+          JSON.stringify({
+            ...SAMPLES.jira,
+            issue: { ...(SAMPLES.jira.issue as object), fields: { ...(SAMPLES.jira.issue as { fields: object }).fields, description: nestedAdf(1000) } },
+          }),
+        ),
+      },
       { source: 'servicenow', raw: Buffer.from(JSON.stringify(serviceNowIncident((b) => (b.incident.description = JSON.parse(nestedArrays(1000)))))) },
       { source: 'zendesk', raw: Buffer.from(JSON.stringify(zendeskTicket((b) => (b.ticket.description = JSON.parse(nestedArrays(1000)))))) },
-      { source: 'alertmanager', raw: Buffer.from(JSON.stringify(alertmanagerNotification((b) => (b.alerts[0].annotations.description = JSON.parse(nestedArrays(1000)))))) },
+      {
+        source: 'alertmanager',
+        raw: Buffer.from(JSON.stringify(alertmanagerNotification((b) => (b.alerts[0].annotations.description = JSON.parse(nestedArrays(1000)))))),
+      },
       // Deeper than JSON.parse itself can go: still a 400.
       { source: 'jira', raw: Buffer.from(`{"webhookEvent":"jira:issue_created","issue":${nestedArrays(200_000)}}`) },
     ];
@@ -475,13 +551,23 @@ describe('bodies nested deeper than any help desk sends', () => {
       expect(stub.touched(), 'nothing reached Temporal').toBe(before);
       const letter = store.deadLetter(reply.body.deadLetterId)!;
       expect(letter.body.equals(raw), 'the body is kept byte for byte').toBe(true);
-      const audited = store.auditEntries({}).map((e) => e.entry).filter((e) => e.kind === 'webhook.rejected' && e.details?.deadLetterId === reply.body.deadLetterId);
+      const audited = store
+        .auditEntries({})
+        .map((e) => e.entry)
+        .filter((e) => e.kind === 'webhook.rejected' && e.details?.deadLetterId === reply.body.deadLetterId);
       expect(audited).toEqual([expect.objectContaining({ actor: source, outcome: 'rejected', reason: 'invalid_payload' })]);
     }
   });
 
   it('a real description with lists nested 20 deep is read', async () => {
-    const body = { ...SAMPLES.jira, issue: { ...(SAMPLES.jira.issue as object), key: 'ITSM-9101', fields: { ...((SAMPLES.jira.issue as { fields: object }).fields), description: nestedAdf(20) } } };
+    const body = {
+      ...SAMPLES.jira,
+      issue: {
+        ...(SAMPLES.jira.issue as object),
+        key: 'ITSM-9101',
+        fields: { ...(SAMPLES.jira.issue as { fields: object }).fields, description: nestedAdf(20) },
+      },
+    };
     const reply = await deliver('jira', Buffer.from(JSON.stringify(body)));
     expect([200, 202]).toContain(reply.status);
   });

@@ -5,7 +5,16 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionTree, treeSetFor } from '../../src/domain/trees/tree.js';
-import { answerUpdate, approvalUpdate, backUpdate, progressQuery, sessionQuery, softwareReinstall, ticketEventSignal, troubleshootSession } from '../../src/workflows/index.js';
+import {
+  answerUpdate,
+  approvalUpdate,
+  backUpdate,
+  progressQuery,
+  sessionQuery,
+  softwareReinstall,
+  ticketEventSignal,
+  troubleshootSession,
+} from '../../src/workflows/index.js';
 import type { SelfServiceInput } from '../../src/workflows/selfService.js';
 import { demoAdapters, startTestServer, withWorker } from '../helpers/temporal.js';
 import { hostileValue, jsonValue, nastyString, rec } from './arbitraries.js';
@@ -45,7 +54,8 @@ afterAll(async () => {
 });
 
 /** Anything in a field: the right kind of value, a near miss, random JSON, or a value that cannot become a string. */
-const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: nastyString }, { weight: 2, arbitrary: jsonValue }, { weight: 1, arbitrary: hostileValue });
+const field = <T>(good: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: nastyString }, { weight: 2, arbitrary: jsonValue }, { weight: 1, arbitrary: hostileValue });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -53,7 +63,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function validAnswer(a: unknown): boolean {
   if (!isObject(a) || !isObject(a.responder)) return false;
   const r = a.responder;
-  return a.node === 'ask' && (a.choice === 'one' || a.choice === 'many') && typeof r.id === 'string' && Array.isArray(r.groups) && r.groups.includes('helpdesk');
+  return (
+    a.node === 'ask' && (a.choice === 'one' || a.choice === 'many') && typeof r.id === 'string' && Array.isArray(r.groups) && r.groups.includes('helpdesk')
+  );
 }
 
 const answers = fc
@@ -65,7 +77,15 @@ const answers = fc
         {
           node: field(fc.constantFrom('ask', 'ip', 'fixed', 'outage', 'ASK', ' ask')),
           choice: field(fc.constantFrom('one', 'many', 'confirm', 'skip', 'One')),
-          responder: field(rec({ id: field(fc.constantFrom('sam.helper', 'jdoe', '')), groups: field(fc.array(fc.constantFrom('helpdesk', 'staff', 'it-staff', 'Helpdesk'), { maxLength: 3 })) }, { requiredKeys: [] })),
+          responder: field(
+            rec(
+              {
+                id: field(fc.constantFrom('sam.helper', 'jdoe', '')),
+                groups: field(fc.array(fc.constantFrom('helpdesk', 'staff', 'it-staff', 'Helpdesk'), { maxLength: 3 })),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
           extra: jsonValue,
         },
         { requiredKeys: [] },
@@ -77,8 +97,14 @@ const answers = fc
 async function expectHealthy(handle: WorkflowHandle): Promise<void> {
   expect((await handle.describe()).status.name).toBe('RUNNING');
   const events = (await handle.fetchHistory()).events ?? [];
-  expect(events.filter((e) => e.workflowTaskFailedEventAttributes), 'a workflow task failed').toEqual([]);
-  expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes), 'a refused update reached history').toEqual([]);
+  expect(
+    events.filter((e) => e.workflowTaskFailedEventAttributes),
+    'a workflow task failed',
+  ).toEqual([]);
+  expect(
+    events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes),
+    'a refused update reached history',
+  ).toEqual([]);
 }
 
 async function refused(run: () => Promise<unknown>): Promise<string> {
@@ -185,7 +211,16 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
       const handle = await env.client.workflow.start(softwareReinstall, {
         taskQueue,
         workflowId: `fuzz-self-${randomUUID()}`,
-        args: [{ automation: { id: 'reinstall-software', version: 1 }, caller: 'jdoe', requestedAt: '2026-11-26T10:00:00.000Z', target: { kind: 'device', id: 'LT-0042' }, inputs: { device: 'LT-0042', software: 'vscode' }, approval: { kind: 'manager' } }],
+        args: [
+          {
+            automation: { id: 'reinstall-software', version: 1 },
+            caller: 'jdoe',
+            requestedAt: '2026-11-26T10:00:00.000Z',
+            target: { kind: 'device', id: 'LT-0042' },
+            inputs: { device: 'LT-0042', software: 'vscode' },
+            approval: { kind: 'manager' },
+          },
+        ],
       });
       try {
         while (!(await handle.query(progressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
@@ -212,8 +247,30 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
       });
       try {
         const malformed = fc
-          .oneof(jsonValue, rec({ deliveryId: field(fc.uuid()), eventType: field(fc.constantFrom('updated', 'deleted', 'commented')), occurredAt: field(fc.constant('2026-11-26T10:00:00Z')), status: field(fc.constantFrom('Open', 'Done')), closed: field(fc.boolean()) }, { requiredKeys: [] }))
-          .filter((u) => !(isObject(u) && typeof u.deliveryId === 'string' && ['updated', 'deleted', 'commented', 'created'].includes(u.eventType as string) && typeof u.occurredAt === 'string' && (typeof u.status === 'string' || u.status === null) && typeof u.closed === 'boolean'));
+          .oneof(
+            jsonValue,
+            rec(
+              {
+                deliveryId: field(fc.uuid()),
+                eventType: field(fc.constantFrom('updated', 'deleted', 'commented')),
+                occurredAt: field(fc.constant('2026-11-26T10:00:00Z')),
+                status: field(fc.constantFrom('Open', 'Done')),
+                closed: field(fc.boolean()),
+              },
+              { requiredKeys: [] },
+            ),
+          )
+          .filter(
+            (u) =>
+              !(
+                isObject(u) &&
+                typeof u.deliveryId === 'string' &&
+                ['updated', 'deleted', 'commented', 'created'].includes(u.eventType as string) &&
+                typeof u.occurredAt === 'string' &&
+                (typeof u.status === 'string' || u.status === null) &&
+                typeof u.closed === 'boolean'
+              ),
+          );
         await fc.assert(
           fc.asyncProperty(malformed, async (u) => {
             const before = (await handle.fetchHistory()).events?.length ?? 0;

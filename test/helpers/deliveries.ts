@@ -41,7 +41,11 @@ export function zendeskTicket(change: (body: Record<string, any>) => void = () =
 /** Headers a help desk would send for `raw`, signed with `secret`. */
 export function signedHeaders(source: TicketSource, raw: string, secret: string = SECRETS[source], at = new Date()): Record<string, string> {
   const signature =
-    source === 'jira' ? signJira(raw, secret) : source === 'servicenow' ? signServiceNow(raw, secret, Math.floor(at.getTime() / 1000)) : signZendesk(raw, secret, at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    source === 'jira'
+      ? signJira(raw, secret)
+      : source === 'servicenow'
+        ? signServiceNow(raw, secret, Math.floor(at.getTime() / 1000))
+        : signZendesk(raw, secret, at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   return { 'content-type': 'application/json', ...signature };
 }
 

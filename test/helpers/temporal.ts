@@ -80,5 +80,8 @@ export async function withWorker<T>(
  * results and arguments.
  */
 export function historyText(history: unknown): string {
-  return JSON.stringify(history).replace(/"data":"([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => `"data":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`);
+  return JSON.stringify(history).replace(
+    /"data":"([A-Za-z0-9+/=]*)"/g,
+    (_m, b64: string) => `"data":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`,
+  );
 }

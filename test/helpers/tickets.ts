@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 
-export const SAMPLE_JIRA_CREATED = JSON.parse(
-  readFileSync(`${PROJECT_ROOT}/content/samples/jira/password-reset-created.json`, 'utf8'),
-) as Record<string, any>;
+export const SAMPLE_JIRA_CREATED = JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/jira/password-reset-created.json`, 'utf8')) as Record<string, any>;
 
 /** Jira account ids of the demo directory (content/directory.yaml). */
 export const JIRA = {
@@ -19,13 +17,9 @@ export const JIRA = {
 let counter = 100;
 
 /** A Jira `jira:issue_created` payload in the documented shape, based on the committed sample. */
-export function jiraIssueCreated(options: {
-  key?: string;
-  reporter?: string | null;
-  summary?: string;
-  targetAccount?: string;
-  labels?: string[];
-} = {}): Record<string, any> {
+export function jiraIssueCreated(
+  options: { key?: string; reporter?: string | null; summary?: string; targetAccount?: string; labels?: string[] } = {},
+): Record<string, any> {
   const body = structuredClone(SAMPLE_JIRA_CREATED);
   counter += 1;
   body.issue.id = String(20000 + counter);

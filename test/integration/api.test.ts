@@ -32,7 +32,11 @@ describe('ticket intake', () => {
     const handle = env.client.workflow.getHandle(result.status === 'started' ? result.workflowId : '');
     const [input] = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     const args = JSON.parse(Buffer.from(input!.data!).toString());
-    expect(args).toMatchObject({ queue: 'service-desk', reason: 'missing targetAccount (from customfield_10060)', comment: expect.stringContaining('needs more information') });
+    expect(args).toMatchObject({
+      queue: 'service-desk',
+      reason: 'missing targetAccount (from customfield_10060)',
+      comment: expect.stringContaining('needs more information'),
+    });
     await handle.terminate('test done');
   });
 
@@ -71,10 +75,22 @@ describe('HTTP API when Temporal cannot be reached', () => {
     const deadPort = await freePort();
     // A client whose server has gone away: a lazy connection to a closed port.
     const offline = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }), namespace: 'default' });
-    const api = buildApi({ client: offline, taskQueue: 'x', routing, store: new EngineStore(':memory:'), webhooks: { secrets: {}, allowUnsigned: true }, logger: createLogger('silent'), startTimeoutMs: 1000 });
+    const api = buildApi({
+      client: offline,
+      taskQueue: 'x',
+      routing,
+      store: new EngineStore(':memory:'),
+      webhooks: { secrets: {}, allowUnsigned: true },
+      logger: createLogger('silent'),
+      startTimeoutMs: 1000,
+    });
     const url = await api.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const res = await fetch(`${url}/webhooks/jira`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jiraIssueCreated({ reporter: JIRA.jdoe })) });
+      const res = await fetch(`${url}/webhooks/jira`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(jiraIssueCreated({ reporter: JIRA.jdoe })),
+      });
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
     } finally {
@@ -82,10 +98,19 @@ describe('HTTP API when Temporal cannot be reached', () => {
     }
   });
 
-  it('answers GET /workflows/:id with 503 and Retry-After within its deadline instead of waiting out the SDK\'s retries', async () => {
+  it("answers GET /workflows/:id with 503 and Retry-After within its deadline instead of waiting out the SDK's retries", async () => {
     const deadPort = await freePort();
     const offline = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }), namespace: 'default' });
-    const api = buildApi({ client: offline, taskQueue: 'x', routing, store: new EngineStore(':memory:'), webhooks: { secrets: {}, allowUnsigned: true }, adminToken: STAFF_TOKEN, logger: createLogger('silent'), startTimeoutMs: 1000 });
+    const api = buildApi({
+      client: offline,
+      taskQueue: 'x',
+      routing,
+      store: new EngineStore(':memory:'),
+      webhooks: { secrets: {}, allowUnsigned: true },
+      adminToken: STAFF_TOKEN,
+      logger: createLogger('silent'),
+      startTimeoutMs: 1000,
+    });
     const url = await api.listen({ host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`${url}/workflows/ticket-jira-ITSM-42`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });

@@ -57,7 +57,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  serve('/jwks', [await jwk(rsa.publicKey, { kid: 'rsa-1', alg: 'RS256' }), await jwk(es.publicKey, { kid: 'es-1' }), await jwk(ed.publicKey, { kid: 'ed-1' })]);
+  serve('/jwks', [
+    await jwk(rsa.publicKey, { kid: 'rsa-1', alg: 'RS256' }),
+    await jwk(es.publicKey, { kid: 'es-1' }),
+    await jwk(ed.publicKey, { kid: 'ed-1' }),
+  ]);
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 afterEach(() => {
@@ -87,7 +91,8 @@ function expectFailure(result: AuthResult, reason: string): void {
   if (!result.ok) expect(result.message).not.toMatch(/eyJ/); // never echoes a token
 }
 
-const jwksVerifier = (extra: Partial<JwtSettings> = {}, path = '/jwks') => createJwtVerifier({ jwksUrl: `${base}${path}`, issuer: ISS, audience: AUD, ...extra });
+const jwksVerifier = (extra: Partial<JwtSettings> = {}, path = '/jwks') =>
+  createJwtVerifier({ jwksUrl: `${base}${path}`, issuer: ISS, audience: AUD, ...extra });
 const pemVerifier = (extra: Partial<JwtSettings> = {}) => createJwtVerifier({ publicKeyPem: esPem, issuer: ISS, audience: AUD, ...extra });
 const hmacVerifier = (extra: Partial<JwtSettings> = {}) => createJwtVerifier({ hmacSecret: SECRET, issuer: ISS, audience: AUD, ...extra });
 
@@ -112,9 +117,13 @@ describe('valid tokens', () => {
   it('RS256, EdDSA and P-384 PEM keys default to their own algorithm; PS256 when asked for', async () => {
     expect(await createJwtVerifier({ publicKeyPem: rsaPem, issuer: ISS, audience: AUD })(bearer(await token(rsa.privateKey)))).toMatchObject({ ok: true });
     const edPem = await exportSPKI(ed.publicKey);
-    expect(await createJwtVerifier({ publicKeyPem: edPem, issuer: ISS, audience: AUD })(bearer(await token(ed.privateKey, { alg: 'EdDSA' })))).toMatchObject({ ok: true });
+    expect(await createJwtVerifier({ publicKeyPem: edPem, issuer: ISS, audience: AUD })(bearer(await token(ed.privateKey, { alg: 'EdDSA' })))).toMatchObject({
+      ok: true,
+    });
     const es384Pem = await exportSPKI(es384.publicKey);
-    expect(await createJwtVerifier({ publicKeyPem: es384Pem, issuer: ISS, audience: AUD })(bearer(await token(es384.privateKey, { alg: 'ES384' })))).toMatchObject({ ok: true });
+    expect(
+      await createJwtVerifier({ publicKeyPem: es384Pem, issuer: ISS, audience: AUD })(bearer(await token(es384.privateKey, { alg: 'ES384' }))),
+    ).toMatchObject({ ok: true });
     const ps = await generateKeyPair('PS256');
     const psVerify = createJwtVerifier({ publicKeyPem: await exportSPKI(ps.publicKey), issuer: ISS, audience: AUD, algorithms: ['PS256', 'PS256'] });
     expect(await psVerify(bearer(await token(ps.privateKey, { alg: 'PS256' })))).toMatchObject({ ok: true });
@@ -182,7 +191,9 @@ describe('forged and altered tokens', () => {
     const ps = await generateKeyPair('PS256');
     serve('/jwks-ps', [await jwk(ps.publicKey, { kid: 'ps-1' })]);
     expectFailure(await jwksVerifier({}, '/jwks-ps')(bearer(await token(ps.privateKey, { alg: 'PS256', kid: 'ps-1' }))), 'unsupported_algorithm');
-    expect(await jwksVerifier({ algorithms: ['PS256'] }, '/jwks-ps')(bearer(await token(ps.privateKey, { alg: 'PS256', kid: 'ps-1' })))).toMatchObject({ ok: true });
+    expect(await jwksVerifier({ algorithms: ['PS256'] }, '/jwks-ps')(bearer(await token(ps.privateKey, { alg: 'PS256', kid: 'ps-1' })))).toMatchObject({
+      ok: true,
+    });
     const crit = await new SignJWT({ iss: ISS, aud: AUD, sub: 'jdoe', exp: now() + 60 })
       .setProtectedHeader({ alg: 'HS256', crit: ['x-policy'], 'x-policy': 1 })
       .sign(secretBytes, { crit: { 'x-policy': true } });
@@ -286,7 +297,7 @@ describe('the Authorization header', () => {
   });
 });
 
-describe('the identity provider\'s keys', () => {
+describe("the identity provider's keys", () => {
   it('JWKS server down, answering an error, or not a key set: keys_unavailable (fail closed)', async () => {
     const down = createServer();
     await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
@@ -294,7 +305,12 @@ describe('the identity provider\'s keys', () => {
     await new Promise<void>((resolve) => down.close(() => resolve()));
     const t = bearer(await token(rsa.privateKey, { kid: 'rsa-1' }));
     const result = await createJwtVerifier({ jwksUrl: deadUrl, issuer: ISS, audience: AUD })(t);
-    expect(result).toEqual({ ok: false, status: 401, reason: 'keys_unavailable', message: "the identity provider's signing keys could not be fetched; try again later" });
+    expect(result).toEqual({
+      ok: false,
+      status: 401,
+      reason: 'keys_unavailable',
+      message: "the identity provider's signing keys could not be fetched; try again later",
+    });
 
     serve('/jwks-500', { status: 500, body: '{"error":"boom"}' });
     serve('/jwks-html', { status: 200, body: '<html>login</html>' });
@@ -405,7 +421,7 @@ describe('settings', () => {
     for (const maxTokenAgeSec of [0, -5, Number.POSITIVE_INFINITY]) expect(paths(make({ hmacSecret: SECRET, maxTokenAgeSec }))).toEqual(['maxTokenAgeSec']);
   });
 
-  it('algorithms: non-empty, never none, only of the key\'s kind', () => {
+  it("algorithms: non-empty, never none, only of the key's kind", () => {
     expect(paths(make({ hmacSecret: SECRET, algorithms: [] }))).toEqual(['algorithms']);
     expect(paths(make({ hmacSecret: SECRET, algorithms: 'HS256' as unknown as string[] }))).toEqual(['algorithms']);
     expect(issuesOf(make({ hmacSecret: SECRET, algorithms: ['HS256', 'none'] }))[0]!.message).toMatch(/not usable with this key: none/);
@@ -447,7 +463,9 @@ describe('jwtSettingsFromEnv', () => {
       issuer: ISS,
       audience: AUD,
     });
-    expect(jwtSettingsFromEnv({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_SUBJECT_CLAIM: 'upn', SELF_SERVICE_JWT_CLOCK_TOLERANCE: '5' })).toEqual({
+    expect(
+      jwtSettingsFromEnv({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_SUBJECT_CLAIM: 'upn', SELF_SERVICE_JWT_CLOCK_TOLERANCE: '5' }),
+    ).toEqual({
       hmacSecret: SECRET,
       issuer: ISS,
       audience: AUD,
@@ -463,14 +481,16 @@ describe('jwtSettingsFromEnv', () => {
   });
 
   it('no key source, or several', () => {
-    expect(issuesOf(base_)).toEqual([{ path: 'SELF_SERVICE_JWKS_URL', message: 'set one of SELF_SERVICE_JWKS_URL, SELF_SERVICE_JWT_PUBLIC_KEY_FILE or SELF_SERVICE_JWT_SECRET' }]);
+    expect(issuesOf(base_)).toEqual([
+      { path: 'SELF_SERVICE_JWKS_URL', message: 'set one of SELF_SERVICE_JWKS_URL, SELF_SERVICE_JWT_PUBLIC_KEY_FILE or SELF_SERVICE_JWT_SECRET' },
+    ]);
     const file = join(dir, 'two.pem');
     writeFileSync(file, rsaPem);
-    expect(issuesOf({ ...base_, SELF_SERVICE_JWKS_URL: 'https://x.example.com/jwks', SELF_SERVICE_JWT_PUBLIC_KEY_FILE: file, SELF_SERVICE_JWT_SECRET: SECRET }).map((i) => i.path)).toEqual([
-      'SELF_SERVICE_JWKS_URL',
-      'SELF_SERVICE_JWT_PUBLIC_KEY_FILE',
-      'SELF_SERVICE_JWT_SECRET',
-    ]);
+    expect(
+      issuesOf({ ...base_, SELF_SERVICE_JWKS_URL: 'https://x.example.com/jwks', SELF_SERVICE_JWT_PUBLIC_KEY_FILE: file, SELF_SERVICE_JWT_SECRET: SECRET }).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['SELF_SERVICE_JWKS_URL', 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE', 'SELF_SERVICE_JWT_SECRET']);
   });
 
   it('issuer and audience are required', () => {
@@ -479,11 +499,17 @@ describe('jwtSettingsFromEnv', () => {
   });
 
   it('a bad value of each variable is named, and the secret never echoed', () => {
-    expect(issuesOf({ ...base_, SELF_SERVICE_JWKS_URL: 'http://login.example.com/jwks' })).toEqual([{ path: 'SELF_SERVICE_JWKS_URL', message: expect.stringMatching(/https/) }]);
-    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_PUBLIC_KEY_FILE: join(dir, 'missing.pem') })).toEqual([{ path: 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE', message: 'cannot be read (ENOENT)' }]);
+    expect(issuesOf({ ...base_, SELF_SERVICE_JWKS_URL: 'http://login.example.com/jwks' })).toEqual([
+      { path: 'SELF_SERVICE_JWKS_URL', message: expect.stringMatching(/https/) },
+    ]);
+    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_PUBLIC_KEY_FILE: join(dir, 'missing.pem') })).toEqual([
+      { path: 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE', message: 'cannot be read (ENOENT)' },
+    ]);
     const notPem = join(dir, 'not.pem');
     writeFileSync(notPem, 'hello');
-    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_PUBLIC_KEY_FILE: notPem })).toEqual([{ path: 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE', message: expect.stringMatching(/BEGIN PUBLIC KEY/) }]);
+    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_PUBLIC_KEY_FILE: notPem })).toEqual([
+      { path: 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE', message: expect.stringMatching(/BEGIN PUBLIC KEY/) },
+    ]);
     try {
       jwtSettingsFromEnv({ ...base_, SELF_SERVICE_JWT_SECRET: 'tiny-secret-1234' });
       expect.unreachable();
@@ -492,13 +518,26 @@ describe('jwtSettingsFromEnv', () => {
       expect((e as Error).message).not.toContain('tiny-secret-1234');
     }
     for (const value of ['abc', '-1', '1.5', '30s']) {
-      expect(issuesOf({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_CLOCK_TOLERANCE: value })).toEqual([{ path: 'SELF_SERVICE_JWT_CLOCK_TOLERANCE', message: 'whole seconds, from 0 to 300' }]);
+      expect(issuesOf({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_CLOCK_TOLERANCE: value })).toEqual([
+        { path: 'SELF_SERVICE_JWT_CLOCK_TOLERANCE', message: 'whole seconds, from 0 to 300' },
+      ]);
     }
-    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_CLOCK_TOLERANCE: '3600' })).toEqual([{ path: 'SELF_SERVICE_JWT_CLOCK_TOLERANCE', message: 'seconds, from 0 to 300' }]);
+    expect(issuesOf({ ...base_, SELF_SERVICE_JWT_SECRET: SECRET, SELF_SERVICE_JWT_CLOCK_TOLERANCE: '3600' })).toEqual([
+      { path: 'SELF_SERVICE_JWT_CLOCK_TOLERANCE', message: 'seconds, from 0 to 300' },
+    ]);
   });
 
   it('every problem at once', () => {
-    const issues = issuesOf({ SELF_SERVICE_JWT_PUBLIC_KEY_FILE: join(dir, 'missing.pem'), SELF_SERVICE_JWT_CLOCK_TOLERANCE: 'soon', SELF_SERVICE_JWT_SUBJECT_CLAIM: 'upn' });
-    expect(issues.map((i) => i.path)).toEqual(['SELF_SERVICE_JWT_PUBLIC_KEY_FILE', 'SELF_SERVICE_JWT_CLOCK_TOLERANCE', 'SELF_SERVICE_JWT_ISSUER', 'SELF_SERVICE_JWT_AUDIENCE']);
+    const issues = issuesOf({
+      SELF_SERVICE_JWT_PUBLIC_KEY_FILE: join(dir, 'missing.pem'),
+      SELF_SERVICE_JWT_CLOCK_TOLERANCE: 'soon',
+      SELF_SERVICE_JWT_SUBJECT_CLAIM: 'upn',
+    });
+    expect(issues.map((i) => i.path)).toEqual([
+      'SELF_SERVICE_JWT_PUBLIC_KEY_FILE',
+      'SELF_SERVICE_JWT_CLOCK_TOLERANCE',
+      'SELF_SERVICE_JWT_ISSUER',
+      'SELF_SERVICE_JWT_AUDIENCE',
+    ]);
   });
 });

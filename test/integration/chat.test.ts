@@ -68,7 +68,9 @@ describe('Slack-compatible incoming webhook', () => {
   it('POSTs {"text"} as JSON to the configured URL', async () => {
     const chat = createChat(config, { env: env() });
     expect(await chat.post('it-onboarding', { text: 'new.hire is ready', title: 'Onboarding' })).toEqual({ delivery: 'webhook' });
-    expect(received).toEqual([{ method: 'POST', path: SECRET_PATH, contentType: 'application/json; charset=utf-8', body: { text: '*Onboarding*\nnew.hire is ready' } }]);
+    expect(received).toEqual([
+      { method: 'POST', path: SECRET_PATH, contentType: 'application/json; charset=utf-8', body: { text: '*Onboarding*\nnew.hire is ready' } },
+    ]);
     expect(chat.outbox.messages).toEqual([]);
   });
 
@@ -175,9 +177,17 @@ describe('network failures, configuration and the demo outbox', () => {
       nonRetryable: true,
       message: 'unknown chat channel "it-onboardin"; content/notify.yaml defines: it-incidents, it-onboarding, not-wired',
     });
-    expect(await failure(createChat(NotifyConfig.parse({}), { env: {} }).post('x', { text: 'x' }))).toMatchObject({ message: expect.stringContaining('defines: (none)') });
-    expect(await failure(chat.post('it-onboarding', { text: 'x' }))).toMatchObject({ type: 'ChatMisconfigured', message: expect.stringContaining('CHAT_SLACK_URL is not a URL') });
-    expect(await failure(chat.post('it-incidents', { text: 'x' }))).toMatchObject({ type: 'ChatMisconfigured', message: expect.stringContaining('must be an http(s) URL') });
+    expect(await failure(createChat(NotifyConfig.parse({}), { env: {} }).post('x', { text: 'x' }))).toMatchObject({
+      message: expect.stringContaining('defines: (none)'),
+    });
+    expect(await failure(chat.post('it-onboarding', { text: 'x' }))).toMatchObject({
+      type: 'ChatMisconfigured',
+      message: expect.stringContaining('CHAT_SLACK_URL is not a URL'),
+    });
+    expect(await failure(chat.post('it-incidents', { text: 'x' }))).toMatchObject({
+      type: 'ChatMisconfigured',
+      message: expect.stringContaining('must be an http(s) URL'),
+    });
     expect(received).toEqual([]);
   });
 

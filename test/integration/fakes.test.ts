@@ -71,12 +71,24 @@ const cases: Case[] = [
       { what: 'an unknown field', status: 400, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment`, body: { body: adf, public: true } } },
       { what: 'a body that is not JSON', status: 400, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment`, raw: '{"body":' } },
       { what: 'no body', status: 400, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment`, raw: '' } },
-      { what: 'a form body', status: 415, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment`, raw: 'body=Done.', contentType: 'application/x-www-form-urlencoded' } },
-      { what: 'an unknown query parameter', status: 400, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment?notify=true`, body: { body: adf } } },
+      {
+        what: 'a form body',
+        status: 415,
+        call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment`, raw: 'body=Done.', contentType: 'application/x-www-form-urlencoded' },
+      },
+      {
+        what: 'an unknown query parameter',
+        status: 400,
+        call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/comment?notify=true`, body: { body: adf } },
+      },
       { what: 'the wrong method', status: 405, call: { method: 'DELETE', path: `/rest/api/3/issue/${jiraKey}/comment` } },
       { what: 'no such resource', status: 404, call: { method: 'POST', path: '/rest/api/2/issue/FK-1/comment', body: { body: adf } } },
       { what: 'an unknown issue', status: 404, call: { method: 'POST', path: '/rest/api/3/issue/NOPE-9/comment', body: { body: adf } } },
-      { what: 'a transition the issue does not offer', status: 400, call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/transitions`, body: { transition: { id: '99' } } } },
+      {
+        what: 'a transition the issue does not offer',
+        status: 400,
+        call: { method: 'POST', path: `/rest/api/3/issue/${jiraKey}/transitions`, body: { transition: { id: '99' } } },
+      },
     ],
   },
   {
@@ -93,7 +105,11 @@ const cases: Case[] = [
       { what: 'a text body', status: 415, call: { method: 'PATCH', path: `/api/now/table/incident/${incident}`, raw: 'Done.', contentType: 'text/plain' } },
       { what: 'the wrong method', status: 405, call: { method: 'PUT', path: `/api/now/table/incident/${incident}`, body: { work_notes: 'Done.' } } },
       { what: 'an unknown incident', status: 404, call: { method: 'PATCH', path: `/api/now/table/incident/${'f'.repeat(32)}`, body: { work_notes: 'Done.' } } },
-      { what: 'a resolve the data policy refuses', status: 403, call: { method: 'PATCH', path: `/api/now/table/incident/${incident}`, body: { state: '6', work_notes: 'Done.' } } },
+      {
+        what: 'a resolve the data policy refuses',
+        status: 403,
+        call: { method: 'PATCH', path: `/api/now/table/incident/${incident}`, body: { state: '6', work_notes: 'Done.' } },
+      },
     ],
   },
   {
@@ -104,8 +120,16 @@ const cases: Case[] = [
     write: () => ({ method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, body: { ticket: { comment: { body: 'Done.', public: true } } } }),
     applied: () => zd.commentsOf(ticket).length,
     refused: () => [
-      { what: 'a comment without "public"', status: 400, call: { method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, body: { ticket: { comment: { body: 'Done.' } } } } },
-      { what: 'a body not wrapped in "ticket"', status: 400, call: { method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, body: { comment: { body: 'Done.', public: true } } } },
+      {
+        what: 'a comment without "public"',
+        status: 400,
+        call: { method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, body: { ticket: { comment: { body: 'Done.' } } } },
+      },
+      {
+        what: 'a body not wrapped in "ticket"',
+        status: 400,
+        call: { method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, body: { comment: { body: 'Done.', public: true } } },
+      },
       { what: 'a body that is not JSON', status: 400, call: { method: 'PUT', path: `/api/v2/tickets/${ticket}.json`, raw: '{ticket}' } },
       { what: 'the wrong method', status: 405, call: { method: 'PATCH', path: `/api/v2/tickets/${ticket}.json`, body: { ticket: { status: 'solved' } } } },
       { what: 'an unknown ticket', status: 404, call: { method: 'PUT', path: '/api/v2/tickets/999999.json', body: { ticket: { status: 'solved' } } } },

@@ -56,7 +56,11 @@ describe('a ticket routed to a definition it cannot start', () => {
     });
     expect(run.answer).toMatchObject({ httpStatus: 202, body: { status: 'started', workflowType: 'ticketHandOff', rule: 'network-incident' } });
     expect(run.type).toBe('ticketHandOff');
-    expect(run.input).toMatchObject({ queue: 'service-desk', reason: 'the ticket names no requester', comment: expect.stringContaining('Automation "network-incident" cannot start: the ticket names no requester') });
+    expect(run.input).toMatchObject({
+      queue: 'service-desk',
+      reason: 'the ticket names no requester',
+      comment: expect.stringContaining('Automation "network-incident" cannot start: the ticket names no requester'),
+    });
   });
 
   it('with a field that fails the definition’s inputs: handed over naming the input and what is wrong', async () => {
@@ -96,13 +100,21 @@ describe('intake’s other paths', () => {
   it('hands a ticket over when its rule names a definition that is not loaded', async () => {
     const outage = jiraIssueCreated({ reporter: JIRA.jdoe, labels: ['network-incident'], summary: 'Laptop offline' });
     outage.issue.fields.description = 'Offline since this morning.';
-    expect(await deliver({ ...options, definitions: undefined, trees: undefined }, outage)).toMatchObject({ body: { status: 'started', workflowType: 'ticketHandOff', rule: 'network-incident' } });
+    expect(await deliver({ ...options, definitions: undefined, trees: undefined }, outage)).toMatchObject({
+      body: { status: 'started', workflowType: 'ticketHandOff', rule: 'network-incident' },
+    });
   });
 
   it('refuses to start a troubleshooting rule whose tree is not loaded, naming the rule and the tree', async () => {
-    await expect(deliver({ ...options, trees: undefined }, networkProblem())).rejects.toThrow('routing rule network-troubleshooting names no loaded troubleshooting tree "network-connectivity"');
-    const rules = options.routing.rules.map((r) => (r.id === 'network-troubleshooting' && 'start' in r && r.start && 'workflow' in r.start ? { ...r, start: { ...r.start, input: {} } } : r));
-    await expect(deliver({ ...options, routing: { ...options.routing, rules } as typeof options.routing }, networkProblem())).rejects.toThrow('names no loaded troubleshooting tree ""');
+    await expect(deliver({ ...options, trees: undefined }, networkProblem())).rejects.toThrow(
+      'routing rule network-troubleshooting names no loaded troubleshooting tree "network-connectivity"',
+    );
+    const rules = options.routing.rules.map((r) =>
+      r.id === 'network-troubleshooting' && 'start' in r && r.start && 'workflow' in r.start ? { ...r, start: { ...r.start, input: {} } } : r,
+    );
+    await expect(deliver({ ...options, routing: { ...options.routing, rules } as typeof options.routing }, networkProblem())).rejects.toThrow(
+      'names no loaded troubleshooting tree ""',
+    );
   });
 
   it('starts a troubleshooting session on the ticket queue when no queue is set for sessions', async () => {
@@ -112,9 +124,18 @@ describe('intake’s other paths', () => {
   });
 
   it('fails the delivery (503, the help desk retries) when the engine database cannot keep a sensitive input, rather than handing the ticket over', async () => {
-    const onboarding = { id: 'onboarding-form', priority: 2000, when: { labels: ['onboarding'] }, start: { definition: 'onboarding', input: { employeeId: { const: 'maria.lopez' }, displayName: { const: 'Maria Lopez' }, role: { const: 'sales' } } } };
+    const onboarding = {
+      id: 'onboarding-form',
+      priority: 2000,
+      when: { labels: ['onboarding'] },
+      start: { definition: 'onboarding', input: { employeeId: { const: 'maria.lopez' }, displayName: { const: 'Maria Lopez' }, role: { const: 'sales' } } },
+    };
     const routing = { ...options.routing, rules: [onboarding, ...options.routing.rules] } as typeof options.routing;
-    const broken = { keepSensitive: () => { throw new Error('database is locked'); } } as unknown as WebhookOptions['vault'];
+    const broken = {
+      keepSensitive: () => {
+        throw new Error('database is locked');
+      },
+    } as unknown as WebhookOptions['vault'];
     const body = jiraIssueCreated({ reporter: JIRA.danaAdmin, labels: ['onboarding'], summary: 'New starter' });
     await expect(deliver({ ...options, routing, vault: broken }, body)).rejects.toThrow('database is locked');
     await expect(env.client.workflow.getHandle(`ticket-jira-${body.issue.key}`).describe()).rejects.toThrow(/not found/i);
@@ -122,7 +143,12 @@ describe('intake’s other paths', () => {
 
   it('a duplicate of a run that recorded no rule (started before rules were kept) names its type and no rule', async () => {
     const body = jiraIssueCreated({ reporter: JIRA.jdoe });
-    await env.client.workflow.start('ticketHandOff', { workflowId: `ticket-jira-${body.issue.key}`, taskQueue: options.taskQueue, args: [{}], memo: { ticket: `jira:${body.issue.key}` } });
+    await env.client.workflow.start('ticketHandOff', {
+      workflowId: `ticket-jira-${body.issue.key}`,
+      taskQueue: options.taskQueue,
+      args: [{}],
+      memo: { ticket: `jira:${body.issue.key}` },
+    });
     expect(await deliver(options, body)).toMatchObject({ httpStatus: 200, body: { status: 'duplicate', workflowType: 'ticketHandOff', rule: null } });
   });
 

@@ -206,7 +206,15 @@ describe('configuration', () => {
     );
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.path).sort()).toEqual(
-      ['LDAP_ATTRIBUTES.id', 'LDAP_BASE_DN', 'LDAP_BIND_DN', 'LDAP_DISABLED_ATTRIBUTE', 'LDAP_EXTERNAL_ID_ATTRIBUTES', 'LDAP_STARTTLS', 'LDAP_TIMEOUT_MS'].sort(),
+      [
+        'LDAP_ATTRIBUTES.id',
+        'LDAP_BASE_DN',
+        'LDAP_BIND_DN',
+        'LDAP_DISABLED_ATTRIBUTE',
+        'LDAP_EXTERNAL_ID_ATTRIBUTES',
+        'LDAP_STARTTLS',
+        'LDAP_TIMEOUT_MS',
+      ].sort(),
     );
     expect((error as Error).message).toContain('LDAP_BIND_DN: required: a DN such as');
     expect((error as Error).message).not.toContain('hunter2');
@@ -294,7 +302,12 @@ describe('findUser (OpenLDAP)', () => {
   it('escapes * ( ) \\ and NUL in the filter text (RFC 4515)', () => {
     const filter = userLookupFilter(parseFilter('(objectClass=inetOrgPerson)'), { id: 'uid', mail: 'mail' }, {}, { by: 'id', id: 'a*b(c)d\\e\0f' });
     expect(filter?.toString()).toBe('(&(objectClass=inetOrgPerson)(uid=a\\2ab\\28c\\29d\\5ce\\00f))');
-    const inherited = userLookupFilter(parseFilter('(objectClass=*)'), { id: 'uid', mail: 'mail' }, {}, { by: 'externalId', system: 'toString', externalId: 'x' });
+    const inherited = userLookupFilter(
+      parseFilter('(objectClass=*)'),
+      { id: 'uid', mail: 'mail' },
+      {},
+      { by: 'externalId', system: 'toString', externalId: 'x' },
+    );
     expect(inherited).toBeNull();
   });
 });
@@ -405,7 +418,9 @@ describe('Active Directory mapping (AD-shaped entries, StartTLS)', () => {
   });
 
   it('refuses an AD password change without TLS, before connecting', async () => {
-    const error = await caught(adLike({ startTls: false, url: `ldap://127.0.0.1:${await unusedPort()}` }).setPassword('ada.ad', 'x-Secret-1', { mustChange: true }));
+    const error = await caught(
+      adLike({ startTls: false, url: `ldap://127.0.0.1:${await unusedPort()}` }).setPassword('ada.ad', 'x-Secret-1', { mustChange: true }),
+    );
     expect(error).toBeInstanceOf(DirectoryRefusedError);
     expect(error).toMatchObject({ code: 'tls-required' });
     expect((error as Error).message).toMatch(/ldaps:\/\/ URL or turn on StartTLS/);

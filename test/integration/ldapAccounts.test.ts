@@ -20,7 +20,15 @@ const PEOPLE = 'ou=people,dc=example,dc=com';
 const GROUPS = 'ou=groups,dc=example,dc=com';
 
 function openldap(overrides: Partial<LdapConfig> = {}): LdapDirectory {
-  return new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn, userBaseDn: PEOPLE, groupBaseDn: GROUPS, ...overrides });
+  return new LdapDirectory({
+    url: slapd.url,
+    bindDn: slapd.bindDn,
+    bindPassword: slapd.bindPassword,
+    baseDn: slapd.baseDn,
+    userBaseDn: PEOPLE,
+    groupBaseDn: GROUPS,
+    ...overrides,
+  });
 }
 
 function adLike(overrides: Partial<LdapConfig> = {}): LdapDirectory {
@@ -77,7 +85,16 @@ async function caught(promise: Promise<unknown>): Promise<Error> {
 describe('createAccount (OpenLDAP)', () => {
   it('creates an enabled inetOrgPerson with <id>@<domain from the base DN>, manager DN, title and department; no password', async () => {
     const dir = openldap();
-    expect(await dir.createAccount({ userId: 'new.hire', displayName: 'New Hire', department: 'Finance', title: 'Analyst', manager: 'asmith', createdBy: 'onboarding-1' })).toEqual({ created: true });
+    expect(
+      await dir.createAccount({
+        userId: 'new.hire',
+        displayName: 'New Hire',
+        department: 'Finance',
+        title: 'Analyst',
+        manager: 'asmith',
+        createdBy: 'onboarding-1',
+      }),
+    ).toEqual({ created: true });
     const user = await dir.findUser({ by: 'id', id: 'new.hire' });
     expect(DirectoryUser.parse(user)).toEqual({
       id: 'new.hire',
@@ -92,7 +109,12 @@ describe('createAccount (OpenLDAP)', () => {
     });
     const entry = await read(`uid=new.hire,${PEOPLE}`, ['objectClass', 'sn', 'title', 'description', 'userPassword', 'manager']);
     expect(list(entry?.objectClass)).toContain('inetOrgPerson');
-    expect(entry).toMatchObject({ sn: 'Hire', title: 'Analyst', manager: `uid=asmith,${PEOPLE}`, description: 'Created by IT-support automation, request onboarding-1' });
+    expect(entry).toMatchObject({
+      sn: 'Hire',
+      title: 'Analyst',
+      manager: `uid=asmith,${PEOPLE}`,
+      description: 'Created by IT-support automation, request onboarding-1',
+    });
     expect(list(entry?.userPassword)).toEqual([]);
   });
 
@@ -113,7 +135,10 @@ describe('createAccount (OpenLDAP)', () => {
     expect(error).toMatchObject({ code: 'unknown-manager', message: 'LDAP account creation: manager "nobody" has no account' });
     expect(await dir.findUser({ by: 'id', id: 'orphan' })).toBeNull();
     expect(await caught(dir.createAccount({ userId: 'evil,ou=x', displayName: 'E' }))).toMatchObject({ code: 'invalid-id' });
-    expect(await caught(openldap({ baseDn: 'o=Example' }).createAccount({ userId: 'x', displayName: 'X' }))).toMatchObject({ code: 'config', message: expect.stringContaining('LDAP_MAIL_DOMAIN') });
+    expect(await caught(openldap({ baseDn: 'o=Example' }).createAccount({ userId: 'x', displayName: 'X' }))).toMatchObject({
+      code: 'config',
+      message: expect.stringContaining('LDAP_MAIL_DOMAIN'),
+    });
   });
 });
 
@@ -184,13 +209,26 @@ describe('deleteAccount (OpenLDAP)', () => {
 describe('Active Directory shape (kind ad, StartTLS)', () => {
   it('creates CN=<id> with sAMAccountName, userAccountControl 512 (enabled) and a random unicodePwd; groups and deletion work', async () => {
     const dir = adLike();
-    expect(await dir.createAccount({ userId: 'new.ad', displayName: 'New Ad', department: 'Engineering', manager: 'brian.boss', createdBy: 'onboarding-ad' })).toEqual({ created: true });
+    expect(
+      await dir.createAccount({ userId: 'new.ad', displayName: 'New Ad', department: 'Engineering', manager: 'brian.boss', createdBy: 'onboarding-ad' }),
+    ).toEqual({ created: true });
     const dn = 'CN=new.ad,ou=users,ou=ad,dc=example,dc=com';
     const entry = await read(dn, ['sAMAccountName', 'displayName', 'userAccountControl', 'department', 'mail', 'unicodePwd'], ['unicodePwd']);
-    expect(entry).toMatchObject({ sAMAccountName: 'new.ad', displayName: 'New Ad', userAccountControl: '512', department: 'Engineering', mail: 'new.ad@ad.example.com' });
+    expect(entry).toMatchObject({
+      sAMAccountName: 'new.ad',
+      displayName: 'New Ad',
+      userAccountControl: '512',
+      department: 'Engineering',
+      mail: 'new.ad@ad.example.com',
+    });
     const password = (entry!.unicodePwd as Buffer).toString('utf16le');
     expect(password).toMatch(/^"[A-Za-z0-9_-]{32}aA1!"$/);
-    expect(await dir.findUser({ by: 'id', id: 'new.ad' })).toMatchObject({ enabled: true, locked: false, manager: 'brian.boss', email: 'new.ad@ad.example.com' });
+    expect(await dir.findUser({ by: 'id', id: 'new.ad' })).toMatchObject({
+      enabled: true,
+      locked: false,
+      manager: 'brian.boss',
+      email: 'new.ad@ad.example.com',
+    });
     expect(await dir.createAccount({ userId: 'new.ad', displayName: 'New Ad', createdBy: 'onboarding-ad' })).toEqual({ created: true });
 
     expect(await dir.addToGroups('new.ad', ['ad-engineers'])).toEqual({ added: ['ad-engineers'] });
@@ -201,6 +239,9 @@ describe('Active Directory shape (kind ad, StartTLS)', () => {
 
   it('refuses to create an account without TLS, before connecting', async () => {
     const dir = adLike({ startTls: false, url: 'ldap://127.0.0.1:1' });
-    expect(await caught(dir.createAccount({ userId: 'x.ad', displayName: 'X' }))).toMatchObject({ code: 'tls-required', message: expect.stringContaining('ldaps://') });
+    expect(await caught(dir.createAccount({ userId: 'x.ad', displayName: 'X' }))).toMatchObject({
+      code: 'tls-required',
+      message: expect.stringContaining('ldaps://'),
+    });
   });
 });

@@ -21,7 +21,13 @@ let app: FastifyInstance;
 beforeAll(async () => {
   env = await startTestServer();
   const content = await demoContent();
-  const config = loadConfig({ ...jwtEnv, WEBHOOK_SECRET_JIRA: SECRETS.jira, ALLOW_UNSIGNED_WEBHOOKS: 'false', ADMIN_API_TOKEN: ADMIN, TEMPORAL_TASK_QUEUE: 'metrics-no-worker' });
+  const config = loadConfig({
+    ...jwtEnv,
+    WEBHOOK_SECRET_JIRA: SECRETS.jira,
+    ALLOW_UNSIGNED_WEBHOOKS: 'false',
+    ADMIN_API_TOKEN: ADMIN,
+    TEMPORAL_TASK_QUEUE: 'metrics-no-worker',
+  });
   app = buildApi(
     configuredApiOptions(config, content, {
       client: env.client,

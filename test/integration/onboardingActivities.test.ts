@@ -45,11 +45,23 @@ async function snapshot(s: Setup) {
 }
 
 async function onboard(s: Setup) {
-  await env('1').run(s.acts.createAccount, { userId: NEW, displayName: 'New Hire', department: 'Finance', title: 'Analyst', manager: 'asmith', grant: grants.account() });
+  await env('1').run(s.acts.createAccount, {
+    userId: NEW,
+    displayName: 'New Hire',
+    department: 'Finance',
+    title: 'Analyst',
+    manager: 'asmith',
+    grant: grants.account(),
+  });
   const groups = await env('2').run(s.acts.addToGroups, { userId: NEW, groups: ['staff', 'managers'], grant: grants.groups() });
   await env('3').run(s.acts.createMailbox, { userId: NEW, grant: grants.mailbox() });
   const laptop = await env('4').run(s.acts.assignAsset, { userId: NEW, model: 'standard-14', grant: grants.asset() });
-  await env('5').run(s.support.installSoftware, { deviceId: laptop.deviceId, software: { id: 'vscode', version: '1.95.3' }, targetId: NEW, grant: grants.install(laptop.deviceId) });
+  await env('5').run(s.support.installSoftware, {
+    deviceId: laptop.deviceId,
+    software: { id: 'vscode', version: '1.95.3' },
+    targetId: NEW,
+    grant: grants.install(laptop.deviceId),
+  });
   return { groups, laptop };
 }
 
@@ -68,16 +80,32 @@ describe('onboarding and its undo, with real grants', () => {
     const before = await snapshot(s);
     const { groups, laptop } = await onboard(s);
 
-    expect(await s.directory.findUser({ by: 'id', id: NEW })).toMatchObject({ email: 'new.hire@example.com', enabled: true, manager: 'asmith', department: 'Finance', groups: ['staff', 'managers'] });
+    expect(await s.directory.findUser({ by: 'id', id: NEW })).toMatchObject({
+      email: 'new.hire@example.com',
+      enabled: true,
+      manager: 'asmith',
+      department: 'Finance',
+      groups: ['staff', 'managers'],
+    });
     expect(groups).toEqual({ added: ['staff', 'managers'] });
     expect(await s.mailboxes.mailbox(NEW)).toMatchObject({ userId: NEW, quotaGb: 50 });
     expect(laptop).toEqual({ assetId: 'AST-LT-0201', deviceId: 'LT-0201' });
-    expect(await s.endpoints.device('LT-0201')).toMatchObject({ owner: NEW, installed: [{ id: 'office-365', version: '2408' }, { id: 'vscode', version: '1.95.3' }] });
+    expect(await s.endpoints.device('LT-0201')).toMatchObject({
+      owner: NEW,
+      installed: [
+        { id: 'office-365', version: '2408' },
+        { id: 'vscode', version: '1.95.3' },
+      ],
+    });
 
-    expect(await env('6').run(s.acts.uninstallSoftware, { deviceId: laptop.deviceId, softwareId: 'vscode', targetId: NEW, grant: grants.install(laptop.deviceId) })).toEqual({ wasInstalled: true });
+    expect(
+      await env('6').run(s.acts.uninstallSoftware, { deviceId: laptop.deviceId, softwareId: 'vscode', targetId: NEW, grant: grants.install(laptop.deviceId) }),
+    ).toEqual({ wasInstalled: true });
     expect(await env('7').run(s.acts.unassignAsset, { assetId: laptop.assetId, userId: NEW, grant: grants.asset() })).toEqual({ unassigned: true });
     expect(await env('8').run(s.acts.deleteMailbox, { userId: NEW, grant: grants.mailbox() })).toEqual({ deleted: true });
-    expect(await env('9').run(s.acts.removeFromGroups, { userId: NEW, groups: groups.added, grant: grants.groups() })).toEqual({ removed: ['staff', 'managers'] });
+    expect(await env('9').run(s.acts.removeFromGroups, { userId: NEW, groups: groups.added, grant: grants.groups() })).toEqual({
+      removed: ['staff', 'managers'],
+    });
     expect(await env('10').run(s.acts.deleteAccount, { userId: NEW, grant: grants.account() })).toEqual({ deleted: true });
 
     expect(await snapshot(s)).toEqual(before);
@@ -125,7 +153,9 @@ describe('onboarding and its undo, with real grants', () => {
     await s.mailboxes.createMailbox('jdoe', { quotaGb: 100 }).catch(() => undefined);
     await s.mailboxes.createMailbox('jdoe', { quotaGb: 100 });
     const jdoe = (g: string, params = {}) => testGrant(g, 'jdoe', params);
-    expect(await env('1').run(s.acts.createAccount, { userId: 'jdoe', displayName: 'Someone Else', grant: jdoe('account.create') })).toEqual({ created: false });
+    expect(await env('1').run(s.acts.createAccount, { userId: 'jdoe', displayName: 'Someone Else', grant: jdoe('account.create') })).toEqual({
+      created: false,
+    });
     expect(await env('2').run(s.acts.createMailbox, { userId: 'jdoe', grant: jdoe('mailbox.create') })).toEqual({ created: false });
     expect(await env('3').run(s.acts.deleteMailbox, { userId: 'jdoe', grant: jdoe('mailbox.create') })).toEqual({ deleted: false });
     expect(await env('4').run(s.acts.deleteAccount, { userId: 'jdoe', grant: jdoe('account.create') })).toEqual({ deleted: false });
@@ -150,7 +180,11 @@ describe('grants guard every change', () => {
     ['deleteMailbox', (s, grant) => env().run(s.acts.deleteMailbox, { userId: 'jdoe', grant } as never), 'mailbox.create'],
     ['assignAsset', (s, grant) => env().run(s.acts.assignAsset, { userId: 'jdoe', model: 'standard-14', grant } as never), 'asset.assign'],
     ['unassignAsset', (s, grant) => env().run(s.acts.unassignAsset, { assetId: 'AST-LT-0042', userId: 'jdoe', grant } as never), 'asset.assign'],
-    ['uninstallSoftware', (s, grant) => env().run(s.acts.uninstallSoftware, { deviceId: 'LT-0042', softwareId: 'office-365', targetId: 'jdoe', grant } as never), 'software.install'],
+    [
+      'uninstallSoftware',
+      (s, grant) => env().run(s.acts.uninstallSoftware, { deviceId: 'LT-0042', softwareId: 'office-365', targetId: 'jdoe', grant } as never),
+      'software.install',
+    ],
   ];
   const target = (name: string) => (name === 'createAccount' ? NEW : 'jdoe');
 
@@ -177,7 +211,10 @@ describe('grants guard every change', () => {
   it('uninstallSoftware is bound to the software and device of the install grant', async () => {
     const s = await setup();
     const grant = testGrant('software.install', 'jdoe', { softwareId: 'vscode', deviceId: 'LT-0042' });
-    expect(await failure(env().run(s.acts.uninstallSoftware, { deviceId: 'LT-0042', softwareId: 'office-365', targetId: 'jdoe', grant }))).toMatchObject({ type: 'GrantRejected', message: expect.stringContaining('wrong params') });
+    expect(await failure(env().run(s.acts.uninstallSoftware, { deviceId: 'LT-0042', softwareId: 'office-365', targetId: 'jdoe', grant }))).toMatchObject({
+      type: 'GrantRejected',
+      message: expect.stringContaining('wrong params'),
+    });
     expect((await s.endpoints.device('LT-0042'))?.installed).toEqual([{ id: 'office-365', version: '2408' }]);
   });
 });
@@ -186,14 +223,23 @@ describe('clear, final failures when the target changed', () => {
   it('names the account, group, manager, stock or device that is wrong', async () => {
     const s = await setup();
     const ghost = testGrant('group.add', 'ghost');
-    expect(await failure(env().run(s.acts.addToGroups, { userId: 'ghost', groups: ['staff'], grant: ghost }))).toMatchObject({ type: 'TargetGone', nonRetryable: true, message: 'account ghost does not exist' });
-    expect(await failure(env().run(s.acts.addToGroups, { userId: 'jdoe', groups: ['staff', 'wizards'], grant: testGrant('group.add', 'jdoe') }))).toMatchObject({
-      type: 'UnknownGroup',
+    expect(await failure(env().run(s.acts.addToGroups, { userId: 'ghost', groups: ['staff'], grant: ghost }))).toMatchObject({
+      type: 'TargetGone',
       nonRetryable: true,
-      message: 'unknown group "wizards"',
+      message: 'account ghost does not exist',
     });
+    expect(await failure(env().run(s.acts.addToGroups, { userId: 'jdoe', groups: ['staff', 'wizards'], grant: testGrant('group.add', 'jdoe') }))).toMatchObject(
+      {
+        type: 'UnknownGroup',
+        nonRetryable: true,
+        message: 'unknown group "wizards"',
+      },
+    );
     expect((await s.directory.findUser({ by: 'id', id: 'jdoe' }))?.groups).toEqual(['staff']);
-    expect(await failure(env().run(s.acts.createAccount, { userId: NEW, displayName: 'N H', manager: 'nobody', grant: grants.account() }))).toMatchObject({ type: 'UnknownManager', message: expect.stringContaining('"nobody"') });
+    expect(await failure(env().run(s.acts.createAccount, { userId: NEW, displayName: 'N H', manager: 'nobody', grant: grants.account() }))).toMatchObject({
+      type: 'UnknownManager',
+      message: expect.stringContaining('"nobody"'),
+    });
     expect(await failure(env().run(s.acts.createMailbox, { userId: NEW, grant: grants.mailbox() }))).toMatchObject({ type: 'TargetGone' });
     expect(await failure(env().run(s.acts.assignAsset, { userId: NEW, model: 'standard-14', grant: grants.asset() }))).toMatchObject({ type: 'TargetGone' });
     expect(await failure(env().run(s.acts.assignAsset, { userId: 'jdoe', model: 'workstation-99', grant: testGrant('asset.assign', 'jdoe') }))).toMatchObject({
@@ -201,11 +247,15 @@ describe('clear, final failures when the target changed', () => {
       nonRetryable: true,
       message: 'no unassigned laptop of model "workstation-99" in stock (models in stock: developer-16, standard-14)',
     });
-    expect(await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-LT-0042', userId: 'asmith', grant: testGrant('asset.assign', 'asmith') }))).toMatchObject({
+    expect(
+      await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-LT-0042', userId: 'asmith', grant: testGrant('asset.assign', 'asmith') })),
+    ).toMatchObject({
       type: 'DeviceReassigned',
       message: 'asset AST-LT-0042 is not assigned to asmith; it was not taken back',
     });
-    expect(await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-NOPE', userId: 'asmith', grant: testGrant('asset.assign', 'asmith') }))).toMatchObject({ type: 'AssetGone' });
+    expect(await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-NOPE', userId: 'asmith', grant: testGrant('asset.assign', 'asmith') }))).toMatchObject(
+      { type: 'AssetGone' },
+    );
     expect((await s.endpoints.device('LT-0042'))?.owner).toBe('jdoe');
   });
 
@@ -219,7 +269,9 @@ describe('clear, final failures when the target changed', () => {
       message: 'device LT-0042 does not belong to jdoe',
     });
     const gone = testGrant('software.install', 'jdoe', { softwareId: 'x', deviceId: 'LT-9999' });
-    expect(await failure(env().run(s.acts.uninstallSoftware, { deviceId: 'LT-9999', softwareId: 'x', targetId: 'jdoe', grant: gone }))).toMatchObject({ type: 'DeviceGone' });
+    expect(await failure(env().run(s.acts.uninstallSoftware, { deviceId: 'LT-9999', softwareId: 'x', targetId: 'jdoe', grant: gone }))).toMatchObject({
+      type: 'DeviceGone',
+    });
     expect(s.endpoints.uninstalls).toEqual([]);
   });
 
@@ -230,22 +282,36 @@ describe('clear, final failures when the target changed', () => {
     expect(outage).toBeInstanceOf(DirectoryUnavailableError);
     s.directory.failNext('addToGroups', new DirectoryRefusedError('insufficient access', 50));
     await env('x').run(s.acts.createAccount, { userId: NEW, displayName: 'N H', grant: grants.account() });
-    expect(await failure(env().run(s.acts.addToGroups, { userId: NEW, groups: ['staff'], grant: grants.groups() }))).toMatchObject({ type: 'DirectoryRefused', nonRetryable: true });
+    expect(await failure(env().run(s.acts.addToGroups, { userId: NEW, groups: ['staff'], grant: grants.groups() }))).toMatchObject({
+      type: 'DirectoryRefused',
+      nonRetryable: true,
+    });
     s.assets.failNext('assign');
     expect(await failure(env().run(s.acts.assignAsset, { userId: NEW, model: 'standard-14', grant: grants.asset() }))).not.toBeInstanceOf(ApplicationFailure);
     // Undo steps: a refusal is final, an outage is retried.
     s.directory.failNext('deleteAccount', new DirectoryRefusedError('LDAP: cannot remove the last member of group "solo"', 65));
-    expect(await failure(env().run(s.acts.deleteAccount, { userId: NEW, grant: grants.account() }))).toMatchObject({ type: 'DirectoryRefused', nonRetryable: true, message: expect.stringContaining('"solo"') });
+    expect(await failure(env().run(s.acts.deleteAccount, { userId: NEW, grant: grants.account() }))).toMatchObject({
+      type: 'DirectoryRefused',
+      nonRetryable: true,
+      message: expect.stringContaining('"solo"'),
+    });
     s.directory.failNext('removeFromGroups', new DirectoryUnavailableError('LDAP group membership change: could not reach ldap://dc1'));
-    expect(await failure(env().run(s.acts.removeFromGroups, { userId: NEW, groups: ['staff'], grant: grants.groups() }))).toBeInstanceOf(DirectoryUnavailableError);
+    expect(await failure(env().run(s.acts.removeFromGroups, { userId: NEW, groups: ['staff'], grant: grants.groups() }))).toBeInstanceOf(
+      DirectoryUnavailableError,
+    );
     s.assets.failNext('unassign');
-    expect(await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-LT-0201', userId: NEW, grant: grants.asset() }))).not.toBeInstanceOf(ApplicationFailure);
+    expect(await failure(env().run(s.acts.unassignAsset, { assetId: 'AST-LT-0201', userId: NEW, grant: grants.asset() }))).not.toBeInstanceOf(
+      ApplicationFailure,
+    );
     expect(s.directory.userIds()).toContain(NEW);
     const invalid = await failure(env().run(s.acts.createMailbox, { userId: NEW, quotaGb: 2.5, grant: grants.mailbox(), size: 'L' } as never));
     expect(invalid).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     expect(invalid.message).toMatch(/^createMailbox: invalid input \(.*quotaGb: whole gigabytes/);
     expect(invalid.message).toMatch(/size/);
-    expect(await failure(env().run(s.acts.addToGroups, { userId: NEW, groups: [], grant: grants.groups() }))).toMatchObject({ type: 'InvalidInput', message: expect.stringContaining('groups: at least one group') });
+    expect(await failure(env().run(s.acts.addToGroups, { userId: NEW, groups: [], grant: grants.groups() }))).toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringContaining('groups: at least one group'),
+    });
   });
 });
 
@@ -261,9 +327,15 @@ describe('sendNotification', () => {
     expect(result).toEqual({ email: { messageId: expect.any(String), delivery: 'registered-email' }, chat: { delivery: 'memory-outbox' } });
     expect(JSON.stringify([input, result])).not.toContain('new.hire@');
     expect(s.outbox.messages).toEqual([
-      expect.objectContaining({ to: 'new.hire@example.com', subject: 'Welcome, New Hire', text: 'Your address is new.hire@example.com. Your laptop LT-0201 is ready.' }),
+      expect.objectContaining({
+        to: 'new.hire@example.com',
+        subject: 'Welcome, New Hire',
+        text: 'Your address is new.hire@example.com. Your laptop LT-0201 is ready.',
+      }),
     ]);
-    expect(s.chatOutbox.to('it-onboarding')).toEqual([expect.objectContaining({ text: 'new.hire is onboarded', title: 'Onboarding', body: { text: '*Onboarding*\nnew.hire is onboarded' } })]);
+    expect(s.chatOutbox.to('it-onboarding')).toEqual([
+      expect.objectContaining({ text: 'new.hire is onboarded', title: 'Onboarding', body: { text: '*Onboarding*\nnew.hire is onboarded' } }),
+    ]);
   });
 
   it('a retry sends neither part again, also when the chat part failed the first time', async () => {
@@ -293,10 +365,19 @@ describe('sendNotification', () => {
 
   it('refuses accounts without an address, unknown channels and empty notifications, for good', async () => {
     const s = await setup();
-    expect(await failure(env('1').run(s.acts.sendNotification, { email: { toUser: 'pat.nomail', subject: 's', text: 't' } }))).toMatchObject({ type: 'NoEmail', nonRetryable: true });
+    expect(await failure(env('1').run(s.acts.sendNotification, { email: { toUser: 'pat.nomail', subject: 's', text: 't' } }))).toMatchObject({
+      type: 'NoEmail',
+      nonRetryable: true,
+    });
     expect(await failure(env('2').run(s.acts.sendNotification, { email: { toUser: 'ghost', subject: 's', text: 't' } }))).toMatchObject({ type: 'TargetGone' });
-    expect(await failure(env('3').run(s.acts.sendNotification, { chat: { channel: 'random', text: 't' } }))).toMatchObject({ type: 'UnknownChannel', nonRetryable: true });
-    expect(await failure(env('4').run(s.acts.sendNotification, {}))).toMatchObject({ type: 'InvalidInput', message: expect.stringContaining('give email, chat or both') });
+    expect(await failure(env('3').run(s.acts.sendNotification, { chat: { channel: 'random', text: 't' } }))).toMatchObject({
+      type: 'UnknownChannel',
+      nonRetryable: true,
+    });
+    expect(await failure(env('4').run(s.acts.sendNotification, {}))).toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringContaining('give email, chat or both'),
+    });
     expect(s.outbox.messages).toEqual([]);
   });
 });
@@ -305,7 +386,19 @@ describe('wiring', () => {
   it('buildActivities registers the onboarding activities next to the others', async () => {
     const adapters = await demoAdapters();
     const activities = buildActivities(adapters, await demoContent(), { client: {} as Client, taskQueue: 'unused' });
-    for (const name of ['createAccount', 'deleteAccount', 'addToGroups', 'removeFromGroups', 'createMailbox', 'deleteMailbox', 'assignAsset', 'unassignAsset', 'uninstallSoftware', 'sendNotification', 'installSoftware']) {
+    for (const name of [
+      'createAccount',
+      'deleteAccount',
+      'addToGroups',
+      'removeFromGroups',
+      'createMailbox',
+      'deleteMailbox',
+      'assignAsset',
+      'unassignAsset',
+      'uninstallSoftware',
+      'sendNotification',
+      'installSoftware',
+    ]) {
       expect(typeof (activities as Record<string, unknown>)[name]).toBe('function');
     }
     expect(adapters.assets).toBeDefined();

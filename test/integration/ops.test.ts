@@ -57,7 +57,14 @@ async function api(options: { client?: Client; directory?: DirectoryPort; lines?
 }
 
 const ldap = (overrides: { bindPassword?: string } = {}) =>
-  new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: overrides.bindPassword ?? slapd.bindPassword, baseDn: slapd.baseDn, userBaseDn: 'ou=people,dc=example,dc=com', timeoutMs: 1500 });
+  new LdapDirectory({
+    url: slapd.url,
+    bindDn: slapd.bindDn,
+    bindPassword: overrides.bindPassword ?? slapd.bindPassword,
+    baseDn: slapd.baseDn,
+    userBaseDn: 'ou=people,dc=example,dc=com',
+    timeoutMs: 1500,
+  });
 
 async function ready(app: FastifyInstance) {
   const res = await app.inject({ method: 'GET', url: '/readyz' });
@@ -81,7 +88,11 @@ describe('GET /readyz', () => {
       const hung = await ready(app);
       expect(Date.now() - started).toBeLessThan(1500);
       expect(hung.status).toBe(503);
-      expect(hung.body).toMatchObject({ status: 'not_ready', failed: ['directory'], checks: { temporal: { ok: true }, directory: { ok: false, error: 'no answer within 800 ms' } } });
+      expect(hung.body).toMatchObject({
+        status: 'not_ready',
+        failed: ['directory'],
+        checks: { temporal: { ok: true }, directory: { ok: false, error: 'no answer within 800 ms' } },
+      });
     } finally {
       await slapd.resume();
     }
@@ -101,7 +112,11 @@ describe('GET /readyz', () => {
     const offline = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 300 }), namespace: 'default' });
     const r = await ready(await api({ client: offline }));
     expect(r.status).toBe(503);
-    expect(r.body).toMatchObject({ status: 'not_ready', failed: ['temporal'], checks: { temporal: { ok: false, error: expect.any(String) }, directory: { ok: true } } });
+    expect(r.body).toMatchObject({
+      status: 'not_ready',
+      failed: ['temporal'],
+      checks: { temporal: { ok: false, error: expect.any(String) }, directory: { ok: true } },
+    });
   });
 
   it('is 503 naming Temporal when the namespace does not exist', async () => {
@@ -142,7 +157,11 @@ describe('log lines of intake and self-service requests', () => {
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const webhook = entries.find((e) => e.msg === 'webhook');
     expect(webhook).toMatchObject({ source: 'jira', status: 202, outcome: 'started', ticket: `jira:${key}`, workflowId: `ticket-jira-${key}` });
-    expect(entries.find((e) => e.msg === 'request completed')).toMatchObject({ ticket: `jira:${key}`, workflowId: `ticket-jira-${key}`, res: { statusCode: 202 } });
+    expect(entries.find((e) => e.msg === 'request completed')).toMatchObject({
+      ticket: `jira:${key}`,
+      workflowId: `ticket-jira-${key}`,
+      res: { statusCode: 202 },
+    });
     const all = lines.join('\n');
     for (const personal of ['jane.doe@example.com', 'Someone', '7946', 'holidays', JIRA.jdoe]) expect(all).not.toContain(personal);
 

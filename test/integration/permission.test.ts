@@ -23,11 +23,23 @@ afterAll(async () => {
 const ldap = (over: Partial<LdapConfig> = {}) =>
   new LdapDirectory({ url: slapd.url, bindDn: slapd.bindDn, bindPassword: slapd.bindPassword, baseDn: slapd.baseDn, timeoutMs: 500, ...over });
 
-async function check(directory: LdapDirectory, policy: PermissionPolicy, action: string, requester: string, target: string, params: Record<string, unknown> = {}) {
+async function check(
+  directory: LdapDirectory,
+  policy: PermissionPolicy,
+  action: string,
+  requester: string,
+  target: string,
+  params: Record<string, unknown> = {},
+) {
   const store = new EngineStore(':memory:');
   const activities = createPermissionActivities({ directory, policy, store, grants: { key: TEST_GRANT_KEY, ttlMs: 60_000 }, directoryBudgetMs: 800 });
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  const result: PermissionCheck = await env.run(activities.checkPermission, { action, requester: { by: 'id' as const, id: requester }, target: { by: 'id' as const, id: target }, params });
+  const result: PermissionCheck = await env.run(activities.checkPermission, {
+    action,
+    requester: { by: 'id' as const, id: requester },
+    target: { by: 'id' as const, id: target },
+    params,
+  });
   return { result, store };
 }
 
@@ -35,9 +47,17 @@ describe('permission check against OpenLDAP', () => {
   it('allows with a grant for exactly the change, and audits the decision', async () => {
     const { policy } = await demoContent();
     const { result, store } = await check(ldap(), policy, 'password.reset', 'sam.helper', 'jdoe');
-    expect(result.decision).toMatchObject({ allowed: true, rule: 'service-desk-staff', facts: { requesterGroups: expect.arrayContaining(['helpdesk', 'it-staff']) } });
-    expect(verifyGrant(result.grant, { action: 'password.reset', target: 'jdoe', params: {}, workflowId: 'test' }, TEST_GRANT_KEY, Date.now())).toMatchObject({ ok: true });
-    expect(store.auditEntries({ kind: 'permission.decision' }).map((e) => e.entry)).toEqual([expect.objectContaining({ actor: 'sam.helper', outcome: 'allowed', reason: 'service-desk-staff' })]);
+    expect(result.decision).toMatchObject({
+      allowed: true,
+      rule: 'service-desk-staff',
+      facts: { requesterGroups: expect.arrayContaining(['helpdesk', 'it-staff']) },
+    });
+    expect(verifyGrant(result.grant, { action: 'password.reset', target: 'jdoe', params: {}, workflowId: 'test' }, TEST_GRANT_KEY, Date.now())).toMatchObject({
+      ok: true,
+    });
+    expect(store.auditEntries({ kind: 'permission.decision' }).map((e) => e.entry)).toEqual([
+      expect.objectContaining({ actor: 'sam.helper', outcome: 'allowed', reason: 'service-desk-staff' }),
+    ]);
   });
 
   it('sees group membership three levels deep', async () => {

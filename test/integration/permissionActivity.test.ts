@@ -48,21 +48,50 @@ async function failingDirectory(error: Error, times = Infinity) {
 describe('checkPermission', () => {
   it('grants a target named by e-mail under its account id, for that account only', async () => {
     const { store, activities } = await setup();
-    const result: PermissionCheck = await env().run(activities.checkPermission, { action: 'password.reset', requester: byId('sam.helper'), target: { by: 'email' as const, email: 'JANE.DOE@example.com' }, params: {} });
+    const result: PermissionCheck = await env().run(activities.checkPermission, {
+      action: 'password.reset',
+      requester: byId('sam.helper'),
+      target: { by: 'email' as const, email: 'JANE.DOE@example.com' },
+      params: {},
+    });
     expect(result.decision).toMatchObject({ allowed: true, rule: 'service-desk-staff' });
     expect(result.target?.id).toBe('jdoe');
     expect(result.grant).toMatchObject({ target: 'jdoe', requester: 'sam.helper', workflowId: RUN.workflowId, rule: 'service-desk-staff' });
     const expected = { action: 'password.reset', params: {}, workflowId: RUN.workflowId };
     expect(verifyGrant(result.grant, { ...expected, target: 'jdoe' }, TEST_GRANT_KEY, Date.now())).toMatchObject({ ok: true });
-    expect(verifyGrant(result.grant, { ...expected, target: 'jane.doe@example.com' }, TEST_GRANT_KEY, Date.now())).toEqual({ ok: false, reason: 'wrong_target' });
-    expect(decisions(store)).toEqual([expect.objectContaining({ actor: 'sam.helper', subject: RUN.workflowId, outcome: 'allowed', details: expect.objectContaining({ ticket: 'jira:IT-7', action: 'password.reset', target: 'jdoe' }) })]);
+    expect(verifyGrant(result.grant, { ...expected, target: 'jane.doe@example.com' }, TEST_GRANT_KEY, Date.now())).toEqual({
+      ok: false,
+      reason: 'wrong_target',
+    });
+    expect(decisions(store)).toEqual([
+      expect.objectContaining({
+        actor: 'sam.helper',
+        subject: RUN.workflowId,
+        outcome: 'allowed',
+        details: expect.objectContaining({ ticket: 'jira:IT-7', action: 'password.reset', target: 'jdoe' }),
+      }),
+    ]);
   });
 
   it('an account that does not exist yet is granted under the id asked for, to onboarding staff only', async () => {
     const { store, activities } = await setup();
-    const allowed = await env().run(activities.checkPermission, { action: 'account.create', requester: byId('kim.admin'), target: byId('new.hire'), params: {} });
-    expect(allowed).toMatchObject({ decision: { allowed: true, rule: 'onboarding-staff' }, target: null, grant: { action: 'account.create', target: 'new.hire', requester: 'kim.admin' } });
-    const denied = await env({ activityId: '4' }).run(activities.checkPermission, { action: 'account.create', requester: byId('asmith'), target: byId('new.hire'), params: {} });
+    const allowed = await env().run(activities.checkPermission, {
+      action: 'account.create',
+      requester: byId('kim.admin'),
+      target: byId('new.hire'),
+      params: {},
+    });
+    expect(allowed).toMatchObject({
+      decision: { allowed: true, rule: 'onboarding-staff' },
+      target: null,
+      grant: { action: 'account.create', target: 'new.hire', requester: 'kim.admin' },
+    });
+    const denied = await env({ activityId: '4' }).run(activities.checkPermission, {
+      action: 'account.create',
+      requester: byId('asmith'),
+      target: byId('new.hire'),
+      params: {},
+    });
     expect(denied).toMatchObject({ decision: { allowed: false, rule: 'no_rule_allows' }, target: null, grant: null });
     expect(decisions(store).map((e) => [e.actor, e.outcome, e.reason])).toEqual([
       ['kim.admin', 'allowed', 'onboarding-staff'],
@@ -75,7 +104,12 @@ describe('checkPermission', () => {
     ['a target the directory does not know', 'sam.helper', 'ghost', 'target_not_found', 'sam.helper'],
   ])('denies %s, without a grant', async (_what, requester, target, rule, actor) => {
     const { store, activities } = await setup();
-    const result: PermissionCheck = await env().run(activities.checkPermission, { action: 'password.reset', requester: byId(requester), target: byId(target), params: {} });
+    const result: PermissionCheck = await env().run(activities.checkPermission, {
+      action: 'password.reset',
+      requester: byId(requester),
+      target: byId(target),
+      params: {},
+    });
     expect(result).toMatchObject({ decision: { allowed: false, rule }, grant: null });
     expect(decisions(store)).toEqual([expect.objectContaining({ actor, outcome: 'denied', reason: rule })]);
   });
@@ -83,8 +117,18 @@ describe('checkPermission', () => {
   it('a directory that refuses the lookup is a directory_refused denial with its code, asked once, audited', async () => {
     const { directory, lookups } = await failingDirectory(new DirectoryRefusedError('insufficient access rights', 50));
     const { store, activities } = await setup(directory);
-    const result: PermissionCheck = await env().run(activities.checkPermission, { action: 'password.reset', requester: byId('sam.helper'), target: byId('jdoe'), params: {} });
-    expect(result).toMatchObject({ decision: { allowed: false, rule: 'directory_refused', reason: expect.stringContaining('code 50') }, requester: null, target: null, grant: null });
+    const result: PermissionCheck = await env().run(activities.checkPermission, {
+      action: 'password.reset',
+      requester: byId('sam.helper'),
+      target: byId('jdoe'),
+      params: {},
+    });
+    expect(result).toMatchObject({
+      decision: { allowed: false, rule: 'directory_refused', reason: expect.stringContaining('code 50') },
+      requester: null,
+      target: null,
+      grant: null,
+    });
     expect(lookups()).toBe(1);
     expect(decisions(store)).toEqual([expect.objectContaining({ actor: 'unknown', outcome: 'denied', reason: 'directory_refused' })]);
   });
@@ -92,7 +136,12 @@ describe('checkPermission', () => {
   it('a directory that is unreachable for a moment is asked again within the budget, and then decides', async () => {
     const { directory, lookups } = await failingDirectory(new DirectoryUnavailableError('connection reset'), 1);
     const { store, activities } = await setup(directory);
-    const result: PermissionCheck = await env().run(activities.checkPermission, { action: 'password.reset', requester: byId('sam.helper'), target: byId('jdoe'), params: {} });
+    const result: PermissionCheck = await env().run(activities.checkPermission, {
+      action: 'password.reset',
+      requester: byId('sam.helper'),
+      target: byId('jdoe'),
+      params: {},
+    });
     expect(result.decision).toMatchObject({ allowed: true, rule: 'service-desk-staff' });
     expect(result.grant).not.toBeNull();
     expect(lookups()).toBe(3);
@@ -104,7 +153,9 @@ describe('checkPermission', () => {
     ['a directory adapter failing in an unexpected way', new TypeError('cannot read properties of undefined'), byId('sam.helper'), TypeError],
   ] as const)('fails (to be retried) on %s instead of deciding anything, and audits nothing', async (_what, failure, requester, type) => {
     const { store, activities } = await setup((await failingDirectory(failure)).directory);
-    await expect(env().run(activities.checkPermission, { action: 'password.reset', requester: requester as UserLookup, target: byId('jdoe'), params: {} })).rejects.toBeInstanceOf(type);
+    await expect(
+      env().run(activities.checkPermission, { action: 'password.reset', requester: requester as UserLookup, target: byId('jdoe'), params: {} }),
+    ).rejects.toBeInstanceOf(type);
     expect(store.auditEntries()).toEqual([]);
   });
 
@@ -126,10 +177,16 @@ describe('checkPermission', () => {
     const result: PermissionCheck = await env(standalone).run(activities.checkPermission, input);
     expect(result.grant).toMatchObject({ workflowId: 'activity-standalone-17', target: 'jdoe' });
     await env({ ...standalone, attempt: 2 }).run(activities.checkPermission, input);
-    expect(decisions(store)).toEqual([expect.objectContaining({ subject: 'activity-standalone-17', outcome: 'allowed', details: expect.objectContaining({ ticket: null }) })]);
+    expect(decisions(store)).toEqual([
+      expect.objectContaining({ subject: 'activity-standalone-17', outcome: 'allowed', details: expect.objectContaining({ ticket: null }) }),
+    ]);
     // The guard in the same activity accepts it; in a workflow, the same grant is someone else's.
-    expect(await env(standalone).run(async () => requireGrant({ grants: GRANTS, store }, result.grant, { action: 'account.unlock', target: 'jdoe', params: {} }))).toEqual(result.grant);
-    await expect(env().run(async () => requireGrant({ grants: GRANTS, store }, result.grant, { action: 'account.unlock', target: 'jdoe', params: {} }))).rejects.toThrow(/permission grant wrong workflow/);
+    expect(
+      await env(standalone).run(async () => requireGrant({ grants: GRANTS, store }, result.grant, { action: 'account.unlock', target: 'jdoe', params: {} })),
+    ).toEqual(result.grant);
+    await expect(
+      env().run(async () => requireGrant({ grants: GRANTS, store }, result.grant, { action: 'account.unlock', target: 'jdoe', params: {} })),
+    ).rejects.toThrow(/permission grant wrong workflow/);
   });
 });
 
@@ -146,7 +203,12 @@ describe('the grant guard (through the unlock-account activity)', () => {
 
   it('unlocks with the grant the permission check signed for exactly this, leaving no security event', async () => {
     const { activities, locked, security } = await unlocker();
-    const check: PermissionCheck = await env().run(activities.checkPermission, { action: 'account.unlock', requester: byId('jdoe'), target: byId('jdoe'), params: {} });
+    const check: PermissionCheck = await env().run(activities.checkPermission, {
+      action: 'account.unlock',
+      requester: byId('jdoe'),
+      target: byId('jdoe'),
+      params: {},
+    });
     expect(await env({ activityId: '4' }).run(activities.unlockAccount, { userId: 'jdoe', grant: check.grant })).toEqual({ wasLocked: true });
     expect(await locked()).toBe(false);
     expect(security()).toEqual([]);
@@ -156,7 +218,11 @@ describe('the grant guard (through the unlock-account activity)', () => {
   const refusals: Array<[string, () => unknown, string]> = [
     ['missing', () => null, 'missing'],
     ['altered after signing (another requester)', () => ({ ...signed(), requester: 'mallory' }), 'forged'],
-    ['signed with another key', () => testGrant('account.unlock', 'jdoe', {}, { workflowId: RUN.workflowId }, 'some-other-signing-key-0123456789abcdef'), 'forged'],
+    [
+      'signed with another key',
+      () => testGrant('account.unlock', 'jdoe', {}, { workflowId: RUN.workflowId }, 'some-other-signing-key-0123456789abcdef'),
+      'forged',
+    ],
     ['expired', () => signed({ issuedAt: new Date(Date.now() - 120_000).toISOString(), expiresAt: new Date(Date.now() - 60_000).toISOString() }), 'expired'],
     ['for another account', () => testGrant('account.unlock', 'asmith', {}, { workflowId: RUN.workflowId }), 'wrong_target'],
     ['for another action', () => testGrant('password.reset', 'jdoe', {}, { workflowId: RUN.workflowId }), 'wrong_action'],
@@ -169,10 +235,20 @@ describe('the grant guard (through the unlock-account activity)', () => {
       .run(activities.unlockAccount, { userId: 'jdoe', grant: grant() as Grant | null })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
-    expect(error).toMatchObject({ type: 'GrantRejected', nonRetryable: true, message: `refused account.unlock on jdoe: permission grant ${reason.replace('_', ' ')}` });
+    expect(error).toMatchObject({
+      type: 'GrantRejected',
+      nonRetryable: true,
+      message: `refused account.unlock on jdoe: permission grant ${reason.replace('_', ' ')}`,
+    });
     expect(await locked()).toBe(true);
     expect(security()).toEqual([
-      expect.objectContaining({ actor: 'engine', subject: RUN.workflowId, outcome: 'rejected', reason: `grant_${reason}`, details: { ticket: 'jira:IT-7', action: 'account.unlock', target: 'jdoe' } }),
+      expect.objectContaining({
+        actor: 'engine',
+        subject: RUN.workflowId,
+        outcome: 'rejected',
+        reason: `grant_${reason}`,
+        details: { ticket: 'jira:IT-7', action: 'account.unlock', target: 'jdoe' },
+      }),
     ]);
   });
 });

@@ -57,7 +57,8 @@ async function call(app: FastifyInstance, method: 'GET' | 'POST', url: string, w
   });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }
-const cleanup = (app: FastifyInstance, who: string, device: string) => call(app, 'POST', '/self-service/requests', who, { automation: 'disk-cleanup', inputs: { device } });
+const cleanup = (app: FastifyInstance, who: string, device: string) =>
+  call(app, 'POST', '/self-service/requests', who, { automation: 'disk-cleanup', inputs: { device } });
 const auditOf = (store: EngineStore, who: string) =>
   store
     .auditEntries({ subject: 'self-service:disk-cleanup' })
@@ -113,7 +114,8 @@ describe('self-service against a live Temporal', () => {
     let failures = 1;
     const unreachable = unreachableClient();
     const client = withWorkflowClient(env.client, {
-      start: ((...args: Parameters<WorkflowClient['start']>) => (failures-- > 0 ? unreachable.workflow.start(...args) : env.client.workflow.start(...args))) as WorkflowClient['start'],
+      start: ((...args: Parameters<WorkflowClient['start']>) =>
+        failures-- > 0 ? unreachable.workflow.start(...args) : env.client.workflow.start(...args)) as WorkflowClient['start'],
     });
     const { app, store } = api(client);
     try {
@@ -160,7 +162,9 @@ describe('self-service against a live Temporal', () => {
       }
       expect(runs).toBe(1);
       expect(store.selfServiceStarts('user-0004', 'disk-cleanup', new Date(0))).toEqual([]);
-      expect(auditOf(store, 'user-0004')).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'already_running', details: { status: 409, requestId: id } })]);
+      expect(auditOf(store, 'user-0004')).toEqual([
+        expect.objectContaining({ outcome: 'rejected', reason: 'already_running', details: { status: 409, requestId: id } }),
+      ]);
     } finally {
       await app.close();
     }
@@ -190,9 +194,15 @@ describe('self-service against a live Temporal', () => {
       const started = await cleanup(app, 'user-0006', 'LT-U0006');
       expect(started.status).toBe(202);
       const status = await call(app, 'GET', `/self-service/requests/${started.body.requestId}`, 'user-0006');
-      expect(status).toMatchObject({ status: 200, body: { requestId: 'self-disk-cleanup-user-0006', automation: 'disk-cleanup', status: 'RUNNING', progress: null, outcome: null, summary: null } });
+      expect(status).toMatchObject({
+        status: 200,
+        body: { requestId: 'self-disk-cleanup-user-0006', automation: 'disk-cleanup', status: 'RUNNING', progress: null, outcome: null, summary: null },
+      });
       // Someone else asking about it is told it does not exist.
-      expect(await call(app, 'GET', `/self-service/requests/${started.body.requestId}`, 'user-0007')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+      expect(await call(app, 'GET', `/self-service/requests/${started.body.requestId}`, 'user-0007')).toMatchObject({
+        status: 404,
+        body: { error: 'not_found' },
+      });
     } finally {
       await app.close();
     }

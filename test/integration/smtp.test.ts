@@ -53,7 +53,7 @@ describe('password reset mail over SMTP', () => {
     await expect(mailer.send({ to: 'a@example.com', subject: 's', text: 't' })).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('gives up on a server that accepts the connection and never greets, within SMTP_TIMEOUT, instead of nodemailer\'s 30 s to 10 min', async () => {
+  it("gives up on a server that accepts the connection and never greets, within SMTP_TIMEOUT, instead of nodemailer's 30 s to 10 min", async () => {
     // A hung SMTP send once kept a worker DRAINING past its 10 s shutdown grace.
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
@@ -85,7 +85,7 @@ describe('password reset mail over SMTP', () => {
 });
 
 describe('SMTP timeouts', () => {
-  it('default to 8 s, under the worker\'s 10 s shutdown grace, and are put in the URL nodemailer reads', () => {
+  it("default to 8 s, under the worker's 10 s shutdown grace, and are put in the URL nodemailer reads", () => {
     expect(loadConfig({}).mail.timeoutMs).toBe(8_000);
     expect(() => loadConfig({ SMTP_TIMEOUT: 'soon' })).toThrow(/SMTP_TIMEOUT: a duration such as 8s/);
     const url = new URL(withSmtpTimeouts('smtp://user:p%40ss@mail.example.com:587/?pool=true', 8_000));

@@ -20,7 +20,14 @@ afterAll(async () => {
 const jiraHeaders = (body: unknown, deliveryId: string) => ({ ...signedHeaders('jira', JSON.stringify(body)), 'x-atlassian-webhook-identifier': deliveryId });
 
 async function options(taskQueue: string): Promise<WebhookOptions> {
-  return { client: env.client, taskQueue, routing: (await demoContent()).routing, store: new EngineStore(':memory:'), secrets: { jira: SECRETS.jira }, allowUnsigned: false };
+  return {
+    client: env.client,
+    taskQueue,
+    routing: (await demoContent()).routing,
+    store: new EngineStore(':memory:'),
+    secrets: { jira: SECRETS.jira },
+    allowUnsigned: false,
+  };
 }
 
 describe('later events reach the running workflow', () => {

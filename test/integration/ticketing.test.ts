@@ -84,7 +84,13 @@ function commentActivity(ticketing: TicketingPort, attempt: number) {
 const ACTIVITY_KEY = 'ticket-wf-1/run-1/7';
 
 /** Attempts 1, 2 and 3 of one activity: the first posts but loses the answer, the second fails looking, the third finds the comment. */
-async function retriedLikeTemporal(fake: FakeHelpDesk, ticketing: TicketingPort, ticket: TicketRef, post: { method: string; path: RegExp }, lookup: { method: string; path: RegExp }) {
+async function retriedLikeTemporal(
+  fake: FakeHelpDesk,
+  ticketing: TicketingPort,
+  ticket: TicketRef,
+  post: { method: string; path: RegExp },
+  lookup: { method: string; path: RegExp },
+) {
   fake.failNext(1, { applyThenFail: 503 }, post);
   await expect(commentActivity(ticketing, 1)(ticket, 'We reset your password.')).rejects.toThrow(/answered 503/);
   fake.failNext(1, { status: 502 }, lookup);
@@ -166,7 +172,10 @@ describe('Jira adapter', () => {
     ]);
     expect(jira.requests[1]!.query).toEqual({ orderBy: '-created', maxResults: '50' });
     expect(jira.requests[2]!.query).toEqual({ expand: 'properties' });
-    const ids = jira.issues.get('ITSM-3')!.comments.map((c) => Number(c.id)).reverse();
+    const ids = jira.issues
+      .get('ITSM-3')!
+      .comments.map((c) => Number(c.id))
+      .reverse();
     expect(jira.requests[2]!.body).toEqual({ ids });
   });
 
@@ -186,7 +195,13 @@ describe('Jira adapter', () => {
 
   it('survives Temporal-style retries of the comment activity (attempts 1, 2, 3) with one comment', async () => {
     jira.seedIssue({ key: 'ITSM-5' });
-    await retriedLikeTemporal(jira, jiraAdapter(), jiraRef('ITSM-5'), { method: 'POST', path: /\/issue\/ITSM-5\/comment$/ }, { method: 'GET', path: /\/issue\/ITSM-5\/comment$/ });
+    await retriedLikeTemporal(
+      jira,
+      jiraAdapter(),
+      jiraRef('ITSM-5'),
+      { method: 'POST', path: /\/issue\/ITSM-5\/comment$/ },
+      { method: 'GET', path: /\/issue\/ITSM-5\/comment$/ },
+    );
     const comments = jira.issues.get('ITSM-5')!.comments;
     expect(comments).toHaveLength(1);
     expect(comments[0]!.properties).toEqual([{ key: 'itse.idempotency', value: { key: ACTIVITY_KEY } }]);
@@ -203,7 +218,10 @@ describe('Jira adapter', () => {
       },
     });
     await jiraAdapter().resolve(jiraRef('ITSM-6'), { note: 'n', ...ctx('r-6') });
-    expect(jira.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /rest/api/3/issue/ITSM-6/transitions', 'POST /rest/api/3/issue/ITSM-6/transitions']);
+    expect(jira.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /rest/api/3/issue/ITSM-6/transitions',
+      'POST /rest/api/3/issue/ITSM-6/transitions',
+    ]);
     expect(jira.requests[1]!.body).toEqual({ transition: { id: '21' }, fields: { resolution: { name: 'Done' } } });
     expect(jira.issues.get('ITSM-6')!.fields).toMatchObject({ status: { name: 'Resolved' }, resolution: { name: 'Done' } });
   });
@@ -244,7 +262,7 @@ describe('Jira adapter', () => {
     expect(jira.requestsTo('POST', /transitions$/)).toHaveLength(0);
   });
 
-  it('can leave the resolution to the workflow, and reports an unknown resolution with Jira\'s field error', async () => {
+  it("can leave the resolution to the workflow, and reports an unknown resolution with Jira's field error", async () => {
     jira.seedIssue({ key: 'ITSM-10' });
     await jiraAdapter({ resolutionName: null }).resolve(jiraRef('ITSM-10'), { note: 'n', ...ctx('r-10') });
     expect(jira.requestsTo('POST', /transitions$/)[0]!.body).toEqual({ transition: { id: '21' } });
@@ -338,9 +356,19 @@ describe('Jira adapter', () => {
 
       // Summer time, named custom fields, no base JQL.
       fake.clearRequests();
-      const summer = new JiraTicketing({ baseUrl: fake.url, ...JIRA_CREDS, queues: {}, jql: ' ', jqlTimeZone: 'Europe/Berlin', extraFields: ['customfield_10060'] });
+      const summer = new JiraTicketing({
+        baseUrl: fake.url,
+        ...JIRA_CREDS,
+        queues: {},
+        jql: ' ',
+        jqlTimeZone: 'Europe/Berlin',
+        extraFields: ['customfield_10060'],
+      });
       await summer.listChangedSince(new Date(Date.UTC(2026, 6, 1, 9, 0, 59, 999)), 1);
-      expect(fake.requests[0]!.body).toMatchObject({ jql: 'updated >= "2026-07-01 11:00" ORDER BY updated ASC', fields: expect.arrayContaining(['customfield_10060']) });
+      expect(fake.requests[0]!.body).toMatchObject({
+        jql: 'updated >= "2026-07-01 11:00" ORDER BY updated ASC',
+        fields: expect.arrayContaining(['customfield_10060']),
+      });
       expect((fake.requests[0]!.body as { fields: string[] }).fields).not.toContain('*navigable');
     } finally {
       await fake.stop();
@@ -366,7 +394,9 @@ describe('Jira adapter', () => {
   it('rejects configurations it cannot work with, without echoing secrets', () => {
     const ok = { baseUrl: 'https://example.atlassian.net', ...JIRA_CREDS, queues: {} };
     expect(() => new JiraTicketing({ ...ok, apiToken: '' })).toThrow(/apiToken/);
-    expect(() => new JiraTicketing({ ...ok, jqlTimeZone: 'Mars/Olympus_Mons' })).toThrow(new TicketingConfigError('Jira time zone "Mars/Olympus_Mons" is not an IANA time zone name'));
+    expect(() => new JiraTicketing({ ...ok, jqlTimeZone: 'Mars/Olympus_Mons' })).toThrow(
+      new TicketingConfigError('Jira time zone "Mars/Olympus_Mons" is not an IANA time zone name'),
+    );
     expect(() => new JiraTicketing({ ...ok, jql: 'project = ITSM ORDER BY created' })).toThrow(/jql: must not contain ORDER BY/);
     expect(() => new JiraTicketing({ ...ok, queues: { empty: {} } })).toThrow(/queues\.empty: needs assigneeAccountId or labels/);
     expect(() => new JiraTicketing({ ...ok, queues: { q: { labels: ['two words'] } } })).toThrow(/cannot contain spaces/);
@@ -380,7 +410,9 @@ describe('Jira adapter', () => {
   });
 
   it('refuses a ticket of another help desk', async () => {
-    await expect(jiraAdapter().addComment({ source: 'zendesk', id: '1', key: '1' }, { body: 'x', visibility: 'public', ...ctx('s') })).rejects.toThrow(TicketingConfigError);
+    await expect(jiraAdapter().addComment({ source: 'zendesk', id: '1', key: '1' }, { body: 'x', visibility: 'public', ...ctx('s') })).rejects.toThrow(
+      TicketingConfigError,
+    );
     expect(jira.requests).toHaveLength(0);
   });
 });
@@ -399,7 +431,7 @@ function rejectionSync(fn: () => unknown): Error {
 describe('HTTP error handling (shared by the adapters, exercised through Jira)', () => {
   const comment = (adapter: TicketingPort, key: string) => adapter.addComment(jiraRef(key), { body: 'x', visibility: 'public', ...ctx(`e-${key}`) });
 
-  it('turns other 4xx answers into non-retryable TicketingRequestErrors with Jira\'s error text', async () => {
+  it("turns other 4xx answers into non-retryable TicketingRequestErrors with Jira's error text", async () => {
     const notFound = await rejection(comment(jiraAdapter(), 'GONE-1'));
     expect(notFound).toBeInstanceOf(TicketingRequestError);
     expect(notFound).toMatchObject({ status: 404, name: 'TicketingRequestError' });
@@ -484,7 +516,9 @@ describe('HTTP error handling (shared by the adapters, exercised through Jira)',
     jira.failNext(1, { status: 200, text: '<html>Your instance is hibernating</html>' });
     const html = await rejection(adapter.resolve(jiraRef('ODD-1'), { note: 'n', ...ctx('odd') }));
     expect(html).not.toBeInstanceOf(TicketingRequestError);
-    expect(html.message).toMatch(/^Jira GET \/rest\/api\/3\/issue\/ODD-1\/transitions answered with a body that is not JSON: <html>Your instance is hibernating<\/html>$/);
+    expect(html.message).toMatch(
+      /^Jira GET \/rest\/api\/3\/issue\/ODD-1\/transitions answered with a body that is not JSON: <html>Your instance is hibernating<\/html>$/,
+    );
 
     jira.failNext(1, { status: 200, body: { transitions: [{ id: 21 }] } });
     const shape = await rejection(adapter.resolve(jiraRef('ODD-1'), { note: 'n', ...ctx('odd') }));
@@ -505,8 +539,18 @@ describe('ServiceNow adapter', () => {
     await adapter.addComment(snRef(inc.sys_id!), { body: 'Your password was reset.', visibility: 'public', ...ctx('sn-2') });
 
     expect(sn.requests.map((r) => [r.method, r.path, r.query, r.body])).toEqual([
-      ['PATCH', `/api/now/table/incident/${inc.sys_id}`, { sysparm_fields: 'sys_id,number,state' }, { work_notes: `Checked the account.\n\n[automation ref ${shortRef('sn-1')}]` }],
-      ['PATCH', `/api/now/table/incident/${inc.sys_id}`, { sysparm_fields: 'sys_id,number,state' }, { comments: `Your password was reset.\n\n[automation ref ${shortRef('sn-2')}]` }],
+      [
+        'PATCH',
+        `/api/now/table/incident/${inc.sys_id}`,
+        { sysparm_fields: 'sys_id,number,state' },
+        { work_notes: `Checked the account.\n\n[automation ref ${shortRef('sn-1')}]` },
+      ],
+      [
+        'PATCH',
+        `/api/now/table/incident/${inc.sys_id}`,
+        { sysparm_fields: 'sys_id,number,state' },
+        { comments: `Your password was reset.\n\n[automation ref ${shortRef('sn-2')}]` },
+      ],
     ]);
     expect(sn.requests[0]!.headers.authorization).toBe(basic(SN_CREDS.username, SN_CREDS.password));
     expect(sn.requests[0]!.headers['content-type']).toBe('application/json');
@@ -524,7 +568,9 @@ describe('ServiceNow adapter', () => {
     const wrong = new ServiceNowTicketing({ baseUrl: sn.url, token: 'nope', queues: {} });
     const error = await rejection(wrong.addComment(snRef(inc.sys_id!), { body: 'x', visibility: 'public', ...ctx('sn-tok2') }));
     expect(error).toBeInstanceOf(TicketingRequestError);
-    expect(error.message).toBe(`ServiceNow PATCH /api/now/table/incident/${inc.sys_id} answered 401: User Not Authenticated (Required to provide Auth information)`);
+    expect(error.message).toBe(
+      `ServiceNow PATCH /api/now/table/incident/${inc.sys_id} answered 401: User Not Authenticated (Required to provide Auth information)`,
+    );
   });
 
   it('posts exactly one note when the first attempt posted but lost the answer', async () => {
@@ -585,7 +631,9 @@ describe('ServiceNow adapter', () => {
     const missing = 'f'.repeat(32);
     const error = await rejection(snAdapter().resolve(snRef(missing), { note: 'n', ...ctx('sn-x') }));
     expect(error).toBeInstanceOf(TicketingRequestError);
-    expect(error.message).toBe(`ServiceNow PATCH /api/now/table/incident/${missing} answered 404: No Record found (record: Record doesn't exist or ACL restricts the record retrieval)`);
+    expect(error.message).toBe(
+      `ServiceNow PATCH /api/now/table/incident/${missing} answered 404: No Record found (record: Record doesn't exist or ACL restricts the record retrieval)`,
+    );
 
     const inc = sn.seedIncident();
     sn.failNext(1, { status: 500 });
@@ -596,7 +644,9 @@ describe('ServiceNow adapter', () => {
     await expect(snAdapter().addComment(snRef('INC0010001^ORDERBYvalue'), { body: 'x', visibility: 'public', ...ctx('sn-z', 2) })).rejects.toThrow(
       /not a sys_id/,
     );
-    await expect(snAdapter().resolve({ source: 'jira', id: inc.sys_id!, key: 'ITSM-1' }, { note: 'n', ...ctx('sn-w') })).rejects.toBeInstanceOf(TicketingConfigError);
+    await expect(snAdapter().resolve({ source: 'jira', id: inc.sys_id!, key: 'ITSM-1' }, { note: 'n', ...ctx('sn-w') })).rejects.toBeInstanceOf(
+      TicketingConfigError,
+    );
     expect(sn.requests).toHaveLength(2);
   });
 
@@ -663,7 +713,9 @@ describe('ServiceNow adapter', () => {
     expect(() => new ServiceNowTicketing({ ...ok, ...SN_CREDS, token: 't' })).toThrow(/token: token and username\/password are exclusive/);
     expect(() => new ServiceNowTicketing(ok)).toThrow(/token: configure either token, or username and password/);
     expect(() => new ServiceNowTicketing({ ...ok, username: 'u' })).toThrow(TicketingConfigError);
-    expect(() => new ServiceNowTicketing({ ...ok, ...SN_CREDS, queues: { q: { assignmentGroup: 'Service Desk' } } })).toThrow(/queues\.q\.assignmentGroup: must be a sys_id/);
+    expect(() => new ServiceNowTicketing({ ...ok, ...SN_CREDS, queues: { q: { assignmentGroup: 'Service Desk' } } })).toThrow(
+      /queues\.q\.assignmentGroup: must be a sys_id/,
+    );
     expect(() => new ServiceNowTicketing({ ...ok, ...SN_CREDS, queryTimeZone: 'Nowhere' })).toThrow(TicketingConfigError);
   });
 });
@@ -714,7 +766,9 @@ describe('Zendesk adapter', () => {
     const closed = zd.seedTicket({ status: 'closed' });
     const error = await rejection(zdAdapter().resolve(zdRef(closed.id), { note: 'n', ...ctx('zd-c') }));
     expect(error).toBeInstanceOf(TicketingRequestError);
-    expect(error.message).toBe(`Zendesk PUT /api/v2/tickets/${closed.id}.json answered 422: RecordInvalid; Record validation errors; Status: closed prevents ticket update`);
+    expect(error.message).toBe(
+      `Zendesk PUT /api/v2/tickets/${closed.id}.json answered 422: RecordInvalid; Record validation errors; Status: closed prevents ticket update`,
+    );
   });
 
   it('routes to a group and unassigns; an unknown queue is a configuration error', async () => {
@@ -795,7 +849,9 @@ describe('Zendesk adapter', () => {
       });
 
       fake.clearRequests();
-      expect((await adapter.listChangedSince(new Date(since), 2)).map((c) => c.updatedAt)).toEqual([zdDate(since + 10_000), zdDate(since + 30_000)].map((d) => new Date(d).toISOString()));
+      expect((await adapter.listChangedSince(new Date(since), 2)).map((c) => c.updatedAt)).toEqual(
+        [zdDate(since + 10_000), zdDate(since + 30_000)].map((d) => new Date(d).toISOString()),
+      );
       expect(fake.requests).toHaveLength(1);
       expect(await adapter.listChangedSince(new Date(since), 0)).toEqual([]);
 
@@ -811,7 +867,9 @@ describe('Zendesk adapter', () => {
   it('rejects configurations it cannot work with, and tickets of another help desk', async () => {
     expect(() => new ZendeskTicketing({ baseUrl: zd.url, ...ZD_CREDS, queues: { q: { groupId: '360001' as never } } })).toThrow(/queues\.q\.groupId/);
     expect(() => new ZendeskTicketing({ baseUrl: zd.url, email: '', apiToken: 'x', queues: {} })).toThrow(TicketingConfigError);
-    await expect(zdAdapter().resolve({ source: 'servicenow', id: '1', key: 'INC1' }, { note: 'n', ...ctx('zd-s') })).rejects.toBeInstanceOf(TicketingConfigError);
+    await expect(zdAdapter().resolve({ source: 'servicenow', id: '1', key: 'INC1' }, { note: 'n', ...ctx('zd-s') })).rejects.toBeInstanceOf(
+      TicketingConfigError,
+    );
   });
 });
 
@@ -842,10 +900,15 @@ describe('fakes', () => {
     const snUrl = `${sn.url}/api/now/table/incident/${inc.sys_id}?sysparm_fields=sys_id`;
     const mistyped = await send(snUrl, 'PATCH', snAuth, { state: 6 });
     expect(mistyped.status).toBe(400);
-    expect(await mistyped.json()).toMatchObject({ error: { message: expect.stringMatching(/^Invalid incident update: state: /), detail: expect.any(String) }, status: 'failure' });
+    expect(await mistyped.json()).toMatchObject({
+      error: { message: expect.stringMatching(/^Invalid incident update: state: /), detail: expect.any(String) },
+      status: 'failure',
+    });
     expect((await send(snUrl, 'PATCH', snAuth, { u_unknown: 'x' })).status).toBe(400);
     expect((await send(snUrl, 'PATCH', basic(SN_CREDS.username, 'guess'), { comments: 'x' })).status).toBe(401);
-    const badQuery = await fetch(`${sn.url}/api/now/table/incident?sysparm_query=${encodeURIComponent('sys_updated_on>=2026-11-26T09:00:00Z')}`, { headers: { authorization: snAuth } });
+    const badQuery = await fetch(`${sn.url}/api/now/table/incident?sysparm_query=${encodeURIComponent('sys_updated_on>=2026-11-26T09:00:00Z')}`, {
+      headers: { authorization: snAuth },
+    });
     expect(badQuery.status).toBe(400);
     expect(sn.journalOf(inc.sys_id!)).toHaveLength(0);
 
@@ -857,8 +920,13 @@ describe('fakes', () => {
     expect(await wrongType.json()).toMatchObject({ error: 'InvalidValue', description: expect.stringMatching(/ticket\.comment\.public/) });
     expect((await send(zdUrl, 'PUT', zdAuth, { ticket: {} })).status).toBe(400);
     expect((await send(zdUrl, 'PUT', basic(ZD_CREDS.email, ZD_CREDS.apiToken), { ticket: { status: 'solved' } })).status).toBe(401);
-    const tooRecent = await fetch(`${zd.url}/api/v2/incremental/tickets/cursor.json?start_time=${Math.floor(Date.now() / 1000)}`, { headers: { authorization: zdAuth } });
-    expect([tooRecent.status, await tooRecent.json()]).toEqual([400, { error: 'InvalidValue', description: 'Too recent start_time. Use a start_time older than 1 minute' }]);
+    const tooRecent = await fetch(`${zd.url}/api/v2/incremental/tickets/cursor.json?start_time=${Math.floor(Date.now() / 1000)}`, {
+      headers: { authorization: zdAuth },
+    });
+    expect([tooRecent.status, await tooRecent.json()]).toEqual([
+      400,
+      { error: 'InvalidValue', description: 'Too recent start_time. Use a start_time older than 1 minute' },
+    ]);
     expect(zd.commentsOf(t.id)).toHaveLength(0);
     expect(zd.tickets.get(t.id)!.status).toBe('open');
   });

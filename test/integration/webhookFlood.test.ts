@@ -43,10 +43,12 @@ beforeAll(async () => {
     ALERTMANAGER_TOKEN: 'alertmanager-token-0123456789abcdef',
   });
   store = new EngineStore(':memory:');
-  const sink = new Writable({ write: (chunk, _enc, done) => {
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
       logLines.push(JSON.parse(String(chunk)));
       done();
-    } });
+    },
+  });
   app = buildApi({
     ...configuredApiOptions(config, content, {
       client: env.client,
@@ -76,7 +78,8 @@ afterAll(async () => {
 });
 
 const post = (source: string, raw: string, headers: Record<string, string>) => fetch(`${url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
-const perDelivery = (source: string) => store.auditEntries({ kind: 'webhook.rejected' }).filter(({ entry }) => entry.actor === source && entry.subject.startsWith(`${source}:delivery:`));
+const perDelivery = (source: string) =>
+  store.auditEntries({ kind: 'webhook.rejected' }).filter(({ entry }) => entry.actor === source && entry.subject.startsWith(`${source}:delivery:`));
 const summaries = (source: string) => store.auditEntries({ subject: `${source}:flood` }).map((e) => e.entry);
 async function notKept(source: string, why: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -135,7 +138,9 @@ describe('a flood of webhook deliveries with a forged signature', () => {
   it('bounds the audit rows of alert deliveries with a wrong token the same way', async () => {
     const raw = JSON.stringify({ version: '4', status: 'firing', alerts: [] });
     const answers = await Promise.all(
-      Array.from({ length: KEPT_PER_MINUTE + 40 }, () => post('alertmanager', raw, { 'content-type': 'application/json', authorization: 'Bearer not-the-alertmanager-token-000000' })),
+      Array.from({ length: KEPT_PER_MINUTE + 40 }, () =>
+        post('alertmanager', raw, { 'content-type': 'application/json', authorization: 'Bearer not-the-alertmanager-token-000000' }),
+      ),
     );
     expect(answers.map((r) => r.status).filter((s) => s !== 401)).toEqual([]);
     expect(perDelivery('alertmanager')).toHaveLength(KEPT_PER_MINUTE);
@@ -151,7 +156,12 @@ describe('a flood of webhook deliveries with a forged signature', () => {
     const [summary, ...more] = summaries('jira');
     expect(more).toEqual([]);
     expect(summary).toMatchObject({ kind: 'webhook.rejected', actor: 'jira', outcome: 'rejected', reason: 'flood_not_kept' });
-    expect(summary!.details).toMatchObject({ notKept: FLOOD - KEPT_PER_MINUTE, overRate: FLOOD - KEPT_PER_MINUTE, overSize: 0, from: '2026-12-07T09:00:00.000Z' });
+    expect(summary!.details).toMatchObject({
+      notKept: FLOOD - KEPT_PER_MINUTE,
+      overRate: FLOOD - KEPT_PER_MINUTE,
+      overSize: 0,
+      from: '2026-12-07T09:00:00.000Z',
+    });
     expect(summaries('zendesk')).toHaveLength(1);
     expect(summaries('zendesk')[0]!.details).toMatchObject({ notKept: 1, overSize: 1 });
     expect(verifyChain(readAuditRows(store))).toMatchObject({ ok: true });
@@ -163,7 +173,16 @@ describe('dead-letter retention', () => {
     const kept = new EngineStore(':memory:');
     const content = await demoContent();
     let at = new Date('2026-12-01T00:00:00Z');
-    const options = { client: env.client, taskQueue: 'flood-no-worker', routing: content.routing, store: kept, secrets: { jira: SECRETS.jira }, allowUnsigned: false, deadLetterRetention: { maxAgeMs: 86_400_000, maxPerSource: 3 }, now: () => at };
+    const options = {
+      client: env.client,
+      taskQueue: 'flood-no-worker',
+      routing: content.routing,
+      store: kept,
+      secrets: { jira: SECRETS.jira },
+      allowUnsigned: false,
+      deadLetterRetention: { maxAgeMs: 86_400_000, maxPerSource: 3 },
+      now: () => at,
+    };
     const forged = (n: number) => {
       const raw = JSON.stringify(jiraIssueCreated({ key: `KEEP-${n}`, reporter: JIRA.jdoe }));
       return handleDelivery(options, 'jira', Buffer.from(raw), signedHeaders('jira', raw, 'someone-elses-secret-0123456789'));

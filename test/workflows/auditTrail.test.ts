@@ -60,7 +60,12 @@ describe('audit entry per automated action', () => {
 
     // The reset was tried twice (the first mail failed) and is logged once, saying so.
     const reset = entries.find((e) => e.entry.details.action === 'resetPasswordAndNotify')!;
-    expect(reset.entry.details).toMatchObject({ attempts: 2, parameters: { userId: 'jdoe', grant: '[secret]' }, ticket: `jira:${ticket.key}`, workflowType: 'passwordReset' });
+    expect(reset.entry.details).toMatchObject({
+      attempts: 2,
+      parameters: { userId: 'jdoe', grant: '[secret]' },
+      ticket: `jira:${ticket.key}`,
+      workflowType: 'passwordReset',
+    });
     expect(entries.filter((e) => e.entry.details.action === 'checkPermission')[0]!.entry.details.attempts).toBe(1);
     expect(adapters.outbox.messages).toHaveLength(1);
 
@@ -108,7 +113,12 @@ describe('audit entry per automated action', () => {
         return result;
       },
     });
-    const record = await withWorker(env, adapters, (taskQueue) => env.client.workflow.execute(passwordReset, { taskQueue, workflowId, args: [{ ticket }] }), loseFirstReport);
+    const record = await withWorker(
+      env,
+      adapters,
+      (taskQueue) => env.client.workflow.execute(passwordReset, { taskQueue, workflowId, args: [{ ticket }] }),
+      loseFirstReport,
+    );
     expect(record.outcome).toBe('resolved');
     expect(adapters.outbox.messages).toHaveLength(1);
     expect(adapters.demoDirectory.passwordChanges).toHaveLength(1);
@@ -127,14 +137,25 @@ describe('audit entry per automated action', () => {
         return result;
       },
     });
-    const record = await withWorker(env, adapters, (taskQueue) => env.client.workflow.execute(passwordReset, { taskQueue, workflowId, args: [{ ticket }] }), disableAfterCheck);
+    const record = await withWorker(
+      env,
+      adapters,
+      (taskQueue) => env.client.workflow.execute(passwordReset, { taskQueue, workflowId, args: [{ ticket }] }),
+      disableAfterCheck,
+    );
     expect(record.outcome).toBe('failed');
     const entries = actionEntries(adapters, workflowId);
     const failed = entries.filter((e) => e.entry.outcome === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.entry).toMatchObject({ reason: 'account jdoe is disabled', details: { action: 'resetPasswordAndNotify', attempts: 1 } });
     // The hand-off that followed is logged too.
-    expect(entries.map((e) => e.entry.details.action)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'routeTicketToQueue', 'fileResolution']);
+    expect(entries.map((e) => e.entry.details.action)).toEqual([
+      'checkPermission',
+      'resetPasswordAndNotify',
+      'commentOnTicket',
+      'routeTicketToQueue',
+      'fileResolution',
+    ]);
     expect(adapters.demoDirectory.passwordChanges).toHaveLength(0);
   });
 });
@@ -142,10 +163,17 @@ describe('audit entry per automated action', () => {
 describe('records of hand-off and reconciled runs, field by field', () => {
   it('a ticket no automation takes: acknowledged, queued, and recorded completely', async () => {
     const adapters = await demoAdapters();
-    const ticket = { ...toWorkflowTicket(normaliseJira(jiraIssueCreated({ summary: 'Monitor flickers, call me on +44 20 7946 0958', reporter: JIRA.jdoe }))), via: 'reconciliation' as const };
+    const ticket = {
+      ...toWorkflowTicket(normaliseJira(jiraIssueCreated({ summary: 'Monitor flickers, call me on +44 20 7946 0958', reporter: JIRA.jdoe }))),
+      via: 'reconciliation' as const,
+    };
     const workflowId = `ticket-jira-${ticket.key}`;
     const record = await withWorker(env, adapters, (taskQueue) =>
-      env.client.workflow.execute(ticketHandOff, { taskQueue, workflowId, args: [{ ticket, queue: 'desk-side', comment: 'We have your request.', reason: 'no automation matches this ticket' }] }),
+      env.client.workflow.execute(ticketHandOff, {
+        taskQueue,
+        workflowId,
+        args: [{ ticket, queue: 'desk-side', comment: 'We have your request.', reason: 'no automation matches this ticket' }],
+      }),
     );
     const ran = await scheduled(workflowId);
     const desc = await env.client.workflow.getHandle(workflowId).describe();
@@ -158,8 +186,26 @@ describe('records of hand-off and reconciled runs, field by field', () => {
       target: null,
       decisions: [],
       actions: [
-        { name: 'comment on ticket', target: ticket.key, status: 'succeeded', detail: 'told the requester what happens next', startedAt: expect.any(String), finishedAt: expect.any(String), activity: 'commentOnTicket', activityId: ran[0]![1] },
-        { name: 'route to queue', target: ticket.key, status: 'succeeded', detail: 'queue desk-side (no automation matches this ticket)', startedAt: expect.any(String), finishedAt: expect.any(String), activity: 'routeTicketToQueue', activityId: ran[1]![1] },
+        {
+          name: 'comment on ticket',
+          target: ticket.key,
+          status: 'succeeded',
+          detail: 'told the requester what happens next',
+          startedAt: expect.any(String),
+          finishedAt: expect.any(String),
+          activity: 'commentOnTicket',
+          activityId: ran[0]![1],
+        },
+        {
+          name: 'route to queue',
+          target: ticket.key,
+          status: 'succeeded',
+          detail: 'queue desk-side (no automation matches this ticket)',
+          startedAt: expect.any(String),
+          finishedAt: expect.any(String),
+          activity: 'routeTicketToQueue',
+          activityId: ran[1]![1],
+        },
       ],
       compensations: [],
       definition: null,
@@ -174,8 +220,14 @@ describe('records of hand-off and reconciled runs, field by field', () => {
     expect(ticket.summary).not.toContain('7946');
     for (const a of record.actions) expect(Date.parse(a.finishedAt)).toBeGreaterThanOrEqual(Date.parse(a.startedAt));
     const [doc] = adapters.store.documents(`jira:${ticket.key}`);
-    expect(doc!.json).toMatchObject({ outcome: 'escalated', completeness: ['not recorded: requester\'s directory account', 'not recorded: target'] });
+    expect(doc!.json).toMatchObject({ outcome: 'escalated', completeness: ["not recorded: requester's directory account", 'not recorded: target'] });
     expect(doc!.workNote).toContain('- Trigger: ticket created via reconciliation');
-    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }, { visibility: 'internal', body: doc!.workNote }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({
+      queue: 'desk-side',
+      comments: [
+        { body: 'We have your request.', visibility: 'public' },
+        { visibility: 'internal', body: doc!.workNote },
+      ],
+    });
   });
 });

@@ -59,12 +59,25 @@ function counting(calls: string[], failing?: string) {
 }
 
 async function runOnboarding(adapters: Adapters, wrap: (a: EngineActivities) => EngineActivities, inputs: Record<string, unknown> = NEW_HIRE) {
-  return withWorker(env, adapters, async (taskQueue) => {
-    const started = await startDefinitionRun({ client: env.client, taskQueue, content, definition: 'onboarding', inputs, requester: { by: 'id', id: ADMIN }, vault: adapters.store });
-    const handle = env.client.workflow.getHandle(started.workflowId);
-    const record = (await handle.result()) as ResolutionRecord;
-    return { started, record, progress: await handle.query(definitionProgressQuery) };
-  }, wrap);
+  return withWorker(
+    env,
+    adapters,
+    async (taskQueue) => {
+      const started = await startDefinitionRun({
+        client: env.client,
+        taskQueue,
+        content,
+        definition: 'onboarding',
+        inputs,
+        requester: { by: 'id', id: ADMIN },
+        vault: adapters.store,
+      });
+      const handle = env.client.workflow.getHandle(started.workflowId);
+      const record = (await handle.result()) as ResolutionRecord;
+      return { started, record, progress: await handle.query(definitionProgressQuery) };
+    },
+    wrap,
+  );
 }
 
 describe('onboarding definition', () => {
@@ -73,7 +86,13 @@ describe('onboarding definition', () => {
     const calls: string[] = [];
     const { started, record, progress } = await runOnboarding(adapters, counting(calls));
 
-    expect(record).toMatchObject({ outcome: 'resolved', definition: { id: 'onboarding', version: started.version }, workflow: { type: 'definitionRun' }, requester: { userId: ADMIN }, compensations: [] });
+    expect(record).toMatchObject({
+      outcome: 'resolved',
+      definition: { id: 'onboarding', version: started.version },
+      workflow: { type: 'definitionRun' },
+      requester: { userId: ADMIN },
+      compensations: [],
+    });
     expect(started.version).toMatch(/^sha256:[0-9a-f]{64}$/);
     const state = await stateOf(adapters, 'maria.lopez');
     expect(state.account).toEqual({ enabled: true, groups: ['engineering', 'finance', 'staff'] });
@@ -115,7 +134,11 @@ describe('onboarding definition', () => {
     const adapters = await demoAdapters();
     const { record, progress } = await runOnboarding(adapters, (a) => a, { ...NEW_HIRE, employeeId: 'sam.new', extraGroups: [], laptop: false });
     expect(record.outcome).toBe('resolved');
-    expect(record.actions.filter((a) => a.status === 'skipped').map((a) => a.name)).toEqual(['Add the extra groups', 'Hand out a laptop from stock', 'Install the baseline software']);
+    expect(record.actions.filter((a) => a.status === 'skipped').map((a) => a.name)).toEqual([
+      'Add the extra groups',
+      'Hand out a laptop from stock',
+      'Install the baseline software',
+    ]);
     expect((await stateOf(adapters, 'sam.new')).laptops).toEqual([]);
     expect(progress).toMatchObject({ total: 9, done: 9 });
   });
@@ -160,7 +183,14 @@ describe('onboarding definition', () => {
     };
     const { record } = await runOnboarding(adapters, acrobatFails);
     expect(record.outcome).toBe('failed');
-    expect(record.compensations.map((c) => c.activity)).toEqual(['uninstallSoftware', 'unassignAsset', 'deleteMailbox', 'removeFromGroups', 'removeFromGroups', 'deleteAccount']);
+    expect(record.compensations.map((c) => c.activity)).toEqual([
+      'uninstallSoftware',
+      'unassignAsset',
+      'deleteMailbox',
+      'removeFromGroups',
+      'removeFromGroups',
+      'deleteAccount',
+    ]);
     expect(calls.filter((c) => c === 'uninstallSoftware')).toHaveLength(1);
     expect(await stateOf(adapters, 'maria.lopez')).toEqual({ account: null, mailbox: null, laptops: [] });
     expect(stock(adapters)).toEqual(before);
@@ -171,20 +201,49 @@ describe('onboarding definition', () => {
     const content2 = content;
     const taskQueue = `handover-${Date.now()}`;
     // The first worker starts the run and stops while the run waits for the approval.
-    const gatedOnboarding = { ...content2.definitions.onboarding!, id: 'gated-onboarding', steps: [content2.definitions.onboarding!.steps[0]!, { id: 'ok', approval: { approvers: ['asmith'], timeout: '1h', onTimeout: 'fail' as const } }, ...content2.definitions.onboarding!.steps.slice(1)] };
+    const gatedOnboarding = {
+      ...content2.definitions.onboarding!,
+      id: 'gated-onboarding',
+      steps: [
+        content2.definitions.onboarding!.steps[0]!,
+        { id: 'ok', approval: { approvers: ['asmith'], timeout: '1h', onTimeout: 'fail' as const } },
+        ...content2.definitions.onboarding!.steps.slice(1),
+      ],
+    };
     const withGate = { ...content2, definitions: { ...content2.definitions, [gatedOnboarding.id]: gatedOnboarding } } as Content;
-    const workflowId = await withWorker(env, adapters, async () => {
-      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGate, definition: gatedOnboarding.id, inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN }, vault: adapters.store });
-      while (!(await env.client.workflow.getHandle(started.workflowId).query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
-      return started.workflowId;
-    }, (a) => a, taskQueue);
+    const workflowId = await withWorker(
+      env,
+      adapters,
+      async () => {
+        const started = await startDefinitionRun({
+          client: env.client,
+          taskQueue,
+          content: withGate,
+          definition: gatedOnboarding.id,
+          inputs: NEW_HIRE,
+          requester: { by: 'id', id: ADMIN },
+          vault: adapters.store,
+        });
+        while (!(await env.client.workflow.getHandle(started.workflowId).query(definitionProgressQuery)).waitingFor)
+          await new Promise((r) => setTimeout(r, 50));
+        return started.workflowId;
+      },
+      (a) => a,
+      taskQueue,
+    );
     expect(await adapters.directory.findUser({ by: 'id', id: 'maria.lopez' })).not.toBeNull();
     // A second worker (same adapters: the systems outside) picks it up from its history.
-    const record = await withWorker(env, adapters, async () => {
-      const handle = env.client.workflow.getHandle(workflowId);
-      await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true }] });
-      return (await handle.result()) as ResolutionRecord;
-    }, (a) => a, taskQueue);
+    const record = await withWorker(
+      env,
+      adapters,
+      async () => {
+        const handle = env.client.workflow.getHandle(workflowId);
+        await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true }] });
+        return (await handle.result()) as ResolutionRecord;
+      },
+      (a) => a,
+      taskQueue,
+    );
     expect(record.outcome).toBe('resolved');
     expect(adapters.mailboxes.calls.createMailbox).toBe(1);
     expect(record.actions.filter((a) => a.name === 'Create the directory account')).toHaveLength(1);
@@ -217,14 +276,21 @@ describe('onboarding definition', () => {
 
   it('refuses bad inputs before anything starts, naming each one', async () => {
     await expect(
-      startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: { employeeId: 'Bad Id', role: 'pilot', colour: 'red' }, requester: { by: 'id', id: ADMIN } }),
+      startDefinitionRun({
+        client: env.client,
+        taskQueue: 'unused',
+        content,
+        definition: 'onboarding',
+        inputs: { employeeId: 'Bad Id', role: 'pilot', colour: 'red' },
+        requester: { by: 'id', id: ADMIN },
+      }),
     ).rejects.toThrow(/inputs\.colour: unknown input.*inputs\.employeeId.*inputs\.displayName: required.*inputs\.role/s);
-    await expect(startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN } })).rejects.toThrow(
-      /inputs\.displayName: is sensitive, and this start has no engine database to keep it in/,
-    );
-    await expect(startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'offboarding', inputs: {}, requester: { by: 'id', id: ADMIN } })).rejects.toThrow(
-      /no definition "offboarding" \(known: .*onboarding/,
-    );
+    await expect(
+      startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'onboarding', inputs: NEW_HIRE, requester: { by: 'id', id: ADMIN } }),
+    ).rejects.toThrow(/inputs\.displayName: is sensitive, and this start has no engine database to keep it in/);
+    await expect(
+      startDefinitionRun({ client: env.client, taskQueue: 'unused', content, definition: 'offboarding', inputs: {}, requester: { by: 'id', id: ADMIN } }),
+    ).rejects.toThrow(/no definition "offboarding" \(known: .*onboarding/);
   });
 });
 
@@ -247,7 +313,14 @@ describe('approvals, cancellation and the TypeScript API', () => {
   const withGated = () => ({ ...content, definitions: { ...content.definitions, [gated.id]: gated } }) as Content;
 
   async function startGated(_adapters: Adapters, taskQueue: string) {
-    const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGated(), definition: gated.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN } });
+    const started = await startDefinitionRun({
+      client: env.client,
+      taskQueue,
+      content: withGated(),
+      definition: gated.id,
+      inputs: { userId: 'jdoe' },
+      requester: { by: 'id', id: ADMIN },
+    });
     const handle = env.client.workflow.getHandle(started.workflowId);
     for (;;) {
       const p = await handle.query(definitionProgressQuery);
@@ -286,7 +359,14 @@ describe('approvals, cancellation and the TypeScript API', () => {
     const adapters = await demoAdapters();
     const quick = { ...gated, steps: gated.steps.map((s) => ('approval' in s ? { ...s, approval: { ...s.approval, timeout: '1s' } } : s)) };
     const record = await withWorker(env, adapters, async (taskQueue) => {
-      const started = await startDefinitionRun({ client: env.client, taskQueue, content: { ...withGated(), definitions: { [quick.id]: quick } } as Content, definition: quick.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN } });
+      const started = await startDefinitionRun({
+        client: env.client,
+        taskQueue,
+        content: { ...withGated(), definitions: { [quick.id]: quick } } as Content,
+        definition: quick.id,
+        inputs: { userId: 'jdoe' },
+        requester: { by: 'id', id: ADMIN },
+      });
       return (await env.client.workflow.getHandle(started.workflowId).result()) as ResolutionRecord;
     });
     expect(record).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('nobody answered within 1s') });
@@ -297,13 +377,31 @@ describe('approvals, cancellation and the TypeScript API', () => {
     const adapters = await demoAdapters();
     const ticket = toWorkflowTicket(normaliseJira(jiraIssueCreated({ reporter: JIRA.jdoe, summary: 'Need a mailbox' })));
     const record = await withWorker(env, adapters, async (taskQueue) => {
-      const started = await startDefinitionRun({ client: env.client, taskQueue, content: withGated(), definition: gated.id, inputs: { userId: 'jdoe' }, requester: { by: 'id', id: ADMIN }, ticket });
+      const started = await startDefinitionRun({
+        client: env.client,
+        taskQueue,
+        content: withGated(),
+        definition: gated.id,
+        inputs: { userId: 'jdoe' },
+        requester: { by: 'id', id: ADMIN },
+        ticket,
+      });
       const handle = env.client.workflow.getHandle(started.workflowId);
       while (!(await handle.query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
-      await handle.signal(ticketEventSignal, { deliveryId: 'd-close', eventType: 'updated', occurredAt: '2026-11-26T12:00:00.000Z', status: 'Done', closed: true });
+      await handle.signal(ticketEventSignal, {
+        deliveryId: 'd-close',
+        eventType: 'updated',
+        occurredAt: '2026-11-26T12:00:00.000Z',
+        status: 'Done',
+        closed: true,
+      });
       return (await handle.result()) as ResolutionRecord;
     });
-    expect(record).toMatchObject({ outcome: 'cancelled', summary: expect.stringContaining('the ticket was closed while waiting for approval'), ticketUpdates: [{ status: 'Done', closed: true }] });
+    expect(record).toMatchObject({
+      outcome: 'cancelled',
+      summary: expect.stringContaining('the ticket was closed while waiting for approval'),
+      ticketUpdates: [{ status: 'Done', closed: true }],
+    });
     expect(record.compensations.map((c) => c.activity)).toEqual(['deleteMailbox']);
     expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
     // Nothing is posted to a ticket people closed, except the internal work note.

@@ -23,17 +23,22 @@ async function runReset(
 ) {
   const event = normaliseJira(jiraIssueCreated(options));
   const ticket = toWorkflowTicket(event);
-  return withWorker(env, adapters, async (taskQueue) => {
-    const handle = await env.client.workflow.start(passwordReset, {
-      taskQueue,
-      workflowId: `reset-${ticket.key}`,
-      args: [{ ticket, targetAccount: options.targetAccount }],
-    });
-    const record = await handle.result();
-    const progress = await handle.query(progressQuery);
-    const history = historyText(await handle.fetchHistory());
-    return { ticket, record, progress, history, handle };
-  }, wrap);
+  return withWorker(
+    env,
+    adapters,
+    async (taskQueue) => {
+      const handle = await env.client.workflow.start(passwordReset, {
+        taskQueue,
+        workflowId: `reset-${ticket.key}`,
+        args: [{ ticket, targetAccount: options.targetAccount }],
+      });
+      const record = await handle.result();
+      const progress = await handle.query(progressQuery);
+      const history = historyText(await handle.fetchHistory());
+      return { ticket, record, progress, history, handle };
+    },
+    wrap,
+  );
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -170,7 +175,11 @@ describe('ticketHandOff workflow', () => {
         args: [{ ticket, queue: 'desk-side', comment: 'We have your request.', reason: 'no automation matches this ticket' }],
       }),
     );
-    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'open', queue: 'desk-side', comments: [{ body: 'We have your request.', visibility: 'public' }, { visibility: 'internal' }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({
+      status: 'open',
+      queue: 'desk-side',
+      comments: [{ body: 'We have your request.', visibility: 'public' }, { visibility: 'internal' }],
+    });
     expect(record).toMatchObject({ outcome: 'escalated', summary: 'Routed to desk-side: no automation matches this ticket' });
   });
 });

@@ -37,7 +37,11 @@ describe('softwareInstall workflow', () => {
   it('installs free catalog software on the requester’s own device without approval', async () => {
     const adapters = await demoAdapters();
     const record = await withWorker(env, adapters, async (tq) => (await start(adapters, tq, JIRA.jdoe, 'vscode')).handle.result());
-    expect(record).toMatchObject({ outcome: 'resolved', target: 'jdoe', summary: expect.stringContaining('Visual Studio Code 1.95.3 has been installed on LT-0042') });
+    expect(record).toMatchObject({
+      outcome: 'resolved',
+      target: 'jdoe',
+      summary: expect.stringContaining('Visual Studio Code 1.95.3 has been installed on LT-0042'),
+    });
     expect(record.decisions.map((d) => [d.action, d.allowed, d.rule])).toEqual([
       ['software.install', true, 'own-device'],
       ['software.install', true, 'own-device'],
@@ -56,7 +60,10 @@ describe('softwareInstall workflow', () => {
       await expect(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'jdoe', approve: true }] })).rejects.toThrow(WorkflowUpdateFailedError);
       await expect(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'sam.helper', approve: true }] })).rejects.toThrow(WorkflowUpdateFailedError);
       expect(adapters.endpoints.installs).toHaveLength(0);
-      expect(await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true, comment: 'ok for the audit' }] })).toEqual({ accepted: true, decision: 'approved' });
+      expect(await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: true, comment: 'ok for the audit' }] })).toEqual({
+        accepted: true,
+        decision: 'approved',
+      });
       // A second answer after the decision is refused too.
       await expect(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'asmith', approve: false }] })).rejects.toThrow(WorkflowUpdateFailedError);
       return handle.result();
@@ -79,7 +86,9 @@ describe('softwareInstall workflow', () => {
 
   it('hands the ticket to people when no approval comes in time', async () => {
     const adapters = await demoAdapters();
-    const record = await withWorker(env, adapters, async (tq) => (await start(adapters, tq, JIRA.jdoe, 'acrobat-pro', { approvalTimeoutMs: 1500 })).handle.result());
+    const record = await withWorker(env, adapters, async (tq) =>
+      (await start(adapters, tq, JIRA.jdoe, 'acrobat-pro', { approvalTimeoutMs: 1500 })).handle.result(),
+    );
     expect(record).toMatchObject({ outcome: 'escalated', summary: expect.stringContaining('No approval for Adobe Acrobat Pro arrived in time') });
     expect(adapters.endpoints.installs).toHaveLength(0);
   });

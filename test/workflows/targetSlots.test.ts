@@ -15,7 +15,10 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   env = await startTestServer();
-  bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./fixtures/slotWorkflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./fixtures/slotWorkflows.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN'),
+  });
 });
 afterAll(async () => {
   await env?.teardown();
@@ -54,7 +57,11 @@ class Recorder {
   }
 }
 
-async function withSlotWorker<T>(recorder: Recorder, fn: (taskQueue: string) => Promise<T>, wrap: (a: TargetSlotActivities) => TargetSlotActivities = (a) => a): Promise<T> {
+async function withSlotWorker<T>(
+  recorder: Recorder,
+  fn: (taskQueue: string) => Promise<T>,
+  wrap: (a: TargetSlotActivities) => TargetSlotActivities = (a) => a,
+): Promise<T> {
   const taskQueue = `slots-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -128,7 +135,11 @@ describe('per-target concurrency slots', () => {
     const key = deviceKey();
     const open = ['a1', 'a2', 'a3'].map((label) => recorder.gate(label));
     const { results, single, state } = await withSlotWorker(recorder, async (taskQueue) => {
-      const run = await env.client.workflow.start(slotRun, { taskQueue, workflowId: `slot-run-${randomUUID()}`, args: [{ key, limit: 1, parts: ['a1', 'a2', 'a3'] }] });
+      const run = await env.client.workflow.start(slotRun, {
+        taskQueue,
+        workflowId: `slot-run-${randomUUID()}`,
+        args: [{ key, limit: 1, parts: ['a1', 'a2', 'a3'] }],
+      });
       await waitFor('the three steps inside at once', () => recorder.inside.get(key) === 3);
       const other = await start(taskQueue, { key, limit: 1, label: 'b' });
       await waitFor('the other automation queued', async () => (await lockState(key)).queue.length === 1);
@@ -154,7 +165,11 @@ describe('per-target concurrency slots', () => {
     const recorder = new Recorder();
     const key = deviceKey();
     const { results, state } = await withSlotWorker(recorder, async (taskQueue) => {
-      const run = await env.client.workflow.start(slotRun, { taskQueue, workflowId: `slot-nested-${randomUUID()}`, args: [{ key, limit: 1, parts: ['n1', 'n2'], nested: true }] });
+      const run = await env.client.workflow.start(slotRun, {
+        taskQueue,
+        workflowId: `slot-nested-${randomUUID()}`,
+        args: [{ key, limit: 1, parts: ['n1', 'n2'], nested: true }],
+      });
       return { results: await run.result(), state: await lockState(key) };
     });
     expect(results).toEqual(['n1', 'n2']);

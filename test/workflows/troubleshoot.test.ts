@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildActivities, } from '../../src/app/adapters.js';
+import { buildActivities } from '../../src/app/adapters.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
 import { DecisionTree, treeSetFor } from '../../src/domain/trees/tree.js';
@@ -97,7 +97,10 @@ describe('troubleshootSession', () => {
     ]);
     expect(record.troubleshooting!.path[0]).toMatchObject({ prompt: 'Is it only this device?', label: 'Only this device' });
     expect(adapters.endpoints.remediations).toEqual([expect.objectContaining({ deviceId: 'LT-0042', action: 'network.renewDhcp' })]);
-    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('renewing the lease fixed it. (see KB-NET-0007)') }, { visibility: 'internal' }] });
+    expect(adapters.helpdesk.get(ticket.key)).toMatchObject({
+      status: 'resolved',
+      comments: [{ body: expect.stringContaining('renewing the lease fixed it. (see KB-NET-0007)') }, { visibility: 'internal' }],
+    });
     const [doc] = adapters.store.documents(`jira:${ticket.key}`);
     expect(doc!.kbDraft).toContain('KB-NET-0007');
     expect(doc!.workNote).toContain('sam.helper');
@@ -168,7 +171,10 @@ describe('troubleshootSession', () => {
       return handle.result();
     });
     expect(record).toMatchObject({ outcome: 'escalated', decisions: [{ allowed: false, rule: 'protected-devices' }] });
-    expect(record.troubleshooting!.path.filter((p) => p.node === 'renew').at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('not allowed') });
+    expect(record.troubleshooting!.path.filter((p) => p.node === 'renew').at(-1)).toMatchObject({
+      outcome: 'failed',
+      detail: expect.stringContaining('not allowed'),
+    });
     expect(adapters.endpoints.remediations).toHaveLength(0);
   });
 
@@ -176,7 +182,12 @@ describe('troubleshootSession', () => {
     const adapters = await demoAdapters();
     const taskQueue = `ts-restart-${Date.now()}`;
     const makeWorker = async () =>
-      Worker.create({ connection: env.nativeConnection, taskQueue, activities: buildActivities(adapters, await demoContent(), { client: env.client, taskQueue }), workflowBundle: await workflowBundle() });
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities: buildActivities(adapters, await demoContent(), { client: env.client, taskQueue }),
+        workflowBundle: await workflowBundle(),
+      });
     const first = await makeWorker();
     const { handle } = await first.runUntil(async () => {
       const started = await startSession(taskQueue);

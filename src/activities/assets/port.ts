@@ -10,7 +10,10 @@ export interface StockItem {
 
 /** No unassigned laptop of the model is left: a person has to order or free one. */
 export class OutOfStockError extends Error {
-  constructor(readonly model: string, readonly available: string[]) {
+  constructor(
+    readonly model: string,
+    readonly available: string[],
+  ) {
     super(`no unassigned laptop of model "${model}" in stock${available.length ? ` (models in stock: ${available.join(', ')})` : ' (stock is empty)'}`);
     this.name = 'OutOfStockError';
   }
@@ -18,7 +21,10 @@ export class OutOfStockError extends Error {
 
 /** The asset belongs to someone other than the person it is being taken from: nothing was changed. */
 export class AssetOwnerMismatchError extends Error {
-  constructor(readonly assetId: string, readonly userId: string) {
+  constructor(
+    readonly assetId: string,
+    readonly userId: string,
+  ) {
     super(`asset ${assetId} is not assigned to ${userId}; it was not taken back`);
     this.name = 'AssetOwnerMismatchError';
   }

@@ -20,7 +20,7 @@ import {
   AndFilter,
 } from 'ldapts';
 import type { DirectoryUser, UserLookup } from '../../domain/permissions/directory.js';
-import { parseOrThrow, } from '../../domain/errors.js';
+import { parseOrThrow } from '../../domain/errors.js';
 import {
   ADMIN_LOCK,
   adPasswordValue,
@@ -209,13 +209,20 @@ export class LdapDirectory implements DirectoryPort {
   async createAccount(input: NewAccount): Promise<{ created: boolean }> {
     const c = this.#config;
     const a = c.attributes;
-    if (!ACCOUNT_ID.test(input.userId)) throw new DirectoryRefusedError(`LDAP account creation: "${input.userId}" is not an account id (letters, digits, dot, dash, underscore)`, 'invalid-id');
+    if (!ACCOUNT_ID.test(input.userId))
+      throw new DirectoryRefusedError(`LDAP account creation: "${input.userId}" is not an account id (letters, digits, dot, dash, underscore)`, 'invalid-id');
     if (!c.mailDomain) {
-      throw new DirectoryRefusedError('LDAP account creation needs the mail domain: set LDAP_MAIL_DOMAIN (the base DN has no dc= parts to derive it from)', 'config');
+      throw new DirectoryRefusedError(
+        'LDAP account creation needs the mail domain: set LDAP_MAIL_DOMAIN (the base DN has no dc= parts to derive it from)',
+        'config',
+      );
     }
     const encrypted = c.startTls || /^ldaps:/i.test(c.url);
     if (c.kind === 'ad' && !encrypted) {
-      throw new DirectoryRefusedError('Active Directory creates enabled accounts only with a password, and takes passwords only over an encrypted connection: use an ldaps:// URL or turn on StartTLS', 'tls-required');
+      throw new DirectoryRefusedError(
+        'Active Directory creates enabled accounts only with a password, and takes passwords only over an encrypted connection: use an ldaps:// URL or turn on StartTLS',
+        'tls-required',
+      );
     }
     const mailDomain = c.mailDomain;
     return this.#session('account creation', async (client) => {
@@ -285,7 +292,10 @@ export class LdapDirectory implements DirectoryPort {
       const entries = await Promise.all(wanted.map((g) => this.#groupEntry(client, g)));
       const unknown = wanted.filter((_, i) => !entries[i]);
       if (unknown.length > 0) {
-        throw new DirectoryRefusedError(`LDAP: unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} (no ${c.attributes.groupId} of that name under ${c.groupBaseDn})`, 'unknown-group');
+        throw new DirectoryRefusedError(
+          `LDAP: unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} (no ${c.attributes.groupId} of that name under ${c.groupBaseDn})`,
+          'unknown-group',
+        );
       }
       const added: string[] = [];
       for (const [i, group] of wanted.entries()) {
@@ -319,7 +329,8 @@ export class LdapDirectory implements DirectoryPort {
     const c = this.#config;
     const filter = new AndFilter({ filters: [this.#groupFilter, new EqualityFilter({ attribute: c.attributes.groupId, value: id })] });
     const entries = await this.#search(client, c.groupBaseDn, { filter, attributes: ['1.1'], sizeLimit: 2 });
-    if (entries.length > 1) throw new DirectoryRefusedError(`LDAP: more than one group has ${c.attributes.groupId} "${id}" (groups must be unique)`, 'ambiguous');
+    if (entries.length > 1)
+      throw new DirectoryRefusedError(`LDAP: more than one group has ${c.attributes.groupId} "${id}" (groups must be unique)`, 'ambiguous');
     return entries[0] ?? null;
   }
 
@@ -333,7 +344,10 @@ export class LdapDirectory implements DirectoryPort {
   async #removeMember(client: Client, groupDn: string, groupName: string, memberDn: string): Promise<boolean> {
     if (!(await this.#isMember(client, groupDn, memberDn))) return false;
     try {
-      await client.modify(groupDn, new Change({ operation: 'delete', modification: new Attribute({ type: this.#config.attributes.member, values: [memberDn] }) }));
+      await client.modify(
+        groupDn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: this.#config.attributes.member, values: [memberDn] }) }),
+      );
       return true;
     } catch (error) {
       if (error instanceof NoSuchAttributeError) return false; // removed meanwhile

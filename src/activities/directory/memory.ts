@@ -72,7 +72,8 @@ export class MemoryDirectory implements DirectoryPort {
     const user = this.users.get(userId);
     if (!user) throw new DirectoryRefusedError(`no account "${userId}" to add to groups`, 32);
     const unknown = groups.filter((g) => !this.parents.has(g));
-    if (unknown.length > 0) throw new DirectoryRefusedError(`unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')}`, 'unknown-group');
+    if (unknown.length > 0)
+      throw new DirectoryRefusedError(`unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')}`, 'unknown-group');
     const added = [...new Set(groups)].filter((g) => !user.groups.includes(g));
     user.groups = [...user.groups, ...added];
     return { added };

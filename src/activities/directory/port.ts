@@ -10,7 +10,11 @@ export class DirectoryUnavailableError extends Error {
 
 /** The directory answered with an error (an LDAP result code such as invalidCredentials). */
 export class DirectoryRefusedError extends Error {
-  constructor(message: string, readonly code: number | string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: number | string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'DirectoryRefusedError';
   }

@@ -13,7 +13,10 @@ export interface EndpointPort {
   uninstallSoftware(deviceId: string, softwareId: string): Promise<{ wasInstalled: boolean }>;
   diskUsage(deviceId: string): Promise<{ totalGb: number; usedGb: number }>;
   /** Cleans the disk step by step; with `dryRun` only measures what each step would free. */
-  cleanDisk(deviceId: string, options: { includeDownloads: boolean; aggressive: boolean; dryRun: boolean }): Promise<{ steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }> }>;
+  cleanDisk(
+    deviceId: string,
+    options: { includeDownloads: boolean; aggressive: boolean; dryRun: boolean },
+  ): Promise<{ steps: Array<{ name: string; freedGb: number; ok: boolean; detail?: string }> }>;
   /** Runs a named diagnostic on the device and returns its measurements. */
   diagnose(deviceId: string, check: string, args: Record<string, string | number | boolean>): Promise<Record<string, string | number | boolean>>;
   /** Applies a named remediation; `ok: false` with a detail when the device reports it did not work. */

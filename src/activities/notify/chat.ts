@@ -96,7 +96,10 @@ export function createChat(config: NotifyConfig, options: ChatOptions): ChatPort
       }
       // Slack answers with a short code (invalid_payload, no_service, channel_is_archived).
       const said = text.replace(/\s+/g, ' ').trim().slice(0, 120);
-      throw ApplicationFailure.nonRetryable(`${message_}${said ? ` (${said})` : ''}: the webhook refused the message; check the channel's webhook in ${settings.urlEnv}`, 'ChatRefused');
+      throw ApplicationFailure.nonRetryable(
+        `${message_}${said ? ` (${said})` : ''}: the webhook refused the message; check the channel's webhook in ${settings.urlEnv}`,
+        'ChatRefused',
+      );
     },
   };
 }

@@ -148,7 +148,9 @@ export class EngineStore {
    */
   keepSensitive(workflowId: string, value: string): string {
     const token = `${SENSITIVE_PREFIX}${randomUUID()}`;
-    this.db.prepare('INSERT INTO sensitive_values (token, workflow_id, value, created_at) VALUES (?, ?, ?, ?)').run(token, workflowId, value, new Date().toISOString());
+    this.db
+      .prepare('INSERT INTO sensitive_values (token, workflow_id, value, created_at) VALUES (?, ?, ?, ?)')
+      .run(token, workflowId, value, new Date().toISOString());
     return token;
   }
 
@@ -173,12 +175,22 @@ export class EngineStore {
     return rows.flatMap((row) => {
       const details = (JSON.parse(row.entry) as AuditRecord).details as { activityId?: unknown; attempts?: unknown; parameters?: unknown };
       if (typeof details.activityId !== 'string' || typeof details.attempts !== 'number') return [];
-      const parameters = details.parameters && typeof details.parameters === 'object' && !Array.isArray(details.parameters) ? (details.parameters as Record<string, unknown>) : { value: details.parameters };
+      const parameters =
+        details.parameters && typeof details.parameters === 'object' && !Array.isArray(details.parameters)
+          ? (details.parameters as Record<string, unknown>)
+          : { value: details.parameters };
       return [{ activityId: details.activityId, attempts: details.attempts, parameters }];
     });
   }
 
-  addDeadLetter(d: { source: TicketSource; reason: string; issues: DeadLetter['issues']; headers: Record<string, string>; body: Buffer; receivedAt: Date }): number {
+  addDeadLetter(d: {
+    source: TicketSource;
+    reason: string;
+    issues: DeadLetter['issues'];
+    headers: Record<string, string>;
+    body: Buffer;
+    receivedAt: Date;
+  }): number {
     const info = this.db
       .prepare('INSERT INTO dead_letters (received_at, source, reason, issues, headers, body) VALUES (?, ?, ?, ?, ?, ?)')
       .run(d.receivedAt.toISOString(), d.source, d.reason, JSON.stringify(d.issues), JSON.stringify(d.headers), d.body);
@@ -189,15 +201,19 @@ export class EngineStore {
   pruneDeadLetters(source: string, olderThan: Date, keep: number): number {
     // The id at position `keep` from the newest: it and everything older goes (none when fewer).
     const info = this.db
-      .prepare('DELETE FROM dead_letters WHERE source = ? AND (received_at < ? OR id <= (SELECT id FROM dead_letters WHERE source = ? ORDER BY id DESC LIMIT 1 OFFSET ?))')
+      .prepare(
+        'DELETE FROM dead_letters WHERE source = ? AND (received_at < ? OR id <= (SELECT id FROM dead_letters WHERE source = ? ORDER BY id DESC LIMIT 1 OFFSET ?))',
+      )
       .run(source, olderThan.toISOString(), source, keep);
     return Number(info.changes);
   }
 
   deadLetters(status?: DeadLetterStatus): DeadLetter[] {
-    const rows = (status
-      ? this.db.prepare('SELECT * FROM dead_letters WHERE status = ? ORDER BY id').all(status)
-      : this.db.prepare('SELECT * FROM dead_letters ORDER BY id').all()) as DeadLetterRow[];
+    const rows = (
+      status
+        ? this.db.prepare('SELECT * FROM dead_letters WHERE status = ? ORDER BY id').all(status)
+        : this.db.prepare('SELECT * FROM dead_letters ORDER BY id').all()
+    ) as DeadLetterRow[];
     return rows.map(fromRow);
   }
 
@@ -219,7 +235,9 @@ export class EngineStore {
 
   /** Documents of a ticket (`jira:ITSM-42`) or of a workflow id, newest first. */
   documents(ticketOrWorkflow: string): StoredDocuments[] {
-    const rows = this.db.prepare('SELECT * FROM documents WHERE ticket = ? OR workflow_id = ? ORDER BY created_at DESC').all(ticketOrWorkflow, ticketOrWorkflow) as Array<Record<string, string | null>>;
+    const rows = this.db
+      .prepare('SELECT * FROM documents WHERE ticket = ? OR workflow_id = ? ORDER BY created_at DESC')
+      .all(ticketOrWorkflow, ticketOrWorkflow) as Array<Record<string, string | null>>;
     return rows.map((r) => ({
       workflowId: r.workflow_id as string,
       runId: r.run_id as string,
@@ -234,7 +252,9 @@ export class EngineStore {
 
   /** A self-service run was started (for per-user rate limits). */
   recordSelfServiceStart(caller: string, automation: string, at: Date, workflowId: string): void {
-    this.db.prepare('INSERT INTO self_service_starts (caller, automation, at, workflow_id) VALUES (?, ?, ?, ?)').run(caller, automation, at.toISOString(), workflowId);
+    this.db
+      .prepare('INSERT INTO self_service_starts (caller, automation, at, workflow_id) VALUES (?, ?, ?, ?)')
+      .run(caller, automation, at.toISOString(), workflowId);
   }
 
   /**
@@ -245,7 +265,9 @@ export class EngineStore {
   claimSelfService(caller: string, automation: string, at: Date, staleAfterMs: number): string | null {
     const token = randomUUID();
     const info = this.db
-      .prepare('INSERT INTO self_service_claims (caller, automation, token, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (caller, automation) DO UPDATE SET token = excluded.token, claimed_at = excluded.claimed_at WHERE claimed_at < ?')
+      .prepare(
+        'INSERT INTO self_service_claims (caller, automation, token, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (caller, automation) DO UPDATE SET token = excluded.token, claimed_at = excluded.claimed_at WHERE claimed_at < ?',
+      )
       .run(caller, automation, token, at.toISOString(), new Date(at.getTime() - staleAfterMs).toISOString());
     return Number(info.changes) === 1 ? token : null;
   }
@@ -257,7 +279,9 @@ export class EngineStore {
 
   /** Start times of `caller`'s runs of `automation` since `since`, oldest first. */
   selfServiceStarts(caller: string, automation: string, since: Date): string[] {
-    const rows = this.db.prepare('SELECT at FROM self_service_starts WHERE caller = ? AND automation = ? AND at >= ? ORDER BY at').all(caller, automation, since.toISOString()) as Array<{ at: string }>;
+    const rows = this.db
+      .prepare('SELECT at FROM self_service_starts WHERE caller = ? AND automation = ? AND at >= ? ORDER BY at')
+      .all(caller, automation, since.toISOString()) as Array<{ at: string }>;
     return rows.map((r) => r.at);
   }
 

@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { textToAdf } from '../../domain/sources/adf.js';
-import {
-  basicAuth,
-  checkSource,
-  checkTimeZone,
-  DEFAULT_TIMEOUT_MS,
-  formatWallTime,
-  HelpDeskHttp,
-  parseConfig,
-  queueFor,
-} from './http.js';
+import { basicAuth, checkSource, checkTimeZone, DEFAULT_TIMEOUT_MS, formatWallTime, HelpDeskHttp, parseConfig, queueFor } from './http.js';
 import { TicketingRequestError, type ChangedTicket, type TicketingPort, type TicketRef, type UpdateContext } from './port.js';
 
 /** Where a queue lives in Jira: an assignee (null = unassigned) and/or labels to add. */
@@ -124,9 +115,7 @@ export class JiraTicketing implements TicketingPort {
   async addComment(ref: TicketRef, comment: { body: string; visibility: 'internal' | 'public' } & UpdateContext): Promise<void> {
     checkSource('Jira', 'jira', ref);
     if (comment.attempt > 1 && (await this.hasComment(ref, comment.idempotencyKey))) return;
-    const properties: Array<{ key: string; value: unknown }> = [
-      { key: JIRA_IDEMPOTENCY_PROPERTY, value: { key: comment.idempotencyKey } },
-    ];
+    const properties: Array<{ key: string; value: unknown }> = [{ key: JIRA_IDEMPOTENCY_PROPERTY, value: { key: comment.idempotencyKey } }];
     if (comment.visibility === 'internal') properties.push({ key: JSM_VISIBILITY_PROPERTY, value: { internal: true } });
     await this.http.send({ method: 'POST', path: `${issuePath(ref)}/comment`, body: { body: textToAdf(comment.body), properties } });
   }
@@ -148,9 +137,7 @@ export class JiraTicketing implements TicketingPort {
       CommentList,
     );
     return list.values.some((c) =>
-      (c.properties ?? []).some(
-        (p) => p.key === JIRA_IDEMPOTENCY_PROPERTY && (p.value as { key?: unknown } | null)?.key === idempotencyKey,
-      ),
+      (c.properties ?? []).some((p) => p.key === JIRA_IDEMPOTENCY_PROPERTY && (p.value as { key?: unknown } | null)?.key === idempotencyKey),
     );
   }
 
@@ -244,13 +231,8 @@ function issuePath(ref: TicketRef): string {
 
 /** Jira answers errors as `{ errorMessages: [...], errors: { field: message } }`. */
 function jiraErrorText(body: unknown): string | undefined {
-  const parsed = z
-    .object({ errorMessages: z.array(z.string()).optional(), errors: z.record(z.string(), z.string()).optional() })
-    .safeParse(body);
+  const parsed = z.object({ errorMessages: z.array(z.string()).optional(), errors: z.record(z.string(), z.string()).optional() }).safeParse(body);
   if (!parsed.success) return undefined;
-  const texts = [
-    ...(parsed.data.errorMessages ?? []),
-    ...Object.entries(parsed.data.errors ?? {}).map(([field, message]) => `${field}: ${message}`),
-  ];
+  const texts = [...(parsed.data.errorMessages ?? []), ...Object.entries(parsed.data.errors ?? {}).map(([field, message]) => `${field}: ${message}`)];
   return texts.length > 0 ? texts.join('; ') : undefined;
 }

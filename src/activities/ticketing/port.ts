@@ -39,7 +39,10 @@ export type TicketUpdates = Pick<TicketingPort, 'addComment' | 'resolve' | 'rout
 
 /** A help desk answered with an error that retrying will not fix (bad credentials, unknown ticket, bad request). */
 export class TicketingRequestError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'TicketingRequestError';
   }

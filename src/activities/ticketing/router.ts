@@ -20,5 +20,4 @@ export class TicketingRouter implements TicketUpdates {
   routeToQueue(ref: TicketRef, routing: { queue: string; reason: string } & UpdateContext): Promise<void> {
     return this.port(ref).routeToQueue(ref, routing);
   }
-
 }

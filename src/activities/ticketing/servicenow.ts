@@ -163,10 +163,7 @@ export class ServiceNowTicketing implements TicketingPort {
   }
 
   private async update(sysId: string, fields: Record<string, string>): Promise<void> {
-    await this.http.json(
-      { method: 'PATCH', path: `/api/now/table/incident/${sysId}`, query: { sysparm_fields: UPDATE_FIELDS }, body: fields },
-      UpdateAnswer,
-    );
+    await this.http.json({ method: 'PATCH', path: `/api/now/table/incident/${sysId}`, query: { sysparm_fields: UPDATE_FIELDS }, body: fields }, UpdateAnswer);
   }
 
   /** The ticket id is the incident's sys_id; it goes into encoded queries, so it is checked first. */

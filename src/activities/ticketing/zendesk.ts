@@ -91,10 +91,7 @@ export class ZendeskTicketing implements TicketingPort {
   }
 
   private async hasComment(ref: TicketRef, shortRef: string): Promise<boolean> {
-    const { comments } = await this.http.json(
-      { method: 'GET', path: `${ticketPath(ref)}/comments.json`, query: { sort_order: 'desc' } },
-      Comments,
-    );
+    const { comments } = await this.http.json({ method: 'GET', path: `${ticketPath(ref)}/comments.json`, query: { sort_order: 'desc' } }, Comments);
     const line = automationRefLine(shortRef);
     return comments.some((c) => c.body.includes(line));
   }

@@ -131,7 +131,14 @@ export type RouteAccess = 'staff' | 'public' | 'self-service';
  * the webhooks, whose senders prove themselves by signature (help desks) or token (Alertmanager)
  * inside the handler, so that a refused delivery is still kept and audited.
  */
-export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /webhooks/alertmanager', 'POST /webhooks/:source'] as const;
+export const PUBLIC_ROUTES = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /openapi.json',
+  'POST /webhooks/alertmanager',
+  'POST /webhooks/:source',
+] as const;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -180,7 +187,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const staffOnly = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!options.adminToken) return reply.code(403).send({ error: 'staff_api_disabled', message: 'set ADMIN_API_TOKEN to enable the staff endpoints' });
     const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!given || !sameSecret(given, options.adminToken)) return reply.code(401).send({ error: 'unauthorized', message: 'a valid staff bearer token is required' });
+    if (!given || !sameSecret(given, options.adminToken))
+      return reply.code(401).send({ error: 'unauthorized', message: 'a valid staff bearer token is required' });
   };
   app.addHook('onRequest', async (request, reply) => {
     if (routeAccess(request) === 'staff') return staffOnly(request, reply);
@@ -218,12 +226,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: (error as { code?: string }).code ?? 'bad_request', message: error instanceof Error ? error.message : String(error) });
+      return reply
+        .code(status)
+        .send({ error: (error as { code?: string }).code ?? 'bad_request', message: error instanceof Error ? error.message : String(error) });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The engine could not accept this request now; retry later.' });
   });
-
 
   // The routes, as a plugin loaded after the OpenAPI plugin, so that each one is in the document.
   app.register(async (app) => {
@@ -260,24 +269,42 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await handleAlertDelivery(alertOptions, raw, request.headers);
       const body = result.body;
-      reply.log.info({ source: ALERTMANAGER_SOURCE, status: result.httpStatus, ...('error' in body ? { error: body.error } : { outcomes: body.results.map((r) => r.outcome) }) }, 'webhook');
+      reply.log.info(
+        {
+          source: ALERTMANAGER_SOURCE,
+          status: result.httpStatus,
+          ...('error' in body ? { error: body.error } : { outcomes: body.results.map((r) => r.outcome) }),
+        },
+        'webhook',
+      );
       return reply.code(result.httpStatus).send(result.body);
     });
 
     app.post<{ Params: { source: string } }>('/webhooks/:source', PUBLIC, async (request, reply) => {
       const source = TicketSource.safeParse(request.params.source);
-      if (!source.success) return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
+      if (!source.success)
+        return reply.code(404).send({ error: 'unknown_source', message: `no webhook for "${request.params.source}"; use jira, servicenow or zendesk` });
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await handleDelivery(webhookOptions, source.data, raw, request.headers);
       const run = 'workflowId' in result.body ? correlation(result.body.workflowId) : {};
-      reply.log.info({ source: source.data, status: result.httpStatus, ...run, ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }) }, 'webhook');
+      reply.log.info(
+        {
+          source: source.data,
+          status: result.httpStatus,
+          ...run,
+          ...('status' in result.body ? { outcome: result.body.status } : { error: result.body.error }),
+        },
+        'webhook',
+      );
       return reply.code(result.httpStatus).send(result.body);
     });
 
     app.get<{ Params: { id: string } }>('/workflows/:id', async (request, reply) => {
       try {
         const run = await runStatus(options.client, request.params.id, Date.now() + (options.startTimeoutMs ?? 5000));
-        const ui = options.uiUrl ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history` : undefined;
+        const ui = options.uiUrl
+          ? `${options.uiUrl}/namespaces/${options.client.options.namespace}/workflows/${run.workflowId}/${run.runId}/history`
+          : undefined;
         return { ...run, ui };
       } catch (e) {
         if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no workflow ${request.params.id}` });
@@ -322,7 +349,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Guided troubleshooting, for staff tools.
     const troubleshooting = () => {
       if (!options.directory || !options.trees) throw Object.assign(new Error('troubleshooting is not configured in this API'), { statusCode: 501 });
-      return { client: options.client, taskQueue: options.queues?.troubleshooting ?? options.taskQueue, trees: options.trees, directory: options.directory, directoryOutage: options.directoryOutage };
+      return {
+        client: options.client,
+        taskQueue: options.queues?.troubleshooting ?? options.taskQueue,
+        trees: options.trees,
+        directory: options.directory,
+        directoryOutage: options.directoryOutage,
+      };
     };
     const sessionCall = async <T>(reply: FastifyReply, id: string, call: () => Promise<T>) => {
       try {
@@ -354,7 +387,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Records and the audit log, for auditors and the knowledge base.
     app.get<{ Params: { ticket: string }; Querystring: { format?: string } }>('/records/:ticket', async (request, reply) => {
       const docs = options.store.documents(request.params.ticket);
-      if (docs.length === 0) return reply.code(404).send({ error: 'not_found', message: `no records for ${request.params.ticket} (use source:key, e.g. jira:ITSM-42, or a workflow id)` });
+      if (docs.length === 0)
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: `no records for ${request.params.ticket} (use source:key, e.g. jira:ITSM-42, or a workflow id)` });
       if (request.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(docs.map((d) => d.workNote).join('\n\n---\n\n'));
       return docs.map(({ workNote, kbDraft, json, ...meta }) => ({ ...meta, workNote, kbDraft, document: json }));
     });
@@ -386,7 +422,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', async (request, reply) => {
       const id = letterId(request.params.id);
-      const result = (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE ? await replayAlertDeadLetter(alertOptions, id) : await replayDeadLetter(webhookOptions, id);
+      const result =
+        (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE
+          ? await replayAlertDeadLetter(alertOptions, id)
+          : await replayDeadLetter(webhookOptions, id);
       return reply.code(result.httpStatus).send(result.body);
     });
 
@@ -413,7 +452,11 @@ function floodControl(app: FastifyInstance, options: ApiOptions, metrics: ApiMet
     guard: new FloodGuard(options.webhooks.floodPolicy),
     notKept: (source, decision) => {
       metrics.refusalsNotKept.inc({ source, why: decision.why });
-      if (decision.floodStarted) app.log.warn({ source, why: decision.why, keepPerMinute: options.webhooks.floodPolicy?.keepPerMinute }, 'webhook flood: refused deliveries are counted, not kept, until the rate falls');
+      if (decision.floodStarted)
+        app.log.warn(
+          { source, why: decision.why, keepPerMinute: options.webhooks.floodPolicy?.keepPerMinute },
+          'webhook flood: refused deliveries are counted, not kept, until the rate falls',
+        );
     },
   };
   const now = () => options.now?.() ?? new Date();

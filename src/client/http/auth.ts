@@ -64,7 +64,9 @@ function bearerToken(authorization: string | undefined): string | Failure {
 function classify(e: unknown): Failure {
   if (e instanceof KeysUnavailable) return fail('keys_unavailable', "the identity provider's signing keys could not be fetched; try again later");
   if (e instanceof errors.JWTExpired) {
-    return e.claim === 'iat' ? fail('token_too_old', 'the token was issued too long ago; sign in again') : fail('expired', 'the token has expired; sign in again');
+    return e.claim === 'iat'
+      ? fail('token_too_old', 'the token was issued too long ago; sign in again')
+      : fail('expired', 'the token has expired; sign in again');
   }
   if (e instanceof errors.JWTClaimValidationFailed) {
     switch (e.claim) {
@@ -85,7 +87,8 @@ function classify(e: unknown): Failure {
   if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) {
     return fail('bad_signature', "the token's signature does not match the identity provider's keys");
   }
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return fail('unsupported_algorithm', "the token's signing algorithm is not accepted");
+  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported)
+    return fail('unsupported_algorithm', "the token's signing algorithm is not accepted");
   if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return fail('malformed_token', MALFORMED);
   // Anything else (e.g. a key jose refuses to use, such as RSA under 2048 bits): fail closed.
   return fail('bad_signature', 'the token could not be verified');

@@ -15,7 +15,18 @@ import { REFUSAL_STATUS } from '../../domain/selfService/refusals.js';
  * - `too_large`: a body over the size limit;
  * - `other`: any other 4xx.
  */
-export const REJECTION_REASONS = ['signature_invalid', 'payload_invalid', 'validation', 'auth', 'guardrail', 'update_refused', 'conflict', 'not_found', 'too_large', 'other'] as const;
+export const REJECTION_REASONS = [
+  'signature_invalid',
+  'payload_invalid',
+  'validation',
+  'auth',
+  'guardrail',
+  'update_refused',
+  'conflict',
+  'not_found',
+  'too_large',
+  'other',
+] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** Self-service refusals; `unknown_automation` is also what an unpublished one is shown as. */
@@ -104,6 +115,8 @@ export function registerMetrics(app: FastifyInstance, metrics: ApiMetrics): void
   });
   // A plugin, so that it loads after the OpenAPI plugin registered before it and is described there.
   app.register(async (scope) => {
-    scope.get('/metrics', { config: { access: 'public' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    scope.get('/metrics', { config: { access: 'public' } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
   });
 }

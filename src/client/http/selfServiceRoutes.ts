@@ -51,38 +51,91 @@ export async function registerSelfService(app: FastifyInstance, options: SelfSer
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const auth = await options.verify(request.headers.authorization);
       if (!auth.ok) {
-        options.store.appendAudit({ at: new Date().toISOString(), kind: 'security', actor: 'unknown', subject: `self-service:${request.routeOptions.url}`, outcome: 'rejected', reason: `token_${auth.reason}` });
+        options.store.appendAudit({
+          at: new Date().toISOString(),
+          kind: 'security',
+          actor: 'unknown',
+          subject: `self-service:${request.routeOptions.url}`,
+          outcome: 'rejected',
+          reason: `token_${auth.reason}`,
+        });
         return reply.code(401).header('www-authenticate', 'Bearer').send({ error: auth.reason, message: auth.message });
       }
       request.caller = auth.subject;
     });
-    const send = (reply: FastifyReply, answer: Answer) => reply.code(answer.status).headers(answer.headers ?? {}).send(answer.body);
+    const send = (reply: FastifyReply, answer: Answer) =>
+      reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body);
     const api = scope.withTypeProvider<ZodTypeProvider>();
     const responses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
-    api.get('/self-service/catalog', { schema: { summary: 'Automations the caller may use', response: { 200: z.object({ automations: z.array(z.unknown()) }), ...responses } } }, async (request, reply) =>
-      send(reply, await catalogFor(options, request.caller!)),
+    api.get(
+      '/self-service/catalog',
+      { schema: { summary: 'Automations the caller may use', response: { 200: z.object({ automations: z.array(z.unknown()) }), ...responses } } },
+      async (request, reply) => send(reply, await catalogFor(options, request.caller!)),
     );
-    api.post('/self-service/requests', { schema: { summary: 'Start an automation', body: RequestBody, response: { 202: z.object({ requestId: z.string(), automation: z.string(), status: z.string() }), ...responses } } }, async (request, reply) =>
-      send(reply, await requestAutomation(options, request.caller!, request.body)),
+    api.post(
+      '/self-service/requests',
+      {
+        schema: {
+          summary: 'Start an automation',
+          body: RequestBody,
+          response: { 202: z.object({ requestId: z.string(), automation: z.string(), status: z.string() }), ...responses },
+        },
+      },
+      async (request, reply) => send(reply, await requestAutomation(options, request.caller!, request.body)),
     );
-    api.get('/self-service/requests/:id', { schema: { summary: "One of the caller's requests: status and progress steps", params: Id, response: { 200: z.object({ requestId: z.string(), status: z.string() }).loose(), ...responses } } }, async (request, reply) =>
-      send(reply, await requestStatus(options, request.caller!, request.params.id)),
+    api.get(
+      '/self-service/requests/:id',
+      {
+        schema: {
+          summary: "One of the caller's requests: status and progress steps",
+          params: Id,
+          response: { 200: z.object({ requestId: z.string(), status: z.string() }).loose(), ...responses },
+        },
+      },
+      async (request, reply) => send(reply, await requestStatus(options, request.caller!, request.params.id)),
     );
-    api.post('/self-service/requests/:id/cancel', { schema: { summary: "Cancel one of the caller's running requests", params: Id, response: { 202: z.object({ requestId: z.string(), status: z.string() }), ...responses } } }, async (request, reply) =>
-      send(reply, await cancelRequest(options, request.caller!, request.params.id)),
+    api.post(
+      '/self-service/requests/:id/cancel',
+      {
+        schema: {
+          summary: "Cancel one of the caller's running requests",
+          params: Id,
+          response: { 202: z.object({ requestId: z.string(), status: z.string() }), ...responses },
+        },
+      },
+      async (request, reply) => send(reply, await cancelRequest(options, request.caller!, request.params.id)),
     );
-    api.post('/self-service/requests/:id/approval', { schema: { summary: 'Approve or refuse a request you are the approver of', params: Id, body: ApprovalBody, response: { 200: z.object({ accepted: z.boolean(), decision: z.string() }), ...responses } } }, async (request, reply) => {
-      try {
-        // The approver's groups come from the directory, for approvals granted to a group.
-        const approver = await options.directory.findUser({ by: 'id', id: request.caller! });
-        const approverGroups = approver ? await options.directory.groupsOf(approver) : [];
-        return await submitApproval(options.client, request.params.id, { approver: request.caller!, approve: request.body.approve, comment: request.body.comment, approverGroups });
-      } catch (e) {
-        if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no request ${request.params.id}` });
-        if (e instanceof WorkflowUpdateFailedError) return reply.code(403).send({ error: 'not_an_approver', message: updateFailureMessage(e) });
-        throw e;
-      }
-    });
+    api.post(
+      '/self-service/requests/:id/approval',
+      {
+        schema: {
+          summary: 'Approve or refuse a request you are the approver of',
+          params: Id,
+          body: ApprovalBody,
+          response: { 200: z.object({ accepted: z.boolean(), decision: z.string() }), ...responses },
+        },
+      },
+      async (request, reply) => {
+        try {
+          // The approver's groups come from the directory, for approvals granted to a group.
+          const approver = await options.directory.findUser({ by: 'id', id: request.caller! });
+          const approverGroups = approver ? await options.directory.groupsOf(approver) : [];
+          return await submitApproval(options.client, request.params.id, {
+            approver: request.caller!,
+            approve: request.body.approve,
+            comment: request.body.comment,
+            approverGroups,
+          });
+        } catch (e) {
+          if (e instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: `no request ${request.params.id}` });
+          if (e instanceof WorkflowUpdateFailedError) return reply.code(403).send({ error: 'not_an_approver', message: updateFailureMessage(e) });
+          throw e;
+        }
+      },
+    );
   });
 }

@@ -130,7 +130,11 @@ export class WorkflowBuilder extends StepList {
     const parsed = Definition.safeParse(raw);
     if (!parsed.success) throw new ValidationError(what, zodIssues(parsed.error));
     const issues = validateDefinition(parsed.data, { file: `${this.head.id} (TypeScript)` });
-    if (issues.length > 0) throw new ValidationError(what, issues.map(({ path, message }) => ({ path, message })));
+    if (issues.length > 0)
+      throw new ValidationError(
+        what,
+        issues.map(({ path, message }) => ({ path, message })),
+      );
     return parsed.data;
   }
 }

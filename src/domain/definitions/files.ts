@@ -18,7 +18,6 @@ export function parseDefinition(text: string, ctx: ValidationContext): { definit
   return { definition: null, issues: issues.map((issue) => ({ ...issue, ...locate(doc, issue.path, lineCounter) })) };
 }
 
-
 /** Line and column of the deepest node on the path that exists (a missing field: its parent). */
 function locate(doc: ReturnType<typeof parseDocument>, path: string, lineCounter: LineCounter): { line: number; column: number } {
   const parts = pathParts(path);

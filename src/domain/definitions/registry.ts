@@ -46,7 +46,7 @@ export const ACTIVITIES = {
   deviceOf: activity({
     effect: 'read',
     args: z.strictObject({ by: z.literal('id'), id }),
-    description: "The device a person uses: { userId, deviceId, platform }, or null.",
+    description: 'The device a person uses: { userId, deviceId, platform }, or null.',
   }),
   runDiagnostic: activity({
     effect: 'read',

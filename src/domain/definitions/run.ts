@@ -58,7 +58,8 @@ export function stoppedRun(stop: {
   undone: number;
   notUndone: readonly string[];
 }): { outcome: Outcome; summary: string } {
-  const outcome: Outcome = stop.stop === 'ticket_closed' || stop.stop === 'cancelled' ? 'cancelled' : stop.stop === 'refused' ? denialOutcome(stop.denialRule ?? '') : 'failed';
+  const outcome: Outcome =
+    stop.stop === 'ticket_closed' || stop.stop === 'cancelled' ? 'cancelled' : stop.stop === 'refused' ? denialOutcome(stop.denialRule ?? '') : 'failed';
   const why = stop.stop === 'ticket_closed' ? `Stopped: ${stop.reason}` : stop.stop === 'cancelled' ? 'The run was cancelled' : stop.reason;
   const rolledBack =
     stop.notUndone.length > 0

@@ -7,7 +7,9 @@ import { parseDuration } from './schema.js';
 export function allSteps(def: Definition): Array<{ step: Step; path: string; group: string | null }> {
   return def.steps.flatMap((step, i) => [
     { step, path: `steps[${i}]`, group: null },
-    ...('parallel' in step ? step.parallel.map((child: ParallelChild, j) => ({ step: child as Step, path: `steps[${i}].parallel[${j}]`, group: step.id })) : []),
+    ...('parallel' in step
+      ? step.parallel.map((child: ParallelChild, j) => ({ step: child as Step, path: `steps[${i}].parallel[${j}]`, group: step.id }))
+      : []),
   ]);
 }
 

@@ -244,9 +244,7 @@ function definition(step: z.ZodType) {
 export const Definition = definition(StepSchema) as unknown as z.ZodType<DefinitionOut, DefinitionIn>;
 
 /** The same format as a plain union, for the JSON Schema (editors) only. */
-const DefinitionForJsonSchema = definition(
-  z.union([ActionStep, parallelStep(z.union([ActionStep, NotifyStep])), ApprovalStep, TroubleshootStep, NotifyStep]),
-);
+const DefinitionForJsonSchema = definition(z.union([ActionStep, parallelStep(z.union([ActionStep, NotifyStep])), ApprovalStep, TroubleshootStep, NotifyStep]));
 
 type Shape = z.output<ReturnType<typeof definition>>;
 export type DefinitionOut = Omit<Shape, 'steps'> & { steps: Step[] };

@@ -133,7 +133,11 @@ class Checker {
     const { chat } = step.notify;
     this.templates(step.notify, [...path, 'notify'], available, step.id);
     if (chat && this.ctx.chatChannels && !isTemplate(chat.channel) && !this.ctx.chatChannels.includes(chat.channel)) {
-      this.add([...path, 'notify', 'chat', 'channel'], `no chat channel "${chat.channel}" in content/notify.yaml (channels: ${known(this.ctx.chatChannels)})`, step.id);
+      this.add(
+        [...path, 'notify', 'chat', 'channel'],
+        `no chat channel "${chat.channel}" in content/notify.yaml (channels: ${known(this.ctx.chatChannels)})`,
+        step.id,
+      );
     }
   }
 
@@ -153,7 +157,8 @@ class Checker {
     if (spec.effect === 'change') {
       const action = spec.action as string;
       if (step.requires === undefined) this.add([...path, 'requires'], `${step.activity} changes something, so it needs \`requires: ${action}\``, step.id);
-      else if (step.requires !== action) this.add([...path, 'requires'], `${step.activity} needs the permission action ${action}, not ${step.requires}`, step.id);
+      else if (step.requires !== action)
+        this.add([...path, 'requires'], `${step.activity} needs the permission action ${action}, not ${step.requires}`, step.id);
       if (this.ctx.policyActions && !this.ctx.policyActions.includes(action)) {
         this.add([...path, 'requires'], `no rule for ${action} in content/policy.yaml, so every run would be denied; add the action there`, step.id);
       }
@@ -164,7 +169,8 @@ class Checker {
     if (step.compensate) {
       const cpath = [...path, 'compensate'];
       if (!spec.undo) this.add([...cpath, 'activity'], `${step.activity} cannot be undone; remove \`compensate:\``, step.id);
-      else if (step.compensate.activity !== spec.undo) this.add([...cpath, 'activity'], `${step.activity} is undone by ${spec.undo}, not ${step.compensate.activity}`, step.id);
+      else if (step.compensate.activity !== spec.undo)
+        this.add([...cpath, 'activity'], `${step.activity} is undone by ${spec.undo}, not ${step.compensate.activity}`, step.id);
       else this.args(spec.undo, step.compensate.args, [...cpath, 'args'], step.id);
       // The undo runs after the step, so it may read the step's own result.
       const withSelf = new Map(available).set(step.id, 'action');
@@ -220,7 +226,11 @@ class Checker {
     this.duration(retry?.initialInterval, [...path, 'retry', 'initialInterval'], step.id);
     this.duration(retry?.maximumInterval, [...path, 'retry', 'maximumInterval'], step.id);
     if (retry?.initialInterval && retry.maximumInterval && parseDuration(retry.maximumInterval) < parseDuration(retry.initialInterval)) {
-      this.add([...path, 'retry', 'maximumInterval'], `maximumInterval ${retry.maximumInterval} is shorter than initialInterval ${retry.initialInterval}`, step.id);
+      this.add(
+        [...path, 'retry', 'maximumInterval'],
+        `maximumInterval ${retry.maximumInterval} is shorter than initialInterval ${retry.initialInterval}`,
+        step.id,
+      );
     }
   }
 

@@ -10,7 +10,10 @@ export const Device = z.strictObject({
   owner: z.string().min(1).nullable(),
   platform: Platform,
   /** Hardware model as the asset tool names it, e.g. standard-14 (what onboarding asks for). */
-  model: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a model id such as standard-14').optional(),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/, 'a model id such as standard-14')
+    .optional(),
   /** Installed software: catalog id and version. */
   installed: z.array(z.strictObject({ id: z.string().min(1), version: z.string().min(1) })).default([]),
   disk: z.strictObject({ totalGb: z.number().positive(), usedGb: z.number().nonnegative() }).optional(),

@@ -58,8 +58,10 @@ export function approvalProblem(
   state: { waiting: boolean; approvers: readonly string[]; requester: string; approverGroup?: string },
 ): string | null {
   if (!state.waiting) return 'no approval is awaited for this request';
-  if (typeof answer?.approver !== 'string' || typeof answer.approve !== 'boolean') return 'an answer needs approver (a directory id) and approve (true or false)';
-  if (answer.comment !== undefined && (typeof answer.comment !== 'string' || answer.comment.length > 2000)) return 'a comment is text of at most 2000 characters';
+  if (typeof answer?.approver !== 'string' || typeof answer.approve !== 'boolean')
+    return 'an answer needs approver (a directory id) and approve (true or false)';
+  if (answer.comment !== undefined && (typeof answer.comment !== 'string' || answer.comment.length > 2000))
+    return 'a comment is text of at most 2000 characters';
   if (answer.approver === state.requester) return 'the requester cannot approve their own request';
   if (state.approvers.includes(answer.approver)) return null;
   if (state.approverGroup && Array.isArray(answer.approverGroups) && answer.approverGroups.includes(state.approverGroup)) return null;

@@ -32,7 +32,8 @@ export function slotsWorkflowId(key: string): string {
 /** Why a key or limit cannot be used, in words a definition author can act on; undefined when fine. */
 export function slotRequestProblem(key: string, limit: number): string | undefined {
   if (typeof key !== 'string' || key.trim() === '') return 'the target key is empty: give the target as "<kind>:<id>", e.g. "device:LT-0042"';
-  if (key.length > MAX_SLOT_KEY_LENGTH) return `the target key "${key.slice(0, 40)}…" is ${key.length} characters long; at most ${MAX_SLOT_KEY_LENGTH} are allowed`;
+  if (key.length > MAX_SLOT_KEY_LENGTH)
+    return `the target key "${key.slice(0, 40)}…" is ${key.length} characters long; at most ${MAX_SLOT_KEY_LENGTH} are allowed`;
   if (!Number.isInteger(limit) || limit < 1) return `the concurrency limit for ${key} is ${String(limit)}; it must be a whole number of at least 1`;
   return undefined;
 }
@@ -178,7 +179,10 @@ export function applyExpiry(state: SlotState, now: number): SlotChange {
       ...state,
       holders: state.holders.filter((h) => h.expiresAt > now),
       reclaimed: [...state.reclaimed, ...reclaimed].slice(-RECLAIMED_MEMORY),
-      finished: remember(state.finished, expired.map((h) => h.requestId)),
+      finished: remember(
+        state.finished,
+        expired.map((h) => h.requestId),
+      ),
       totals: { ...state.totals, reclaimed: state.totals.reclaimed + expired.length },
     },
     now,

@@ -22,7 +22,10 @@ export type DirectoryUser = z.infer<typeof DirectoryUser>;
 export const DirectoryFile = z
   .strictObject({
     /** Domain of the mail addresses of accounts the engine creates (`<id>@<mailDomain>`). */
-    mailDomain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a mail domain such as example.com').default('example.com'),
+    mailDomain: z
+      .string()
+      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a mail domain such as example.com')
+      .default('example.com'),
     groups: z.array(z.strictObject({ id: Id, description: z.string().optional(), memberOf: z.array(Id).default([]) })).default([]),
     users: z.array(DirectoryUser),
   })

@@ -82,7 +82,13 @@ export function verifyChain(rows: ReadonlyArray<AuditRow>): VerifyResult {
     if (row.seq > expected) {
       const later = rows.slice(i + 1).find((r) => r.seq >= expected && r.seq < row.seq);
       if (later) return bad(row.seq, 'reordered', `entry ${row.seq} is out of order: it comes before entry ${later.seq}`);
-      return bad(expected, 'deleted', row.seq - expected === 1 ? `entry ${expected} is missing: it was deleted from the log` : `entries ${expected} to ${row.seq - 1} are missing: they were deleted from the log`);
+      return bad(
+        expected,
+        'deleted',
+        row.seq - expected === 1
+          ? `entry ${expected} is missing: it was deleted from the log`
+          : `entries ${expected} to ${row.seq - 1} are missing: they were deleted from the log`,
+      );
     }
     if (chainHash(prevHash, row.seq, row.entry) !== row.hash) return explainBreak(rows, i, prevHash, bad);
     prevHash = row.hash;
@@ -93,7 +99,10 @@ export function verifyChain(rows: ReadonlyArray<AuditRow>): VerifyResult {
 /** Why a row cannot even be checked, or null. `position` is its 1-based place in the walk. */
 function malformation(row: AuditRow, position: number): { seq: number; message: string } | null {
   if (!Number.isSafeInteger(row.seq) || row.seq < 1) {
-    return { seq: position, message: `the entry in position ${position} has an invalid sequence number (${String(row.seq)}): it was not written by the engine` };
+    return {
+      seq: position,
+      message: `the entry in position ${position} has an invalid sequence number (${String(row.seq)}): it was not written by the engine`,
+    };
   }
   const at = (message: string) => ({ seq: row.seq, message: `entry ${row.seq} ${message}` });
   if (!HASH.test(row.hash)) return at('has an invalid hash: it was not written by the engine');
@@ -112,7 +121,12 @@ function malformation(row: AuditRow, position: number): { seq: number; message: 
 }
 
 /** Row `i` (seq i+1, well formed) does not chain to `prevHash`: work out the most likely cause. */
-function explainBreak(rows: ReadonlyArray<AuditRow>, i: number, prevHash: string, bad: (seq: number, problem: AuditProblem, message: string) => VerifyResult): VerifyResult {
+function explainBreak(
+  rows: ReadonlyArray<AuditRow>,
+  i: number,
+  prevHash: string,
+  bad: (seq: number, problem: AuditProblem, message: string) => VerifyResult,
+): VerifyResult {
   const row = rows[i]!;
   const seq = row.seq;
   const next = rows[i + 1];
@@ -138,7 +152,10 @@ function explainBreak(rows: ReadonlyArray<AuditRow>, i: number, prevHash: string
       // ... this row was moved up from further down, the rows in between shifted by `shift`.
       rows.some((r, k) => k > i && chainsAfter(row, r.hash, r.seq + 1 - shift));
     if (moved) return bad(seq, 'reordered', `entries were moved: the entry originally written as number ${seq} is now number ${genuineAt.seq}`);
-    const what = shift === 1 ? `entry ${seq} was not written by the engine: it was inserted` : `entries ${seq} to ${seq + shift - 1} were not written by the engine: they were inserted`;
+    const what =
+      shift === 1
+        ? `entry ${seq} was not written by the engine: it was inserted`
+        : `entries ${seq} to ${seq + shift - 1} were not written by the engine: they were inserted`;
     return bad(seq, 'inserted', `${what}, and the genuine entries from there on were renumbered`);
   }
 
@@ -147,7 +164,10 @@ function explainBreak(rows: ReadonlyArray<AuditRow>, i: number, prevHash: string
     const before = i - k === 0 ? GENESIS_HASH : rows[i - k - 1]!.hash;
     if (chainsAfter(row, before, seq - k)) {
       const first = seq - k;
-      const what = k === 1 ? `entry ${first} was not written by the engine: it was inserted` : `entries ${first} to ${seq - 1} were not written by the engine: they were inserted`;
+      const what =
+        k === 1
+          ? `entry ${first} was not written by the engine: it was inserted`
+          : `entries ${first} to ${seq - 1} were not written by the engine: they were inserted`;
       return bad(first, 'inserted', `${what}, and the genuine entries from there on were renumbered`);
     }
   }
@@ -160,9 +180,17 @@ function explainBreak(rows: ReadonlyArray<AuditRow>, i: number, prevHash: string
         return bad(seq, 'deleted', `${what} from the log, and the later entries were renumbered to hide the gap`);
       }
     }
-    return bad(seq, 'altered', `entry ${seq} no longer matches its hash and the entry after it does not follow on from it either: several entries around ${seq} were changed, added or removed`);
+    return bad(
+      seq,
+      'altered',
+      `entry ${seq} no longer matches its hash and the entry after it does not follow on from it either: several entries around ${seq} were changed, added or removed`,
+    );
   }
-  return bad(seq, 'altered', `entry ${seq}, the last one, does not match its hash: it was changed after it was written, or added by someone other than the engine`);
+  return bad(
+    seq,
+    'altered',
+    `entry ${seq}, the last one, does not match its hash: it was changed after it was written, or added by someone other than the engine`,
+  );
 }
 
 /**
@@ -199,7 +227,11 @@ export function verifyAgainstAnchor(rows: ReadonlyArray<AuditRow>, published: Au
     return {
       ok: false,
       entries: rows.length,
-      firstBad: { seq: rows.length + 1, problem: 'deleted', message: `${missing} deleted from the end of the log: it had ${a.entries} entries when it was anchored at ${a.at}, it now has ${rows.length}` },
+      firstBad: {
+        seq: rows.length + 1,
+        problem: 'deleted',
+        message: `${missing} deleted from the end of the log: it had ${a.entries} entries when it was anchored at ${a.at}, it now has ${rows.length}`,
+      },
     };
   }
   if (rows[a.entries - 1]!.hash !== a.lastHash) {

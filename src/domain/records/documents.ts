@@ -40,7 +40,9 @@ const PartialRecordSchema = lenient(ResolutionRecord) as z.ZodObject;
 export const ResolutionDocument = z
   .object({
     ...PartialRecordSchema.shape,
-    completeness: z.array(z.string()).describe('What the record does not hold: "not recorded: …" for missing fields, "unreadable: <path>" for values that did not fit the record schema.'),
+    completeness: z
+      .array(z.string())
+      .describe('What the record does not hold: "not recorded: …" for missing fields, "unreadable: <path>" for values that did not fit the record schema.'),
     generatedFrom: z.object({ workflowId: z.string().nullable(), runId: z.string().nullable() }),
   })
   .meta({
@@ -91,48 +93,110 @@ function gapsOf(r: PartialRecord, dropped: string[]): string[] {
 
   if (r.schemaVersion === undefined) missing('schema version');
   if (r.ticket === undefined || (r.ticket === null && r.trigger?.kind === 'ticket')) missing('ticket');
-  else if (r.ticket) need(r.ticket, [['source', 'ticket source'], ['id', 'ticket id'], ['key', 'ticket key'], ['summary', 'ticket summary']]);
-  if (r.trigger) need(r.trigger, [['kind', 'trigger kind'], ['event', 'trigger event'], ['receivedAt', 'time the trigger was received']]);
+  else if (r.ticket)
+    need(r.ticket, [
+      ['source', 'ticket source'],
+      ['id', 'ticket id'],
+      ['key', 'ticket key'],
+      ['summary', 'ticket summary'],
+    ]);
+  if (r.trigger)
+    need(r.trigger, [
+      ['kind', 'trigger kind'],
+      ['event', 'trigger event'],
+      ['receivedAt', 'time the trigger was received'],
+    ]);
   else missing('trigger');
-  if (r.workflow) need(r.workflow, [['type', 'workflow type'], ['workflowId', 'workflow id'], ['runId', 'run id'], ['namespace', 'namespace'], ['taskQueue', 'task queue']]);
+  if (r.workflow)
+    need(r.workflow, [
+      ['type', 'workflow type'],
+      ['workflowId', 'workflow id'],
+      ['runId', 'run id'],
+      ['namespace', 'namespace'],
+      ['taskQueue', 'task queue'],
+    ]);
   else missing('workflow');
-  if (r.requester) need(r.requester, [['externalId', "requester's help-desk account"], ['userId', "requester's directory account"]]);
+  if (r.requester)
+    need(r.requester, [
+      ['externalId', "requester's help-desk account"],
+      ['userId', "requester's directory account"],
+    ]);
   else missing('requester');
   need(r, [['target', 'target']]);
 
   if (r.decisions) {
     r.decisions.forEach((d, i) => {
       const n = d.action ?? `#${i + 1}`;
-      need(d, [['action', `action of decision ${n}`], ['allowed', `result of decision ${n}`], ['rule', `rule of decision ${n}`], ['reason', `reason for decision ${n}`], ['facts', `facts of decision ${n}`], ['at', `time of decision ${n}`]]);
+      need(d, [
+        ['action', `action of decision ${n}`],
+        ['allowed', `result of decision ${n}`],
+        ['rule', `rule of decision ${n}`],
+        ['reason', `reason for decision ${n}`],
+        ['facts', `facts of decision ${n}`],
+        ['at', `time of decision ${n}`],
+      ]);
     });
   } else missing('permission decisions');
   if (r.actions) {
     r.actions.forEach((a, i) => {
       const n = a.name ?? `#${i + 1}`;
-      need(a, [['name', `name of step ${n}`], ['startedAt', `start of step ${n}`], ['status', `result of step ${n}`], ['finishedAt', `result of step ${n}`], ['detail', `detail of step ${n}`]]);
+      need(a, [
+        ['name', `name of step ${n}`],
+        ['startedAt', `start of step ${n}`],
+        ['status', `result of step ${n}`],
+        ['finishedAt', `result of step ${n}`],
+        ['detail', `detail of step ${n}`],
+      ]);
       // A step that ran an activity has an audit entry with its attempts and redacted arguments.
-      if (a.activityId !== undefined) need(a, [['attempts', `attempts of step ${n}`], ['parameters', `parameters of step ${n}`]]);
+      if (a.activityId !== undefined)
+        need(a, [
+          ['attempts', `attempts of step ${n}`],
+          ['parameters', `parameters of step ${n}`],
+        ]);
     });
   } else missing('actions');
   if (r.compensations) {
     r.compensations.forEach((a, i) => {
       const n = a.name ?? `#${i + 1}`;
-      need(a, [['name', `name of compensation ${n}`], ['startedAt', `start of compensation ${n}`], ['status', `result of compensation ${n}`], ['finishedAt', `result of compensation ${n}`]]);
+      need(a, [
+        ['name', `name of compensation ${n}`],
+        ['startedAt', `start of compensation ${n}`],
+        ['status', `result of compensation ${n}`],
+        ['finishedAt', `result of compensation ${n}`],
+      ]);
     });
   } else missing('compensations');
   if (r.workflow?.type === 'definitionRun') {
-    if (r.definition) need(r.definition, [['id', 'definition id'], ['version', 'definition version']]);
+    if (r.definition)
+      need(r.definition, [
+        ['id', 'definition id'],
+        ['version', 'definition version'],
+      ]);
     else missing('definition version');
   }
-  if (r.approvals) for (const a of r.approvals) need(a, [['approver', 'approver'], ['decision', 'approval decision'], ['at', 'approval time']]);
+  if (r.approvals)
+    for (const a of r.approvals)
+      need(a, [
+        ['approver', 'approver'],
+        ['decision', 'approval decision'],
+        ['at', 'approval time'],
+      ]);
   else missing('approvals');
 
   const tb = r.troubleshooting;
   if (tb) {
-    need(tb, [['tree', 'troubleshooting tree'], ['version', 'tree version'], ['path', 'troubleshooting path']]);
+    need(tb, [
+      ['tree', 'troubleshooting tree'],
+      ['version', 'tree version'],
+      ['path', 'troubleshooting path'],
+    ]);
     tb.path?.forEach((e, i) => {
       const n = e.node ?? `#${i + 1}`;
-      need(e, [['node', `node of troubleshooting step ${n}`], ['kind', `kind of troubleshooting step ${n}`], ['at', `time of troubleshooting step ${n}`]]);
+      need(e, [
+        ['node', `node of troubleshooting step ${n}`],
+        ['kind', `kind of troubleshooting step ${n}`],
+        ['at', `time of troubleshooting step ${n}`],
+      ]);
       if (e.kind === 'question') {
         if (e.choice === undefined && e.label === undefined) missing(`answer to ${n}`);
         need(e, [['by', `who answered ${n}`]]);
@@ -145,12 +209,18 @@ function gapsOf(r: PartialRecord, dropped: string[]): string[] {
   if (r.ticketUpdates) {
     r.ticketUpdates.forEach((u, i) => {
       const n = u.eventType ?? `#${i + 1}`;
-      need(u, [['eventType', `event of ticket update ${n}`], ['occurredAt', `time of ticket update ${n}`]]);
+      need(u, [
+        ['eventType', `event of ticket update ${n}`],
+        ['occurredAt', `time of ticket update ${n}`],
+      ]);
     });
   } else missing('ticket updates');
   need(r, [['outcome', 'outcome']]);
   if (!r.summary) missing('summary');
-  need(r, [['startedAt', 'start time'], ['finishedAt', 'finish time']]);
+  need(r, [
+    ['startedAt', 'start time'],
+    ['finishedAt', 'finish time'],
+  ]);
   for (const path of dropped) gaps.add(`unreadable: ${path}`);
   return [...gaps];
 }
@@ -246,7 +316,7 @@ type ActionEntry = NonNullable<PartialRecord['actions']>[number];
 const shortValues = (params: Record<string, unknown>) =>
   Object.entries(params)
     .map(([k, v]) => {
-      const text = inline(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null');
+      const text = inline(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'));
       return `${inline(k)}=${text.length > 60 ? `${text.slice(0, 59)}…` : text}`;
     })
     .join(', ');
@@ -271,8 +341,7 @@ export interface WorkNoteOptions {
 export function renderWorkNote(record: unknown, policy: RedactionPolicy, options: WorkNoteOptions = {}): string {
   const { r, gaps } = redactedRecord(record, policy);
   const wf = r.workflow;
-  const url =
-    options.uiUrl && wf?.namespace && wf.workflowId && wf.runId ? temporalRunUrl(options.uiUrl, wf.namespace, wf.workflowId, wf.runId) : null;
+  const url = options.uiUrl && wf?.namespace && wf.workflowId && wf.runId ? temporalRunUrl(options.uiUrl, wf.namespace, wf.workflowId, wf.runId) : null;
   const outcome = r.outcome ? `${r.outcome[0]!.toUpperCase()}${r.outcome.slice(1)}` : 'Outcome not recorded';
   const title = [outcome, r.ticket?.key ? inline(r.ticket.key) : 'no ticket', wf?.workflowId ? inline(wf.workflowId) : 'workflow id not recorded'];
   if (url) title.push(`[run in Temporal UI](${url})`);
@@ -316,7 +385,11 @@ export function renderWorkNote(record: unknown, policy: RedactionPolicy, options
   }
   const tb = r.troubleshooting;
   if (tb) {
-    section(lines, `Troubleshooting: tree ${val(tb.tree)}, version ${val(tb.version)}`, tb.path?.map((e) => pathStep(e, tb.tree)));
+    section(
+      lines,
+      `Troubleshooting: tree ${val(tb.tree)}, version ${val(tb.version)}`,
+      tb.path?.map((e) => pathStep(e, tb.tree)),
+    );
     if (tb.kb) lines.push('', `Knowledge base: ${inline(tb.kb)}`);
   }
   lines.push('', '### Summary', '', r.summary ? r.summary.trim() : 'Not recorded.');
@@ -338,9 +411,7 @@ export function renderKbDraft(record: unknown, policy: RedactionPolicy): string 
     const unique = [...new Set(items)];
     return unique.length > 0 ? unique.map((i) => `- ${i}`) : ['- None recorded.'];
   };
-  const symptoms = path
-    .filter((e) => e.kind === 'question')
-    .map((e) => `${e.prompt ? inline(e.prompt) : val(e.node)} → ${val(e.label ?? e.choice)}`);
+  const symptoms = path.filter((e) => e.kind === 'question').map((e) => `${e.prompt ? inline(e.prompt) : val(e.node)} → ${val(e.label ?? e.choice)}`);
   const diagnosis = path
     .filter((e) => e.kind === 'check')
     .map((e) => `${val(e.node)}: ${e.result ? keyValues(e.result) || 'no values' : 'result not recorded'}${e.detail ? ` (${inline(e.detail)})` : ''}`);

@@ -23,10 +23,13 @@ export const ExtraPattern = z.strictObject({
   /** What the pattern finds, for people reading the policy (e.g. `iban`). */
   name: z.string().min(1),
   /** A JavaScript regular expression, applied globally and case-sensitively. */
-  pattern: z.string().min(1).superRefine((pattern, ctx) => {
-    const problem = regexProblem(pattern);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  pattern: z
+    .string()
+    .min(1)
+    .superRefine((pattern, ctx) => {
+      const problem = regexProblem(pattern);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** What replaces each match; `$1` etc. refer to the pattern's groups. */
   replacement: z.string(),
 });

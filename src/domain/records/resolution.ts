@@ -33,7 +33,12 @@ export type RecordedAction = z.infer<typeof RecordedAction>;
 export const ResolutionRecord = z.object({
   schemaVersion: z.literal(1),
   ticket: z.object({ source: TicketSource, id: z.string(), key: z.string(), summary: z.string() }).nullable(),
-  trigger: z.object({ kind: z.enum(['ticket', 'api', 'schedule', 'alert']), event: z.string(), receivedAt: z.iso.datetime(), via: z.enum(['webhook', 'reconciliation']).optional() }),
+  trigger: z.object({
+    kind: z.enum(['ticket', 'api', 'schedule', 'alert']),
+    event: z.string(),
+    receivedAt: z.iso.datetime(),
+    via: z.enum(['webhook', 'reconciliation']).optional(),
+  }),
   workflow: z.object({ type: z.string(), workflowId: z.string(), runId: z.string(), namespace: z.string(), taskQueue: z.string() }),
   requester: z.object({ externalId: z.string().nullable(), userId: z.string().nullable() }),
   target: z.string().nullable(),
@@ -79,7 +84,21 @@ export type ResolutionRecord = z.infer<typeof ResolutionRecord>;
 type Decision = z.infer<typeof RecordedDecision>;
 
 export function newRecord(init: Pick<ResolutionRecord, 'ticket' | 'trigger' | 'workflow' | 'requester' | 'startedAt'>): ResolutionRecord {
-  return { schemaVersion: 1, ...init, target: null, decisions: [], actions: [], compensations: [], definition: null, approvals: [], troubleshooting: null, ticketUpdates: [], outcome: null, summary: '', finishedAt: null };
+  return {
+    schemaVersion: 1,
+    ...init,
+    target: null,
+    decisions: [],
+    actions: [],
+    compensations: [],
+    definition: null,
+    approvals: [],
+    troubleshooting: null,
+    ticketUpdates: [],
+    outcome: null,
+    summary: '',
+    finishedAt: null,
+  };
 }
 
 export function withDecision(record: ResolutionRecord, decision: Decision): ResolutionRecord {

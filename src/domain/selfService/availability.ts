@@ -41,7 +41,11 @@ const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 
 /** The weekday (0 = Monday) and minute of the day at `now` on the wall clocks of `timeZone`. */
 function localTime(timeZone: string, now: Date): { day: number; minute: number } {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(now).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
   return { day: DAY_NAMES.indexOf(parts.weekday as (typeof DAY_NAMES)[number]), minute: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 

@@ -100,7 +100,9 @@ export const CatalogEntry = z
     /** Only published entries can be listed or started. */
     published: z.boolean(),
     workflow: z.enum(['diskCleanup', 'unlockAccount', 'softwareReinstall']),
-    inputs: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'input names are camelCase: a lower-case letter, then letters and digits'), InputField).default({}),
+    inputs: z
+      .record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'input names are camelCase: a lower-case letter, then letters and digits'), InputField)
+      .default({}),
     /** Directory groups (transitive membership, any of) whose members may use it. */
     audience: z.array(z.string().min(1)).min(1),
     target: Target,

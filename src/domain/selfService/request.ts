@@ -135,11 +135,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 type Value = string | number | boolean;
 
-function validateInputs(
-  entry: CatalogEntry,
-  raw: unknown,
-  admin: boolean,
-): { ok: true; values: Record<string, Value> } | RequestRefusal {
+function validateInputs(entry: CatalogEntry, raw: unknown, admin: boolean): { ok: true; values: Record<string, Value> } | RequestRefusal {
   const given = raw === undefined ? {} : raw;
   if (!isPlainObject(given)) {
     return refuse('invalid_input', 'The inputs must be an object of named values.', { issues: [{ path: 'inputs', message: 'expected an object' }] });
@@ -218,7 +214,9 @@ function resolveTarget(
   for (const [name, field] of Object.entries(entry.inputs)) {
     const tag = values[name];
     if (field.type === 'device' && tag !== undefined && !devices.includes(tag as string)) {
-      return refuse('not_your_device', `Device ${tag} is not one of your devices.`, { issues: [{ path: `inputs.${name}`, message: 'not one of your devices' }] });
+      return refuse('not_your_device', `Device ${tag} is not one of your devices.`, {
+        issues: [{ path: `inputs.${name}`, message: 'not one of your devices' }],
+      });
     }
   }
 
@@ -227,12 +225,16 @@ function resolveTarget(
   switch (entry.target.kind) {
     case 'self':
       if (requested !== undefined && requested !== user.id) {
-        return refuse('not_your_account', `${entry.title} works on your own account only, not on ${requested}.`, { issues: [{ path: 'target', message: 'not your account' }] });
+        return refuse('not_your_account', `${entry.title} works on your own account only, not on ${requested}.`, {
+          issues: [{ path: 'target', message: 'not your account' }],
+        });
       }
       return { kind: 'account', id: user.id };
     case 'own-device':
       if (requested !== undefined && !devices.includes(requested)) {
-        return refuse('not_your_device', `Device ${requested} is not one of your devices.`, { issues: [{ path: 'target', message: 'not one of your devices' }] });
+        return refuse('not_your_device', `Device ${requested} is not one of your devices.`, {
+          issues: [{ path: 'target', message: 'not one of your devices' }],
+        });
       }
       target = { kind: 'device', id: values.device as string };
       from = 'inputs.device';

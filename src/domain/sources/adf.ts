@@ -11,7 +11,9 @@ export interface AdfNode {
 const BLOCKS = new Set(['paragraph', 'heading', 'blockquote', 'codeBlock', 'rule', 'panel', 'tableRow', 'mediaSingle']);
 
 export function adfToText(node: AdfNode): string {
-  return render(node).replace(/\n{3,}/g, '\n\n').trim();
+  return render(node)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function render(node: AdfNode): string {

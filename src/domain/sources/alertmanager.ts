@@ -38,7 +38,8 @@ const time = (notZero: string | null) =>
   });
 
 /** Labels and annotations: names (any text since Prometheus 3) to text values. */
-const Strings = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be text` }), { error: `must be an object of ${what} name: value` });
+const Strings = (what: string) =>
+  z.record(z.string(), z.string({ error: `${what} values must be text` }), { error: `must be an object of ${what} name: value` });
 
 const Fingerprint = z
   .string({ error: 'must be the alert fingerprint as text' })
@@ -49,7 +50,18 @@ export const ALERT_SENDERS = { '4': 'alertmanager', '1': 'grafana' } as const;
 export type AlertSender = (typeof ALERT_SENDERS)[keyof typeof ALERT_SENDERS];
 
 const ALERT_KEYS = ['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'] as const;
-const GROUP_KEYS = ['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'alerts'] as const;
+const GROUP_KEYS = [
+  'version',
+  'groupKey',
+  'truncatedAlerts',
+  'status',
+  'receiver',
+  'groupLabels',
+  'commonLabels',
+  'commonAnnotations',
+  'externalURL',
+  'alerts',
+] as const;
 
 export const AlertmanagerAlert = z.object({
   status: Status,
@@ -65,7 +77,8 @@ export const AlertmanagerAlert = z.object({
 
 export const AlertmanagerWebhook = z.object({
   version: z.enum(['4', '1'], {
-    error: (issue) => `unsupported payload version ${JSON.stringify(issue.input)}; this endpoint reads Alertmanager's version "4" and Grafana Alerting's version "1"`,
+    error: (issue) =>
+      `unsupported payload version ${JSON.stringify(issue.input)}; this endpoint reads Alertmanager's version "4" and Grafana Alerting's version "1"`,
   }),
   groupKey: z.string({ error: 'must be the group key as text' }),
   // Documented since Alertmanager 0.22 (max_alerts); older releases sent version 4 without it.
@@ -156,7 +169,11 @@ function unknownKeys(body: Record<string, unknown>): string[] {
 export function normaliseAlertmanager(body: unknown): AlertNotification {
   if (legacyGrafana(body)) {
     throw new ValidationError('Alertmanager notification', [
-      { path: '(root)', message: "a Grafana legacy dashboard alert (ruleName, evalMatches); use a Grafana Alerting webhook contact point, which sends version \"1\" (docs/alertmanager.md)" },
+      {
+        path: '(root)',
+        message:
+          'a Grafana legacy dashboard alert (ruleName, evalMatches); use a Grafana Alerting webhook contact point, which sends version "1" (docs/alertmanager.md)',
+      },
     ]);
   }
   const n = parseOrThrow(AlertmanagerWebhook, body, 'Alertmanager notification');

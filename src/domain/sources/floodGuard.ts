@@ -14,7 +14,9 @@ export interface FloodPolicy {
 
 export type NotKeptWhy = 'rate' | 'size';
 
-export type FloodDecision = { keep: true } | { keep: false; why: NotKeptWhy; /** The first refusal not kept of this source's current window: log it once. */ floodStarted: boolean };
+export type FloodDecision =
+  | { keep: true }
+  | { keep: false; why: NotKeptWhy /** The first refusal not kept of this source's current window: log it once. */; floodStarted: boolean };
 
 /** What a window of one source's flood amounts to: the audit log's summary of it. */
 export interface FloodSummary {

@@ -29,14 +29,7 @@ export const AdfDoc: z.ZodType<AdfNode> = z.lazy(() =>
   }),
 );
 
-export const JIRA_EVENTS = [
-  'jira:issue_created',
-  'jira:issue_updated',
-  'jira:issue_deleted',
-  'comment_created',
-  'comment_updated',
-  'comment_deleted',
-] as const;
+export const JIRA_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'comment_created', 'comment_updated', 'comment_deleted'] as const;
 
 export const JiraEventName = z.enum(JIRA_EVENTS, {
   error: (issue) => `unsupported webhookEvent ${JSON.stringify(issue.input)}; expected one of ${JIRA_EVENTS.join(', ')}`,
@@ -88,9 +81,7 @@ export const JiraWebhook = z.object({
       ),
     })
     .optional(),
-  comment: z
-    .object({ id: z.string(), body: z.union([z.string(), AdfDoc]).optional(), author: JiraUser.optional() })
-    .optional(),
+  comment: z.object({ id: z.string(), body: z.union([z.string(), AdfDoc]).optional(), author: JiraUser.optional() }).optional(),
 });
 export type JiraWebhook = z.infer<typeof JiraWebhook>;
 

@@ -84,7 +84,11 @@ export const JiraDataCenterWebhook = z
     } else if (!payload.comment) {
       ctx.addIssue({ code: 'custom', path: ['comment'], message: `is required for ${payload.webhookEvent} without an issue` });
     } else if (!COMMENT_SELF.test(payload.comment.self ?? '')) {
-      ctx.addIssue({ code: 'custom', path: ['comment', 'self'], message: 'must be the comment URL, e.g. https://jira.example.com/rest/api/2/issue/10013/comment/10082' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['comment', 'self'],
+        message: 'must be the comment URL, e.g. https://jira.example.com/rest/api/2/issue/10013/comment/10082',
+      });
     }
   });
 export type JiraDataCenterWebhook = z.infer<typeof JiraDataCenterWebhook>;

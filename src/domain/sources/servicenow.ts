@@ -93,7 +93,10 @@ export const ServiceNowWebhook = z.strictObject({
     error: (issue) => `unsupported event ${JSON.stringify(issue.input)}; expected one of ${SERVICENOW_EVENTS.join(', ')}`,
   }),
   sent_at: SnDate,
-  instance: z.string().refine((v) => instanceOrigin(v) !== null, INSTANCE_MESSAGE).optional(),
+  instance: z
+    .string()
+    .refine((v) => instanceOrigin(v) !== null, INSTANCE_MESSAGE)
+    .optional(),
   incident: ServiceNowIncident,
 });
 export type ServiceNowWebhook = z.infer<typeof ServiceNowWebhook>;
@@ -106,18 +109,7 @@ const EVENT_TYPES: Record<ServiceNowEvent, TicketEventType> = {
 };
 
 /** Incident fields that have a place of their own in TicketEvent; everything else goes to `fields`. */
-const MAPPED = new Set([
-  'sys_id',
-  'number',
-  'short_description',
-  'description',
-  'category',
-  'subcategory',
-  'priority',
-  'state',
-  'caller_id',
-  'sys_updated_on',
-]);
+const MAPPED = new Set(['sys_id', 'number', 'short_description', 'description', 'category', 'subcategory', 'priority', 'state', 'caller_id', 'sys_updated_on']);
 
 /** A non-empty string value, or the sys_id of a set reference; undefined for anything else. */
 function simpleValue(value: unknown): string | undefined {

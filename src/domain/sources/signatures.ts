@@ -5,13 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 // The MAC is checked before the timestamp's freshness: a forged request is reported as
 // `bad_signature`, and only an authentic delivery can be reported as `stale_timestamp`.
 
-export type SignatureFailure =
-  | 'missing_signature'
-  | 'malformed_signature'
-  | 'bad_signature'
-  | 'missing_timestamp'
-  | 'malformed_timestamp'
-  | 'stale_timestamp';
+export type SignatureFailure = 'missing_signature' | 'malformed_signature' | 'bad_signature' | 'missing_timestamp' | 'malformed_timestamp' | 'stale_timestamp';
 
 export type SignatureResult = { ok: true } | { ok: false; reason: SignatureFailure };
 
@@ -98,12 +92,7 @@ export function verifyJira(raw: Buffer, headers: WebhookHeaders, secret: string)
 // HMAC-SHA256(secret, timestamp + "." + raw body) as hex (64 characters) or Base64 (44 characters):
 // ServiceNow's GlideCertificateEncryption.generateMac returns Base64, other senders use hex.
 
-export function signServiceNow(
-  raw: Buffer | string,
-  secret: string,
-  timestampSec: number,
-  encoding: 'hex' | 'base64' = 'hex',
-): Record<string, string> {
+export function signServiceNow(raw: Buffer | string, secret: string, timestampSec: number, encoding: 'hex' | 'base64' = 'hex'): Record<string, string> {
   const timestamp = String(Math.trunc(timestampSec));
   return {
     [SERVICENOW_TIMESTAMP_HEADER]: timestamp,
@@ -111,13 +100,7 @@ export function signServiceNow(
   };
 }
 
-export function verifyServiceNow(
-  raw: Buffer,
-  headers: WebhookHeaders,
-  secret: string,
-  nowMs: number,
-  toleranceSec = DEFAULT_TOLERANCE_SEC,
-): SignatureResult {
+export function verifyServiceNow(raw: Buffer, headers: WebhookHeaders, secret: string, nowMs: number, toleranceSec = DEFAULT_TOLERANCE_SEC): SignatureResult {
   const sig = header(headers, SERVICENOW_SIGNATURE_HEADER);
   const ts = header(headers, SERVICENOW_TIMESTAMP_HEADER);
   if (sig.kind === 'missing') return fail('missing_signature');
@@ -142,13 +125,7 @@ export function signZendesk(raw: Buffer | string, secret: string, timestampIso: 
   };
 }
 
-export function verifyZendesk(
-  raw: Buffer,
-  headers: WebhookHeaders,
-  secret: string,
-  nowMs: number,
-  toleranceSec = DEFAULT_TOLERANCE_SEC,
-): SignatureResult {
+export function verifyZendesk(raw: Buffer, headers: WebhookHeaders, secret: string, nowMs: number, toleranceSec = DEFAULT_TOLERANCE_SEC): SignatureResult {
   const sig = header(headers, ZENDESK_SIGNATURE_HEADER);
   const ts = header(headers, ZENDESK_TIMESTAMP_HEADER);
   if (sig.kind === 'missing') return fail('missing_signature');

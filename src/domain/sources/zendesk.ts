@@ -42,7 +42,21 @@ const CustomFieldValue = z.union([z.string(), z.number(), z.boolean(), z.array(z
   error: 'must be the field value as the Tickets API gives it: text, a number, true/false, a list of tags, or null',
 });
 
-const TICKET_KEYS = ['id', 'url', 'subject', 'description', 'status', 'priority', 'type', 'tags', 'group', 'requester_id', 'created_at', 'updated_at', 'custom_fields'];
+const TICKET_KEYS = [
+  'id',
+  'url',
+  'subject',
+  'description',
+  'status',
+  'priority',
+  'type',
+  'tags',
+  'group',
+  'requester_id',
+  'created_at',
+  'updated_at',
+  'custom_fields',
+];
 
 export const ZendeskWebhook = z.strictObject({
   event: z.enum(ZENDESK_EVENTS, {
@@ -185,11 +199,7 @@ function agentUrl(apiUrl: string, id: number): string {
  * ("open", "normal", "incident") where a trigger renders display names ("Open"); routing compares
  * case-insensitively. The group name comes from `options.groupNames`; without it the group is "".
  */
-export function zendeskTicketToWebhookBody(
-  apiTicket: unknown,
-  event: ZendeskEvent,
-  options: ZendeskBodyOptions = {},
-): ZendeskWebhook {
+export function zendeskTicketToWebhookBody(apiTicket: unknown, event: ZendeskEvent, options: ZendeskBodyOptions = {}): ZendeskWebhook {
   const t = parseOrThrow(ZendeskApiTicket, apiTicket, 'Zendesk API ticket');
   const body: ZendeskWebhook = {
     event,

@@ -80,7 +80,12 @@ export function normaliseZendeskEvent(body: unknown): TicketEvent | IgnoredDeliv
   const d = payload.detail;
   const eventType = eventTypeOf(name);
   if (eventType === null) {
-    return { ignored: true, sourceEventType: payload.type, ticketRef: d.id, reason: `${payload.type} changes nothing an automation reads (status, fields, comments)` };
+    return {
+      ignored: true,
+      sourceEventType: payload.type,
+      ticketRef: d.id,
+      reason: `${payload.type} changes nothing an automation reads (status, fields, comments)`,
+    };
   }
   return {
     source: 'zendesk',

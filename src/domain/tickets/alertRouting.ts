@@ -20,7 +20,9 @@ const LabelValues = z.union([z.string(), z.array(z.string()).min(1, 'list at lea
 export const ALERT_FIELDS = ['fingerprint', 'status', 'labels', 'annotations', 'startsAt', 'endsAt'] as const;
 
 /** A value of `inputs:`: text (templates allowed), a number, a boolean, or a list of texts. */
-const InputValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())], { error: 'text (templates allowed), a number, true/false, or a list of texts' });
+const InputValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())], {
+  error: 'text (templates allowed), a number, true/false, or a list of texts',
+});
 
 export const AlertRule = z.strictObject({
   id: RuleId,
@@ -60,7 +62,10 @@ function templateIssues(inputs: AlertRule['inputs']): Array<{ path: Array<string
         if (typeof part === 'string') continue;
         for (const ref of references(part.expr)) {
           if (ref.root !== 'alert') {
-            out.push({ path, message: `${ref.root} is not known when an alert arrives (column ${ref.column}); read the alert: alert.labels.<name>, alert.annotations.<name>, alert.fingerprint, alert.startsAt` });
+            out.push({
+              path,
+              message: `${ref.root} is not known when an alert arrives (column ${ref.column}); read the alert: alert.labels.<name>, alert.annotations.<name>, alert.fingerprint, alert.startsAt`,
+            });
           } else if (ref.names.length > 0 && !(ALERT_FIELDS as readonly string[]).includes(ref.names[0]!)) {
             out.push({ path, message: `an alert has no field "${ref.names[0]}" (column ${ref.column}); it has ${ALERT_FIELDS.join(', ')}` });
           }
@@ -98,11 +103,15 @@ export function alertRuleIssues(config: AlertRoutingConfig, definitions: Readonl
     const def = definitions[rule.definition]!;
     const takes = Object.keys(def.inputs).join(', ') || 'no inputs';
     for (const name of Object.keys(rule.inputs)) {
-      if (!Object.hasOwn(def.inputs, name)) issues.push({ path: `rules[${i}].inputs.${name}`, message: `definition ${rule.definition} has no input "${name}" (it takes: ${takes})` });
+      if (!Object.hasOwn(def.inputs, name))
+        issues.push({ path: `rules[${i}].inputs.${name}`, message: `definition ${rule.definition} has no input "${name}" (it takes: ${takes})` });
     }
     for (const [name, spec] of Object.entries(def.inputs)) {
       if (spec.default === undefined && spec.required !== false && !Object.hasOwn(rule.inputs, name)) {
-        issues.push({ path: `rules[${i}].inputs`, message: `definition ${rule.definition} requires the input "${name}"; give it from the alert, e.g. ${name}: '\${{ alert.labels.${name} }}'` });
+        issues.push({
+          path: `rules[${i}].inputs`,
+          message: `definition ${rule.definition} requires the input "${name}"; give it from the alert, e.g. ${name}: '\${{ alert.labels.${name} }}'`,
+        });
       }
     }
   });
@@ -142,7 +151,8 @@ export function renderAlertInputs(rule: AlertRule, alert: AlertFacts): { ok: tru
       const value = renderArgs(template, scope);
       // A label the rule reads but the alert lacks is refused, never left to the definition's
       // default (which could be the service account itself).
-      if (value === null) issues.push({ path: `inputs.${name}`, message: `rule ${rule.id} takes it from the alert (${JSON.stringify(template)}), which has no value for it` });
+      if (value === null)
+        issues.push({ path: `inputs.${name}`, message: `rule ${rule.id} takes it from the alert (${JSON.stringify(template)}), which has no value for it` });
       else inputs[name] = value;
     } catch (e) {
       // An EvaluationError (a value that does not fit an operator); templates were parsed at load.

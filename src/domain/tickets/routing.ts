@@ -9,13 +9,16 @@ export const SupportWorkflowName = z.enum(SUPPORT_WORKFLOWS, {
 });
 export type SupportWorkflowName = z.infer<typeof SupportWorkflowName>;
 
-const Pattern = z.string().min(1).superRefine((value, ctx) => {
-  try {
-    new RegExp(value, 'i');
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(e as Error).message}` });
-  }
-});
+const Pattern = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    try {
+      new RegExp(value, 'i');
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(e as Error).message}` });
+    }
+  });
 
 const nonEmptyList = <T extends z.ZodType>(item: T) => z.array(item).min(1);
 
@@ -53,7 +56,10 @@ export const RoutingRule = z
     start: z
       .strictObject({
         workflow: SupportWorkflowName.optional(),
-        definition: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a definition id (content/definitions/<id>.yaml)').optional(),
+        definition: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*$/, 'a definition id (content/definitions/<id>.yaml)')
+          .optional(),
         input: z.record(z.string(), InputSource).default({}),
       })
       .refine((s) => (s.workflow === undefined) !== (s.definition === undefined), 'start needs exactly one of `workflow:` or `definition:`')
@@ -158,6 +164,7 @@ function readField(config: RoutingConfig, event: TicketEvent, name: string): { i
   const id = mapping ? mapping[event.source] : name;
   if (id === undefined) return { problem: `no ${event.source} field is mapped to ${name}` };
   const value = Object.hasOwn(event.ticket.fields, id) ? event.ticket.fields[id]?.trim() : undefined;
-  if (value && mapping?.pattern !== undefined && !new RegExp(mapping.pattern).test(value)) return { problem: `${id} does not hold a ${name} (expected ${mapping.pattern})` };
+  if (value && mapping?.pattern !== undefined && !new RegExp(mapping.pattern).test(value))
+    return { problem: `${id} does not hold a ${name} (expected ${mapping.pattern})` };
   return { id, value };
 }

@@ -123,7 +123,10 @@ function lookup(trees: TreeSet, at: { tree: string; node: string }): TreeNode {
   const tree = treeIn(trees, at.tree);
   const node = tree && indexOf(tree).nodes.get(at.node);
   if (!node) {
-    throw new NavigationError('unknown_tree', `the session is at "${at.node}" of tree "${at.tree}", which the given trees do not have; pass the trees the session was started with`);
+    throw new NavigationError(
+      'unknown_tree',
+      `the session is at "${at.node}" of tree "${at.tree}", which the given trees do not have; pass the trees the session was started with`,
+    );
   }
   return node;
 }
@@ -146,7 +149,12 @@ function enter(trees: TreeSet, state: SessionState, first: { tree: string; node?
     const node = tree && indexOf(tree).nodes.get(nodeId!);
     if (!tree || !node) {
       const missing = tree ? `tree "${target.tree}" has no node "${nodeId}"` : `the subtree "${target.tree}" is not among this session's trees`;
-      state.done = { outcome: 'escalate', text: `The decision tree is broken: ${missing}. A person should take over.`, tree: state.at.tree, node: state.at.node };
+      state.done = {
+        outcome: 'escalate',
+        text: `The decision tree is broken: ${missing}. A person should take over.`,
+        tree: state.at.tree,
+        node: state.at.node,
+      };
       return state;
     }
     const key = visitKey(target.tree, node.id);
@@ -324,7 +332,8 @@ function countVisits(path: PathEntry[], waiting: { tree: string; node: string })
   };
   path.forEach((e, i) => {
     const before = path[i - 1];
-    const resultAfterConfirmation = e.kind === 'action' && e.by === undefined && before?.kind === 'action' && before.by !== undefined && before.choice === 'confirm';
+    const resultAfterConfirmation =
+      e.kind === 'action' && e.by === undefined && before?.kind === 'action' && before.by !== undefined && before.choice === 'confirm';
     if (!resultAfterConfirmation) add(e.tree, e.node);
   });
   add(waiting.tree, waiting.node);

@@ -123,7 +123,13 @@ export function treeSetFor(all: Readonly<Record<string, DecisionTree>>, root: st
     for (const node of tree.nodes) if (node.kind === 'subtree') pending.push(node.tree);
   }
   const version = createHash('sha256')
-    .update(canonicalJson(Object.keys(trees).sort().map((id) => treeHash(trees[id] as DecisionTree))))
+    .update(
+      canonicalJson(
+        Object.keys(trees)
+          .sort()
+          .map((id) => treeHash(trees[id] as DecisionTree)),
+      ),
+    )
     .digest('hex')
     .slice(0, 16);
   return { trees, version };

@@ -190,7 +190,14 @@ function validateTree(
     if (first !== i) issue(issues, tree, node.id, `${at}.id`, 'duplicate_id', `nodes[${first}] has the same id; give every node its own id`);
     for (const ref of references(node, at)) {
       if (!graph.index.has(ref.target)) {
-        issue(issues, tree, node.id, ref.path, 'dangling_reference', `${quote(ref.target)} is not a node of this tree; point it at an existing node or add a node with that id`);
+        issue(
+          issues,
+          tree,
+          node.id,
+          ref.path,
+          'dangling_reference',
+          `${quote(ref.target)} is not a node of this tree; point it at an existing node or add a node with that id`,
+        );
       }
     }
     switch (node.kind) {
@@ -199,24 +206,52 @@ function validateTree(
         break;
       case 'check':
         if (options.checks && !options.checks.has(node.check)) {
-          issue(issues, tree, node.id, `${at}.check`, 'unknown_check', `${quote(node.check)} is not a registered diagnostic; use one of: ${listed(options.checks)}`);
+          issue(
+            issues,
+            tree,
+            node.id,
+            `${at}.check`,
+            'unknown_check',
+            `${quote(node.check)} is not a registered diagnostic; use one of: ${listed(options.checks)}`,
+          );
         }
         checkBranches(tree, node, at, issues);
         break;
       case 'action':
         if (options.actions && !options.actions.has(node.action)) {
-          issue(issues, tree, node.id, `${at}.action`, 'unknown_action', `${quote(node.action)} is not a registered remediation; use one of: ${listed(options.actions)}`);
+          issue(
+            issues,
+            tree,
+            node.id,
+            `${at}.action`,
+            'unknown_action',
+            `${quote(node.action)} is not a registered remediation; use one of: ${listed(options.actions)}`,
+          );
         }
         break;
       case 'resolve':
         if (node.outcome !== 'resolved' && !node.queue?.trim()) {
-          issue(issues, tree, node.id, `${at}.queue`, 'queue_missing', `outcome ${node.outcome} passes the ticket to people but names no queue; set queue to the team that takes it over`);
+          issue(
+            issues,
+            tree,
+            node.id,
+            `${at}.queue`,
+            'queue_missing',
+            `outcome ${node.outcome} passes the ticket to people but names no queue; set queue to the team that takes it over`,
+          );
         }
         break;
       case 'subtree': {
         const to = treeIndex.get(node.tree);
         if (to === undefined) {
-          issue(issues, tree, node.id, `${at}.tree`, 'unknown_subtree', `${quote(node.tree)} is not a tree of this set; use one of: ${listed(treeIndex.keys())}, or add that tree`);
+          issue(
+            issues,
+            tree,
+            node.id,
+            `${at}.tree`,
+            'unknown_subtree',
+            `${quote(node.tree)} is not a tree of this set; use one of: ${listed(treeIndex.keys())}, or add that tree`,
+          );
         } else subtreeEdges.push({ to, node: node.id, path: `${at}.tree` });
         break;
       }
@@ -227,7 +262,14 @@ function validateTree(
   if (reachable) {
     tree.nodes.forEach((node, i) => {
       if (graph.index.get(node.id) === i && !reachable[i]) {
-        issue(issues, tree, node.id, `nodes[${i}]`, 'unreachable', `no path from start ${quote(tree.start)} leads here; link it from another node or remove it`);
+        issue(
+          issues,
+          tree,
+          node.id,
+          `nodes[${i}]`,
+          'unreachable',
+          `no path from start ${quote(tree.start)} leads here; link it from another node or remove it`,
+        );
       }
     });
   }
@@ -242,13 +284,28 @@ function checkChoices(tree: DecisionTree, node: QuestionNode, at: string, issues
   node.choices.forEach((choice, j) => {
     const sameId = ids.get(choice.id);
     if (sameId === undefined) ids.set(choice.id, j);
-    else issue(issues, tree, node.id, `${at}.choices[${j}].id`, 'duplicate_choice', `choices[${sameId}] has the same id ${quote(choice.id)}; give every choice its own id`);
+    else
+      issue(
+        issues,
+        tree,
+        node.id,
+        `${at}.choices[${j}].id`,
+        'duplicate_choice',
+        `choices[${sameId}] has the same id ${quote(choice.id)}; give every choice its own id`,
+      );
     // What staff see: case, runs of spaces and compatibility forms (full-width letters) do not tell labels apart.
     const key = choice.label.normalize('NFKC').replace(/\s+/gu, ' ').trim().toLowerCase();
     const sameLabel = labels.get(key);
     if (sameLabel === undefined) labels.set(key, j);
     else {
-      issue(issues, tree, node.id, `${at}.choices[${j}].label`, 'duplicate_choice', `choices[${sameLabel}] has the same label ${quote(choice.label.trim())}; staff could not tell them apart, so reword one`);
+      issue(
+        issues,
+        tree,
+        node.id,
+        `${at}.choices[${j}].label`,
+        'duplicate_choice',
+        `choices[${sameLabel}] has the same label ${quote(choice.label.trim())}; staff could not tell them apart, so reword one`,
+      );
     }
   });
 }
@@ -395,7 +452,14 @@ function reportDeadEnds(tree: DecisionTree, graph: Graph, reachable: boolean[] |
   }
   tree.nodes.forEach((node, i) => {
     if (ends[i] || graph.index.get(node.id) !== i || (reachable && !reachable[i])) return;
-    issue(issues, tree, node.id, `nodes[${i}]`, 'no_resolution', 'no route from this node ends in a resolve or subtree node, so a session here can never finish; lead at least one of its routes to a resolution');
+    issue(
+      issues,
+      tree,
+      node.id,
+      `nodes[${i}]`,
+      'no_resolution',
+      'no route from this node ends in a resolve or subtree node, so a session here can never finish; lead at least one of its routes to a resolution',
+    );
   });
 }
 
@@ -467,6 +531,13 @@ function reportSubtreeCycles(trees: DecisionTree[], edges: Array<Array<{ to: num
     const closing = cycle[cycle.length - 1]!;
     const edge = edges[closing]!.find((e) => e.to === first)!;
     const names = arrows([...cycle, first].map((t) => trees[t]!.id));
-    issue(issues, trees[closing]!, edge.node, edge.path, 'subtree_cycle', `subtrees use each other in a circle (${names}), so a session could enter them forever; remove one of these subtree references`);
+    issue(
+      issues,
+      trees[closing]!,
+      edge.node,
+      edge.path,
+      'subtree_cycle',
+      `subtrees use each other in a circle (${names}), so a session could enter them forever; remove one of these subtree references`,
+    );
   }
 }

@@ -10,7 +10,11 @@ import { now, type SupportRun } from './supportRun.js';
  */
 export class ApprovalGate {
   private answer: ApprovalAnswer | null = null;
-  private readonly state: { waiting: boolean; approvers: string[]; requester: string; approverGroup?: string } = { waiting: false, approvers: [], requester: '' };
+  private readonly state: { waiting: boolean; approvers: string[]; requester: string; approverGroup?: string } = {
+    waiting: false,
+    approvers: [],
+    requester: '',
+  };
 
   constructor(private readonly run: SupportRun) {
     setHandler(
@@ -19,7 +23,10 @@ export class ApprovalGate {
         this.answer = a;
         this.state.waiting = false;
         run.progress.waitingFor = null;
-        run.record = { ...run.record, approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }] };
+        run.record = {
+          ...run.record,
+          approvals: [...run.record.approvals, { approver: a.approver, decision: a.approve ? 'approved' : 'rejected', comment: a.comment ?? null, at: now() }],
+        };
         return { accepted: true, decision: a.approve ? 'approved' : 'rejected' };
       },
       {
@@ -36,7 +43,11 @@ export class ApprovalGate {
     // Each wait takes a fresh answer (a definition may ask for several approvals in turn).
     this.answer = null;
     Object.assign(this.state, who, { waiting: true });
-    this.run.progress.waitingFor = { kind: 'approval', approvers: who.approverGroup ? [...who.approvers, `group:${who.approverGroup}`] : who.approvers, since: now() };
+    this.run.progress.waitingFor = {
+      kind: 'approval',
+      approvers: who.approverGroup ? [...who.approvers, `group:${who.approverGroup}`] : who.approvers,
+      since: now(),
+    };
     await condition(() => this.answer !== null || this.run.closedBy !== null, timeoutMs);
     this.run.progress.waitingFor = null;
     this.state.waiting = false;

@@ -14,7 +14,13 @@ const EVENT_TYPES: readonly string[] = ['created', 'updated', 'commented', 'dele
 function isTicketUpdate(u: unknown): u is TicketUpdate {
   if (u === null || typeof u !== 'object') return false;
   const x = u as Record<string, unknown>;
-  return typeof x.deliveryId === 'string' && EVENT_TYPES.includes(x.eventType as string) && typeof x.occurredAt === 'string' && (typeof x.status === 'string' || x.status === null) && typeof x.closed === 'boolean';
+  return (
+    typeof x.deliveryId === 'string' &&
+    EVENT_TYPES.includes(x.eventType as string) &&
+    typeof x.occurredAt === 'string' &&
+    (typeof x.status === 'string' || x.status === null) &&
+    typeof x.closed === 'boolean'
+  );
 }
 
 const activityOf = (s: { activityType: string; activityId: string } | null) => (s ? { activity: s.activityType, activityId: s.activityId } : {});
@@ -22,7 +28,13 @@ const activityOf = (s: { activityType: string; activityId: string } | null) => (
 export const acts = proxyActivities<SupportActivities>({
   startToCloseTimeout: '30 seconds',
   // Bad input does not get better by retrying.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ValidationError', 'DirectoryRefusedError'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['ValidationError', 'DirectoryRefusedError'],
+  },
 });
 
 /** Workflow clock: deterministic, replay-safe. */
@@ -79,13 +91,22 @@ export class SupportRun {
   }
 
   /** Records a step that ran no activity (skipped, an approval that came in, an undo that was not possible). */
-  note(list: 'actions' | 'compensations', entry: { name: string; target: string | null; status: 'succeeded' | 'failed' | 'skipped'; detail: string; startedAt: string }): void {
+  note(
+    list: 'actions' | 'compensations',
+    entry: { name: string; target: string | null; status: 'succeeded' | 'failed' | 'skipped'; detail: string; startedAt: string },
+  ): void {
     const recorded = { ...entry, finishedAt: now() };
     this.record = list === 'actions' ? withAction(this.record, recorded) : withCompensation(this.record, recorded);
     this.progress.steps.push({ name: entry.name, status: entry.status === 'succeeded' ? 'done' : entry.status, at: recorded.finishedAt, detail: entry.detail });
   }
 
-  private async track<T>(list: 'actions' | 'compensations', name: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+  private async track<T>(
+    list: 'actions' | 'compensations',
+    name: string,
+    target: string | null,
+    run: () => Promise<T>,
+    describe: (result: T) => string,
+  ): Promise<T> {
     const add = list === 'actions' ? withAction : withCompensation;
     const startedAt = now();
     this.progress.current = name;
@@ -131,7 +152,12 @@ export class SupportRun {
     const started = Date.now();
     for (;;) {
       const targetName = 'id' in target ? target.id : null;
-      const check = await this.step('check permission', targetName, () => acts.checkPermission({ action, requester, target, params }), (r) => `${r.decision.allowed ? 'allowed' : 'denied'} by ${r.decision.rule}`);
+      const check = await this.step(
+        'check permission',
+        targetName,
+        () => acts.checkPermission({ action, requester, target, params }),
+        (r) => `${r.decision.allowed ? 'allowed' : 'denied'} by ${r.decision.rule}`,
+      );
       this.decided(check.decision);
       if (!shouldRecheck(check.decision.rule, Date.now() - started, outage)) return check;
       await sleep(outage.recheckEveryMs);
@@ -148,14 +174,27 @@ export class SupportRun {
   async handOff(comment: string, queue: string, reason: string): Promise<void> {
     const ticket = this.ticket;
     if (!ticket) return;
-    await this.step('comment on ticket', ticket.key, () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }), () => 'told the requester what happens next');
-    await this.step('route to queue', ticket.key, () => acts.routeTicketToQueue({ ticket, queue, reason }), () => `queue ${queue} (${reason})`);
+    await this.step(
+      'comment on ticket',
+      ticket.key,
+      () => acts.commentOnTicket({ ticket, body: comment, visibility: 'public' }),
+      () => 'told the requester what happens next',
+    );
+    await this.step(
+      'route to queue',
+      ticket.key,
+      () => acts.routeTicketToQueue({ ticket, queue, reason }),
+      () => `queue ${queue} (${reason})`,
+    );
   }
 
   /** Ends the run without changing anything more, because people closed the ticket. */
   cancelledByTicket(): Promise<ResolutionRecord> {
     const by = this.closedBy!;
-    return this.finish('cancelled', `Stopped before making changes: the ticket was ${by.eventType === 'deleted' ? 'deleted' : `moved to ${by.status}`} at ${by.occurredAt}.`);
+    return this.finish(
+      'cancelled',
+      `Stopped before making changes: the ticket was ${by.eventType === 'deleted' ? 'deleted' : `moved to ${by.status}`} at ${by.occurredAt}.`,
+    );
   }
 
   /** Lets a workflow add its own part to the record (e.g. the troubleshooting path) before filing. */

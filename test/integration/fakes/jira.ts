@@ -30,10 +30,7 @@ export interface RecordedRequest {
  *   the change is applied but nobody hears the answer);
  * - `{ applyThenFail: status }`: apply the change, then answer the error (the answer was lost).
  */
-export type Fault =
-  | { status: number; headers?: Record<string, string>; body?: unknown; text?: string }
-  | { hang: number }
-  | { applyThenFail: number };
+export type Fault = { status: number; headers?: Record<string, string>; body?: unknown; text?: string } | { hang: number } | { applyThenFail: number };
 
 export interface FaultMatch {
   method?: string;
@@ -254,7 +251,13 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, what: stri
     const message = issue.code === 'unrecognized_keys' ? `unrecognized field(s) ${issue.keys.join(', ')}` : issue.message;
     fields[key] = fields[key] ? `${fields[key]}; ${message}` : message;
   }
-  throw new FakeHttpError(400, `Invalid ${what}: ${Object.entries(fields).map(([k, m]) => `${k}: ${m}`).join('; ')}`, fields);
+  throw new FakeHttpError(
+    400,
+    `Invalid ${what}: ${Object.entries(fields)
+      .map(([k, m]) => `${k}: ${m}`)
+      .join('; ')}`,
+    fields,
+  );
 }
 
 export function basicHeader(user: string, secret: string): string {
@@ -437,7 +440,12 @@ export class FakeJira extends FakeHelpDesk {
   /** Adds a comment as a person would (no automation properties). */
   addHumanComment(key: string, text: string): void {
     const issue = this.issue(key);
-    issue.comments.push({ id: String(++this.nextCommentId), body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] }, created: jiraDate(Date.now()), properties: [] });
+    issue.comments.push({
+      id: String(++this.nextCommentId),
+      body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] },
+      created: jiraDate(Date.now()),
+      properties: [],
+    });
   }
 
   private touch(issue: FakeJiraIssue): void {
@@ -465,13 +473,27 @@ export class FakeJira extends FakeHelpDesk {
       check(z.object({ expand: z.string().optional() }).strict(), query, 'query');
       const issue = this.issue(params[0]!);
       const input = check(
-        z.object({ body: AdfDoc, properties: z.array(EntityProperty).optional(), visibility: z.object({ type: z.enum(['group', 'role']), value: z.string() }).strict().optional() }).strict(),
+        z
+          .object({
+            body: AdfDoc,
+            properties: z.array(EntityProperty).optional(),
+            visibility: z
+              .object({ type: z.enum(['group', 'role']), value: z.string() })
+              .strict()
+              .optional(),
+          })
+          .strict(),
         body,
         'comment',
       );
       return {
         apply: () => {
-          const comment: FakeJiraComment = { id: String(++this.nextCommentId), body: input.body, created: jiraDate(Date.now()), properties: input.properties ?? [] };
+          const comment: FakeJiraComment = {
+            id: String(++this.nextCommentId),
+            body: input.body,
+            created: jiraDate(Date.now()),
+            properties: input.properties ?? [],
+          };
           issue.comments.push(comment);
           this.touch(issue);
           return { status: 201, body: this.commentJson(issue, comment, false) };
@@ -481,7 +503,14 @@ export class FakeJira extends FakeHelpDesk {
 
     this.route('GET', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, ({ params, query }) => {
       const q = check(
-        z.object({ orderBy: z.enum(['created', '-created', '+created']).optional(), maxResults: numericString.optional(), startAt: numericString.optional(), expand: z.string().optional() }).strict(),
+        z
+          .object({
+            orderBy: z.enum(['created', '-created', '+created']).optional(),
+            maxResults: numericString.optional(),
+            startAt: numericString.optional(),
+            expand: z.string().optional(),
+          })
+          .strict(),
         query,
         'query',
       );
@@ -491,7 +520,12 @@ export class FakeJira extends FakeHelpDesk {
       const maxResults = Math.min(Number(q.maxResults ?? 5000), 5000);
       return {
         status: 200,
-        body: { startAt, maxResults, total: issue.comments.length, comments: ordered.slice(startAt, startAt + maxResults).map((c) => this.commentJson(issue, c, false)) },
+        body: {
+          startAt,
+          maxResults,
+          total: issue.comments.length,
+          comments: ordered.slice(startAt, startAt + maxResults).map((c) => this.commentJson(issue, c, false)),
+        },
       };
     });
 
@@ -529,7 +563,10 @@ export class FakeJira extends FakeHelpDesk {
         z
           .object({
             transition: z.object({ id: numericString }).strict(),
-            fields: z.object({ resolution: z.object({ name: z.string() }).strict().optional() }).strict().optional(),
+            fields: z
+              .object({ resolution: z.object({ name: z.string() }).strict().optional() })
+              .strict()
+              .optional(),
           })
           .strict(),
         body,
@@ -584,7 +621,9 @@ export class FakeJira extends FakeHelpDesk {
       const issue = this.issue(params[0]!);
       const label = z.string().min(1).max(255).regex(/^\S+$/, 'The label must not contain spaces.');
       const input = check(
-        z.object({ update: z.object({ labels: z.array(z.union([z.object({ add: label }).strict(), z.object({ remove: label }).strict()])).min(1) }).strict() }).strict(),
+        z
+          .object({ update: z.object({ labels: z.array(z.union([z.object({ add: label }).strict(), z.object({ remove: label }).strict()])).min(1) }).strict() })
+          .strict(),
         body,
         'issue update',
       );
@@ -619,7 +658,11 @@ export class FakeJira extends FakeHelpDesk {
         'search request',
       );
       const parsed = /^(?:\(project = ([A-Z][A-Z0-9_]*)\) AND )?updated >= "(\d{4}-\d{2}-\d{2} \d{2}:\d{2})" ORDER BY updated ASC$/.exec(input.jql);
-      if (!parsed) throw new FakeHttpError(400, `Error in the JQL Query: the fake understands only [(project = X) AND ]updated >= "yyyy-MM-dd HH:mm" ORDER BY updated ASC, got ${input.jql}`);
+      if (!parsed)
+        throw new FakeHttpError(
+          400,
+          `Error in the JQL Query: the fake understands only [(project = X) AND ]updated >= "yyyy-MM-dd HH:mm" ORDER BY updated ASC, got ${input.jql}`,
+        );
       const project = parsed[1];
       const from = zonedToEpoch(parsed[2]!, this.options.timeZone ?? 'UTC');
       const matching = [...this.issues.values()]
@@ -649,7 +692,13 @@ export class FakeJira extends FakeHelpDesk {
   private issueJson(issue: FakeJiraIssue, fields: string[]): Record<string, unknown> {
     const all = fields.includes('*all') || fields.includes('*navigable');
     const selected = Object.fromEntries(Object.entries(issue.fields).filter(([name]) => all || fields.includes(name)));
-    return { expand: 'renderedFields,names,schema,operations', id: issue.id, self: `${this.url}/rest/api/3/issue/${issue.id}`, key: issue.key, fields: selected };
+    return {
+      expand: 'renderedFields,names,schema,operations',
+      id: issue.id,
+      self: `${this.url}/rest/api/3/issue/${issue.id}`,
+      key: issue.key,
+      fields: selected,
+    };
   }
 }
 

@@ -84,8 +84,23 @@ function matches(record: Record<string, string>, c: Condition): boolean {
   }
 }
 
-const WRITABLE = ['comments', 'work_notes', 'state', 'close_code', 'close_notes', 'assignment_group', 'assigned_to', 'short_description', 'description', 'priority', 'impact', 'urgency'] as const;
-const PatchBody = z.object(Object.fromEntries(WRITABLE.map((f) => [f, z.string().optional()])) as Record<(typeof WRITABLE)[number], z.ZodOptional<z.ZodString>>).strict();
+const WRITABLE = [
+  'comments',
+  'work_notes',
+  'state',
+  'close_code',
+  'close_notes',
+  'assignment_group',
+  'assigned_to',
+  'short_description',
+  'description',
+  'priority',
+  'impact',
+  'urgency',
+] as const;
+const PatchBody = z
+  .object(Object.fromEntries(WRITABLE.map((f) => [f, z.string().optional()])) as Record<(typeof WRITABLE)[number], z.ZodOptional<z.ZodString>>)
+  .strict();
 const sysparmBool = z.enum(['true', 'false']);
 
 export class FakeServiceNow extends FakeHelpDesk {
@@ -105,7 +120,9 @@ export class FakeServiceNow extends FakeHelpDesk {
   }
 
   protected errorBody(status: number, message: string, fields: Record<string, string>): unknown {
-    const detail = Object.entries(fields).map(([k, m]) => `${k}: ${m}`).join('; ');
+    const detail = Object.entries(fields)
+      .map(([k, m]) => `${k}: ${m}`)
+      .join('; ');
     if (status === 401) return { error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' };
     return { error: { message, detail: detail || null }, status: 'failure' };
   }
@@ -179,14 +196,22 @@ export class FakeServiceNow extends FakeHelpDesk {
 
     this.route('PATCH', /^\/api\/now(?:\/v1)?\/table\/incident\/([^/]+)$/, ({ params, query, body }) => {
       const q = check(
-        z.object({ sysparm_fields: z.string().optional(), sysparm_display_value: z.enum(['true', 'false', 'all']).optional(), sysparm_exclude_reference_link: sysparmBool.optional(), sysparm_input_display_value: sysparmBool.optional() }).strict(),
+        z
+          .object({
+            sysparm_fields: z.string().optional(),
+            sysparm_display_value: z.enum(['true', 'false', 'all']).optional(),
+            sysparm_exclude_reference_link: sysparmBool.optional(),
+            sysparm_input_display_value: sysparmBool.optional(),
+          })
+          .strict(),
         query,
         'query',
       );
       const record = this.incident(params[0]!);
       const input = check(PatchBody, body, 'incident update');
       if (Object.keys(input).length === 0) throw new FakeHttpError(400, 'Empty update');
-      if (input.state !== undefined && !STATES.includes(input.state)) throw new FakeHttpError(400, 'Invalid state', { state: `"${input.state}" is not a choice` });
+      if (input.state !== undefined && !STATES.includes(input.state))
+        throw new FakeHttpError(400, 'Invalid state', { state: `"${input.state}" is not a choice` });
       if (input.assignment_group && !(input.assignment_group in (this.options.groups ?? {}))) {
         throw new FakeHttpError(400, 'Invalid reference', { assignment_group: `no sys_user_group ${input.assignment_group}` });
       }

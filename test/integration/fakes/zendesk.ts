@@ -79,7 +79,9 @@ export class FakeZendesk extends FakeHelpDesk {
     return { error: status === 400 ? 'InvalidValue' : 'Error', description: message };
   }
 
-  seedTicket(seed: Partial<Omit<FakeZendeskTicket, 'id' | 'url' | 'created_at' | 'updated_at'>> & { created?: number; updated?: number } = {}): FakeZendeskTicket {
+  seedTicket(
+    seed: Partial<Omit<FakeZendeskTicket, 'id' | 'url' | 'created_at' | 'updated_at'>> & { created?: number; updated?: number } = {},
+  ): FakeZendeskTicket {
     const { created, updated, ...rest } = seed;
     const now = Date.now();
     const id = ++this.nextTicketId;
@@ -125,7 +127,10 @@ export class FakeZendesk extends FakeHelpDesk {
           .object({
             ticket: z
               .object({
-                comment: z.object({ body: z.string().min(1), public: z.boolean() }).strict().optional(),
+                comment: z
+                  .object({ body: z.string().min(1), public: z.boolean() })
+                  .strict()
+                  .optional(),
                 status: z.enum(STATUSES).optional(),
                 group_id: z.number().int().positive().optional(),
                 assignee_id: z.number().int().positive().nullable().optional(),
@@ -172,7 +177,14 @@ export class FakeZendesk extends FakeHelpDesk {
 
     this.route('GET', /^\/api\/v2\/tickets\/([^/]+)\/comments\.json$/, ({ params, query }) => {
       const q = check(
-        z.object({ sort_order: z.enum(['asc', 'desc']).optional(), page: numericString.optional(), per_page: numericString.optional(), include_inline_images: z.enum(['true', 'false']).optional() }).strict(),
+        z
+          .object({
+            sort_order: z.enum(['asc', 'desc']).optional(),
+            page: numericString.optional(),
+            per_page: numericString.optional(),
+            include_inline_images: z.enum(['true', 'false']).optional(),
+          })
+          .strict(),
         query,
         'query',
       );

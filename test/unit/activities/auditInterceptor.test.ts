@@ -11,7 +11,14 @@ const run = { workflowId: 'ticket-jira-ITSM-7', runId: 'run-1' };
 
 function environment(store: EngineStore, info: Record<string, unknown>) {
   return new MockActivityEnvironment(
-    { activityType: 'installSoftware', activityId: '4', workflowType: 'softwareInstall', workflowExecution: run, scheduledTimestampMs: Date.parse('2026-11-26T10:00:00Z'), ...info },
+    {
+      activityType: 'installSoftware',
+      activityId: '4',
+      workflowType: 'softwareInstall',
+      workflowExecution: run,
+      scheduledTimestampMs: Date.parse('2026-11-26T10:00:00Z'),
+      ...info,
+    },
     { interceptors: auditInterceptors({ store, redaction: DEFAULT_REDACTION_POLICY }) },
   );
 }
@@ -29,10 +36,18 @@ describe('activity audit interceptor', () => {
         kind: 'action',
         outcome: 'succeeded',
         subject: 'jira:ITSM-7',
-        details: expect.objectContaining({ action: 'installSoftware', activityId: '4', attempts: 3, firstScheduledAt: '2026-11-26T10:00:00.000Z', parameters: { deviceId: 'LT-0042', targetId: 'jdoe', contact: '[email]', grant: '[secret]' } }),
+        details: expect.objectContaining({
+          action: 'installSoftware',
+          activityId: '4',
+          attempts: 3,
+          firstScheduledAt: '2026-11-26T10:00:00.000Z',
+          parameters: { deviceId: 'LT-0042', targetId: 'jdoe', contact: '[email]', grant: '[secret]' },
+        }),
       }),
     ]);
-    expect(store.actionExecutions(run.workflowId, run.runId)).toEqual([{ activityId: '4', attempts: 3, parameters: { contact: '[email]', deviceId: 'LT-0042', grant: '[secret]', targetId: 'jdoe' } }]);
+    expect(store.actionExecutions(run.workflowId, run.runId)).toEqual([
+      { activityId: '4', attempts: 3, parameters: { contact: '[email]', deviceId: 'LT-0042', grant: '[secret]', targetId: 'jdoe' } },
+    ]);
     expect(store.actionExecutions(run.workflowId, 'other-run')).toEqual([]);
   });
 
@@ -46,8 +61,16 @@ describe('activity audit interceptor', () => {
   it.each([
     ['the last allowed attempt', { attempt: 3, retryPolicy: { maximumAttempts: 3 } }, new Error('endpoint tool busy')],
     ['a non-retryable failure', { attempt: 1 }, ApplicationFailure.nonRetryable('device LT-0042 no longer belongs to jdoe', 'DeviceReassigned')],
-    ['an error type the retry policy names', { attempt: 1, retryPolicy: { nonRetryableErrorTypes: ['ValidationError'] } }, Object.assign(new Error('bad input from jane.doe@example.com'), { name: 'ValidationError' })],
-    ['an application failure type the retry policy names', { attempt: 2, retryPolicy: { nonRetryableErrorTypes: ['DirectoryRefusedError'] } }, ApplicationFailure.retryable('refused', 'DirectoryRefusedError')],
+    [
+      'an error type the retry policy names',
+      { attempt: 1, retryPolicy: { nonRetryableErrorTypes: ['ValidationError'] } },
+      Object.assign(new Error('bad input from jane.doe@example.com'), { name: 'ValidationError' }),
+    ],
+    [
+      'an application failure type the retry policy names',
+      { attempt: 2, retryPolicy: { nonRetryableErrorTypes: ['DirectoryRefusedError'] } },
+      ApplicationFailure.retryable('refused', 'DirectoryRefusedError'),
+    ],
   ])('logs %s as failed, once, with the redacted reason', async (_label, info, error) => {
     const store = new EngineStore(':memory:');
     const env = environment(store, info);
@@ -73,7 +96,10 @@ describe('activity audit interceptor', () => {
 
   it('names the workflow as the subject when the run has no ticket', async () => {
     const store = new EngineStore(':memory:');
-    const env = new MockActivityEnvironment({ activityType: 'cleanDisk', activityId: '2', workflowExecution: { workflowId: 'selfservice-abc', runId: 'r' } }, { interceptors: auditInterceptors({ store, redaction: DEFAULT_REDACTION_POLICY }) });
+    const env = new MockActivityEnvironment(
+      { activityType: 'cleanDisk', activityId: '2', workflowExecution: { workflowId: 'selfservice-abc', runId: 'r' } },
+      { interceptors: auditInterceptors({ store, redaction: DEFAULT_REDACTION_POLICY }) },
+    );
     await env.run(async () => ({ freedGb: 3 }), 'LT-0042', true);
     expect(entries(store)).toMatchObject([{ subject: 'selfservice-abc', details: { parameters: ['LT-0042', true] } }]);
     expect(entries(store)[0]!.details).not.toHaveProperty('ticket');

@@ -100,7 +100,9 @@ describe('content: stock laptops and the mail domain', () => {
       ['LT-0204', 'developer-16'],
     ]);
     expect(FleetFile.safeParse({ devices: [{ id: 'LT-1', platform: 'linux' }] }).success).toBe(false);
-    expect(FleetFile.safeParse({ devices: [{ id: 'LT-1', owner: null, platform: 'linux', model: 'Big Laptop' }] }).error?.issues[0]?.message).toMatch(/model id/);
+    expect(FleetFile.safeParse({ devices: [{ id: 'LT-1', owner: null, platform: 'linux', model: 'Big Laptop' }] }).error?.issues[0]?.message).toMatch(
+      /model id/,
+    );
   });
 
   it('the directory file has a mail domain, example.com unless set', async () => {
@@ -123,7 +125,9 @@ describe('MemoryDirectory account changes', () => {
 
   it('creates an enabled account with <id>@<mail domain>, once; a retry of the same request still says created', async () => {
     const dir = await directory();
-    expect(await dir.createAccount({ userId: 'new.hire', displayName: 'New Hire', department: 'Finance', manager: 'asmith', title: 'Analyst', createdBy: 'wf-1' })).toEqual({ created: true });
+    expect(
+      await dir.createAccount({ userId: 'new.hire', displayName: 'New Hire', department: 'Finance', manager: 'asmith', title: 'Analyst', createdBy: 'wf-1' }),
+    ).toEqual({ created: true });
     expect(await dir.findUser({ by: 'id', id: 'new.hire' })).toEqual({
       id: 'new.hire',
       displayName: 'New Hire',
@@ -146,7 +150,10 @@ describe('MemoryDirectory account changes', () => {
     const dir = new MemoryDirectory(DirectoryFile.parse({ mailDomain: 'corp.example.org', users: [] }));
     await dir.createAccount({ userId: 'a.b', displayName: 'A B' });
     expect((await dir.findUser({ by: 'id', id: 'a.b' }))?.email).toBe('a.b@corp.example.org');
-    await expect(dir.createAccount({ userId: 'c.d', displayName: 'C D', manager: 'ghost' })).rejects.toMatchObject({ code: 'unknown-manager', message: expect.stringContaining('"ghost"') });
+    await expect(dir.createAccount({ userId: 'c.d', displayName: 'C D', manager: 'ghost' })).rejects.toMatchObject({
+      code: 'unknown-manager',
+      message: expect.stringContaining('"ghost"'),
+    });
     expect(await dir.findUser({ by: 'id', id: 'c.d' })).toBeNull();
   });
 
@@ -247,7 +254,9 @@ describe('MemoryAssets over the simulated fleet', () => {
     const assets = new MemoryAssets(endpoints);
     // jdoe holds LT-0201 (standard-14) from before: the assignment still hands out a stock laptop.
     expect(await assets.assign('jdoe', 'standard-14')).toEqual({ assetId: 'AST-LT-0202', deviceId: 'LT-0202' });
-    expect(await assets.assign('x', 'standard-14').catch((e: Error) => e.message)).toBe('no unassigned laptop of model "standard-14" in stock (models in stock: developer-16)');
+    expect(await assets.assign('x', 'standard-14').catch((e: Error) => e.message)).toBe(
+      'no unassigned laptop of model "standard-14" in stock (models in stock: developer-16)',
+    );
   });
 
   it('takes a laptop back to stock with the stock software, once, and never from someone else', async () => {
@@ -283,7 +292,9 @@ describe('MemoryAssets over the simulated fleet', () => {
 
   it('stock is empty when everything is handed out', async () => {
     const endpoints = new SimulatedFleet(FleetFile.parse({ devices: [{ id: 'LT-1', owner: 'jdoe', platform: 'linux', model: 'standard-14' }] }));
-    expect(await new MemoryAssets(endpoints).assign('a', 'standard-14').catch((e: Error) => e.message)).toBe('no unassigned laptop of model "standard-14" in stock (stock is empty)');
+    expect(await new MemoryAssets(endpoints).assign('a', 'standard-14').catch((e: Error) => e.message)).toBe(
+      'no unassigned laptop of model "standard-14" in stock (stock is empty)',
+    );
   });
 });
 

@@ -13,15 +13,27 @@ describe('sensitive inputs in activities', () => {
     const store = new EngineStore(':memory:');
     const token = store.keepSensitive(run.workflowId, 'Maria Lopez');
     expect(token).toMatch(/^sensitive:[0-9a-f-]{36}$/);
-    const env = new MockActivityEnvironment({ activityType: 'createAccount', activityId: '3', workflowExecution: run, attempt: 1 }, { interceptors: engineActivityInterceptors({ store, redaction: POLICY }) });
+    const env = new MockActivityEnvironment(
+      { activityType: 'createAccount', activityId: '3', workflowExecution: run, attempt: 1 },
+      { interceptors: engineActivityInterceptors({ store, redaction: POLICY }) },
+    );
     const seen = await env.run(async (input: unknown) => input, { userId: 'maria.lopez', displayName: token, note: [`Hello ${token}!`], n: 1, none: null });
     expect(seen).toEqual({ userId: 'maria.lopez', displayName: 'Maria Lopez', note: ['Hello Maria Lopez!'], n: 1, none: null });
     const [entry] = store.auditEntries({ kind: 'action' });
-    expect(entry!.entry.details.parameters).toEqual({ userId: 'maria.lopez', displayName: '[sensitive input]', note: ['Hello [sensitive input]!'], n: 1, none: null });
+    expect(entry!.entry.details.parameters).toEqual({
+      userId: 'maria.lopez',
+      displayName: '[sensitive input]',
+      note: ['Hello [sensitive input]!'],
+      n: 1,
+      none: null,
+    });
 
     expect(store.forgetSensitive(run.workflowId)).toBe(1);
     expect(store.sensitiveValue(token)).toBeNull();
-    const later = new MockActivityEnvironment({ activityType: 'createAccount', activityId: '4', workflowExecution: run, attempt: 1 }, { interceptors: engineActivityInterceptors({ store, redaction: POLICY }) });
+    const later = new MockActivityEnvironment(
+      { activityType: 'createAccount', activityId: '4', workflowExecution: run, attempt: 1 },
+      { interceptors: engineActivityInterceptors({ store, redaction: POLICY }) },
+    );
     await expect(later.run(async (input: unknown) => input, { displayName: token })).rejects.toMatchObject({ type: 'SensitiveValueGone', nonRetryable: true });
   });
 });

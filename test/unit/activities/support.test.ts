@@ -72,7 +72,12 @@ describe('permission grants guard every change', () => {
     expect(directory.passwordChanges).toHaveLength(0);
     expect(outbox.messages).toHaveLength(0);
     expect(store.auditEntries({ kind: 'security' }).map((e) => e.entry)).toEqual([
-      expect.objectContaining({ outcome: 'rejected', reason: `grant_${reason}`, subject: 'test', details: { ticket: null, action: 'password.reset', target: 'jdoe' } }),
+      expect.objectContaining({
+        outcome: 'rejected',
+        reason: `grant_${reason}`,
+        subject: 'test',
+        details: { ticket: null, action: 'password.reset', target: 'jdoe' },
+      }),
     ]);
   });
 
@@ -86,7 +91,12 @@ describe('permission grants guard every change', () => {
     const { activities, endpoints } = await setup();
     const env = new MockActivityEnvironment();
     const install = (deviceId: string, softwareId: string, grantParams: Record<string, unknown>) =>
-      env.run(activities.installSoftware, { deviceId, software: { id: softwareId, version: '1' }, targetId: 'jdoe', grant: testGrant('software.install', 'jdoe', grantParams) });
+      env.run(activities.installSoftware, {
+        deviceId,
+        software: { id: softwareId, version: '1' },
+        targetId: 'jdoe',
+        grant: testGrant('software.install', 'jdoe', grantParams),
+      });
     await expect(install('LT-0042', 'wireshark', { softwareId: 'vscode', deviceId: 'LT-0042' })).rejects.toMatchObject({ type: 'GrantRejected' });
     expect(await install('LT-0042', 'vscode', { softwareId: 'vscode', deviceId: 'LT-0042' })).toEqual({ alreadyInstalled: false });
     expect(await install('LT-0042', 'vscode', { softwareId: 'vscode', deviceId: 'LT-0042' })).toEqual({ alreadyInstalled: true });
@@ -101,10 +111,24 @@ describe('permission check activity', () => {
   it('rethrows what is neither an answer nor an outage (a bug or bad input), so Temporal reports it', async () => {
     const { activities, demoDirectory } = await setup();
     const env = new MockActivityEnvironment();
-    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'phone', phone: '1' } as never, target: { by: 'id' as const, id: 'jdoe' }, params: {} })).rejects.toThrow(/user lookup is invalid/);
+    await expect(
+      env.run(activities.checkPermission, {
+        action: 'password.reset',
+        requester: { by: 'phone', phone: '1' } as never,
+        target: { by: 'id' as const, id: 'jdoe' },
+        params: {},
+      }),
+    ).rejects.toThrow(/user lookup is invalid/);
     demoDirectory.findUser = async () => {
       throw new TypeError('adapter bug');
     };
-    await expect(env.run(activities.checkPermission, { action: 'password.reset', requester: { by: 'id' as const, id: 'jdoe' }, target: { by: 'id' as const, id: 'jdoe' }, params: {} })).rejects.toThrow('adapter bug');
+    await expect(
+      env.run(activities.checkPermission, {
+        action: 'password.reset',
+        requester: { by: 'id' as const, id: 'jdoe' },
+        target: { by: 'id' as const, id: 'jdoe' },
+        params: {},
+      }),
+    ).rejects.toThrow('adapter bug');
   });
 });

@@ -42,7 +42,14 @@ describe('embedded dev server start-up', () => {
     writeFileSync(cli, '#!/bin/sh\necho "address already in use" >&2\nexit 1\n');
     chmodSync(cli, 0o755);
     await expect(
-      startDevServer({ cli: { source: 'TEMPORAL_CLI_PATH', path: cli }, ip: '127.0.0.1', port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: join(dir, 'db', 'temporal.db') }),
+      startDevServer({
+        cli: { source: 'TEMPORAL_CLI_PATH', path: cli },
+        ip: '127.0.0.1',
+        port: await freePort(),
+        uiPort: await freePort(),
+        namespace: 'default',
+        dbFile: join(dir, 'db', 'temporal.db'),
+      }),
     ).rejects.toThrow(/exited during start-up:\naddress already in use/);
   });
 });

@@ -18,7 +18,11 @@ function fakeReport(over: Partial<BenchReport> = {}): BenchReport {
     durationSeconds: 312.456,
     settings: { sequential: 200 },
     figures: [
-      withLimit(figure('Ticket intake', 'intake latency p50 (200 sequential)', 3.456789, 1.9, 'ms', 'A raw client.workflow.start.'), 1.9, 'The raw start itself.'),
+      withLimit(
+        figure('Ticket intake', 'intake latency p50 (200 sequential)', 3.456789, 1.9, 'ms', 'A raw client.workflow.start.'),
+        1.9,
+        'The raw start itself.',
+      ),
       figure('Ticket intake', 'intake events/s (500 at concurrency 20)', 2401.3, 2740.9, 'events/s', 'A raw client.workflow.start.'),
       figure('Worker memory', 'worker RSS | 500 resets (peak)', 412.3, 180.04, 'MB', 'The idle worker.', 'whole process'),
       figure('Permission check', 'permission check p50 (slapd)', null, null, 'ms', 'Bare lookups.', 'skipped: slapd is not installed'),
@@ -67,14 +71,21 @@ describe('bench report', () => {
   });
 
   it('says in the header when other work used the CPU, and when the run was a quick one', () => {
-    const { markdown } = written(fakeReport({ contention: 'other processes used 35 % of the machine\'s CPU time during the run.', quick: true }));
+    const { markdown } = written(fakeReport({ contention: "other processes used 35 % of the machine's CPU time during the run.", quick: true }));
     expect(markdown).toContain("- **Measured while other work ran**: other processes used 35 % of the machine's CPU time during the run.");
     expect(markdown).toContain('quick mode (BENCH_QUICK=1');
   });
 
   it('writes the same figures as JSON: name, ours, baseline, unit, ratio, notes, with the machine and date', () => {
     const { json } = written(fakeReport());
-    expect(json).toMatchObject({ date: '2026-11-26T10:00:00.000Z', machine, quick: false, contention: null, durationSeconds: 312.5, settings: { sequential: 200 } });
+    expect(json).toMatchObject({
+      date: '2026-11-26T10:00:00.000Z',
+      machine,
+      quick: false,
+      contention: null,
+      durationSeconds: 312.5,
+      settings: { sequential: 200 },
+    });
     expect(json.figures).toHaveLength(4);
     expect(json.figures[0]).toEqual({
       group: 'Ticket intake',
@@ -92,7 +103,21 @@ describe('bench report', () => {
     });
     expect(json.figures[2]).toMatchObject({ ours: 412.3, baseline: 180, ratio: 2.29, notes: 'whole process' });
     expect(json.figures[3]).toMatchObject({ ours: null, baseline: null, ratio: null, notes: 'skipped: slapd is not installed' });
-    for (const f of json.figures) expect(Object.keys(f).sort()).toEqual(['baseline', 'baselineIs', 'goal', 'group', 'limit', 'limitIs', 'limitRatio', 'name', 'notes', 'ours', 'ratio', 'unit']);
+    for (const f of json.figures)
+      expect(Object.keys(f).sort()).toEqual([
+        'baseline',
+        'baselineIs',
+        'goal',
+        'group',
+        'limit',
+        'limitIs',
+        'limitRatio',
+        'name',
+        'notes',
+        'ours',
+        'ratio',
+        'unit',
+      ]);
   });
 
   it('prints the console table with units beside the values', () => {
@@ -120,17 +145,26 @@ describe('bench report', () => {
       figure('Ticket intake', 'intake latency p99 (200 sequential)', 9, 2, 'ms', 'b'),
     ]);
     expect(figures.map((f) => f.goal?.met)).toEqual([true, true, false, false, true, undefined]);
-    expect(withGoals([figure('g', 'password reset, ticket -> resolved p50 (5)', null, null, 'ms', 'b')])[0]!.goal).toEqual({ text: 'at most 60 ms', met: null });
+    expect(withGoals([figure('g', 'password reset, ticket -> resolved p50 (5)', null, null, 'ms', 'b')])[0]!.goal).toEqual({
+      text: 'at most 60 ms',
+      met: null,
+    });
     expect(GOALS).toHaveLength(4);
     const { markdown } = written(fakeReport({ figures }));
     expect(markdown).toContain('## Goals');
-    expect(markdown).toContain('| password resets completed/s (100 started at once) | at least 60/s, or at least the raw limit / 1.2 where that limit is lower than 72/s | 40.0 completed/s | 55.0 completed/s | **no** |');
+    expect(markdown).toContain(
+      '| password resets completed/s (100 started at once) | at least 60/s, or at least the raw limit / 1.2 where that limit is lower than 72/s | 40.0 completed/s | 55.0 completed/s | **no** |',
+    );
     expect(markdown).toContain('| password reset, ticket -> resolved p50 (50 sequential) | at most 60 ms | 58.0 ms | - | yes |');
   });
 
   it('alternates which side runs first, the same number of times each', async () => {
     const order: string[] = [];
-    const [a, b] = await timedPairs(4, async (i) => order.push(`a${i}`), async (i) => order.push(`b${i}`));
+    const [a, b] = await timedPairs(
+      4,
+      async (i) => order.push(`a${i}`),
+      async (i) => order.push(`b${i}`),
+    );
     expect(order).toEqual(['a0', 'b0', 'b1', 'a1', 'a2', 'b2', 'b3', 'a3']);
     expect(a).toHaveLength(4);
     expect(b).toHaveLength(4);
@@ -152,7 +186,8 @@ describe('bench settings', () => {
     expect(full.output.markdown).toMatch(/[/\\]BENCHMARKS\.md$/);
     expect(full.output.json).toMatch(/bench[/\\]results\.json$/);
     expect(quick.output.markdown).not.toBe(full.output.markdown);
-    for (const key of ['sequential', 'burst', 'e2e', 'permission', 'answers', 'treeRuns', 'auditAppends', 'demoReps', 'memoryLoad'] as const) expect(quick[key]).toBeLessThan(full[key]);
+    for (const key of ['sequential', 'burst', 'e2e', 'permission', 'answers', 'treeRuns', 'auditAppends', 'demoReps', 'memoryLoad'] as const)
+      expect(quick[key]).toBeLessThan(full[key]);
     expect(Math.max(...quick.selfService)).toBeLessThan(Math.max(...full.selfService));
     expect(full.treeSizes).toEqual([50, 1000, 10000]);
     expect(benchSettings({ BENCH_QUICK: '1', BENCH_OUT_DIR: '/tmp/x' }).output.json).toBe('/tmp/x/results.json');

@@ -9,7 +9,13 @@ import { projectCliPath, resolveTemporalCli, sdkExecutable } from '../../../src/
 describe('configuration from the environment', () => {
   it('defaults to the embedded dev server with data under .data', () => {
     const config = loadConfig({});
-    expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'it-support', tls: false, dev: { ip: '127.0.0.1', port: 7233, uiPort: 8233, dbFile: join(PROJECT_ROOT, '.data', 'temporal.db') } });
+    expect(config.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'it-support',
+      tls: false,
+      dev: { ip: '127.0.0.1', port: 7233, uiPort: 8233, dbFile: join(PROJECT_ROOT, '.data', 'temporal.db') },
+    });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(config.contentDir).toBe(join(PROJECT_ROOT, 'content'));
     expect(config.runWorker).toBe(true);
@@ -17,7 +23,13 @@ describe('configuration from the environment', () => {
   });
 
   it('connects to a cluster with TLS when an API key is given', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', RUN_WORKER: 'false', DATA_DIR: '/var/lib/itse' });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'k',
+      RUN_WORKER: 'false',
+      DATA_DIR: '/var/lib/itse',
+    });
     expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'k', tls: {} });
     expect(config.runWorker).toBe(false);
     expect(config.dataDir).toBe('/var/lib/itse');
@@ -44,9 +56,20 @@ describe('configuration from the environment', () => {
   });
 
   it('bounds what refused webhooks may store: 60 a minute of 64 KiB at most, dead letters for 30 days and 10,000 per source', () => {
-    expect(loadConfig({}).webhooks).toMatchObject({ floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 }, deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 } });
-    const set = loadConfig({ WEBHOOK_REFUSALS_KEPT_PER_MINUTE: '5', WEBHOOK_REFUSAL_KEPT_MAX_BYTES: '2048', DEAD_LETTER_RETENTION: '7d', DEAD_LETTERS_MAX_PER_SOURCE: '100' });
-    expect(set.webhooks).toMatchObject({ floodPolicy: { keepPerMinute: 5, keepMaxBytes: 2048 }, deadLetterRetention: { maxAgeMs: 7 * 86_400_000, maxPerSource: 100 } });
+    expect(loadConfig({}).webhooks).toMatchObject({
+      floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 },
+      deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 },
+    });
+    const set = loadConfig({
+      WEBHOOK_REFUSALS_KEPT_PER_MINUTE: '5',
+      WEBHOOK_REFUSAL_KEPT_MAX_BYTES: '2048',
+      DEAD_LETTER_RETENTION: '7d',
+      DEAD_LETTERS_MAX_PER_SOURCE: '100',
+    });
+    expect(set.webhooks).toMatchObject({
+      floodPolicy: { keepPerMinute: 5, keepMaxBytes: 2048 },
+      deadLetterRetention: { maxAgeMs: 7 * 86_400_000, maxPerSource: 100 },
+    });
     expect(() => loadConfig({ WEBHOOK_REFUSALS_KEPT_PER_MINUTE: '0' })).toThrow(/WEBHOOK_REFUSALS_KEPT_PER_MINUTE: at least 1/);
     expect(() => loadConfig({ WEBHOOK_REFUSAL_KEPT_MAX_BYTES: '10' })).toThrow(/WEBHOOK_REFUSAL_KEPT_MAX_BYTES: at least 1024/);
     expect(() => loadConfig({ DEAD_LETTER_RETENTION: 'a month' })).toThrow(/DEAD_LETTER_RETENTION: a duration such as 30d/);
@@ -78,14 +101,19 @@ describe('Temporal CLI resolution', () => {
     const root = fakeProject(true);
     const explicit = fakeCli(join(root, 'explicit'));
     const onPath = fakeCli(join(root, 'bin'));
-    expect(resolveTemporalCli({ projectRoot: root, env: { TEMPORAL_CLI_PATH: explicit, PATH: join(root, 'bin') } })).toEqual({ source: 'TEMPORAL_CLI_PATH', path: explicit });
+    expect(resolveTemporalCli({ projectRoot: root, env: { TEMPORAL_CLI_PATH: explicit, PATH: join(root, 'bin') } })).toEqual({
+      source: 'TEMPORAL_CLI_PATH',
+      path: explicit,
+    });
     expect(resolveTemporalCli({ projectRoot: root, env: { PATH: `/nonexistent:${join(root, 'bin')}` } })).toEqual({ source: 'PATH', path: onPath });
     expect(resolveTemporalCli({ projectRoot: root, env: { PATH: '/nonexistent' } })).toEqual({ source: 'project', path: projectCliPath(root) });
     expect(resolveTemporalCli({ projectRoot: fakeProject(false), env: {} })).toEqual({ source: 'sdk-download', path: null });
   });
 
   it('refuses a TEMPORAL_CLI_PATH that is not an executable', () => {
-    expect(() => resolveTemporalCli({ projectRoot: fakeProject(false), env: { TEMPORAL_CLI_PATH: '/nonexistent/temporal' } })).toThrow(/TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not an executable/);
+    expect(() => resolveTemporalCli({ projectRoot: fakeProject(false), env: { TEMPORAL_CLI_PATH: '/nonexistent/temporal' } })).toThrow(
+      /TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not an executable/,
+    );
   });
 
   it('maps to the SDK executable options', () => {

@@ -11,7 +11,6 @@ describe('graph algorithms', () => {
     expect(stronglyConnected(long)).toHaveLength(1);
   });
 
-
   it('reach: what a breadth-first walk from one node finds', () => {
     expect(reach([[1], [2], [], [0]], 0)).toEqual([true, true, true, false]);
     expect(reach([[1], [2], [], [0]], 3)).toEqual([true, true, true, true]);

@@ -162,7 +162,10 @@ function clientProblems(c: Compose): string[] {
   if (temporal && worker && api) {
     // auto-setup creates DEFAULT_NAMESPACE; the worker polls and the API starts workflows in TEMPORAL_NAMESPACE.
     const created = envOf(c.services[temporal]!).DEFAULT_NAMESPACE ?? 'default';
-    for (const [name, s] of [[APP_SERVICES.worker, worker], [APP_SERVICES.api, api]] as const) {
+    for (const [name, s] of [
+      [APP_SERVICES.worker, worker],
+      [APP_SERVICES.api, api],
+    ] as const) {
       const ns = envOf(s).TEMPORAL_NAMESPACE ?? 'default';
       if (ns !== created) problems.push(`${name}: namespace ${ns} is not the one ${temporal} creates (${created})`);
     }
@@ -211,7 +214,8 @@ function uiProblems(c: Compose): string[] {
     if (link !== `http://localhost:${uiPublished}`) problems.push(`api: TEMPORAL_UI_URL ${link} is not the published UI (port ${uiPublished})`);
     const apiPublished = publishedPort(api, Number(envOf(api).HTTP_PORT ?? 3000));
     const origins = (envOf(uiService).TEMPORAL_CORS_ORIGINS ?? '').split(',');
-    if (!origins.includes(`http://localhost:${apiPublished}`)) problems.push(`${uiName}: CORS origins do not include the API's http://localhost:${apiPublished}`);
+    if (!origins.includes(`http://localhost:${apiPublished}`))
+      problems.push(`${uiName}: CORS origins do not include the API's http://localhost:${apiPublished}`);
   }
   return problems;
 }
@@ -260,7 +264,10 @@ function scriptEntryFiles(script: string): string[] {
 function dockerfileProblems(dockerfile: string, ignore: string, pkg: PackageJson): string[] {
   const problems: string[] = [];
   const ins = dockerInstructions(dockerfile);
-  const patterns = ignore.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
+  const patterns = ignore
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
 
   const from = ins.find((i) => i.op === 'FROM')?.args ?? '';
   // Node 20 reached its end of life in April 2026; the image follows a maintained LTS line.
@@ -276,8 +283,7 @@ function dockerfileProblems(dockerfile: string, ignore: string, pkg: PackageJson
     if (!existsSync(join(REPO_ROOT, source))) problems.push(`COPY ${source}: no such file in the repo`);
     if (dockerignored(source, patterns)) problems.push(`COPY ${source}: excluded by .dockerignore`);
   }
-  const copiedBefore = (file: string, index: number) =>
-    copied.some((c) => c.index < index && (file === c.source || file.startsWith(`${c.source}/`)));
+  const copiedBefore = (file: string, index: number) => copied.some((c) => c.index < index && (file === c.source || file.startsWith(`${c.source}/`)));
 
   const install = ins.findIndex((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
   if (install < 0) problems.push('no RUN npm ci');
@@ -336,7 +342,8 @@ function appServiceProblems(c: Compose, pkg: PackageJson): string[] {
   if (api) {
     const env = envOf(api);
     const port = Number(env.HTTP_PORT ?? 3000);
-    if (env.HTTP_HOST !== undefined && env.HTTP_HOST !== '0.0.0.0') problems.push(`api: HTTP_HOST ${env.HTTP_HOST} is not reachable from outside the container`);
+    if (env.HTTP_HOST !== undefined && env.HTTP_HOST !== '0.0.0.0')
+      problems.push(`api: HTTP_HOST ${env.HTTP_HOST} is not reachable from outside the container`);
     if (publishedPort(api, port) === undefined) problems.push(`api: HTTP_PORT ${port} is not published`);
     const health = healthcheckText(api);
     if (!health.includes(`:${port}/healthz`)) problems.push(`api: healthcheck does not probe /healthz on port ${port}`);
@@ -394,9 +401,7 @@ describe('docker-compose.yml wiring', () => {
 
   it('every depends_on names an existing service, and healthy-waits have a healthcheck', () => {
     expect(dependencyProblems(readCompose())).toEqual([]);
-    expect(dependencyProblems(mutated((c) => renameService(c, 'postgresql', 'postgres')))).toContain(
-      'temporal depends on missing service postgresql',
-    );
+    expect(dependencyProblems(mutated((c) => renameService(c, 'postgresql', 'postgres')))).toContain('temporal depends on missing service postgresql');
     expect(dependencyProblems(mutated((c) => delete c.services.temporal!.healthcheck))).toEqual(
       expect.arrayContaining(['worker waits for temporal to be healthy, but temporal has no healthcheck']),
     );
@@ -428,15 +433,13 @@ describe('docker-compose.yml wiring', () => {
     expect(databaseProblems(mutated((c) => setEnv(c.services.temporal!, 'POSTGRES_SEEDS', 'postgres')))).toEqual([
       'temporal: POSTGRES_SEEDS postgres is not a service',
     ]);
-    expect(databaseProblems(mutated((c) => setEnv(c.services.temporal!, 'DB_PORT', '5433')))).toEqual([
-      'temporal: DB_PORT 5433 is not a port of postgresql',
-    ]);
+    expect(databaseProblems(mutated((c) => setEnv(c.services.temporal!, 'DB_PORT', '5433')))).toEqual(['temporal: DB_PORT 5433 is not a port of postgresql']);
     expect(databaseProblems(mutated((c) => setEnv(c.services.postgresql!, 'POSTGRES_PASSWORD', 'other')))).toEqual([
       "temporal: POSTGRES_PWD differs from postgresql's POSTGRES_PASSWORD",
     ]);
-    expect(
-      databaseProblems(mutated((c) => (c.services.temporal!.depends_on = { postgresql: { condition: 'service_started' } }))),
-    ).toEqual(['temporal does not wait for postgresql to be healthy']);
+    expect(databaseProblems(mutated((c) => (c.services.temporal!.depends_on = { postgresql: { condition: 'service_started' } })))).toEqual([
+      'temporal does not wait for postgresql to be healthy',
+    ]);
   });
 
   it('temporal-ui points at temporal, and the API links to and is allowed by the UI', () => {
@@ -454,19 +457,26 @@ describe('docker-compose.yml wiring', () => {
     expect(pkg.scripts.worker).toMatch(/\bsrc\/app\/worker\.ts\b/);
     expect(pkg.scripts.api).toMatch(/\bsrc\/app\/api\.ts\b/);
     expect(appServiceProblems(readCompose(), pkg)).toEqual([]);
-    expect(appServiceProblems(mutated((c) => (c.services.worker!.command = ['npm', 'run', 'wroker'])), pkg)).toEqual([
-      'worker: command npm run wroker is not npm run worker',
-    ]);
-    expect(appServiceProblems(mutated((c) => (c.services.api!.build = './api')), pkg)).toEqual([
-      'api: build is "./api", expected .',
-      'api: api/Dockerfile does not exist',
-    ]);
+    expect(
+      appServiceProblems(
+        mutated((c) => (c.services.worker!.command = ['npm', 'run', 'wroker'])),
+        pkg,
+      ),
+    ).toEqual(['worker: command npm run wroker is not npm run worker']);
+    expect(
+      appServiceProblems(
+        mutated((c) => (c.services.api!.build = './api')),
+        pkg,
+      ),
+    ).toEqual(['api: build is "./api", expected .', 'api: api/Dockerfile does not exist']);
     const withoutApi = { scripts: Object.fromEntries(Object.entries(pkg.scripts).filter(([name]) => name !== 'api')) };
-    expect(appServiceProblems(readCompose(), withoutApi)).toEqual([
-      'package.json has no script api',
-      'api: command npm run api is not npm run api',
-    ]);
-    expect(appServiceProblems(mutated((c) => (c.services.api!.ports = ['3001:3001'])), pkg)).toEqual(['api: HTTP_PORT 3000 is not published']);
+    expect(appServiceProblems(readCompose(), withoutApi)).toEqual(['package.json has no script api', 'api: command npm run api is not npm run api']);
+    expect(
+      appServiceProblems(
+        mutated((c) => (c.services.api!.ports = ['3001:3001'])),
+        pkg,
+      ),
+    ).toEqual(['api: HTTP_PORT 3000 is not published']);
   });
 
   it('the Dockerfile installs production dependencies, copies what the scripts run, and runs as node', () => {
@@ -496,12 +506,18 @@ describe('docker-compose.yml wiring', () => {
   it('pins every image to a tag other than latest', () => {
     const c = readCompose();
     expect(imageProblems(c, readDockerfile())).toEqual([]);
-    expect(imageProblems(mutated((c) => (c.services['temporal-ui']!.image = 'temporalio/ui')), readDockerfile())).toEqual([
-      'temporal-ui: temporalio/ui has no tag',
-    ]);
-    expect(imageProblems(mutated((c) => (c.services.postgresql!.image = 'postgres:latest')), readDockerfile())).toEqual([
-      'postgresql: postgres:latest is not pinned',
-    ]);
+    expect(
+      imageProblems(
+        mutated((c) => (c.services['temporal-ui']!.image = 'temporalio/ui')),
+        readDockerfile(),
+      ),
+    ).toEqual(['temporal-ui: temporalio/ui has no tag']);
+    expect(
+      imageProblems(
+        mutated((c) => (c.services.postgresql!.image = 'postgres:latest')),
+        readDockerfile(),
+      ),
+    ).toEqual(['postgresql: postgres:latest is not pinned']);
     expect(imageProblems(c, readDockerfile().replace(/^FROM .*$/m, 'FROM node'))).toEqual(['Dockerfile: node has no tag']);
     expect(imageTag('localhost:5000/app:1.2')).toBe('1.2');
   });

@@ -69,8 +69,17 @@ function lintFiles(files: Record<string, string>): Map<string, string[]> {
 
 const fixtureName = (kind: string, i: number, path: string) => path.replace(/x\.ts$/, `${kind}${i}.ts`);
 const files: Record<string, string> = { ...other };
-refused.forEach(([path, line], i) => (files[fixtureName('refused', i, path)] = `${line}\nexport const used = [a];\n`.replace('export const', line.includes('type') ? 'export type Used = typeof a;\nexport const' : 'export const')));
-allowed.forEach(([path, line], i) => (files[fixtureName('allowed', i, path)] = `${line}\n${line.includes('type') ? 'export type Used = typeof a;' : 'export const used = [a];'}\n`));
+refused.forEach(
+  ([path, line], i) =>
+    (files[fixtureName('refused', i, path)] = `${line}\nexport const used = [a];\n`.replace(
+      'export const',
+      line.includes('type') ? 'export type Used = typeof a;\nexport const' : 'export const',
+    )),
+);
+allowed.forEach(
+  ([path, line], i) =>
+    (files[fixtureName('allowed', i, path)] = `${line}\n${line.includes('type') ? 'export type Used = typeof a;' : 'export const used = [a];'}\n`),
+);
 let findings: Map<string, string[]>;
 beforeAll(() => {
   findings = lintFiles(files);
@@ -117,6 +126,17 @@ describe('the workflow sandbox', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const external = Object.entries(inputs).flatMap(([file, m]) => m.imports.filter((i) => i.external).map((i) => ({ file, path: i.path })));
     expect(external.filter((i) => builtins.has(i.path)).map((i) => `${i.file} imports ${i.path}`)).toEqual([]);
-    expect([...new Set(external.map((i) => i.path.split('/').slice(0, i.path.startsWith('@') ? 2 : 1).join('/')))].sort()).toEqual(['@temporalio/workflow', 'zod']);
+    expect(
+      [
+        ...new Set(
+          external.map((i) =>
+            i.path
+              .split('/')
+              .slice(0, i.path.startsWith('@') ? 2 : 1)
+              .join('/'),
+          ),
+        ),
+      ].sort(),
+    ).toEqual(['@temporalio/workflow', 'zod']);
   });
 });

@@ -19,7 +19,9 @@ it('names what is missing and the Debian/Ubuntu and macOS commands that install 
     expect(r.stderr).toContain('ldapmodify');
     expect(r.stderr).toContain('openssl');
     expect(r.stderr).toContain('docker-compose');
-    expect(r.stderr).toMatch(/Debian\/Ubuntu: sudo apt-get update && sudo apt-get install -y --no-install-recommends .*\bldap-utils\b.*\bopenssl\b.*\bdocker-compose\b/);
+    expect(r.stderr).toMatch(
+      /Debian\/Ubuntu: sudo apt-get update && sudo apt-get install -y --no-install-recommends .*\bldap-utils\b.*\bopenssl\b.*\bdocker-compose\b/,
+    );
     expect(r.stderr).toMatch(/macOS: +brew install .*\bopenldap\b.*\bopenssl\b.*\bdocker-compose\b/);
     expect(r.stderr).toContain('nothing was installed');
   } finally {

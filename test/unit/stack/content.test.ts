@@ -9,7 +9,15 @@ import { ContentError, formatContentIssue, parseContent } from '../../../src/dom
 describe('content files', () => {
   it('shipped in content/ all validate', async () => {
     const content = await loadContent('content');
-    expect(content.routing.rules.map((r) => r.id)).toEqual(['opt-out', 'password-reset', 'software-install', 'network-incident', 'email-troubleshooting', 'printer-troubleshooting', 'network-troubleshooting']);
+    expect(content.routing.rules.map((r) => r.id)).toEqual([
+      'opt-out',
+      'password-reset',
+      'software-install',
+      'network-incident',
+      'email-troubleshooting',
+      'printer-troubleshooting',
+      'network-troubleshooting',
+    ]);
     expect(Object.keys(content.trees).sort()).toEqual(['email-client', 'network-connectivity', 'printer']);
     expect(content.software.software.map((s) => s.id)).toContain('acrobat-pro');
     expect(content.fleet.devices.find((d) => d.id === 'LT-0042')?.owner).toBe('jdoe');
@@ -47,14 +55,20 @@ describe('routing rules that start definitions', () => {
     cpSync('content', dir, { recursive: true });
     const routing = readFileSync(join(dir, 'routing.yaml'), 'utf8')
       .replace('definition: incident-network', 'definition: incident-power')
-      .replace("        tree: { const: network-connectivity }", "        tree: { const: network-connectivity }\n  - id: extra\n    when: { labels: [x] }\n    start: { definition: onboarding, input: { colour: { const: red } } }");
+      .replace(
+        '        tree: { const: network-connectivity }',
+        '        tree: { const: network-connectivity }\n  - id: extra\n    when: { labels: [x] }\n    start: { definition: onboarding, input: { colour: { const: red } } }',
+      );
     writeFileSync(join(dir, 'routing.yaml'), routing);
     const error = await loadContent(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContentError);
     expect((error as ContentError).issues.map((i) => [i.path, i.message])).toEqual(
       expect.arrayContaining([
         ['rules[3].start.definition', 'no definition "incident-power" in content/definitions'],
-        [expect.stringMatching(/^rules\[\d\]\.start\.input\.colour$/), expect.stringContaining('definition onboarding has no input "colour" (it takes: employeeId')],
+        [
+          expect.stringMatching(/^rules\[\d\]\.start\.input\.colour$/),
+          expect.stringContaining('definition onboarding has no input "colour" (it takes: employeeId'),
+        ],
       ]),
     );
   });
@@ -70,6 +84,14 @@ describe('hostile content', () => {
         return e as ContentError;
       }
     })();
-    expect(error?.issues).toEqual([{ file: 'x.yaml', line: 3, column: 13, path: 'list[0].length', message: 'holds an object with its own "toString" key where text, a number or a list is expected' }]);
+    expect(error?.issues).toEqual([
+      {
+        file: 'x.yaml',
+        line: 3,
+        column: 13,
+        path: 'list[0].length',
+        message: 'holds an object with its own "toString" key where text, a number or a list is expected',
+      },
+    ]);
   });
 });

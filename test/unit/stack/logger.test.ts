@@ -12,9 +12,17 @@ describe('log redaction', () => {
       },
     });
     const log = createLogger('info', out);
-    log.info({ password: 'Hunter2!', email: 'jane.doe@example.com', user: { displayName: 'Jane Doe', token: 'abc' }, workflowId: 'ticket-jira-ITSM-1' }, 'line');
+    log.info(
+      { password: 'Hunter2!', email: 'jane.doe@example.com', user: { displayName: 'Jane Doe', token: 'abc' }, workflowId: 'ticket-jira-ITSM-1' },
+      'line',
+    );
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ password: '[redacted]', email: '[redacted]', user: { displayName: '[redacted]', token: '[redacted]' }, workflowId: 'ticket-jira-ITSM-1' });
+    expect(line).toMatchObject({
+      password: '[redacted]',
+      email: '[redacted]',
+      user: { displayName: '[redacted]', token: '[redacted]' },
+      workflowId: 'ticket-jira-ITSM-1',
+    });
     expect(lines[0]).not.toMatch(/Hunter2|jane\.doe|Jane Doe/);
   });
 });

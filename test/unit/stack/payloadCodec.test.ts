@@ -48,7 +48,11 @@ describe('the payload encryption codec', () => {
   const codec = new EncryptionCodec(keys);
 
   it('encrypts each payload so that nothing of it is readable, and decrypts it back as it was', async () => {
-    const plain = [defaultPayloadConverter.toPayload(ticket), defaultPayloadConverter.toPayload(null), defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3]))];
+    const plain = [
+      defaultPayloadConverter.toPayload(ticket),
+      defaultPayloadConverter.toPayload(null),
+      defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3])),
+    ];
     const sealed = await codec.encode(plain);
     for (const p of sealed) {
       expect(text(p.metadata!.encoding)).toBe(ENCRYPTED_ENCODING);
@@ -84,7 +88,9 @@ describe('the payload encryption codec', () => {
     const relabelled = { metadata: { ...sealed!.metadata, [KEY_ID_METADATA]: Buffer.from('old') }, data: sealed!.data };
     await expect(codec.decode([relabelled])).rejects.toThrow('encrypted payload (key "old") failed authentication');
 
-    await expect(codec.decode([{ metadata: { ...sealed!.metadata, [KEY_ID_METADATA]: undefined as unknown as Uint8Array }, data: sealed!.data }])).rejects.toThrow('key "(none)"');
+    await expect(
+      codec.decode([{ metadata: { ...sealed!.metadata, [KEY_ID_METADATA]: undefined as unknown as Uint8Array }, data: sealed!.data }]),
+    ).rejects.toThrow('key "(none)"');
     await expect(codec.decode([{ metadata: sealed!.metadata, data: new Uint8Array(10) }])).rejects.toThrow('too short');
   });
 

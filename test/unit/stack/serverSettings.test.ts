@@ -46,11 +46,16 @@ describe('Temporal server dynamic config', () => {
   });
 
   it('the compose cluster mounts a dynamic config file with the same values', () => {
-    const file = parse(readFileSync(repoFile('deploy/temporal/dynamicconfig.yaml'), 'utf8')) as Record<string, Array<{ value: unknown; constraints?: unknown }>>;
+    const file = parse(readFileSync(repoFile('deploy/temporal/dynamicconfig.yaml'), 'utf8')) as Record<
+      string,
+      Array<{ value: unknown; constraints?: unknown }>
+    >;
     for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) {
       expect(file[key], key).toEqual([{ value }]);
     }
-    const temporal = (parse(readFileSync(repoFile('docker-compose.yml'), 'utf8')) as { services: Record<string, { environment: Record<string, string>; volumes: string[] }> }).services.temporal!;
+    const temporal = (
+      parse(readFileSync(repoFile('docker-compose.yml'), 'utf8')) as { services: Record<string, { environment: Record<string, string>; volumes: string[] }> }
+    ).services.temporal!;
     const mount = temporal.volumes.find((v) => v.startsWith('./deploy/temporal/dynamicconfig.yaml:'));
     expect(mount).toBeDefined();
     const target = mount!.split(':')[1]!;

@@ -14,8 +14,18 @@ describe('operations settings', () => {
   });
 
   it('read WORKER_METRICS_ADDRESS, READINESS_TIMEOUT and the OTEL_* variables', () => {
-    const c = loadConfig({ WORKER_METRICS_ADDRESS: '0.0.0.0:9464', READINESS_TIMEOUT: '500ms', OTEL_TRACING: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'itse-eu' });
-    expect(c.operations).toEqual({ readinessTimeoutMs: 500, workerMetricsAddress: '0.0.0.0:9464', tracing: { exporter: 'otlp', serviceName: 'itse-eu', endpoint: 'http://collector:4318' } });
+    const c = loadConfig({
+      WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
+      READINESS_TIMEOUT: '500ms',
+      OTEL_TRACING: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'itse-eu',
+    });
+    expect(c.operations).toEqual({
+      readinessTimeoutMs: 500,
+      workerMetricsAddress: '0.0.0.0:9464',
+      tracing: { exporter: 'otlp', serviceName: 'itse-eu', endpoint: 'http://collector:4318' },
+    });
     expect(tracingTarget(c)).toBe('OTLP/HTTP to http://collector:4318');
     expect(tracingTarget(loadConfig({ OTEL_TRACING: '1' }))).toBe('OTLP/HTTP to http://localhost:4318');
     expect(tracingTarget(loadConfig({ OTEL_TRACING: 'true', OTEL_TRACES_EXPORTER: 'console' }))).toBe('to the console');
@@ -44,7 +54,9 @@ describe('the Temporal Runtime options', () => {
     expect(off.telemetryOptions?.metrics).toBeUndefined();
     expect(off.logger).toBeInstanceOf(PinoTemporalLogger);
     expect(off.telemetryOptions?.logging).toEqual({ filter: { core: 'WARN', other: 'ERROR' }, forward: {} });
-    expect(runtimeOptions({ workerMetricsAddress: '127.0.0.1:9464' }, logger).telemetryOptions?.metrics).toEqual({ prometheus: { bindAddress: '127.0.0.1:9464' } });
+    expect(runtimeOptions({ workerMetricsAddress: '127.0.0.1:9464' }, logger).telemetryOptions?.metrics).toEqual({
+      prometheus: { bindAddress: '127.0.0.1:9464' },
+    });
   });
 });
 
@@ -58,13 +70,27 @@ describe('the pino-backed Temporal logger', () => {
       },
     });
     const log = new PinoTemporalLogger(createLogger('trace', out));
-    log.info('Activity completed', { workflowId: 'ticket-zendesk-90123', activityType: 'commentOnTicket', taskToken: 'opaque', attempt: 1, skipped: undefined });
+    log.info('Activity completed', {
+      workflowId: 'ticket-zendesk-90123',
+      activityType: 'commentOnTicket',
+      taskToken: 'opaque',
+      attempt: 1,
+      skipped: undefined,
+    });
     log.warn('Activity failed', { workflowId: 'self-disk-cleanup-jdoe', error: new Error('boom') });
     log.error('bad', { email: 'jane.doe@example.com' });
     log.debug('d');
     log.trace('t');
     log.log('INFO', 'no meta');
-    expect(lines[0]).toMatchObject({ level: 30, msg: 'Activity completed', component: 'temporal', workflowId: 'ticket-zendesk-90123', ticket: 'zendesk:90123', activityType: 'commentOnTicket', attempt: 1 });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'Activity completed',
+      component: 'temporal',
+      workflowId: 'ticket-zendesk-90123',
+      ticket: 'zendesk:90123',
+      activityType: 'commentOnTicket',
+      attempt: 1,
+    });
     expect(lines[0]).not.toHaveProperty('taskToken');
     expect(lines[0]).not.toHaveProperty('skipped');
     expect(lines[1]).toMatchObject({ level: 40, workflowId: 'self-disk-cleanup-jdoe', err: { message: 'boom', type: 'Error' } });

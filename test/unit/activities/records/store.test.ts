@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { EngineStore } from '../../../../src/activities/records/store.js';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../../../src/domain/records/audit.js';
 
-const entry = (subject: string) => ({ at: '2026-11-26T10:00:00.000Z', kind: 'webhook.rejected' as const, actor: 'jira', subject, outcome: 'rejected' as const, reason: 'bad_signature' });
+const entry = (subject: string) => ({
+  at: '2026-11-26T10:00:00.000Z',
+  kind: 'webhook.rejected' as const,
+  actor: 'jira',
+  subject,
+  outcome: 'rejected' as const,
+  reason: 'bad_signature',
+});
 
 describe('audit log', () => {
   it('chains each entry to the one before it', () => {
@@ -55,7 +62,14 @@ describe('cursors', () => {
 });
 
 describe('dead-letter retention', () => {
-  const letter = (source: 'jira' | 'zendesk', receivedAt: string) => ({ source, reason: 'bad_signature', issues: [], headers: {}, body: Buffer.from('{}'), receivedAt: new Date(receivedAt) });
+  const letter = (source: 'jira' | 'zendesk', receivedAt: string) => ({
+    source,
+    reason: 'bad_signature',
+    issues: [],
+    headers: {},
+    body: Buffer.from('{}'),
+    receivedAt: new Date(receivedAt),
+  });
 
   it('removes a source’s letters older than the cut-off and all but its newest N, leaving other sources alone', () => {
     const store = new EngineStore(':memory:');

@@ -110,7 +110,7 @@ describe('expression grammar', () => {
     expect(ev("constants.groupsByRole.engineer == ['staff']")).toBe(false);
     expect(ev('constants.limits == constants.limits')).toBe(true);
     expect(ev('constants.limits == constants.groupsByRole')).toBe(false);
-    expect(ev("[1, [2]] in [[1, [2]], 3]")).toBe(true);
+    expect(ev('[1, [2]] in [[1, [2]], 3]')).toBe(true);
     expect(ev('null == inputs.nothing')).toBe(true);
     expect(ev("1 == '1'")).toBe(false);
   });
@@ -189,7 +189,7 @@ describe('expression grammar', () => {
     expect(syntaxError('inputs.')).toBe('unexpected end of expression at column 8');
     expect(syntaxError('inputs.1')).toBe("unexpected '1' at column 8");
     expect(syntaxError('steps.Upper-case')).toBe("unexpected '-' at column 12");
-    expect(syntaxError("[1, 2")).toBe('unexpected end of expression at column 6');
+    expect(syntaxError('[1, 2')).toBe('unexpected end of expression at column 6');
     expect(syntaxError('inputs.x }}')).toBe("unexpected '}}' at column 10");
     expect(syntaxError('1 2')).toBe("unexpected '2' at column 3");
     expect(syntaxError("'a' 'b'")).toBe('unexpected string at column 5');
@@ -232,7 +232,7 @@ describe('expression grammar', () => {
 
 describe('references (what validation checks)', () => {
   it('lists each path with its fixed names, also inside indexes, calls, lists and operators', () => {
-    const refs = references(parseExpression("len(constants.groupsByRole[inputs.role]) > 0 && !steps.a-b.result.x[0] && [run.requester, -ticket.n] != null"));
+    const refs = references(parseExpression('len(constants.groupsByRole[inputs.role]) > 0 && !steps.a-b.result.x[0] && [run.requester, -ticket.n] != null'));
     expect(refs).toEqual([
       { root: 'inputs', names: ['role'], column: 28 },
       { root: 'constants', names: ['groupsByRole'], column: 5 },
@@ -295,6 +295,11 @@ describe('templates', () => {
     expect(isTemplate('plain {{ x }}')).toBe(false);
     expect(isTemplate(3)).toBe(false);
     expect(ref('inputs.employeeId')).toBe('${{ inputs.employeeId }}');
-    expect(parseTemplate('a${{ 1 }}b${{ 2 }}')).toEqual(['a', { expr: { kind: 'literal', value: 1, column: 6 }, column: 2 }, 'b', { expr: { kind: 'literal', value: 2, column: 15 }, column: 11 }]);
+    expect(parseTemplate('a${{ 1 }}b${{ 2 }}')).toEqual([
+      'a',
+      { expr: { kind: 'literal', value: 1, column: 6 }, column: 2 },
+      'b',
+      { expr: { kind: 'literal', value: 2, column: 15 }, column: 11 },
+    ]);
   });
 });

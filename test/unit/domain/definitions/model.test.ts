@@ -28,7 +28,8 @@ function onboardingInTypeScript(): Definition {
   return defineWorkflow({
     id: 'onboarding',
     title: 'New employee onboarding',
-    description: 'Creates the account, adds the groups of the role, creates the mailbox, hands out a laptop with the baseline software and welcomes the new employee.',
+    description:
+      'Creates the account, adds the groups of the role, creates the mailbox, hands out a laptop with the baseline software and welcomes the new employee.',
   })
     .input('employeeId', { type: 'string', pattern: '^[a-z][a-z0-9.]{1,30}$', description: 'Directory id of the new account, e.g. maria.lopez' })
     .input('displayName', { type: 'string', sensitive: true, description: 'The name shown in the directory' })
@@ -39,11 +40,22 @@ function onboardingInTypeScript(): Definition {
     .input('extraGroups', { type: 'string-list', default: [], description: 'Directory groups beyond those of the role' })
     .input('quotaGb', { type: 'number', minimum: 1, maximum: 100, default: 50, description: 'Mailbox size' })
     .input('laptop', { type: 'boolean', default: true, description: 'Hand out a laptop from stock' })
-    .input('laptopModel', { type: 'string', enum: ['standard-14', 'developer-16'], default: 'standard-14', description: 'standard-14 laptops run Windows; developer-16 run macOS or Linux' })
+    .input('laptopModel', {
+      type: 'string',
+      enum: ['standard-14', 'developer-16'],
+      default: 'standard-14',
+      description: 'standard-14 laptops run Windows; developer-16 run macOS or Linux',
+    })
     .constant('groupsByRole', { engineer: ['staff', 'engineering'], sales: ['staff', 'sales'], finance: ['staff', 'finance'] })
     .action('create-account', 'createAccount', {
       name: 'Create the directory account',
-      args: { userId: employee, displayName: ref('inputs.displayName'), department: ref('inputs.department'), title: ref('inputs.title'), manager: ref('inputs.manager') },
+      args: {
+        userId: employee,
+        displayName: ref('inputs.displayName'),
+        department: ref('inputs.department'),
+        title: ref('inputs.title'),
+        manager: ref('inputs.manager'),
+      },
       requires: 'account.create',
       compensate: { activity: 'deleteAccount', args: { userId: employee } },
     })
@@ -119,7 +131,14 @@ function onboardingInTypeScript(): Definition {
 function dryRun(def: Definition, inputs: unknown, world: { ticket?: Scope['ticket']; results: (activity: string, args: Record<string, unknown>) => unknown }) {
   const checked = validateInputs(def, inputs);
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
-  const scope: Scope = { inputs: checked.values, constants: def.constants, steps: {}, ticket: world.ticket ?? null, alert: null, run: { requester: 'dana.admin' } };
+  const scope: Scope = {
+    inputs: checked.values,
+    constants: def.constants,
+    steps: {},
+    ticket: world.ticket ?? null,
+    alert: null,
+    run: { requester: 'dana.admin' },
+  };
   const calls: Array<{ step: string; activity: string; args: Record<string, unknown> }> = [];
   const run = (step: Step): StepState => {
     if (step.when !== undefined && !evaluateCondition(step.when, scope)) return { status: 'skipped', result: null };
@@ -153,7 +172,15 @@ describe('shipped definitions', () => {
     const changes = allSteps(onboarding)
       .map(({ step }) => step)
       .filter((s): s is ActionStep => 'activity' in s && activitySpec(s.activity)?.effect === 'change');
-    expect(changes.map((s) => s.id)).toEqual(['create-account', 'add-role-groups', 'add-extra-groups', 'create-mailbox', 'assign-laptop', 'install-vscode', 'install-acrobat']);
+    expect(changes.map((s) => s.id)).toEqual([
+      'create-account',
+      'add-role-groups',
+      'add-extra-groups',
+      'create-mailbox',
+      'assign-laptop',
+      'install-vscode',
+      'install-acrobat',
+    ]);
     for (const step of changes) {
       expect(step.requires, step.id).toBe(activitySpec(step.activity)?.action);
       expect(step.compensate?.activity, step.id).toBe(activitySpec(step.activity)?.undo);
@@ -168,15 +195,29 @@ describe('shipped definitions', () => {
       const item = content.software.software.find((s) => s.id === software.id);
       expect(item?.version).toBe(software.version);
       const models = step.when?.includes("'standard-14'") ? ['standard-14'] : ['standard-14', 'developer-16'];
-      for (const device of stock.filter((d) => models.includes(d.model as string))) expect(item?.platforms, `${software.id} on ${device.id}`).toContain(device.platform);
+      for (const device of stock.filter((d) => models.includes(d.model as string)))
+        expect(item?.platforms, `${software.id} on ${device.id}`).toContain(device.platform);
     }
   });
 
   it('onboarding renders arguments the activities accept, with the groups of the role and the laptop it was given', () => {
-    const { calls } = dryRun(onboarding, { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', manager: 'asmith', extraGroups: ['vpn-users'] }, {
-      results: (activity) => (activity === 'assignAsset' ? { assetId: 'AS-201', deviceId: 'LT-0201' } : { ok: true }),
-    });
-    expect(calls.map((c) => c.step)).toEqual(['create-account', 'add-role-groups', 'add-extra-groups', 'create-mailbox', 'assign-laptop', 'install-vscode', 'install-acrobat', 'welcome']);
+    const { calls } = dryRun(
+      onboarding,
+      { employeeId: 'maria.lopez', displayName: 'Maria Lopez', role: 'engineer', manager: 'asmith', extraGroups: ['vpn-users'] },
+      {
+        results: (activity) => (activity === 'assignAsset' ? { assetId: 'AS-201', deviceId: 'LT-0201' } : { ok: true }),
+      },
+    );
+    expect(calls.map((c) => c.step)).toEqual([
+      'create-account',
+      'add-role-groups',
+      'add-extra-groups',
+      'create-mailbox',
+      'assign-laptop',
+      'install-vscode',
+      'install-acrobat',
+      'welcome',
+    ]);
     expect(calls[0]?.args).toEqual({ userId: 'maria.lopez', displayName: 'Maria Lopez', manager: 'asmith' });
     expect(calls[1]?.args).toEqual({ userId: 'maria.lopez', groups: ['staff', 'engineering'] });
     expect(calls[2]?.args).toEqual({ userId: 'maria.lopez', groups: ['vpn-users'] });
@@ -196,7 +237,13 @@ describe('shipped definitions', () => {
       .map(({ step }) => step)
       .filter((s): s is ActionStep => 'activity' in s)
       .slice(0, 5);
-    expect(compensationOrder(done).map((s) => s.compensate?.activity)).toEqual(['unassignAsset', 'deleteMailbox', 'removeFromGroups', 'removeFromGroups', 'deleteAccount']);
+    expect(compensationOrder(done).map((s) => s.compensate?.activity)).toEqual([
+      'unassignAsset',
+      'deleteMailbox',
+      'removeFromGroups',
+      'removeFromGroups',
+      'deleteAccount',
+    ]);
   });
 
   it('incident: runs the remediations the diagnosis calls for, verifies, and resolves or escalates the ticket', () => {
@@ -233,17 +280,34 @@ describe('shipped definitions', () => {
       'resolve:resolveTicket',
       'tell-team:sendNotification',
     ]);
-    expect(calls.find((c) => c.step === 'restart-adapter')?.args).toEqual({ deviceId: 'LT-0042', action: 'network.restartAdapter', args: {}, targetId: 'jdoe' });
+    expect(calls.find((c) => c.step === 'restart-adapter')?.args).toEqual({
+      deviceId: 'LT-0042',
+      action: 'network.restartAdapter',
+      args: {},
+      targetId: 'jdoe',
+    });
     expect(calls.find((c) => c.step === 'note-findings')?.args.body).toBe(
       'Diagnosis of LT-0042: link up false; address 169.254.12.7 (self-assigned: true); DNS resolves false; internet reachable false.',
     );
-    expect(calls.find((c) => c.step === 'resolve')?.args.note).toBe('Your device LT-0042 is back online. Adapter restart: succeeded; DHCP renewal: succeeded; DNS flush: skipped.');
+    expect(calls.find((c) => c.step === 'resolve')?.args.note).toBe(
+      'Your device LT-0042 is back online. Adapter restart: succeeded; DHCP renewal: succeeded; DNS flush: skipped.',
+    );
 
     // A DNS fault alone: only the flush runs; it does not help, so the ticket goes to people.
     fixed = false;
     Object.assign(faults, { 'network.link': { up: true }, 'network.ipConfig': { hasAddress: true, apipa: false } });
     const dnsOnly = dryRun(incident, { userId: 'jdoe', deviceId: 'LT-0042', escalationQueue: 'network-team' }, world);
-    expect(dnsOnly.calls.map((c) => c.step)).toEqual(['check-link', 'check-address', 'check-dns', 'check-internet', 'note-findings', 'flush-dns', 'verify', 'escalate', 'tell-team']);
+    expect(dnsOnly.calls.map((c) => c.step)).toEqual([
+      'check-link',
+      'check-address',
+      'check-dns',
+      'check-internet',
+      'note-findings',
+      'flush-dns',
+      'verify',
+      'escalate',
+      'tell-team',
+    ]);
     expect(dnsOnly.calls.find((c) => c.step === 'escalate')?.args.queue).toBe('network-team');
 
     // Started by an alert (no ticket): no ticket updates, the channel is told.
@@ -282,15 +346,17 @@ describe('the TypeScript builder', () => {
       .approval('manager-ok', { approvers: [ref('inputs.userId')], approverGroup: 'it-managers', timeout: '2d' }, { name: 'Manager approves' })
       .troubleshoot('guided', { tree: 'network-connectivity', subject: ref('inputs.userId') }, { when: "steps.manager-ok.status == 'succeeded'" })
       .parallel('checks', (p) =>
-        p
-          .action('disk', 'measureDisk', { args: { deviceId: 'LT-0042' } })
-          .notify('tell', { chat: { channel: 'it-incidents', text: 'checking' } }),
+        p.action('disk', 'measureDisk', { args: { deviceId: 'LT-0042' } }).notify('tell', { chat: { channel: 'it-incidents', text: 'checking' } }),
       )
       .build();
     expect(def.limits).toEqual({ perEndpoint: 2 });
     expect(def.constants).toEqual({});
     expect(def.steps.map(stepKind)).toEqual(['approval', 'troubleshoot', 'parallel']);
-    expect(def.steps[0]).toEqual({ id: 'manager-ok', name: 'Manager approves', approval: { approvers: ['${{ inputs.userId }}'], approverGroup: 'it-managers', timeout: '2d', onTimeout: 'fail' } });
+    expect(def.steps[0]).toEqual({
+      id: 'manager-ok',
+      name: 'Manager approves',
+      approval: { approvers: ['${{ inputs.userId }}'], approverGroup: 'it-managers', timeout: '2d', onTimeout: 'fail' },
+    });
     expect(stepCount(def)).toBe(5);
   });
 
@@ -302,8 +368,12 @@ describe('the TypeScript builder', () => {
     w.action('b', 'createAccount', { args: { userId: 'x' }, requires: 'account.create' });
     // @ts-expect-error the permission action of createAccount is account.create
     w.action('c', 'createAccount', { args: { userId: 'x', displayName: 'y' }, requires: 'password.reset' });
-    // @ts-expect-error createAccount is undone by deleteAccount
-    w.action('d', 'createAccount', { args: { userId: 'x', displayName: 'y' }, requires: 'account.create', compensate: { activity: 'unlockAccount', args: { userId: 'x' } } });
+    w.action('d', 'createAccount', {
+      args: { userId: 'x', displayName: 'y' },
+      requires: 'account.create',
+      // @ts-expect-error createAccount is undone by deleteAccount
+      compensate: { activity: 'unlockAccount', args: { userId: 'x' } },
+    });
     // @ts-expect-error lookupUser cannot be undone
     w.action('e', 'lookupUser', { args: { by: 'id', id: 'x' }, compensate: { activity: 'deleteAccount', args: { userId: 'x' } } });
     // @ts-expect-error a number argument takes a number or a template, not other text
@@ -328,9 +398,14 @@ describe('the TypeScript builder', () => {
   });
 
   it('refuses what the schema or the rules refuse, naming every problem', () => {
-    const bad = () => defineWorkflow({ id: 'Bad', title: '' }).action('a', 'lookupUser', { args: { by: 'id', id: 'x' } }).build();
+    const bad = () =>
+      defineWorkflow({ id: 'Bad', title: '' })
+        .action('a', 'lookupUser', { args: { by: 'id', id: 'x' } })
+        .build();
     expect(bad).toThrow(ValidationError);
-    expect(bad).toThrow('workflow definition Bad is invalid: id: use lower-case letters, digits and dashes; title: Too small: expected string to have >=1 characters');
+    expect(bad).toThrow(
+      'workflow definition Bad is invalid: id: use lower-case letters, digits and dashes; title: Too small: expected string to have >=1 characters',
+    );
     const rules = () =>
       defineWorkflow({ id: 'x', title: 'X' })
         .action('a', 'lookupUser', { args: { by: 'id', id: ref('inputs.who') } })
@@ -344,7 +419,15 @@ describe('definition version', () => {
     const hash = definitionHash(onboarding);
     expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     const reverseKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reverseKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v;
+      Array.isArray(v)
+        ? v.map(reverseKeys)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reverseKeys(x)]),
+            )
+          : v;
     const reordered = reverseKeys(onboarding) as Definition;
     expect(Object.keys(reordered)[0]).toBe('steps');
     expect(definitionHash(reordered)).toBe(hash);
@@ -375,7 +458,19 @@ describe('JSON Schema of the definition format', () => {
     }
     const broken = [
       { id: 'x', title: 'X', steps: [{ id: 'a', activity: 'lookupUser', colour: 'red' }] },
-      { id: 'x', title: 'X', steps: [{ id: 'a', parallel: [{ id: 'b', approval: { approverGroup: 'g', timeout: '1d' } }, { id: 'c', activity: 'x' }] }] },
+      {
+        id: 'x',
+        title: 'X',
+        steps: [
+          {
+            id: 'a',
+            parallel: [
+              { id: 'b', approval: { approverGroup: 'g', timeout: '1d' } },
+              { id: 'c', activity: 'x' },
+            ],
+          },
+        ],
+      },
       { id: 'x', title: 'X', steps: [{ id: 'a', activity: 'x', timeout: 'soon' }] },
       { id: 'x', title: 'X', inputs: { a: { type: 'text' } }, steps: [{ id: 'a', activity: 'x' }] },
       { id: 'x', title: 'X', steps: [] },
@@ -416,10 +511,20 @@ describe('activity registry', () => {
       const spec = activitySpec(name) as ActivitySpec;
       return spec.grantParams?.(spec.args.parse(args));
     };
-    expect(params('runRemediation', { deviceId: 'LT-1', action: 'network.flushDns', targetId: 'jdoe' })).toEqual({ deviceId: 'LT-1', remediation: 'network.flushDns' });
-    expect(params('installSoftware', { deviceId: 'LT-1', software: { id: 'vscode', version: '1' }, targetId: 'jdoe' })).toEqual({ softwareId: 'vscode', deviceId: 'LT-1' });
+    expect(params('runRemediation', { deviceId: 'LT-1', action: 'network.flushDns', targetId: 'jdoe' })).toEqual({
+      deviceId: 'LT-1',
+      remediation: 'network.flushDns',
+    });
+    expect(params('installSoftware', { deviceId: 'LT-1', software: { id: 'vscode', version: '1' }, targetId: 'jdoe' })).toEqual({
+      softwareId: 'vscode',
+      deviceId: 'LT-1',
+    });
     expect(params('uninstallSoftware', { deviceId: 'LT-1', softwareId: 'vscode', targetId: 'jdoe' })).toEqual({ softwareId: 'vscode', deviceId: 'LT-1' });
-    expect(params('cleanDisk', { deviceId: 'LT-1', includeDownloads: true, aggressive: false, targetId: 'jdoe' })).toEqual({ deviceId: 'LT-1', includeDownloads: true, aggressive: false });
+    expect(params('cleanDisk', { deviceId: 'LT-1', includeDownloads: true, aggressive: false, targetId: 'jdoe' })).toEqual({
+      deviceId: 'LT-1',
+      includeDownloads: true,
+      aggressive: false,
+    });
     for (const name of ['resetPasswordAndNotify', 'unlockAccount', 'deleteAccount', 'deleteMailbox']) expect(params(name, { userId: 'x' }), name).toEqual({});
     expect(params('createAccount', { userId: 'x', displayName: 'X' })).toEqual({});
     expect(params('addToGroups', { userId: 'x', groups: ['a'] })).toEqual({});
@@ -430,10 +535,22 @@ describe('activity registry', () => {
   });
 
   it('prepares rendered arguments: optional nulls left out, defaults filled, anything else refused', () => {
-    expect(prepareArgs('createAccount', { userId: 'x', displayName: 'X', department: null, manager: 'asmith' })).toEqual({ ok: true, args: { userId: 'x', displayName: 'X', manager: 'asmith' } });
-    expect(prepareArgs('runDiagnostic', { deviceId: 'LT-1', check: 'network.dns', args: null })).toEqual({ ok: true, args: { deviceId: 'LT-1', check: 'network.dns', args: {} } });
-    expect(prepareArgs('addToGroups', { userId: 'x', groups: null })).toEqual({ ok: false, issues: [{ path: 'groups', message: 'Invalid input: expected array, received null' }] });
-    expect(prepareArgs('addToGroups', { userId: 'x', groups: ['a'], grant: {} })).toEqual({ ok: false, issues: [{ path: '(args)', message: 'Unrecognized key: "grant"' }] });
+    expect(prepareArgs('createAccount', { userId: 'x', displayName: 'X', department: null, manager: 'asmith' })).toEqual({
+      ok: true,
+      args: { userId: 'x', displayName: 'X', manager: 'asmith' },
+    });
+    expect(prepareArgs('runDiagnostic', { deviceId: 'LT-1', check: 'network.dns', args: null })).toEqual({
+      ok: true,
+      args: { deviceId: 'LT-1', check: 'network.dns', args: {} },
+    });
+    expect(prepareArgs('addToGroups', { userId: 'x', groups: null })).toEqual({
+      ok: false,
+      issues: [{ path: 'groups', message: 'Invalid input: expected array, received null' }],
+    });
+    expect(prepareArgs('addToGroups', { userId: 'x', groups: ['a'], grant: {} })).toEqual({
+      ok: false,
+      issues: [{ path: '(args)', message: 'Unrecognized key: "grant"' }],
+    });
     expect(prepareArgs('sendNotification', {})).toEqual({ ok: false, issues: [{ path: '(args)', message: 'needs email, chat or both' }] });
     expect(prepareArgs('lookupUser', 'x')).toEqual({ ok: false, issues: [{ path: '(args)', message: 'Invalid input: expected object, received string' }] });
     expect(prepareArgs('formatDisk', {})).toEqual({ ok: false, issues: [{ path: '(activity)', message: 'unknown activity "formatDisk"' }] });
@@ -443,17 +560,19 @@ describe('activity registry', () => {
 describe('interpreter helpers', () => {
   it('count steps for "step n of m": top-level steps, groups included, and the steps inside groups', () => {
     expect(stepCount(onboarding)).toBe(9);
-    expect(allSteps(onboarding).map((s) => `${s.path}${s.group ? ` in ${s.group}` : ''}`).slice(5, 8)).toEqual([
-      'steps[5]',
-      'steps[5].parallel[0] in baseline-software',
-      'steps[5].parallel[1] in baseline-software',
-    ]);
+    expect(
+      allSteps(onboarding)
+        .map((s) => `${s.path}${s.group ? ` in ${s.group}` : ''}`)
+        .slice(5, 8),
+    ).toEqual(['steps[5]', 'steps[5].parallel[0] in baseline-software', 'steps[5].parallel[1] in baseline-software']);
     expect(stepName(onboarding.steps[0] as Step)).toBe('Create the directory account');
     expect(stepName({ id: 'plain', activity: 'lookupUser', args: {} })).toBe('plain');
   });
 
   it('turn durations into milliseconds', () => {
-    expect([parseDuration('250ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('2h'), parseDuration('2d')]).toEqual([250, 30_000, 300_000, 7_200_000, 172_800_000]);
+    expect([parseDuration('250ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('2h'), parseDuration('2d')]).toEqual([
+      250, 30_000, 300_000, 7_200_000, 172_800_000,
+    ]);
     expect(() => parseDuration('2 days')).toThrow('"2 days" is not a duration (use e.g. 500ms, 30s, 5m, 2h or 1d)');
   });
 
@@ -481,7 +600,9 @@ describe('interpreter helpers', () => {
     expect(model.parseExpression).toBeTypeOf('function');
     expect(model.defineWorkflow).toBeTypeOf('function');
     expect('definitionHash' in model).toBe(false);
-    const sources = ['schema', 'expressions', 'templates', 'registry', 'validation', 'runtime', 'builder', 'index'].map((f) => readFileSync(`src/domain/definitions/${f}.ts`, 'utf8'));
+    const sources = ['schema', 'expressions', 'templates', 'registry', 'validation', 'runtime', 'builder', 'index'].map((f) =>
+      readFileSync(`src/domain/definitions/${f}.ts`, 'utf8'),
+    );
     for (const source of sources) expect(source).not.toMatch(/from 'node:|from '\.\.\/audit\.js'|from '\.\/hash\.js'|from '\.\/files\.js'/);
   });
 });

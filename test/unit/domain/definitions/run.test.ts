@@ -22,8 +22,14 @@ describe('a run that stopped before its end', () => {
   const base = { title: 'Onboarding', reason: 'Hand out a laptop failed: out of stock', denialRule: null, undone: 0, notUndone: [] as string[] };
 
   it('is cancelled when people closed the ticket or a client cancelled it', () => {
-    expect(stoppedRun({ ...base, stop: 'ticket_closed', reason: 'the ticket was moved to Done', undone: 2 })).toEqual({ outcome: 'cancelled', summary: 'Onboarding: Stopped: the ticket was moved to Done. All 2 completed step(s) were undone.' });
-    expect(stoppedRun({ ...base, stop: 'cancelled' })).toEqual({ outcome: 'cancelled', summary: 'Onboarding: The run was cancelled. Nothing had to be undone.' });
+    expect(stoppedRun({ ...base, stop: 'ticket_closed', reason: 'the ticket was moved to Done', undone: 2 })).toEqual({
+      outcome: 'cancelled',
+      summary: 'Onboarding: Stopped: the ticket was moved to Done. All 2 completed step(s) were undone.',
+    });
+    expect(stoppedRun({ ...base, stop: 'cancelled' })).toEqual({
+      outcome: 'cancelled',
+      summary: 'Onboarding: The run was cancelled. Nothing had to be undone.',
+    });
   });
 
   it('is refused, or escalated when nothing could be decided about the person, after a policy denial', () => {

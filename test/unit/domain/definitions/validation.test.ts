@@ -103,7 +103,7 @@ describe('definition files: schema errors with file, line, step and field', () =
       "    args: { userId: '${{ inputs.userId }}', displayName: '${{ inputs.name }}', nickname: x }",
       '    requires: account.create',
       '  - id: mailbox',
-      "    activity: createMailbox",
+      '    activity: createMailbox',
       "    args: { userId: '${{ inputs.userId }}' }",
     ].join('\n');
     const result = parseDefinition(text, { ...CTX, file });
@@ -150,7 +150,12 @@ describe('definition files: schema errors with file, line, step and field', () =
 
   it('report a YAML alias bomb as a problem of the file instead of expanding it', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const result = parseDefinition(lines.join('\n'), { ...CTX, file: 'bomb.yaml' });
     expect(result.definition).toBeNull();
     expect(result.issues).toEqual([{ file: 'bomb.yaml', path: '(syntax)', message: expect.stringMatching(/alias/i) }]);
@@ -165,7 +170,13 @@ describe('definition rules', () => {
         id: 'setup',
         when: "steps.create-account.status == 'succeeded'",
         parallel: [
-          { id: 'mail', activity: 'createMailbox', args: { userId: '${{ inputs.userId }}', quotaGb: 5 }, requires: 'mailbox.create', compensate: { activity: 'deleteMailbox', args: { userId: '${{ inputs.userId }}' } } },
+          {
+            id: 'mail',
+            activity: 'createMailbox',
+            args: { userId: '${{ inputs.userId }}', quotaGb: 5 },
+            requires: 'mailbox.create',
+            compensate: { activity: 'deleteMailbox', args: { userId: '${{ inputs.userId }}' } },
+          },
           { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: 'Account ${{ steps.create-account.result.created }}' } } },
         ],
       },
@@ -178,7 +189,9 @@ describe('definition rules', () => {
   });
 
   it('the id equals the file name', () => {
-    expect(problems(base([lookup('a')]), { ...CTX, file: 'defs/onboarding.yml' })).toEqual(['id: the id "demo" must equal the file name "onboarding"; rename one of them']);
+    expect(problems(base([lookup('a')]), { ...CTX, file: 'defs/onboarding.yml' })).toEqual([
+      'id: the id "demo" must equal the file name "onboarding"; rename one of them',
+    ]);
     expect(problems(base([lookup('a')]), { file: 'built in TypeScript' })).toEqual([]);
   });
 
@@ -202,7 +215,8 @@ describe('definition rules', () => {
   });
 
   it('arguments match the activity: names, required ones and literal types; templated values are checked at run time', () => {
-    const step = (args: Raw, activity = 'installSoftware') => base([{ id: 's', activity, args, requires: activity === 'installSoftware' ? 'software.install' : undefined }]);
+    const step = (args: Raw, activity = 'installSoftware') =>
+      base([{ id: 's', activity, args, requires: activity === 'installSoftware' ? 'software.install' : undefined }]);
     expect(problems(step({ deviceId: 'LT-1', software: { id: 'vscode', version: 1 }, targetId: 'x', grant: {}, colour: 'red' }))).toEqual([
       'steps[0].args.software.version: step s: Invalid input: expected string, received number',
       'steps[0].args.grant: step s: the engine adds the grant after the permission check; remove it',
@@ -227,7 +241,12 @@ describe('definition rules', () => {
       { id: 'd2', activity: 'runDiagnostic', args: { deviceId: 'LT-1', check: 'network.teleport' } },
       { id: 'd3', activity: 'runDiagnostic', args: { deviceId: 'LT-1', check: '${{ inputs.role }}' } },
       { id: 'r1', activity: 'runRemediation', args: { deviceId: 'LT-1', action: 'network.reboot', targetId: 'x' }, requires: 'endpoint.remediate' },
-      { id: 'i1', activity: 'installSoftware', args: { deviceId: 'LT-1', software: { id: 'doom', version: '1' }, targetId: 'x' }, requires: 'software.install' },
+      {
+        id: 'i1',
+        activity: 'installSoftware',
+        args: { deviceId: 'LT-1', software: { id: 'doom', version: '1' }, targetId: 'x' },
+        requires: 'software.install',
+      },
       { id: 'u1', activity: 'uninstallSoftware', args: { deviceId: 'LT-1', softwareId: 'doom', targetId: 'x' }, requires: 'software.install' },
     ]);
     expect(problems(def)).toEqual([
@@ -237,16 +256,24 @@ describe('definition rules', () => {
       'steps[5].args.softwareId: step u1: unknown software (content/software.yaml) "doom" (known: vscode)',
     ]);
     expect(problems(def, { file: 'x' })).toEqual([]);
-    expect(problems(def, { file: 'x', software: [] })).toContain('steps[4].args.software.id: step i1: unknown software (content/software.yaml) "doom" (known: none)');
+    expect(problems(def, { file: 'x', software: [] })).toContain(
+      'steps[4].args.software.id: step i1: unknown software (content/software.yaml) "doom" (known: none)',
+    );
   });
 
   it('changes name the permission action of the registry, and the policy has it', () => {
-    expect(problems(base([createAccount({ requires: undefined })]))).toEqual(['steps[0].requires: step create-account: createAccount changes something, so it needs `requires: account.create`']);
-    expect(problems(base([createAccount({ requires: 'password.reset' })]))).toEqual(['steps[0].requires: step create-account: createAccount needs the permission action account.create, not password.reset']);
+    expect(problems(base([createAccount({ requires: undefined })]))).toEqual([
+      'steps[0].requires: step create-account: createAccount changes something, so it needs `requires: account.create`',
+    ]);
+    expect(problems(base([createAccount({ requires: 'password.reset' })]))).toEqual([
+      'steps[0].requires: step create-account: createAccount needs the permission action account.create, not password.reset',
+    ]);
     expect(problems(base([createAccount()]), { ...CTX, policyActions: ['group.add'] })).toEqual([
       'steps[0].requires: step create-account: no rule for account.create in content/policy.yaml, so every run would be denied; add the action there',
     ]);
-    expect(problems(base([lookup('who', { requires: 'account.create' })]))).toEqual(['steps[0].requires: step who: lookupUser changes nothing, so it takes no `requires:`']);
+    expect(problems(base([lookup('who', { requires: 'account.create' })]))).toEqual([
+      'steps[0].requires: step who: lookupUser changes nothing, so it takes no `requires:`',
+    ]);
   });
 
   it('compensate names the registry undo, with its arguments, and may read the step own result', () => {
@@ -292,12 +319,12 @@ describe('definition rules', () => {
       'steps[0].when: step first: inputs.nope is not declared under inputs: (declared: userId, role) (column 1)',
       'steps[0].when: step first: constants.nope is not declared under constants: (declared: groupsByRole) (column 16)',
       'steps[0].when: step first: run has only requester, not who (column 34)',
-      "steps[1].parallel[0].when: step left: steps.right: step \"right\" has not finished when this step runs (only earlier steps, outside this step's parallel group, can be read) (column 1)",
-      "steps[1].parallel[0].when: step left: steps.group: step \"group\" has not finished when this step runs (only earlier steps, outside this step's parallel group, can be read) (column 61)",
+      'steps[1].parallel[0].when: step left: steps.right: step "right" has not finished when this step runs (only earlier steps, outside this step\'s parallel group, can be read) (column 1)',
+      'steps[1].parallel[0].when: step left: steps.group: step "group" has not finished when this step runs (only earlier steps, outside this step\'s parallel group, can be read) (column 61)',
       'steps[1].parallel[1].when: step right: steps.right: a step cannot read its own result (only its compensate: can) (column 1)',
       'steps[2].when: step last: steps.group.result: a parallel group has a status but no result; read its steps instead (column 1)',
       'steps[2].when: step last: steps.left.output: a step has only status and result (column 23)',
-      "steps[2].when: step last: steps.later: step \"later\" has not finished when this step runs (only earlier steps, outside this step's parallel group, can be read) (column 44)",
+      'steps[2].when: step last: steps.later: step "later" has not finished when this step runs (only earlier steps, outside this step\'s parallel group, can be read) (column 44)',
       'steps[2].when: step last: steps.ghost: there is no step "ghost" (column 66)',
     ]);
     expect(problems(base([lookup('a', { when: 'constants.x' })], { constants: {} }))).toEqual([
@@ -320,7 +347,9 @@ describe('definition rules', () => {
       'steps[2].notify.email.toUser: step tell: steps.nope: there is no step "nope" (column 5)',
       'steps[2].notify.chat.channel: step tell: no chat channel "random" in content/notify.yaml (channels: it-onboarding)',
     ]);
-    expect(problems(base([{ id: 'ok', approval: { timeout: '1d' } }]))).toEqual(['steps[0].approval: an approval needs `approvers:`, `approverGroup:` or both']);
+    expect(problems(base([{ id: 'ok', approval: { timeout: '1d' } }]))).toEqual([
+      'steps[0].approval: an approval needs `approvers:`, `approverGroup:` or both',
+    ]);
     expect(problems(base([{ id: 'ok', approval: { approverGroup: 'it-managers', timeout: '1d', onTimeout: 'retry' } }]))).toEqual([
       'steps[0].approval.onTimeout: Invalid option: expected one of "fail"|"continue"',
     ]);
@@ -417,8 +446,14 @@ describe('run inputs', () => {
         { path: 'inputs.quotaGb', message: 'must be a number' },
       ],
     });
-    expect(validateInputs(def, { employeeId: 'Maria', role: 'sales' })).toEqual({ ok: false, issues: [{ path: 'inputs.employeeId', message: 'must match ^[a-z][a-z0-9.]{1,30}$' }] });
-    expect(validateInputs(def, { employeeId: 'maria', role: 'sales', quotaGb: 0 })).toEqual({ ok: false, issues: [{ path: 'inputs.quotaGb', message: 'must be at least 1' }] });
+    expect(validateInputs(def, { employeeId: 'Maria', role: 'sales' })).toEqual({
+      ok: false,
+      issues: [{ path: 'inputs.employeeId', message: 'must match ^[a-z][a-z0-9.]{1,30}$' }],
+    });
+    expect(validateInputs(def, { employeeId: 'maria', role: 'sales', quotaGb: 0 })).toEqual({
+      ok: false,
+      issues: [{ path: 'inputs.quotaGb', message: 'must be at least 1' }],
+    });
   });
 
   it('take no inputs as an empty object, and refuse anything that is not an object', () => {
@@ -432,17 +467,28 @@ describe('run inputs', () => {
 });
 
 describe('sensitive inputs', () => {
-  const withName = (steps: unknown[]) => base(steps, { inputs: { userId: { type: 'string' }, name: { type: 'string', sensitive: true }, role: { type: 'string' } } });
+  const withName = (steps: unknown[]) =>
+    base(steps, { inputs: { userId: { type: 'string' }, name: { type: 'string', sensitive: true }, role: { type: 'string' } } });
 
   it('may be passed whole to an activity or a message', () => {
-    expect(problems(withName([createAccount({ args: { userId: '${{ inputs.userId }}', displayName: '${{ inputs.name }}' } }), { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: 'Welcome ${{ inputs.name }}' } } }]))).toEqual([]);
+    expect(
+      problems(
+        withName([
+          createAccount({ args: { userId: '${{ inputs.userId }}', displayName: '${{ inputs.name }}' } }),
+          { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: 'Welcome ${{ inputs.name }}' } } },
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('cannot be read by conditions, functions or operators (the run holds only a token)', () => {
     expect(
       problems(
         withName([
-          createAccount({ when: "inputs.name != '' && inputs.role == 'x'", args: { userId: '${{ inputs.userId }}', displayName: '${{ upper(inputs.name) }}' } }),
+          createAccount({
+            when: "inputs.name != '' && inputs.role == 'x'",
+            args: { userId: '${{ inputs.userId }}', displayName: '${{ upper(inputs.name) }}' },
+          }),
           { id: 'hello', notify: { chat: { channel: 'it-onboarding', text: '${{ coalesce(inputs.role, "r") }} ${{ inputs["name"] }}' } } },
         ]),
       ),

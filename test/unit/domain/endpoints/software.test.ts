@@ -8,11 +8,23 @@ import { directoryProblemDecision } from '../../../../src/domain/permissions/per
 import { approvalProblem, assessSoftware, SoftwareCatalog } from '../../../../src/domain/endpoints/software.js';
 
 const catalog = parseContent(readFileSync('content/software.yaml', 'utf8'), SoftwareCatalog, 'content/software.yaml');
-const user = (groups: string[], extra: Partial<UserFacts> = {}): UserFacts => ({ id: 'jdoe', enabled: true, locked: false, groups, hasEmail: true, manager: 'asmith', ...extra });
+const user = (groups: string[], extra: Partial<UserFacts> = {}): UserFacts => ({
+  id: 'jdoe',
+  enabled: true,
+  locked: false,
+  groups,
+  hasEmail: true,
+  manager: 'asmith',
+  ...extra,
+});
 
 describe('software catalog rules', () => {
   it('allow catalog software to its audience, saying who must approve', () => {
-    expect(assessSoftware(catalog, 'vscode', user(['staff']), 'windows')).toEqual({ ok: true, item: { id: 'vscode', name: 'Visual Studio Code', version: '1.95.3', licence: 'free' }, approval: 'none' });
+    expect(assessSoftware(catalog, 'vscode', user(['staff']), 'windows')).toEqual({
+      ok: true,
+      item: { id: 'vscode', name: 'Visual Studio Code', version: '1.95.3', licence: 'free' },
+      approval: 'none',
+    });
     expect(assessSoftware(catalog, 'acrobat-pro', user(['staff']), null)).toMatchObject({ ok: true, approval: 'manager' });
   });
 
@@ -38,7 +50,9 @@ describe('approval answers', () => {
     expect(approvalProblem({ approver: 'jdoe', approve: true }, { ...waiting, approvers: ['jdoe'] })).toBe('the requester cannot approve their own request');
     expect(approvalProblem({ approver: 'sam.helper', approve: true }, waiting)).toBe('sam.helper may not approve this request (approvers: asmith)');
     expect(approvalProblem({ approver: 'asmith', approve: true, comment: 'fine' }, waiting)).toBeNull();
-    expect(approvalProblem({ approver: 'asmith', approve: true, comment: [] as unknown as string }, waiting)).toBe('a comment is text of at most 2000 characters');
+    expect(approvalProblem({ approver: 'asmith', approve: true, comment: [] as unknown as string }, waiting)).toBe(
+      'a comment is text of at most 2000 characters',
+    );
     expect(approvalProblem({ approver: 'asmith', approve: true, comment: 'x'.repeat(2001) }, waiting)).toBe('a comment is text of at most 2000 characters');
     expect(approvalProblem({ approver: 'asmith', approve: true }, { ...waiting, waiting: false })).toBe('no approval is awaited for this request');
     expect(approvalProblem({ approver: 'asmith' } as never, waiting)).toMatch(/needs approver/);
@@ -48,7 +62,9 @@ describe('approval answers', () => {
   it('accept any member of an approver group, but never the requester', () => {
     const group = { waiting: true, approvers: [], requester: 'jdoe', approverGroup: 'it-staff' };
     expect(approvalProblem({ approver: 'sam.helper', approve: true, approverGroups: ['helpdesk', 'it-staff'] }, group)).toBeNull();
-    expect(approvalProblem({ approver: 'asmith', approve: true, approverGroups: ['staff'] }, group)).toBe('asmith may not approve this request (approvers: members of it-staff)');
+    expect(approvalProblem({ approver: 'asmith', approve: true, approverGroups: ['staff'] }, group)).toBe(
+      'asmith may not approve this request (approvers: members of it-staff)',
+    );
     expect(approvalProblem({ approver: 'asmith', approve: true }, group)).toMatch(/may not approve/);
     expect(approvalProblem({ approver: 'jdoe', approve: true, approverGroups: ['it-staff'] }, group)).toBe('the requester cannot approve their own request');
   });
@@ -67,9 +83,19 @@ describe('directory outages', () => {
 
   it('end in a deny that says why, and a password reset handed to people', () => {
     const unavailable = directoryProblemDecision('password.reset', 'directory_unavailable', 'ECONNREFUSED');
-    expect(unavailable).toMatchObject({ allowed: false, rule: 'directory_unavailable', reason: 'The directory could not be reached (ECONNREFUSED), so nothing was allowed.' });
-    expect(directoryProblemDecision('password.reset', 'directory_refused', 'code 49').reason).toBe('The directory refused the lookup (code 49), so nothing was allowed.');
-    expect(planPasswordReset({ requester: null, targetAccount: null, target: null, decision: unavailable })).toMatchObject({ proceed: false, outcome: 'escalated', reason: 'directory_unavailable' });
+    expect(unavailable).toMatchObject({
+      allowed: false,
+      rule: 'directory_unavailable',
+      reason: 'The directory could not be reached (ECONNREFUSED), so nothing was allowed.',
+    });
+    expect(directoryProblemDecision('password.reset', 'directory_refused', 'code 49').reason).toBe(
+      'The directory refused the lookup (code 49), so nothing was allowed.',
+    );
+    expect(planPasswordReset({ requester: null, targetAccount: null, target: null, decision: unavailable })).toMatchObject({
+      proceed: false,
+      outcome: 'escalated',
+      reason: 'directory_unavailable',
+    });
   });
 });
 

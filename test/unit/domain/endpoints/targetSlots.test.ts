@@ -18,14 +18,22 @@ import {
 } from '../../../../src/domain/endpoints/targetSlots.js';
 
 const KEY = 'device:LT-0042';
-const req = (requestId: string, limit = 1, leaseMs?: number): SlotRequest => ({ requestId, workflowId: `wf-${requestId}`, limit, ...(leaseMs === undefined ? {} : { leaseMs }) });
+const req = (requestId: string, limit = 1, leaseMs?: number): SlotRequest => ({
+  requestId,
+  workflowId: `wf-${requestId}`,
+  limit,
+  ...(leaseMs === undefined ? {} : { leaseMs }),
+});
 
 /** Applies requests in order at time `at`, collecting every grant. */
 function requestAll(state: SlotState, requests: SlotRequest[], at = 0): SlotChange {
-  return requests.reduce<SlotChange>((acc, r) => {
-    const next = applyRequest(acc.state, r, at);
-    return { state: next.state, grants: [...acc.grants, ...next.grants] };
-  }, { state, grants: [] });
+  return requests.reduce<SlotChange>(
+    (acc, r) => {
+      const next = applyRequest(acc.state, r, at);
+      return { state: next.state, grants: [...acc.grants, ...next.grants] };
+    },
+    { state, grants: [] },
+  );
 }
 const holderIds = (s: SlotState) => s.holders.map((h) => h.requestId);
 const queueIds = (s: SlotState) => s.queue.map((w) => w.requestId);

@@ -49,14 +49,24 @@ describe('in-memory directory', async () => {
     const dir = new MemoryDirectory(content.directory);
     const admin = (await dir.findUser({ by: 'id', id: 'dana.admin' }))!;
     const facts = toFacts(admin, await dir.groupsOf(admin));
-    expect(facts).toEqual({ id: 'dana.admin', enabled: true, locked: false, groups: ['domain-admins', 'privileged', 'staff'], manager: undefined, department: 'IT', hasEmail: true });
+    expect(facts).toEqual({
+      id: 'dana.admin',
+      enabled: true,
+      locked: false,
+      groups: ['domain-admins', 'privileged', 'staff'],
+      manager: undefined,
+      department: 'IT',
+      hasEmail: true,
+    });
     expect(JSON.stringify(facts)).not.toMatch(/Dana|@/);
   });
 
   it('stores only a hash of a new password and refuses unknown accounts', async () => {
     const dir = new MemoryDirectory(content.directory);
     await dir.setPassword('jdoe', 'S3cret!-temporary', { mustChange: true });
-    expect(dir.passwordChanges).toEqual([expect.objectContaining({ userId: 'jdoe', mustChange: true, passwordSha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(dir.passwordChanges).toEqual([
+      expect.objectContaining({ userId: 'jdoe', mustChange: true, passwordSha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
     expect(JSON.stringify(dir.passwordChanges)).not.toContain('S3cret');
     await expect(dir.setPassword('ghost', 'x', { mustChange: true })).rejects.toThrow('no such user ghost');
   });

@@ -19,8 +19,7 @@ const asmith = user('asmith', ['staff', 'managers']);
 const helper = user('sam.helper', ['helpdesk', 'it-staff', 'staff']);
 const admin = user('dana.admin', ['domain-admins', 'privileged', 'staff']);
 const tier2 = user('tier2', ['tier2-admins', 'it-staff']);
-const reset = (requester: UserFacts | null, target: UserFacts | null) =>
-  evaluatePermission(policy, { action: 'password.reset', requester, target });
+const reset = (requester: UserFacts | null, target: UserFacts | null) => evaluatePermission(policy, { action: 'password.reset', requester, target });
 
 describe('password.reset policy (content/policy.yaml)', () => {
   it('lets anyone reset their own password', () => {
@@ -80,9 +79,9 @@ describe('conditions', () => {
   });
 
   it('reject unknown condition keys and badly named actions, naming the field', () => {
-    expect(() =>
-      parseContent('actions:\n  Reset: {}\n', PermissionPolicy, 'policy.yaml'),
-    ).toThrow(/policy.yaml:2:10 actions.Reset: action names look like password.reset/);
+    expect(() => parseContent('actions:\n  Reset: {}\n', PermissionPolicy, 'policy.yaml')).toThrow(
+      /policy.yaml:2:10 actions.Reset: action names look like password.reset/,
+    );
     expect(() =>
       parseContent(
         'actions:\n  password.reset:\n    allow:\n      - id: x\n        description: d\n        when: { requesterIn: [a] }\n',
@@ -111,10 +110,15 @@ describe('actions that create accounts (newAccounts)', () => {
       'password.reset': { allow: [{ id: 'helpdesk', description: 'Service desk.', when: { requesterInAny: ['helpdesk'] } }] },
     },
   });
-  const create = (requester: UserFacts | null, target: UserFacts | null, targetId?: string) => evaluatePermission(creating, { action: 'account.create', requester, target, targetId });
+  const create = (requester: UserFacts | null, target: UserFacts | null, targetId?: string) =>
+    evaluatePermission(creating, { action: 'account.create', requester, target, targetId });
 
   it('judges an account that does not exist yet as a new, empty account', () => {
-    expect(create(tier2, null, 'new.hire')).toMatchObject({ allowed: true, rule: 'it-admins', facts: { target: 'new.hire', targetGroups: [], targetEnabled: true, relation: 'none' } });
+    expect(create(tier2, null, 'new.hire')).toMatchObject({
+      allowed: true,
+      rule: 'it-admins',
+      facts: { target: 'new.hire', targetGroups: [], targetEnabled: true, relation: 'none' },
+    });
     expect(create(helper, null, 'new.hire')).toMatchObject({ allowed: false, rule: 'no_rule_allows' });
   });
 
@@ -124,7 +128,13 @@ describe('actions that create accounts (newAccounts)', () => {
   });
 
   it('applies only to actions that say so', () => {
-    expect(evaluatePermission(creating, { action: 'password.reset', requester: helper, target: null, targetId: 'ghost' })).toMatchObject({ allowed: false, rule: 'target_not_found' });
-    expect(evaluatePermission(creating, { action: 'mailbox.create', requester: tier2, target: null, targetId: 'ghost' })).toMatchObject({ allowed: false, rule: 'no_policy' });
+    expect(evaluatePermission(creating, { action: 'password.reset', requester: helper, target: null, targetId: 'ghost' })).toMatchObject({
+      allowed: false,
+      rule: 'target_not_found',
+    });
+    expect(evaluatePermission(creating, { action: 'mailbox.create', requester: tier2, target: null, targetId: 'ghost' })).toMatchObject({
+      allowed: false,
+      rule: 'no_policy',
+    });
   });
 });

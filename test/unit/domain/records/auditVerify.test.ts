@@ -40,10 +40,22 @@ describe('verifyChain', () => {
 
   it('reports rows that cannot even be checked as malformed', () => {
     const [o1, o2] = genuine(2) as [AuditRow, AuditRow];
-    expect(bad([o1, { ...o2, seq: 0 }])).toEqual({ seq: 2, problem: 'malformed', message: expect.stringContaining('position 2 has an invalid sequence number (0)') });
+    expect(bad([o1, { ...o2, seq: 0 }])).toEqual({
+      seq: 2,
+      problem: 'malformed',
+      message: expect.stringContaining('position 2 has an invalid sequence number (0)'),
+    });
     expect(bad([{ ...o1, seq: 'one' as never }])).toMatchObject({ seq: 1, problem: 'malformed' });
-    expect(bad([o1, { ...o2, hash: 'not-a-hash' }])).toEqual({ seq: 2, problem: 'malformed', message: 'entry 2 has an invalid hash: it was not written by the engine' });
-    expect(bad([o1, { ...o2, entry: '{"at":' }])).toEqual({ seq: 2, problem: 'malformed', message: 'entry 2 is unreadable (not valid JSON): it was damaged or overwritten' });
+    expect(bad([o1, { ...o2, hash: 'not-a-hash' }])).toEqual({
+      seq: 2,
+      problem: 'malformed',
+      message: 'entry 2 has an invalid hash: it was not written by the engine',
+    });
+    expect(bad([o1, { ...o2, entry: '{"at":' }])).toEqual({
+      seq: 2,
+      problem: 'malformed',
+      message: 'entry 2 is unreadable (not valid JSON): it was damaged or overwritten',
+    });
     expect(bad([o1, { ...o2, entry: 'null' }]).message).toBe('entry 2 is not a valid audit entry (invalid: the whole entry): it was damaged or overwritten');
     expect(bad([o1, { ...o2, entry: text(2, { kind: 'gossip' as never, actor: '' }) }]).message).toContain('(invalid: kind, actor)');
   });
@@ -54,7 +66,8 @@ describe('verifyChain', () => {
     expect(bad(rows)).toEqual({
       seq: 3,
       problem: 'altered',
-      message: 'entry 3 was changed after it was written: its content no longer matches its hash (or entry 2 was changed and given a recomputed hash to hide it)',
+      message:
+        'entry 3 was changed after it was written: its content no longer matches its hash (or entry 2 was changed and given a recomputed hash to hide it)',
     });
     const first = genuine(3);
     first[0] = edit(first[0]!);
@@ -80,8 +93,16 @@ describe('verifyChain', () => {
 
   it('reports deletions hidden by renumbering the later entries as deleted', () => {
     const [o1, , o3, o4, o5] = genuine(5) as AuditRow[];
-    expect(bad(renumber([o1!, o3!, o4!, o5!]))).toEqual({ seq: 2, problem: 'deleted', message: 'entry 2 was deleted from the log, and the later entries were renumbered to hide the gap' });
-    expect(bad(renumber([o1!, o4!, o5!]))).toEqual({ seq: 2, problem: 'deleted', message: 'entries 2 to 3 were deleted from the log, and the later entries were renumbered to hide the gap' });
+    expect(bad(renumber([o1!, o3!, o4!, o5!]))).toEqual({
+      seq: 2,
+      problem: 'deleted',
+      message: 'entry 2 was deleted from the log, and the later entries were renumbered to hide the gap',
+    });
+    expect(bad(renumber([o1!, o4!, o5!]))).toEqual({
+      seq: 2,
+      problem: 'deleted',
+      message: 'entries 2 to 3 were deleted from the log, and the later entries were renumbered to hide the gap',
+    });
   });
 
   it('reports a repeated sequence number as inserted', () => {
@@ -92,16 +113,32 @@ describe('verifyChain', () => {
   it('reports forged rows slipped in (later rows renumbered) as inserted, whether or not their hash chains', () => {
     const [o1, o2, o3] = genuine(3) as AuditRow[];
     // A made-up hash, followed by more genuine rows.
-    expect(bad(renumber([o1!, forged(0), o2!, o3!]))).toEqual({ seq: 2, problem: 'inserted', message: 'entry 2 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered' });
-    expect(bad(renumber([o1!, forged(0), forged(0), o2!, o3!]))).toEqual({ seq: 2, problem: 'inserted', message: expect.stringContaining('entries 2 to 3 were not written by the engine') });
+    expect(bad(renumber([o1!, forged(0), o2!, o3!]))).toEqual({
+      seq: 2,
+      problem: 'inserted',
+      message: 'entry 2 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered',
+    });
+    expect(bad(renumber([o1!, forged(0), forged(0), o2!, o3!]))).toEqual({
+      seq: 2,
+      problem: 'inserted',
+      message: expect.stringContaining('entries 2 to 3 were not written by the engine'),
+    });
     // ... before the last genuine row.
     expect(bad(renumber([o1!, forged(0), o2!]))).toMatchObject({ seq: 2, problem: 'inserted' });
     // A plausible hash: correctly chained to its predecessor, so only the genuine row after it breaks.
     const f1 = link(GENESIS_HASH, 1, text(91));
-    expect(bad([f1, { ...o1!, seq: 2 }, { ...o2!, seq: 3 }])).toEqual({ seq: 1, problem: 'inserted', message: 'entry 1 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered' });
+    expect(bad([f1, { ...o1!, seq: 2 }, { ...o2!, seq: 3 }])).toEqual({
+      seq: 1,
+      problem: 'inserted',
+      message: 'entry 1 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered',
+    });
     const f2 = link(o1!.hash, 2, text(92));
     const f3 = link(f2.hash, 3, text(93));
-    expect(bad([o1!, f2, f3, { ...o2!, seq: 4 }, { ...o3!, seq: 5 }])).toEqual({ seq: 2, problem: 'inserted', message: expect.stringContaining('entries 2 to 3 were not written by the engine') });
+    expect(bad([o1!, f2, f3, { ...o2!, seq: 4 }, { ...o3!, seq: 5 }])).toEqual({
+      seq: 2,
+      problem: 'inserted',
+      message: expect.stringContaining('entries 2 to 3 were not written by the engine'),
+    });
   });
 
   it('reports rows that swapped places or were moved as reordered', () => {
@@ -109,8 +146,16 @@ describe('verifyChain', () => {
     // Out of seq order as given.
     expect(bad([o1!, o3!, o2!, o4!])).toEqual({ seq: 3, problem: 'reordered', message: 'entry 3 is out of order: it comes before entry 2' });
     // Seq values exchanged (read back in seq order): neighbours, far apart, at the end.
-    expect(bad(renumber([o1!, o3!, o2!, o4!]))).toEqual({ seq: 2, problem: 'reordered', message: 'entries were moved: the entry originally written as number 2 is now number 3' });
-    expect(bad(renumber([o1!, o4!, o3!, o2!, o5!]))).toEqual({ seq: 2, problem: 'reordered', message: 'entries were moved: the entry originally written as number 2 is now number 4' });
+    expect(bad(renumber([o1!, o3!, o2!, o4!]))).toEqual({
+      seq: 2,
+      problem: 'reordered',
+      message: 'entries were moved: the entry originally written as number 2 is now number 3',
+    });
+    expect(bad(renumber([o1!, o4!, o3!, o2!, o5!]))).toEqual({
+      seq: 2,
+      problem: 'reordered',
+      message: 'entries were moved: the entry originally written as number 2 is now number 4',
+    });
     expect(bad(renumber([o1!, o2!, o4!, o3!]))).toMatchObject({ seq: 3, problem: 'reordered' });
     // One row moved down, or up, and the rows in between renumbered.
     expect(bad(renumber([o1!, o3!, o4!, o2!, o5!]))).toMatchObject({ seq: 2, problem: 'reordered', message: expect.stringContaining('is now number 4') });
@@ -134,10 +179,21 @@ describe('anchors', () => {
     const rewritten = rows.slice(0, 1);
     for (const r of rows.slice(1)) rewritten.push(link(rewritten.at(-1)!.hash, r.seq, r.seq === 2 ? edit(r).entry : r.entry));
     expect(verifyChain(rewritten).ok).toBe(true);
-    expect(verifyAgainstAnchor(rewritten, published)).toEqual({ ok: false, entries: 6, firstBad: { seq: 4, problem: 'altered', message: expect.stringContaining('the log was rewritten') } });
+    expect(verifyAgainstAnchor(rewritten, published)).toEqual({
+      ok: false,
+      entries: 6,
+      firstBad: { seq: 4, problem: 'altered', message: expect.stringContaining('the log was rewritten') },
+    });
     // The tail cut off.
-    expect(verifyAgainstAnchor(rows.slice(0, 3), published)).toEqual({ ok: false, entries: 3, firstBad: { seq: 4, problem: 'deleted', message: expect.stringContaining('entry 4 was deleted from the end of the log: it had 4 entries') } });
-    expect(verifyAgainstAnchor(rows.slice(0, 1), published)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: 'deleted', message: expect.stringContaining('entries 2 to 4 were deleted') } });
+    expect(verifyAgainstAnchor(rows.slice(0, 3), published)).toEqual({
+      ok: false,
+      entries: 3,
+      firstBad: { seq: 4, problem: 'deleted', message: expect.stringContaining('entry 4 was deleted from the end of the log: it had 4 entries') },
+    });
+    expect(verifyAgainstAnchor(rows.slice(0, 1), published)).toMatchObject({
+      ok: false,
+      firstBad: { seq: 2, problem: 'deleted', message: expect.stringContaining('entries 2 to 4 were deleted') },
+    });
     // A chain that is broken anyway reports that first.
     expect(verifyAgainstAnchor([rows[0]!, rows[2]!], published)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: 'deleted' } });
   });
@@ -163,12 +219,36 @@ function openStore(): EngineStore {
 
 const seed: AuditEntryInput[] = [
   { at: at(0), kind: 'webhook.accepted', actor: 'jira', subject: 'jira:ITSM-42', outcome: 'accepted', details: { deliveryId: 'd-1' } },
-  { at: at(1), kind: 'permission.decision', actor: 'u-alice', subject: 'wf-ITSM-42', outcome: 'allowed', reason: 'manager_of_target', details: { action: 'account.unlock', ticket: 'jira:ITSM-42' } },
+  {
+    at: at(1),
+    kind: 'permission.decision',
+    actor: 'u-alice',
+    subject: 'wf-ITSM-42',
+    outcome: 'allowed',
+    reason: 'manager_of_target',
+    details: { action: 'account.unlock', ticket: 'jira:ITSM-42' },
+  },
   { at: at(2), kind: 'action', actor: 'engine', subject: 'wf-ITSM-42', outcome: 'succeeded', details: { action: 'account.unlock', ticket: 'jira:ITSM-42' } },
   { at: at(3), kind: 'webhook.accepted', actor: 'jira', subject: 'jira:ITSM-43', outcome: 'accepted' },
-  { at: at(4), kind: 'permission.decision', actor: 'u-bob', subject: 'wf-ITSM-43', outcome: 'denied', reason: 'not_related', details: { action: 'disk.cleanup', ticket: 'jira:ITSM-43' } },
+  {
+    at: at(4),
+    kind: 'permission.decision',
+    actor: 'u-bob',
+    subject: 'wf-ITSM-43',
+    outcome: 'denied',
+    reason: 'not_related',
+    details: { action: 'disk.cleanup', ticket: 'jira:ITSM-43' },
+  },
   // Written without milliseconds: time filters must compare instants, not strings.
-  { at: '2026-11-26T10:05:00Z', kind: 'security', actor: 'engine', subject: 'wf-ITSM-43', outcome: 'rejected', reason: 'grant_missing', details: { action: 'disk.cleanup' } },
+  {
+    at: '2026-11-26T10:05:00Z',
+    kind: 'security',
+    actor: 'engine',
+    subject: 'wf-ITSM-43',
+    outcome: 'rejected',
+    reason: 'grant_missing',
+    details: { action: 'disk.cleanup' },
+  },
   { at: at(6), kind: 'webhook.rejected', actor: 'servicenow', subject: 'servicenow:INC0012', outcome: 'rejected', reason: 'bad_signature' },
   { at: at(7), kind: 'selfservice.request', actor: 'u-alice', subject: 'self-service:disk-cleanup', outcome: 'accepted', details: { action: 'disk.cleanup' } },
 ];
@@ -202,25 +282,56 @@ describe('verify on a real store', () => {
     const store = seeded();
     dropTriggers(store);
     store.db.exec(`UPDATE audit SET entry = replace(entry, '"outcome":"denied"', '"outcome":"allowed"') WHERE seq = 5`);
-    expect(verifyStore(store)).toMatchObject({ ok: false, entries: 8, firstBad: { seq: 5, problem: 'altered', message: expect.stringMatching(/^entry 5 was changed after it was written: its content no longer matches its hash/) } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      entries: 8,
+      firstBad: {
+        seq: 5,
+        problem: 'altered',
+        message: expect.stringMatching(/^entry 5 was changed after it was written: its content no longer matches its hash/),
+      },
+    });
   });
 
   it('detects a deleted row, with or without renumbering', () => {
     const store = seeded();
     dropTriggers(store);
     store.db.exec('DELETE FROM audit WHERE seq = 4');
-    expect(verifyStore(store)).toMatchObject({ ok: false, entries: 7, firstBad: { seq: 4, problem: 'deleted', message: 'entry 4 is missing: it was deleted from the log' } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      entries: 7,
+      firstBad: { seq: 4, problem: 'deleted', message: 'entry 4 is missing: it was deleted from the log' },
+    });
     store.db.exec('UPDATE audit SET seq = seq - 1 WHERE seq > 4');
-    expect(verifyStore(store)).toMatchObject({ ok: false, firstBad: { seq: 4, problem: 'deleted', message: expect.stringContaining('renumbered to hide the gap') } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      firstBad: { seq: 4, problem: 'deleted', message: expect.stringContaining('renumbered to hide the gap') },
+    });
   });
 
   it('detects a forged row inserted with a plausible hash', () => {
     const store = seeded();
     dropTriggers(store);
     makeRoomAt(store, 3);
-    const forgery = canonicalJson({ at: at(2), kind: 'permission.decision', actor: 'u-mallory', subject: 'wf-ITSM-42', outcome: 'allowed', reason: 'admin', details: {} });
+    const forgery = canonicalJson({
+      at: at(2),
+      kind: 'permission.decision',
+      actor: 'u-mallory',
+      subject: 'wf-ITSM-42',
+      outcome: 'allowed',
+      reason: 'admin',
+      details: {},
+    });
     store.db.prepare('INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)').run(3, forgery, chainHash(hashOf(store, 2), 3, forgery));
-    expect(verifyStore(store)).toMatchObject({ ok: false, entries: 9, firstBad: { seq: 3, problem: 'inserted', message: 'entry 3 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered' } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      entries: 9,
+      firstBad: {
+        seq: 3,
+        problem: 'inserted',
+        message: 'entry 3 was not written by the engine: it was inserted, and the genuine entries from there on were renumbered',
+      },
+    });
   });
 
   it('detects a forged row inserted with a made-up hash', () => {
@@ -235,14 +346,20 @@ describe('verify on a real store', () => {
     const store = seeded();
     dropTriggers(store);
     store.db.exec('UPDATE audit SET seq = -1 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = -1;');
-    expect(verifyStore(store)).toMatchObject({ ok: false, firstBad: { seq: 3, problem: 'reordered', message: 'entries were moved: the entry originally written as number 3 is now number 6' } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      firstBad: { seq: 3, problem: 'reordered', message: 'entries were moved: the entry originally written as number 3 is now number 6' },
+    });
   });
 
   it('detects garbage in place of an entry', () => {
     const store = seeded();
     dropTriggers(store);
     store.db.exec(`UPDATE audit SET entry = 'lorem ipsum' WHERE seq = 7`);
-    expect(verifyStore(store)).toMatchObject({ ok: false, firstBad: { seq: 7, problem: 'malformed', message: expect.stringContaining('entry 7 is unreadable') } });
+    expect(verifyStore(store)).toMatchObject({
+      ok: false,
+      firstBad: { seq: 7, problem: 'malformed', message: expect.stringContaining('entry 7 is unreadable') },
+    });
   });
 
   it('catches a full rewrite only with an anchor published beforehand', () => {
@@ -262,7 +379,10 @@ describe('verify on a real store', () => {
       store.db.prepare('UPDATE audit SET entry = ?, hash = ? WHERE seq = ?').run(entry, previous, row.seq);
     }
     expect(verifyStore(store)).toMatchObject({ ok: true, entries: 9 });
-    expect(verifyAgainstAnchor(readAuditRows(store), published)).toMatchObject({ ok: false, firstBad: { seq: 8, problem: 'altered', message: expect.stringContaining('the log was rewritten') } });
+    expect(verifyAgainstAnchor(readAuditRows(store), published)).toMatchObject({
+      ok: false,
+      firstBad: { seq: 8, problem: 'altered', message: expect.stringContaining('the log was rewritten') },
+    });
   });
 });
 
@@ -332,23 +452,52 @@ describe('queries and export', () => {
 describe('audit chain known answers', () => {
   const KNOWN: Array<{ input: AuditEntryInput; json: string; hash: string }> = [
     {
-      input: { at: '2026-11-26T10:00:00.000Z', kind: 'webhook.accepted', actor: 'jira', subject: 'jira:ITSM-42', outcome: 'accepted', details: { rule: 'password-reset', deliveryId: 'd-1' } },
+      input: {
+        at: '2026-11-26T10:00:00.000Z',
+        kind: 'webhook.accepted',
+        actor: 'jira',
+        subject: 'jira:ITSM-42',
+        outcome: 'accepted',
+        details: { rule: 'password-reset', deliveryId: 'd-1' },
+      },
       json: '{"actor":"jira","at":"2026-11-26T10:00:00.000Z","details":{"deliveryId":"d-1","rule":"password-reset"},"kind":"webhook.accepted","outcome":"accepted","subject":"jira:ITSM-42"}',
       hash: 'aee85d38ab041a69df9818b2192fe9e3230c11e04efdbef0e34658792163d14c',
     },
     {
-      input: { at: '2026-11-26T10:00:01.250Z', kind: 'permission.decision', actor: 'u-alice', subject: 'ticket-jira-ITSM-42', outcome: 'allowed', reason: 'manager_of_target', details: { target: 'jdoe', action: 'password.reset', groups: ['it-staff', 'managers'] } },
+      input: {
+        at: '2026-11-26T10:00:01.250Z',
+        kind: 'permission.decision',
+        actor: 'u-alice',
+        subject: 'ticket-jira-ITSM-42',
+        outcome: 'allowed',
+        reason: 'manager_of_target',
+        details: { target: 'jdoe', action: 'password.reset', groups: ['it-staff', 'managers'] },
+      },
       json: '{"actor":"u-alice","at":"2026-11-26T10:00:01.250Z","details":{"action":"password.reset","groups":["it-staff","managers"],"target":"jdoe"},"kind":"permission.decision","outcome":"allowed","reason":"manager_of_target","subject":"ticket-jira-ITSM-42"}',
       hash: '5fc4ffd9b2a157f25a667e6d28fc93179222957659fdf261290214964171d620',
     },
     {
-      input: { at: '2026-11-26T10:00:02.000Z', kind: 'action', actor: 'engine', subject: 'ticket-jira-ITSM-42', outcome: 'succeeded', details: { ok: true, none: null, note: 'Réinitialisé — “done”', attempt: 1, action: 'ticket.comment' } },
+      input: {
+        at: '2026-11-26T10:00:02.000Z',
+        kind: 'action',
+        actor: 'engine',
+        subject: 'ticket-jira-ITSM-42',
+        outcome: 'succeeded',
+        details: { ok: true, none: null, note: 'Réinitialisé — “done”', attempt: 1, action: 'ticket.comment' },
+      },
       json: '{"actor":"engine","at":"2026-11-26T10:00:02.000Z","details":{"action":"ticket.comment","attempt":1,"none":null,"note":"Réinitialisé — “done”","ok":true},"kind":"action","outcome":"succeeded","subject":"ticket-jira-ITSM-42"}',
       hash: 'f25a11496acd50110e9c8817e93c7a6c172326f57add30b46845341bebe46760',
     },
     {
       // No details given: stored with the default {}.
-      input: { at: '2026-11-26T10:00:03.000Z', kind: 'webhook.rejected', actor: 'servicenow', subject: 'servicenow:INC0012', outcome: 'rejected', reason: 'bad_signature' },
+      input: {
+        at: '2026-11-26T10:00:03.000Z',
+        kind: 'webhook.rejected',
+        actor: 'servicenow',
+        subject: 'servicenow:INC0012',
+        outcome: 'rejected',
+        reason: 'bad_signature',
+      },
       json: '{"actor":"servicenow","at":"2026-11-26T10:00:03.000Z","details":{},"kind":"webhook.rejected","outcome":"rejected","reason":"bad_signature","subject":"servicenow:INC0012"}',
       hash: '2bda677749713de7de1f6acb5d37275f2892798f82e16f9b4cdbfc0f12b52b0f',
     },

@@ -2,9 +2,23 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { completeness, documentJson, renderKbDraft, renderWorkNote, ResolutionDocument, resolutionDocumentJsonSchema, temporalRunUrl } from '../../../../src/domain/records/documents.js';
+import {
+  completeness,
+  documentJson,
+  renderKbDraft,
+  renderWorkNote,
+  ResolutionDocument,
+  resolutionDocumentJsonSchema,
+  temporalRunUrl,
+} from '../../../../src/domain/records/documents.js';
 import { ContentError } from '../../../../src/domain/content.js';
-import { DEFAULT_REDACTION_POLICY, DEFAULT_SECRET_KEYS, parseRedactionPolicy, RedactionPolicy, redactValue } from '../../../../src/domain/records/redactionPolicy.js';
+import {
+  DEFAULT_REDACTION_POLICY,
+  DEFAULT_SECRET_KEYS,
+  parseRedactionPolicy,
+  RedactionPolicy,
+  redactValue,
+} from '../../../../src/domain/records/redactionPolicy.js';
 import { ResolutionRecord } from '../../../../src/domain/records/resolution.js';
 
 // Records built by hand the way the workflows build them (see test/workflows/*.test.ts).
@@ -30,13 +44,48 @@ const passwordReset: ResolutionRecord = ResolutionRecord.parse({
   requester: { externalId: JIRA_JDOE, userId: 'jdoe' },
   target: 'jdoe',
   decisions: [
-    { action: 'password.reset', allowed: true, rule: 'own-account', reason: 'Anyone may reset their own password.', facts: facts('jdoe', 'jdoe', 'self'), at: '2026-11-26T10:00:01.200Z' },
+    {
+      action: 'password.reset',
+      allowed: true,
+      rule: 'own-account',
+      reason: 'Anyone may reset their own password.',
+      facts: facts('jdoe', 'jdoe', 'self'),
+      at: '2026-11-26T10:00:01.200Z',
+    },
   ],
   actions: [
-    { name: 'check permission', target: 'jdoe', status: 'succeeded', detail: 'allowed by own-account', startedAt: '2026-11-26T10:00:01.000Z', finishedAt: '2026-11-26T10:00:01.200Z' },
-    { name: 'reset password', target: 'jdoe', status: 'succeeded', detail: 'temporary password sent to the registered e-mail address', startedAt: '2026-11-26T10:00:01.300Z', finishedAt: '2026-11-26T10:00:03.800Z' },
-    { name: 'comment on ticket', target: 'ITSM-42', status: 'succeeded', detail: 'told the requester', startedAt: '2026-11-26T10:00:03.900Z', finishedAt: '2026-11-26T10:00:04.300Z' },
-    { name: 'resolve ticket', target: 'ITSM-42', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T10:00:04.400Z', finishedAt: '2026-11-26T10:00:04.900Z' },
+    {
+      name: 'check permission',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'allowed by own-account',
+      startedAt: '2026-11-26T10:00:01.000Z',
+      finishedAt: '2026-11-26T10:00:01.200Z',
+    },
+    {
+      name: 'reset password',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'temporary password sent to the registered e-mail address',
+      startedAt: '2026-11-26T10:00:01.300Z',
+      finishedAt: '2026-11-26T10:00:03.800Z',
+    },
+    {
+      name: 'comment on ticket',
+      target: 'ITSM-42',
+      status: 'succeeded',
+      detail: 'told the requester',
+      startedAt: '2026-11-26T10:00:03.900Z',
+      finishedAt: '2026-11-26T10:00:04.300Z',
+    },
+    {
+      name: 'resolve ticket',
+      target: 'ITSM-42',
+      status: 'succeeded',
+      detail: 'resolved',
+      startedAt: '2026-11-26T10:00:04.400Z',
+      finishedAt: '2026-11-26T10:00:04.900Z',
+    },
   ],
   approvals: [],
   compensations: [],
@@ -67,12 +116,34 @@ const refused: ResolutionRecord = ResolutionRecord.parse({
     },
   ],
   actions: [
-    { name: 'check permission', target: 'dana.admin', status: 'succeeded', detail: 'denied by protected-accounts', startedAt: '2026-11-26T11:00:01.000Z', finishedAt: '2026-11-26T11:00:01.100Z' },
-    { name: 'comment on ticket', target: 'INC0010023', status: 'succeeded', detail: 'told the requester what happens next', startedAt: '2026-11-26T11:00:01.200Z', finishedAt: '2026-11-26T11:00:01.600Z' },
-    { name: 'route to queue', target: 'INC0010023', status: 'succeeded', detail: 'queue service-desk (protected-accounts)', startedAt: '2026-11-26T11:00:01.700Z', finishedAt: '2026-11-26T11:00:02.000Z' },
+    {
+      name: 'check permission',
+      target: 'dana.admin',
+      status: 'succeeded',
+      detail: 'denied by protected-accounts',
+      startedAt: '2026-11-26T11:00:01.000Z',
+      finishedAt: '2026-11-26T11:00:01.100Z',
+    },
+    {
+      name: 'comment on ticket',
+      target: 'INC0010023',
+      status: 'succeeded',
+      detail: 'told the requester what happens next',
+      startedAt: '2026-11-26T11:00:01.200Z',
+      finishedAt: '2026-11-26T11:00:01.600Z',
+    },
+    {
+      name: 'route to queue',
+      target: 'INC0010023',
+      status: 'succeeded',
+      detail: 'queue service-desk (protected-accounts)',
+      startedAt: '2026-11-26T11:00:01.700Z',
+      finishedAt: '2026-11-26T11:00:02.000Z',
+    },
   ],
   outcome: 'refused',
-  summary: 'Automation may not reset the password of dana.admin: Accounts in privileged groups are reset only by tier-2 administrators. The ticket has been routed to the service desk.',
+  summary:
+    'Automation may not reset the password of dana.admin: Accounts in privileged groups are reset only by tier-2 administrators. The ticket has been routed to the service desk.',
   startedAt: '2026-11-26T11:00:00.000Z',
   finishedAt: '2026-11-26T11:00:02.000Z',
 });
@@ -85,17 +156,80 @@ const softwareInstall: ResolutionRecord = ResolutionRecord.parse({
   requester: { externalId: '366457839234', userId: 'jdoe' },
   target: 'jdoe',
   decisions: [
-    { action: 'software.install', allowed: true, rule: 'staff-software', reason: 'Staff may request catalog software for themselves.', facts: facts('jdoe', 'jdoe', 'self'), at: '2026-11-26T09:00:01.000Z' },
-    { action: 'software.install', allowed: true, rule: 'staff-software', reason: 'Staff may request catalog software for themselves.', facts: facts('jdoe', 'jdoe', 'self'), at: '2026-11-26T09:42:10.000Z' },
+    {
+      action: 'software.install',
+      allowed: true,
+      rule: 'staff-software',
+      reason: 'Staff may request catalog software for themselves.',
+      facts: facts('jdoe', 'jdoe', 'self'),
+      at: '2026-11-26T09:00:01.000Z',
+    },
+    {
+      action: 'software.install',
+      allowed: true,
+      rule: 'staff-software',
+      reason: 'Staff may request catalog software for themselves.',
+      facts: facts('jdoe', 'jdoe', 'self'),
+      at: '2026-11-26T09:42:10.000Z',
+    },
   ],
   actions: [
-    { name: 'check permission', target: 'jdoe', status: 'succeeded', detail: 'allowed by staff-software', startedAt: '2026-11-26T09:00:00.500Z', finishedAt: '2026-11-26T09:00:01.000Z' },
-    { name: 'check the software catalog', target: 'jdoe', status: 'succeeded', detail: 'Adobe Acrobat Pro 2024.005 on LT-0042, approval by asmith', startedAt: '2026-11-26T09:00:01.100Z', finishedAt: '2026-11-26T09:00:01.300Z' },
-    { name: 'ask for approval', target: 'asmith', status: 'succeeded', detail: 'waiting for asmith', startedAt: '2026-11-26T09:00:01.400Z', finishedAt: '2026-11-26T09:00:01.900Z' },
-    { name: 'check permission', target: 'jdoe', status: 'succeeded', detail: 'allowed by staff-software', startedAt: '2026-11-26T09:42:09.500Z', finishedAt: '2026-11-26T09:42:10.000Z' },
-    { name: 'install software', target: 'LT-0042', status: 'succeeded', detail: 'Adobe Acrobat Pro 2024.005 installed on LT-0042', startedAt: '2026-11-26T09:42:10.100Z', finishedAt: '2026-11-26T09:44:15.100Z' },
-    { name: 'comment on ticket', target: '35436', status: 'succeeded', detail: 'told the requester', startedAt: '2026-11-26T09:44:15.200Z', finishedAt: '2026-11-26T09:44:15.500Z' },
-    { name: 'resolve ticket', target: '35436', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T09:44:15.600Z', finishedAt: '2026-11-26T09:44:16.000Z' },
+    {
+      name: 'check permission',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'allowed by staff-software',
+      startedAt: '2026-11-26T09:00:00.500Z',
+      finishedAt: '2026-11-26T09:00:01.000Z',
+    },
+    {
+      name: 'check the software catalog',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'Adobe Acrobat Pro 2024.005 on LT-0042, approval by asmith',
+      startedAt: '2026-11-26T09:00:01.100Z',
+      finishedAt: '2026-11-26T09:00:01.300Z',
+    },
+    {
+      name: 'ask for approval',
+      target: 'asmith',
+      status: 'succeeded',
+      detail: 'waiting for asmith',
+      startedAt: '2026-11-26T09:00:01.400Z',
+      finishedAt: '2026-11-26T09:00:01.900Z',
+    },
+    {
+      name: 'check permission',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'allowed by staff-software',
+      startedAt: '2026-11-26T09:42:09.500Z',
+      finishedAt: '2026-11-26T09:42:10.000Z',
+    },
+    {
+      name: 'install software',
+      target: 'LT-0042',
+      status: 'succeeded',
+      detail: 'Adobe Acrobat Pro 2024.005 installed on LT-0042',
+      startedAt: '2026-11-26T09:42:10.100Z',
+      finishedAt: '2026-11-26T09:44:15.100Z',
+    },
+    {
+      name: 'comment on ticket',
+      target: '35436',
+      status: 'succeeded',
+      detail: 'told the requester',
+      startedAt: '2026-11-26T09:44:15.200Z',
+      finishedAt: '2026-11-26T09:44:15.500Z',
+    },
+    {
+      name: 'resolve ticket',
+      target: '35436',
+      status: 'succeeded',
+      detail: 'resolved',
+      startedAt: '2026-11-26T09:44:15.600Z',
+      finishedAt: '2026-11-26T09:44:16.000Z',
+    },
   ],
   approvals: [{ approver: 'asmith', decision: 'approved', comment: 'ok for the audit', at: '2026-11-26T09:42:09.000Z' }],
   compensations: [],
@@ -119,15 +253,64 @@ const troubleshooting: ResolutionRecord = ResolutionRecord.parse({
   requester: { externalId: JIRA_JDOE, userId: 'jdoe' },
   target: 'LT-0042',
   decisions: [
-    { action: 'endpoint.remediate', allowed: true, rule: 'support-staff', reason: 'Support staff may run remediations.', facts: facts('sam.helper', 'jdoe', 'none'), at: '2026-11-26T16:33:00.000Z' },
+    {
+      action: 'endpoint.remediate',
+      allowed: true,
+      rule: 'support-staff',
+      reason: 'Support staff may run remediations.',
+      facts: facts('sam.helper', 'jdoe', 'none'),
+      at: '2026-11-26T16:33:00.000Z',
+    },
   ],
   actions: [
-    { name: 'check: IP configuration', target: 'LT-0042', status: 'succeeded', detail: 'apipa=true, address=169.254.10.3', startedAt: '2026-11-26T16:31:02.000Z', finishedAt: '2026-11-26T16:31:02.400Z' },
-    { name: 'check permission', target: 'jdoe', status: 'succeeded', detail: 'allowed by support-staff', startedAt: '2026-11-26T16:32:59.000Z', finishedAt: '2026-11-26T16:33:00.000Z' },
-    { name: 'Renew the DHCP lease', target: 'LT-0042', status: 'succeeded', detail: 'lease renewed: 10.0.0.23', startedAt: '2026-11-26T16:33:00.100Z', finishedAt: '2026-11-26T16:33:04.100Z' },
-    { name: 'check: IP configuration again', target: 'LT-0042', status: 'succeeded', detail: 'apipa=false, address=10.0.0.23', startedAt: '2026-11-26T16:33:04.200Z', finishedAt: '2026-11-26T16:33:04.500Z' },
-    { name: 'comment on ticket', target: 'ITSM-50', status: 'succeeded', detail: 'told the requester', startedAt: '2026-11-26T16:33:04.600Z', finishedAt: '2026-11-26T16:33:05.000Z' },
-    { name: 'resolve ticket', target: 'ITSM-50', status: 'succeeded', detail: 'resolved', startedAt: '2026-11-26T16:33:05.100Z', finishedAt: '2026-11-26T16:33:05.500Z' },
+    {
+      name: 'check: IP configuration',
+      target: 'LT-0042',
+      status: 'succeeded',
+      detail: 'apipa=true, address=169.254.10.3',
+      startedAt: '2026-11-26T16:31:02.000Z',
+      finishedAt: '2026-11-26T16:31:02.400Z',
+    },
+    {
+      name: 'check permission',
+      target: 'jdoe',
+      status: 'succeeded',
+      detail: 'allowed by support-staff',
+      startedAt: '2026-11-26T16:32:59.000Z',
+      finishedAt: '2026-11-26T16:33:00.000Z',
+    },
+    {
+      name: 'Renew the DHCP lease',
+      target: 'LT-0042',
+      status: 'succeeded',
+      detail: 'lease renewed: 10.0.0.23',
+      startedAt: '2026-11-26T16:33:00.100Z',
+      finishedAt: '2026-11-26T16:33:04.100Z',
+    },
+    {
+      name: 'check: IP configuration again',
+      target: 'LT-0042',
+      status: 'succeeded',
+      detail: 'apipa=false, address=10.0.0.23',
+      startedAt: '2026-11-26T16:33:04.200Z',
+      finishedAt: '2026-11-26T16:33:04.500Z',
+    },
+    {
+      name: 'comment on ticket',
+      target: 'ITSM-50',
+      status: 'succeeded',
+      detail: 'told the requester',
+      startedAt: '2026-11-26T16:33:04.600Z',
+      finishedAt: '2026-11-26T16:33:05.000Z',
+    },
+    {
+      name: 'resolve ticket',
+      target: 'ITSM-50',
+      status: 'succeeded',
+      detail: 'resolved',
+      startedAt: '2026-11-26T16:33:05.100Z',
+      finishedAt: '2026-11-26T16:33:05.500Z',
+    },
   ],
   approvals: [],
   compensations: [],
@@ -137,11 +320,34 @@ const troubleshooting: ResolutionRecord = ResolutionRecord.parse({
     version: '9c1f04ab',
     kb: 'KB-NET-0007',
     path: [
-      { tree: 'network-connectivity', node: 'ask', kind: 'question', prompt: 'Is it only this device?', choice: 'one', label: 'Only this device', by: 'sam.helper', at: '2026-11-26T16:31:01.000Z' },
-      { tree: 'network-connectivity', node: 'ip', kind: 'check', result: { apipa: true, address: '169.254.10.3' }, detail: 'matched apipa equals true', at: '2026-11-26T16:31:02.400Z' },
+      {
+        tree: 'network-connectivity',
+        node: 'ask',
+        kind: 'question',
+        prompt: 'Is it only this device?',
+        choice: 'one',
+        label: 'Only this device',
+        by: 'sam.helper',
+        at: '2026-11-26T16:31:01.000Z',
+      },
+      {
+        tree: 'network-connectivity',
+        node: 'ip',
+        kind: 'check',
+        result: { apipa: true, address: '169.254.10.3' },
+        detail: 'matched apipa equals true',
+        at: '2026-11-26T16:31:02.400Z',
+      },
       { tree: 'network-connectivity', node: 'renew', kind: 'action', choice: 'confirm', by: 'sam.helper', at: '2026-11-26T16:32:58.000Z' },
       { tree: 'network-connectivity', node: 'renew', kind: 'action', outcome: 'ok', detail: 'lease renewed: 10.0.0.23', at: '2026-11-26T16:33:04.100Z' },
-      { tree: 'network-connectivity', node: 'recheck', kind: 'check', result: { apipa: false, address: '10.0.0.23' }, detail: 'matched apipa equals false', at: '2026-11-26T16:33:04.500Z' },
+      {
+        tree: 'network-connectivity',
+        node: 'recheck',
+        kind: 'check',
+        result: { apipa: false, address: '10.0.0.23' },
+        detail: 'matched apipa equals false',
+        at: '2026-11-26T16:33:04.500Z',
+      },
       { tree: 'network-connectivity', node: 'fixed', kind: 'resolve', at: '2026-11-26T16:33:04.500Z' },
     ],
   },
@@ -176,7 +382,14 @@ const lines = (md: string) => md.split('\n');
 
 describe('redaction policy (content/redaction.yaml)', () => {
   it('ships sensible defaults and an IBAN pattern', () => {
-    expect(POLICY).toMatchObject({ maskEmails: true, maskPhones: true, extraPatterns: [{ name: 'iban', replacement: '[iban]' }, { name: 'sensitive-input', replacement: '[sensitive input]' }] });
+    expect(POLICY).toMatchObject({
+      maskEmails: true,
+      maskPhones: true,
+      extraPatterns: [
+        { name: 'iban', replacement: '[iban]' },
+        { name: 'sensitive-input', replacement: '[sensitive input]' },
+      ],
+    });
     expect(POLICY.secretKeys).toEqual(expect.arrayContaining(DEFAULT_SECRET_KEYS));
     expect(DEFAULT_REDACTION_POLICY).toEqual({
       maskEmails: true,
@@ -202,7 +415,12 @@ describe('redaction policy (content/redaction.yaml)', () => {
 
   it('replaces the values of secret keys whatever they hold, ignoring case, "-" and "_"', () => {
     const value = { grant: { action: 'password.reset', signature: 'abc' }, API_KEY: 'k', 'Temporary-Password': 7, nested: [{ Token: null, keep: 'x' }] };
-    expect(redactValue(value, DEFAULT_REDACTION_POLICY)).toEqual({ grant: '[secret]', API_KEY: '[secret]', 'Temporary-Password': '[secret]', nested: [{ Token: '[secret]', keep: 'x' }] });
+    expect(redactValue(value, DEFAULT_REDACTION_POLICY)).toEqual({
+      grant: '[secret]',
+      API_KEY: '[secret]',
+      'Temporary-Password': '[secret]',
+      nested: [{ Token: '[secret]', keep: 'x' }],
+    });
   });
 
   it('masks assignments to secret keys in free text too', () => {
@@ -234,8 +452,12 @@ describe('redaction policy (content/redaction.yaml)', () => {
       }
       throw new Error('accepted');
     };
-    expect(bad('extraPatterns:\n  - { name: x, pattern: "(unclosed", replacement: y }\n')).toMatch(/^redaction\.yaml:2:\d+ extraPatterns\[0\]\.pattern: not a valid regular expression/);
-    expect(bad('extraPatterns:\n  - { name: x, pattern: "a*", replacement: y }\n')).toMatch(/extraPatterns\[0\]\.pattern: the pattern matches the empty string/);
+    expect(bad('extraPatterns:\n  - { name: x, pattern: "(unclosed", replacement: y }\n')).toMatch(
+      /^redaction\.yaml:2:\d+ extraPatterns\[0\]\.pattern: not a valid regular expression/,
+    );
+    expect(bad('extraPatterns:\n  - { name: x, pattern: "a*", replacement: y }\n')).toMatch(
+      /extraPatterns\[0\]\.pattern: the pattern matches the empty string/,
+    );
     expect(bad('maskEmail: true\n')).toMatch(/redaction\.yaml:1:1 \(root\): Unrecognized key: "maskEmail"/);
     expect(bad('maskPhones: "no"\n')).toMatch(/maskPhones/);
     expect(parseRedactionPolicy('{}')).toEqual(DEFAULT_REDACTION_POLICY);
@@ -286,7 +508,9 @@ describe('work note', () => {
     expect(note).toContain(
       '1. password.reset: denied, rule protected-accounts: Accounts in privileged groups are reset only by tier-2 administrators. (2026-11-26T11:00:01.100Z)',
     );
-    expect(note).toContain('3. route to queue → INC0010023: succeeded: queue service-desk (protected-accounts) (2026-11-26T11:00:01.700Z – 2026-11-26T11:00:02.000Z, 300 ms)');
+    expect(note).toContain(
+      '3. route to queue → INC0010023: succeeded: queue service-desk (protected-accounts) (2026-11-26T11:00:01.700Z – 2026-11-26T11:00:02.000Z, 300 ms)',
+    );
     expect(note).not.toContain('Temporal UI');
     expect(note).not.toContain('### Not recorded');
     expect(note).not.toContain('helpdesk'); // the decision's facts (groups) are in the JSON, not the note
@@ -294,10 +518,14 @@ describe('work note', () => {
 
   it('renders a software install with its approval and later ticket updates', () => {
     const note = renderWorkNote(softwareInstall, POLICY, { uiUrl: 'https://temporal.example.org/ui' });
-    expect(lines(note)[0]).toBe(`## Resolved · 35436 · install-35436 · [run in Temporal UI](https://temporal.example.org/ui/namespaces/support/workflows/install-35436/${RUN}/history)`);
+    expect(lines(note)[0]).toBe(
+      `## Resolved · 35436 · install-35436 · [run in Temporal UI](https://temporal.example.org/ui/namespaces/support/workflows/install-35436/${RUN}/history)`,
+    );
     expect(note).toContain('- Ticket: zendesk 35436 (id 35436)');
     expect(note).toContain('- Time: 2026-11-26T09:00:00.000Z – 2026-11-26T11:05:00.000Z, 2 h 5 min');
-    expect(note).toContain('5. install software → LT-0042: succeeded: Adobe Acrobat Pro 2024.005 installed on LT-0042 (2026-11-26T09:42:10.100Z – 2026-11-26T09:44:15.100Z, 2 min 5 s)');
+    expect(note).toContain(
+      '5. install software → LT-0042: succeeded: Adobe Acrobat Pro 2024.005 installed on LT-0042 (2026-11-26T09:42:10.100Z – 2026-11-26T09:44:15.100Z, 2 min 5 s)',
+    );
     expect(note).toContain('### Approvals\n\n1. asmith: approved, “ok for the audit” (2026-11-26T09:42:09.000Z)');
     expect(note).toContain('### Ticket updates\n\n1. commented (2026-11-26T09:30:00.000Z), status open\n2. updated (2026-11-26T09:44:20.000Z)\n\n### Summary');
     expect(note).not.toContain('366457839234');
@@ -433,7 +661,9 @@ describe('knowledge-base draft', () => {
     };
     const kb = renderKbDraft(r, POLICY)!;
     expect(kb).toContain('# printer: resolved\n');
-    expect(kb).toContain('## Symptoms\n\n- q → yes\n- q2 → No\n\n## Diagnosis\n\n- spool: result not recorded\n- spool: no values\n\n## Fix\n\n- restart\n\n## Resolution\n\nNot recorded.\n\n---');
+    expect(kb).toContain(
+      '## Symptoms\n\n- q → yes\n- q2 → No\n\n## Diagnosis\n\n- spool: result not recorded\n- spool: no values\n\n## Fix\n\n- restart\n\n## Resolution\n\nNot recorded.\n\n---',
+    );
     expect(kb).toContain('Based on session not recorded (tree printer, version v1).');
     const empty = renderKbDraft({ ...r, troubleshooting: { tree: 'printer', version: 'v1', kb: null } }, POLICY)!;
     expect(empty).toContain('## Symptoms\n\n- None recorded.\n\n## Diagnosis\n\n- None recorded.\n\n## Fix\n\n- None recorded.');
@@ -588,8 +818,12 @@ describe('incomplete records', () => {
     expect(note).toContain('1. not recorded: result not recorded, rule not recorded: not recorded (not recorded)');
     expect(note).toContain('### Actions\n\n1. not recorded: result not recorded (start not recorded – end not recorded)');
     expect(note).toContain('1. not recorded: not recorded (time not recorded)');
-    expect(note).toContain('### Troubleshooting: tree not recorded, version not recorded\n\n1. Question not recorded → answer not recorded, answered by not recorded (not recorded)');
-    expect(note).toContain('2. Action not recorded: confirmed by not recorded (not recorded)\n3. Check c → result not recorded (not recorded)\n4. Step not recorded (not recorded) (not recorded)');
+    expect(note).toContain(
+      '### Troubleshooting: tree not recorded, version not recorded\n\n1. Question not recorded → answer not recorded, answered by not recorded (not recorded)',
+    );
+    expect(note).toContain(
+      '2. Action not recorded: confirmed by not recorded (not recorded)\n3. Check c → result not recorded (not recorded)\n4. Step not recorded (not recorded) (not recorded)',
+    );
     expect(note).toContain('### Ticket updates\n\n1. not recorded (not recorded)\n');
   });
 
@@ -602,11 +836,18 @@ describe('incomplete records', () => {
     expect(completeness({ ...passwordReset, ticket: null, trigger: { ...passwordReset.trigger, kind: 'api' } })).toEqual([]);
     expect(renderWorkNote({ ...passwordReset, ticket: null }, POLICY)).toContain('- Ticket: none\n');
     // A finish before the start shows no duration rather than a negative one.
-    expect(renderWorkNote({ ...passwordReset, finishedAt: '2026-11-26T09:00:00.000Z' }, POLICY)).toContain('- Time: 2026-11-26T10:00:00.500Z – 2026-11-26T09:00:00.000Z\n');
+    expect(renderWorkNote({ ...passwordReset, finishedAt: '2026-11-26T09:00:00.000Z' }, POLICY)).toContain(
+      '- Time: 2026-11-26T10:00:00.500Z – 2026-11-26T09:00:00.000Z\n',
+    );
   });
 
   it('reports values that do not fit the record as unreadable, never throwing', () => {
-    const r = { ...passwordReset, outcome: 'maybe', startedAt: 'yesterday', actions: [passwordReset.actions[0], 'garbage', { ...passwordReset.actions[1], status: 'done' }] };
+    const r = {
+      ...passwordReset,
+      outcome: 'maybe',
+      startedAt: 'yesterday',
+      actions: [passwordReset.actions[0], 'garbage', { ...passwordReset.actions[1], status: 'done' }],
+    };
     expect(completeness(r)).toEqual([
       'not recorded: result of step reset password',
       'not recorded: outcome',
@@ -633,12 +874,29 @@ describe('redaction in documents', () => {
       status: 'failed',
       detail: 'mail to jane.doe@example.com bounced; call +44 20 7946 0958; refund to DE89 3704 0044 0532 0130 00; password: Tr0ub4dor&3',
     };
-    r.decisions[0]!.facts = { ...r.decisions[0]!.facts, grant: { action: 'password.reset', target: 'jdoe', expiresAt: '2026-11-26T10:05:00.000Z', signature: 'c2lnbmF0dXJlLXNlY3JldA' } };
+    r.decisions[0]!.facts = {
+      ...r.decisions[0]!.facts,
+      grant: { action: 'password.reset', target: 'jdoe', expiresAt: '2026-11-26T10:05:00.000Z', signature: 'c2lnbmF0dXJlLXNlY3JldA' },
+    };
     r.summary = 'Reset failed for jane.doe@example.com (mobile 0151 23456789). temporaryPassword=Xy7!pQ2#rT9@kL4$';
-    r.approvals = [{ approver: 'asmith', decision: 'approved', comment: 'IBAN GB29NWBK60161331926819 confirmed by phone 020 7946 0958', at: '2026-11-26T10:00:02.000Z' }];
+    r.approvals = [
+      { approver: 'asmith', decision: 'approved', comment: 'IBAN GB29NWBK60161331926819 confirmed by phone 020 7946 0958', at: '2026-11-26T10:00:02.000Z' },
+    ];
     return r;
   };
-  const SECRETS = ['jane.doe@example.com', '7946 0958', '7946', '23456789', 'DE89', '3704 0044', 'GB29NWBK', 'Tr0ub4dor', 'Xy7!pQ2', 'c2lnbmF0dXJl', 'expiresAt'];
+  const SECRETS = [
+    'jane.doe@example.com',
+    '7946 0958',
+    '7946',
+    '23456789',
+    'DE89',
+    '3704 0044',
+    'GB29NWBK',
+    'Tr0ub4dor',
+    'Xy7!pQ2',
+    'c2lnbmF0dXJl',
+    'expiresAt',
+  ];
 
   it('leaves no planted secret or personal data in any output', () => {
     const record = planted();
@@ -688,7 +946,13 @@ describe('output', () => {
       expect(new Set(gaps).size).toBe(gaps.length);
     }
     // Two steps with the same name and both results missing: one line.
-    const twice = { ...passwordReset, actions: [{ ...passwordReset.actions[0], finishedAt: undefined }, { ...passwordReset.actions[0], status: undefined, finishedAt: undefined }] };
+    const twice = {
+      ...passwordReset,
+      actions: [
+        { ...passwordReset.actions[0], finishedAt: undefined },
+        { ...passwordReset.actions[0], status: undefined, finishedAt: undefined },
+      ],
+    };
     expect(completeness(twice)).toEqual(['not recorded: result of step check permission']);
   });
 
@@ -716,7 +980,16 @@ describe('JSON document', () => {
   });
 
   it('is valid against the published JSON Schema, complete or not', () => {
-    const records: unknown[] = [passwordReset, refused, softwareInstall, troubleshooting, cancelledWithGaps(), {}, null, { outcome: 'maybe', actions: ['x', {}] }];
+    const records: unknown[] = [
+      passwordReset,
+      refused,
+      softwareInstall,
+      troubleshooting,
+      cancelledWithGaps(),
+      {},
+      null,
+      { outcome: 'maybe', actions: ['x', {}] },
+    ];
     for (const record of records) {
       const doc = documentJson(record, POLICY);
       expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
@@ -753,7 +1026,9 @@ describe('activity attempts, parameters, rollbacks and definitions', () => {
       { ...created, attempts: 3, parameters: { userId: 'new.hire', displayName: 'New Hire', grant: '[secret]', contact: 'new.hire@example.com' } },
       { ...created, name: 'create mailbox', activity: 'createMailbox', activityId: '5', status: 'failed', detail: 'mailbox service unavailable' },
     ],
-    compensations: [{ ...created, name: 'delete account', activity: 'deleteAccount', activityId: '8', detail: 'deleted', attempts: 1, parameters: { userId: 'new.hire' } }],
+    compensations: [
+      { ...created, name: 'delete account', activity: 'deleteAccount', activityId: '8', detail: 'deleted', attempts: 1, parameters: { userId: 'new.hire' } },
+    ],
     definition: { id: 'onboarding', version: 'sha256:abc' },
     outcome: 'failed',
   });
@@ -761,7 +1036,9 @@ describe('activity attempts, parameters, rollbacks and definitions', () => {
   it('shows attempts, redacted parameters, the rollback and the definition version in the work note', () => {
     const note = renderWorkNote(onboarding, POLICY);
     expect(note).toContain('- Definition: onboarding, version sha256:abc');
-    expect(note).toContain('1. create account → new.hire [userId=new.hire, displayName=New Hire, grant=[secret], contact=[email]]: succeeded: created (2026-11-26T12:00:01.000Z – 2026-11-26T12:00:02.000Z, 1.0 s, 3 attempts)');
+    expect(note).toContain(
+      '1. create account → new.hire [userId=new.hire, displayName=New Hire, grant=[secret], contact=[email]]: succeeded: created (2026-11-26T12:00:01.000Z – 2026-11-26T12:00:02.000Z, 1.0 s, 3 attempts)',
+    );
     expect(note).toMatch(/### Rolled back\n\n1\. delete account → new\.hire \[userId=new\.hire\]: succeeded: deleted \([^)]*1\.0 s\)\n/);
     expect(note).not.toContain('new.hire@example.com');
   });

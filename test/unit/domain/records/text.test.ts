@@ -25,9 +25,26 @@ describe('Atlassian Document Format', () => {
       type: 'doc',
       content: [
         { type: 'heading', content: [{ type: 'text', text: 'VPN' }] },
-        { type: 'paragraph', content: [{ type: 'mention', attrs: { text: '@Sam' } }, { type: 'text', text: ' please help' }, { type: 'hardBreak' }, { type: 'emoji', attrs: { shortName: ':sob:' } }] },
-        { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'one' }] }] }, { type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'two' }] }] }] },
-        { type: 'paragraph', content: [{ type: 'inlineCard', attrs: { url: 'https://status.example.com' } }, { type: 'mention', attrs: {} }, { type: 'text' }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'mention', attrs: { text: '@Sam' } },
+            { type: 'text', text: ' please help' },
+            { type: 'hardBreak' },
+            { type: 'emoji', attrs: { shortName: ':sob:' } },
+          ],
+        },
+        {
+          type: 'bulletList',
+          content: [
+            { type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'one' }] }] },
+            { type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'two' }] }] },
+          ],
+        },
+        {
+          type: 'paragraph',
+          content: [{ type: 'inlineCard', attrs: { url: 'https://status.example.com' } }, { type: 'mention', attrs: {} }, { type: 'text' }],
+        },
         { type: 'rule' },
       ],
     };

@@ -147,36 +147,148 @@ describe('catalog validation', () => {
     ['an unknown workflow', { workflow: 'formatDisk' }, 'automations.0.workflow', expect.stringContaining('Invalid option')],
     ['an empty audience', { audience: [] }, 'automations.0.audience', expect.stringContaining('Too small')],
     ['an unknown key', { owner: 'me' }, 'automations.0', 'Unrecognized key: "owner"'],
-    ['a non-camelCase input name', { inputs: { 'bad-name': { type: 'boolean', title: 'B' } } }, 'automations.0.inputs.bad-name', expect.stringContaining('camelCase')],
+    [
+      'a non-camelCase input name',
+      { inputs: { 'bad-name': { type: 'boolean', title: 'B' } } },
+      'automations.0.inputs.bad-name',
+      expect.stringContaining('camelCase'),
+    ],
     ['an unknown input type', { inputs: { when: { type: 'date', title: 'D' } } }, 'automations.0.inputs.when.type', expect.any(String)],
-    ['an invalid regular expression', { inputs: { name: { type: 'string', title: 'N', pattern: '([a-z]' } } }, 'automations.0.inputs.name.pattern', expect.stringMatching(/^not a valid regular expression \(.*\)$/)],
-    ['a maximum below the minimum', { inputs: { n: { type: 'integer', title: 'N', minimum: 5, maximum: 4 } } }, 'automations.0.inputs.n.maximum', 'maximum is below minimum'],
-    ['a device input that is admin-only', { inputs: { d: { type: 'device', title: 'D', adminOnly: true } } }, 'automations.0.inputs.d', 'Unrecognized key: "adminOnly"'],
-    ['a required admin-only string', { inputs: { s: { type: 'string', title: 'S', adminOnly: true } } }, 'automations.0.inputs.s.required', expect.stringContaining('admin-only input cannot be required')],
-    ['a required admin-only integer', { inputs: { n: { type: 'integer', title: 'N', adminOnly: true } } }, 'automations.0.inputs.n.required', expect.stringContaining('admin-only input cannot be required')],
-    ['a required admin-only boolean without default', { inputs: { b: { type: 'boolean', title: 'B', required: true, adminOnly: true } } }, 'automations.0.inputs.b.required', expect.stringContaining('admin-only input cannot be required')],
-    ['a named target without resources', { target: { kind: 'named' }, inputs: { resource: { type: 'string', title: 'R' } } }, 'automations.0.target.resources', expect.any(String)],
-    ['a named target with no resource', { target: { kind: 'named', resources: [] }, inputs: { resource: { type: 'string', title: 'R' } } }, 'automations.0.target.resources', expect.stringContaining('Too small')],
-    ['a named target without a resource input', { target: { kind: 'named', resources: ['a'] } }, 'automations.0.inputs.resource', 'a named target needs a required string input named "resource"'],
-    ['a named target with an optional resource input', { target: { kind: 'named', resources: ['a'] }, inputs: { resource: { type: 'string', title: 'R', required: false } } }, 'automations.0.inputs.resource', 'a named target needs a required string input named "resource"'],
-    ['an own-device target without a device input', { target: { kind: 'own-device' } }, 'automations.0.inputs.device', 'a own-device target needs a required device input named "device"'],
-    ['an own-device target whose device input is a string', { target: { kind: 'own-device' }, inputs: { device: { type: 'string', title: 'D' } } }, 'automations.0.inputs.device', 'a own-device target needs a required device input named "device"'],
+    [
+      'an invalid regular expression',
+      { inputs: { name: { type: 'string', title: 'N', pattern: '([a-z]' } } },
+      'automations.0.inputs.name.pattern',
+      expect.stringMatching(/^not a valid regular expression \(.*\)$/),
+    ],
+    [
+      'a maximum below the minimum',
+      { inputs: { n: { type: 'integer', title: 'N', minimum: 5, maximum: 4 } } },
+      'automations.0.inputs.n.maximum',
+      'maximum is below minimum',
+    ],
+    [
+      'a device input that is admin-only',
+      { inputs: { d: { type: 'device', title: 'D', adminOnly: true } } },
+      'automations.0.inputs.d',
+      'Unrecognized key: "adminOnly"',
+    ],
+    [
+      'a required admin-only string',
+      { inputs: { s: { type: 'string', title: 'S', adminOnly: true } } },
+      'automations.0.inputs.s.required',
+      expect.stringContaining('admin-only input cannot be required'),
+    ],
+    [
+      'a required admin-only integer',
+      { inputs: { n: { type: 'integer', title: 'N', adminOnly: true } } },
+      'automations.0.inputs.n.required',
+      expect.stringContaining('admin-only input cannot be required'),
+    ],
+    [
+      'a required admin-only boolean without default',
+      { inputs: { b: { type: 'boolean', title: 'B', required: true, adminOnly: true } } },
+      'automations.0.inputs.b.required',
+      expect.stringContaining('admin-only input cannot be required'),
+    ],
+    [
+      'a named target without resources',
+      { target: { kind: 'named' }, inputs: { resource: { type: 'string', title: 'R' } } },
+      'automations.0.target.resources',
+      expect.any(String),
+    ],
+    [
+      'a named target with no resource',
+      { target: { kind: 'named', resources: [] }, inputs: { resource: { type: 'string', title: 'R' } } },
+      'automations.0.target.resources',
+      expect.stringContaining('Too small'),
+    ],
+    [
+      'a named target without a resource input',
+      { target: { kind: 'named', resources: ['a'] } },
+      'automations.0.inputs.resource',
+      'a named target needs a required string input named "resource"',
+    ],
+    [
+      'a named target with an optional resource input',
+      { target: { kind: 'named', resources: ['a'] }, inputs: { resource: { type: 'string', title: 'R', required: false } } },
+      'automations.0.inputs.resource',
+      'a named target needs a required string input named "resource"',
+    ],
+    [
+      'an own-device target without a device input',
+      { target: { kind: 'own-device' } },
+      'automations.0.inputs.device',
+      'a own-device target needs a required device input named "device"',
+    ],
+    [
+      'an own-device target whose device input is a string',
+      { target: { kind: 'own-device' }, inputs: { device: { type: 'string', title: 'D' } } },
+      'automations.0.inputs.device',
+      'a own-device target needs a required device input named "device"',
+    ],
     ['a group approval without group', { approval: { kind: 'group' } }, 'automations.0.approval.group', expect.any(String)],
     ['an unknown approval kind', { approval: { kind: 'ceo' } }, 'automations.0.approval.kind', expect.any(String)],
-    ['limits below their minimums', { limits: { perUserPerDay: 0, cooldownMinutes: 0 } }, 'automations.0.limits.perUserPerDay', expect.stringContaining('Too small')],
+    [
+      'limits below their minimums',
+      { limits: { perUserPerDay: 0, cooldownMinutes: 0 } },
+      'automations.0.limits.perUserPerDay',
+      expect.stringContaining('Too small'),
+    ],
     ['an empty availability', { availability: [] }, 'automations.0.availability', expect.stringContaining('Too small')],
-    ['an unknown time zone', { availability: [{ days: ['mon'], from: '07:00', to: '19:00', timeZone: 'Mars/Olympus' }] }, 'automations.0.availability.0.timeZone', 'unknown time zone "Mars/Olympus" (use an IANA name such as Europe/London)'],
-    ['an unknown day', { availability: [{ days: ['monday'], from: '07:00', to: '19:00', timeZone: 'UTC' }] }, 'automations.0.availability.0.days.0', expect.any(String)],
-    ['a window without days', { availability: [{ days: [], from: '07:00', to: '19:00', timeZone: 'UTC' }] }, 'automations.0.availability.0.days', expect.stringContaining('Too small')],
-    ['a bad from', { availability: [{ days: ['mon'], from: '24:00', to: '19:00', timeZone: 'UTC' }] }, 'automations.0.availability.0.from', 'use HH:MM (00:00 to 23:59)'],
-    ['a bad to', { availability: [{ days: ['mon'], from: '07:00', to: '7pm', timeZone: 'UTC' }] }, 'automations.0.availability.0.to', 'use HH:MM (00:00 to 24:00)'],
-    ['an empty window', { availability: [{ days: ['mon'], from: '07:00', to: '07:00', timeZone: 'UTC' }] }, 'automations.0.availability.0.to', 'from and to are equal; a whole day is 00:00 to 24:00'],
+    [
+      'an unknown time zone',
+      { availability: [{ days: ['mon'], from: '07:00', to: '19:00', timeZone: 'Mars/Olympus' }] },
+      'automations.0.availability.0.timeZone',
+      'unknown time zone "Mars/Olympus" (use an IANA name such as Europe/London)',
+    ],
+    [
+      'an unknown day',
+      { availability: [{ days: ['monday'], from: '07:00', to: '19:00', timeZone: 'UTC' }] },
+      'automations.0.availability.0.days.0',
+      expect.any(String),
+    ],
+    [
+      'a window without days',
+      { availability: [{ days: [], from: '07:00', to: '19:00', timeZone: 'UTC' }] },
+      'automations.0.availability.0.days',
+      expect.stringContaining('Too small'),
+    ],
+    [
+      'a bad from',
+      { availability: [{ days: ['mon'], from: '24:00', to: '19:00', timeZone: 'UTC' }] },
+      'automations.0.availability.0.from',
+      'use HH:MM (00:00 to 23:59)',
+    ],
+    [
+      'a bad to',
+      { availability: [{ days: ['mon'], from: '07:00', to: '7pm', timeZone: 'UTC' }] },
+      'automations.0.availability.0.to',
+      'use HH:MM (00:00 to 24:00)',
+    ],
+    [
+      'an empty window',
+      { availability: [{ days: ['mon'], from: '07:00', to: '07:00', timeZone: 'UTC' }] },
+      'automations.0.availability.0.to',
+      'from and to are equal; a whole day is 00:00 to 24:00',
+    ],
   ])('reports %s with its path', (_what, change, path, message) => {
     expect(problems({ ...base, ...change })).toEqual([[path, message]]);
   });
 
   it('reports problems with line and column through parseContent', () => {
-    const yaml = ['automations:', '  - id: x', '    version: 1', '    title: X', '    description: X.', '    published: true', '    workflow: unlockAccount', '    audience: [staff]', '    target: { kind: self }', '    approval: { kind: group }', ''].join('\n');
+    const yaml = [
+      'automations:',
+      '  - id: x',
+      '    version: 1',
+      '    title: X',
+      '    description: X.',
+      '    published: true',
+      '    workflow: unlockAccount',
+      '    audience: [staff]',
+      '    target: { kind: self }',
+      '    approval: { kind: group }',
+      '',
+    ].join('\n');
     expect(() => parseContent(yaml, SelfServiceCatalog, 'selfservice.yaml')).toThrow(ContentError);
     try {
       parseContent(yaml, SelfServiceCatalog, 'selfservice.yaml');
@@ -269,7 +381,10 @@ describe('checkRequest: who may start what', () => {
   });
 
   it('lets a locked caller unlock their own account', () => {
-    expect(check({ automation: 'unlock-account', inputs: {} }, caller({ user: user(['staff'], { locked: true }) }))).toMatchObject({ ok: true, target: { kind: 'account', id: 'jdoe' } });
+    expect(check({ automation: 'unlock-account', inputs: {} }, caller({ user: user(['staff'], { locked: true }) }))).toMatchObject({
+      ok: true,
+      target: { kind: 'account', id: 'jdoe' },
+    });
   });
 
   it('refuses callers outside the audience, before looking at their inputs', () => {
@@ -283,7 +398,15 @@ describe('checkRequest: who may start what', () => {
 
   it('has a status for every reason, and marks elevation attempts', () => {
     expect(Object.keys(REFUSAL_STATUS)).toHaveLength(13);
-    expect([...ELEVATION_ATTEMPTS].sort()).toEqual(['admin_only_input', 'caller_disabled', 'caller_unknown', 'not_in_audience', 'not_published', 'not_your_account', 'not_your_device']);
+    expect([...ELEVATION_ATTEMPTS].sort()).toEqual([
+      'admin_only_input',
+      'caller_disabled',
+      'caller_unknown',
+      'not_in_audience',
+      'not_published',
+      'not_your_account',
+      'not_your_device',
+    ]);
   });
 });
 
@@ -323,20 +446,32 @@ describe('checkRequest: inputs', () => {
         { path: 'inputs.path', message: 'unknown input' },
       ],
     });
-    expect(check({ automation: 'unlock-account', inputs: { user: 'asmith' } })).toMatchObject({ status: 400, issues: [{ path: 'inputs.user', message: 'unknown input' }] });
+    expect(check({ automation: 'unlock-account', inputs: { user: 'asmith' } })).toMatchObject({
+      status: 400,
+      issues: [{ path: 'inputs.user', message: 'unknown input' }],
+    });
   });
 
   it('does not mistake Object.prototype members for inputs', () => {
     // "toString" is not an input of this entry, though every object has one.
-    expect(check({ automation: 'disk-cleanup', inputs: { device: 'LT-100', toString: 'x' } })).toMatchObject({ reason: 'invalid_input', issues: [{ path: 'inputs.toString', message: 'unknown input' }] });
+    expect(check({ automation: 'disk-cleanup', inputs: { device: 'LT-100', toString: 'x' } })).toMatchObject({
+      reason: 'invalid_input',
+      issues: [{ path: 'inputs.toString', message: 'unknown input' }],
+    });
     // "constructor" is an optional input of this entry; absent, it must stay absent.
     expect(share(shareInputs)).toMatchObject({ ok: true, inputs: shareInputs });
     expect(share({ ...shareInputs, constructor: 'c' })).toMatchObject({ ok: true, inputs: { ...shareInputs, constructor: 'c' } });
-    expect(share(JSON.parse('{"resource":"finance-share","days":7,"notify":false,"__proto__":{"x":1}}'))).toMatchObject({ issues: [{ path: 'inputs.__proto__', message: 'unknown input' }] });
+    expect(share(JSON.parse('{"resource":"finance-share","days":7,"notify":false,"__proto__":{"x":1}}'))).toMatchObject({
+      issues: [{ path: 'inputs.__proto__', message: 'unknown input' }],
+    });
   });
 
   it('reports missing required inputs', () => {
-    expect(check({ automation: 'disk-cleanup', inputs: {} })).toMatchObject({ status: 400, reason: 'invalid_input', issues: [{ path: 'inputs.device', message: 'required' }] });
+    expect(check({ automation: 'disk-cleanup', inputs: {} })).toMatchObject({
+      status: 400,
+      reason: 'invalid_input',
+      issues: [{ path: 'inputs.device', message: 'required' }],
+    });
     expect(share({})).toMatchObject({
       issues: [
         { path: 'inputs.resource', message: 'required' },
@@ -446,7 +581,10 @@ describe('checkRequest: targets', () => {
   });
 
   it('own-device: a request target must be the caller’s device and the device input', () => {
-    expect(check({ automation: 'disk-cleanup', inputs: { device: 'LT-100' }, target: 'LT-100' })).toMatchObject({ ok: true, target: { kind: 'device', id: 'LT-100' } });
+    expect(check({ automation: 'disk-cleanup', inputs: { device: 'LT-100' }, target: 'LT-100' })).toMatchObject({
+      ok: true,
+      target: { kind: 'device', id: 'LT-100' },
+    });
     expect(check({ automation: 'disk-cleanup', inputs: { device: 'LT-100' }, target: 'LT-200' })).toEqual({
       ok: false,
       status: 403,
@@ -472,7 +610,11 @@ describe('checkRequest: targets', () => {
   });
 
   it('named: the resource input must be one of the resources', () => {
-    expect(share(shareInputs)).toMatchObject({ ok: true, target: { kind: 'resource', id: 'finance-share' }, approval: { kind: 'group', group: 'share-owners' } });
+    expect(share(shareInputs)).toMatchObject({
+      ok: true,
+      target: { kind: 'resource', id: 'finance-share' },
+      approval: { kind: 'group', group: 'share-owners' },
+    });
     expect(share(shareInputs, caller(), 'finance-share')).toMatchObject({ ok: true });
     expect(share({ ...shareInputs, resource: 'ceo-share' })).toEqual({
       ok: false,
@@ -481,7 +623,11 @@ describe('checkRequest: targets', () => {
       message: 'Share access works on finance-share, hr-share only, not on ceo-share.',
       issues: [{ path: 'inputs.resource', message: 'unknown resource' }],
     });
-    expect(share(shareInputs, caller(), 'hr-share')).toMatchObject({ status: 400, reason: 'invalid_input', issues: [{ path: 'target', message: 'must be absent or equal inputs.resource' }] });
+    expect(share(shareInputs, caller(), 'hr-share')).toMatchObject({
+      status: 400,
+      reason: 'invalid_input',
+      issues: [{ path: 'target', message: 'must be absent or equal inputs.resource' }],
+    });
   });
 });
 
@@ -560,7 +706,8 @@ describe('availability windows', () => {
       ok: false,
       status: 403,
       reason: 'outside_window',
-      message: 'Share access is available Fri 22:00–06:00 (next day) Europe/London or Sat, Sun 09:00–24:00 America/New_York only; it next opens Sat 09:00 America/New_York.',
+      message:
+        'Share access is available Fri 22:00–06:00 (next day) Europe/London or Sat, Sun 09:00–24:00 America/New_York only; it next opens Sat 09:00 America/New_York.',
     });
     // Sunday 8 March 2026 after closing: Friday in London comes before next Saturday in New York.
     expect(check({ automation: 'share-access', inputs: shareInputs }, caller(), fresh, new Date('2026-03-09T05:00:00Z'), testCatalog)).toMatchObject({
@@ -595,12 +742,21 @@ describe('limits', () => {
 
   it('when over the limit (it was lowered), wait for enough starts to leave, not just the oldest', () => {
     // Limit 2 (whoami); starts 23 h, 22 h and 1 h ago: the count drops below 2 when the 22 h one leaves.
-    const r = check({ automation: 'whoami', inputs: {} }, caller(), { startsLast24h: [ago(60), ago(23 * 60), ago(22 * 60)], lastFinishedAt: null }, MON_10, testCatalog);
+    const r = check(
+      { automation: 'whoami', inputs: {} },
+      caller(),
+      { startsLast24h: [ago(60), ago(23 * 60), ago(22 * 60)], lastFinishedAt: null },
+      MON_10,
+      testCatalog,
+    );
     expect(r).toMatchObject({ status: 429, reason: 'rate_limited', retryAfterSeconds: 2 * 3600 });
   });
 
   it('count starts from the future (clock skew) too', () => {
-    expect(disk({ startsLast24h: [ago(-5), ago(-5), ago(-5)], lastFinishedAt: null })).toMatchObject({ reason: 'rate_limited', retryAfterSeconds: 24 * 3600 + 300 });
+    expect(disk({ startsLast24h: [ago(-5), ago(-5), ago(-5)], lastFinishedAt: null })).toMatchObject({
+      reason: 'rate_limited',
+      retryAfterSeconds: 24 * 3600 + 300,
+    });
   });
 
   it('refuse a start during the cool-down after the last run', () => {

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadContent } from '../../../../src/stack/content.js';
-import { alertRuleIssues, AlertRoutingConfig, alertWorkflowId, matchAlertRule, renderAlertInputs, routeAlert } from '../../../../src/domain/tickets/alertRouting.js';
+import {
+  alertRuleIssues,
+  AlertRoutingConfig,
+  alertWorkflowId,
+  matchAlertRule,
+  renderAlertInputs,
+  routeAlert,
+} from '../../../../src/domain/tickets/alertRouting.js';
 import { ContentError } from '../../../../src/domain/content.js';
 import type { AlertFacts } from '../../../../src/domain/definitions/run.js';
 import { ValidationError } from '../../../../src/domain/errors.js';
@@ -120,14 +127,25 @@ describe('Alertmanager v4 payload', () => {
       'alerts[1].labels': 'must be an object of label name: value',
       'alerts[1].status': 'must be "firing" or "resolved", not "ok"',
     });
-    expect(issuesOf(() => normaliseAlertmanager(notification((b) => (b.alerts = 'none'))))).toEqual([{ path: 'alerts', message: 'must be the list of alerts of the group' }]);
+    expect(issuesOf(() => normaliseAlertmanager(notification((b) => (b.alerts = 'none'))))).toEqual([
+      { path: 'alerts', message: 'must be the list of alerts of the group' },
+    ]);
     expect(issuesOf(() => normaliseAlertmanager([]))[0]?.path).toBe('(root)');
   });
 
   it("reads Grafana Alerting's webhook (version 1, its documented example's shape): its extra keys ignored and named", () => {
     const n = normaliseAlertmanager(sample('alertmanager/grafana-device-offline-firing.json'));
     expect(n).toMatchObject({ sender: 'grafana', receiver: 'it-support-engine', status: 'firing', truncatedAlerts: 0, computedFingerprints: [] });
-    expect(n.ignoredKeys).toEqual(['alerts[].dashboardURL', 'alerts[].panelURL', 'alerts[].silenceURL', 'alerts[].values', 'message', 'orgId', 'state', 'title']);
+    expect(n.ignoredKeys).toEqual([
+      'alerts[].dashboardURL',
+      'alerts[].panelURL',
+      'alerts[].silenceURL',
+      'alerts[].values',
+      'message',
+      'orgId',
+      'state',
+      'title',
+    ]);
     expect(n.alerts).toEqual([
       {
         fingerprint: 'c6eadffa33fcdf37',
@@ -141,8 +159,18 @@ describe('Alertmanager v4 payload', () => {
   });
 
   it('says what to do with a Grafana legacy dashboard alert, which has another shape', () => {
-    const legacy = { title: '[Alerting] Disk', ruleId: 1, ruleName: 'Disk', ruleUrl: 'http://grafana/d/1', state: 'alerting', evalMatches: [{ value: 100, metric: 'disk', tags: {} }], message: 'Disk full' };
-    expect(issuesOf(() => normaliseAlertmanager(legacy))).toEqual([{ path: '(root)', message: expect.stringMatching(/Grafana legacy dashboard alert.*Grafana Alerting webhook contact point/) }]);
+    const legacy = {
+      title: '[Alerting] Disk',
+      ruleId: 1,
+      ruleName: 'Disk',
+      ruleUrl: 'http://grafana/d/1',
+      state: 'alerting',
+      evalMatches: [{ value: 100, metric: 'disk', tags: {} }],
+      message: 'Disk full',
+    };
+    expect(issuesOf(() => normaliseAlertmanager(legacy))).toEqual([
+      { path: '(root)', message: expect.stringMatching(/Grafana legacy dashboard alert.*Grafana Alerting webhook contact point/) },
+    ]);
   });
 
   it('computes the fingerprint an older Alertmanager (before 0.19) did not send, as Alertmanager computes it', () => {
@@ -186,8 +214,19 @@ const alert = (over: Partial<AlertFacts> = {}): AlertFacts => ({
 const config = AlertRoutingConfig.parse({
   requester: 'svc-monitoring',
   rules: [
-    { id: 'device-offline', match: { alertname: 'DeviceOffline', severity: ['warning', 'critical'] }, definition: 'incident-network', inputs: { deviceId: '${{ alert.labels.device }}', userId: '${{ alert.labels.owner }}' } },
-    { id: 'disk', match: { alertname: 'DiskAlmostFull' }, definition: 'disk', requester: 'svc-storage', inputs: { deviceId: 'PC-${{ alert.labels.device }}', tags: ['fixed', '${{ alert.fingerprint }}'], aggressive: true, keepGb: 5 } },
+    {
+      id: 'device-offline',
+      match: { alertname: 'DeviceOffline', severity: ['warning', 'critical'] },
+      definition: 'incident-network',
+      inputs: { deviceId: '${{ alert.labels.device }}', userId: '${{ alert.labels.owner }}' },
+    },
+    {
+      id: 'disk',
+      match: { alertname: 'DiskAlmostFull' },
+      definition: 'disk',
+      requester: 'svc-storage',
+      inputs: { deviceId: 'PC-${{ alert.labels.device }}', tags: ['fixed', '${{ alert.fingerprint }}'], aggressive: true, keepGb: 5 },
+    },
     { id: 'any-offline', match: { alertname: 'DeviceOffline' }, definition: 'incident-network', inputs: { deviceId: '${{ -alert.labels.device }}' } },
   ],
 });
@@ -200,7 +239,16 @@ describe('alert rules (content/alerts.yaml)', () => {
   const rule = (over: Record<string, unknown>) => ({ id: 'r', match: { alertname: 'X' }, definition: 'd', ...over });
 
   it('check templates: syntax, what they read, and that they read only the alert', () => {
-    expect(problems({ requester: 'svc-monitoring', rules: [rule({ inputs: { a: '${{ alert.labels. }}', b: '${{ inputs.deviceId }}', c: ['${{ alert.label.device }}', 'plain'], d: '${{ alert }}', e: 7, f: false } })] })).toEqual([
+    expect(
+      problems({
+        requester: 'svc-monitoring',
+        rules: [
+          rule({
+            inputs: { a: '${{ alert.labels. }}', b: '${{ inputs.deviceId }}', c: ['${{ alert.label.device }}', 'plain'], d: '${{ alert }}', e: 7, f: false },
+          }),
+        ],
+      }),
+    ).toEqual([
       expect.stringMatching(/^rules\.0\.inputs\.a: .*\(column \d+\)$/),
       'rules.0.inputs.b: inputs is not known when an alert arrives (column 5); read the alert: alert.labels.<name>, alert.annotations.<name>, alert.fingerprint, alert.startsAt',
       'rules.0.inputs.c.0: an alert has no field "label" (column 5); it has fingerprint, status, labels, annotations, startsAt, endsAt',
@@ -230,7 +278,7 @@ describe('alert rules (content/alerts.yaml)', () => {
     });
     expect(alertRuleIssues(withRules, defs)).toEqual([
       { path: 'rules[1].inputs.keepGb', message: 'definition disk has no input "keepGb" (it takes: deviceId, tags, aggressive, owner)' },
-      { path: 'rules[1].inputs', message: "definition disk requires the input \"owner\"; give it from the alert, e.g. owner: '${{ alert.labels.owner }}'" },
+      { path: 'rules[1].inputs', message: 'definition disk requires the input "owner"; give it from the alert, e.g. owner: \'${{ alert.labels.owner }}\'' },
       { path: 'rules[3].definition', message: 'no definition "constructor" in content/definitions (known: disk, incident-network, plain)' },
       { path: 'rules[4].inputs.x', message: 'definition plain has no input "x" (it takes: no inputs)' },
     ]);
@@ -277,7 +325,10 @@ describe('routing an alert', () => {
       issues: [{ path: 'inputs.userId', message: 'rule device-offline takes it from the alert ("${{ alert.labels.owner }}"), which has no value for it' }],
     });
     const bad = config.rules[2]!;
-    expect(renderAlertInputs(bad, alert())).toEqual({ ok: false, issues: [{ path: 'inputs.deviceId', message: expect.stringMatching(/^rule any-offline: cannot negate text/) }] });
+    expect(renderAlertInputs(bad, alert())).toEqual({
+      ok: false,
+      issues: [{ path: 'inputs.deviceId', message: expect.stringMatching(/^rule any-offline: cannot negate text/) }],
+    });
   });
 
   it('a resolved alert goes to the run of its occurrence; an alert no rule matches is only acknowledged', () => {

@@ -33,7 +33,7 @@ describe('flood guard: what unauthenticated refusals may store', () => {
     expect(guard.admit('jira', T0, 100)).toEqual({ keep: true });
   });
 
-  it('summarises each source\'s flood once its window has run, with counts by cause', () => {
+  it("summarises each source's flood once its window has run, with counts by cause", () => {
     const guard = new FloodGuard({ keepPerMinute: 1, keepMaxBytes: 100 }, 60_000);
     guard.admit('jira', T0, 10);
     guard.admit('jira', T0 + 1000, 20);
@@ -44,7 +44,9 @@ describe('flood guard: what unauthenticated refusals may store', () => {
     expect(guard.drain(T0 + 61_000)).toEqual([{ source: 'jira', from: T0 + 1000, to: T0 + 2000, notKept: 2, overRate: 1, overSize: 1, bytes: 520 }]);
     expect(guard.drain(T0 + 61_000)).toEqual([]);
     // On close everything left is summarised.
-    expect(guard.drain(T0 + 61_000, true)).toEqual([{ source: 'alertmanager', from: T0 + 4000, to: T0 + 4000, notKept: 1, overRate: 1, overSize: 0, bytes: 0 }]);
+    expect(guard.drain(T0 + 61_000, true)).toEqual([
+      { source: 'alertmanager', from: T0 + 4000, to: T0 + 4000, notKept: 1, overRate: 1, overSize: 0, bytes: 0 },
+    ]);
     // A minute later one is kept again; the next one not kept opens a new window, announced again.
     expect(guard.admit('jira', T0 + 62_000, 10)).toEqual({ keep: true });
     expect(guard.admit('jira', T0 + 62_000, 10)).toEqual({ keep: false, why: 'rate', floodStarted: true });

@@ -29,14 +29,23 @@ describe('help-desk configuration', () => {
   });
 
   it('names the missing half of a credential set', () => {
-    expect(() => loadConfig({ JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_EMAIL: 'a@b.c' })).toThrow(/JIRA_API_TOKEN: required when other JIRA_\* variables are set/);
+    expect(() => loadConfig({ JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_EMAIL: 'a@b.c' })).toThrow(
+      /JIRA_API_TOKEN: required when other JIRA_\* variables are set/,
+    );
     expect(() => loadConfig({ ZENDESK_API_TOKEN: 'z' })).toThrow(/ZENDESK_BASE_URL/);
-    expect(() => loadConfig({ SERVICENOW_INSTANCE_URL: 'https://acme.service-now.com', SERVICENOW_USER: 'u' })).toThrow(/SERVICENOW_TOKEN, or SERVICENOW_USER and SERVICENOW_PASSWORD/);
+    expect(() => loadConfig({ SERVICENOW_INSTANCE_URL: 'https://acme.service-now.com', SERVICENOW_USER: 'u' })).toThrow(
+      /SERVICENOW_TOKEN, or SERVICENOW_USER and SERVICENOW_PASSWORD/,
+    );
   });
 
   it('reads webhook, staff and reconciliation settings', () => {
     const c = loadConfig({ WEBHOOK_SECRET_JIRA: 'x'.repeat(16), ADMIN_API_TOKEN: 'y'.repeat(24), RECONCILE_EVERY: 'off', RECONCILE_OVERLAP: '10m' });
-    expect(c.webhooks).toEqual({ secrets: { jira: 'x'.repeat(16), servicenow: undefined, zendesk: undefined }, allowUnsigned: true, floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 }, deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 } });
+    expect(c.webhooks).toEqual({
+      secrets: { jira: 'x'.repeat(16), servicenow: undefined, zendesk: undefined },
+      allowUnsigned: true,
+      floodPolicy: { keepPerMinute: 60, keepMaxBytes: 65_536 },
+      deadLetterRetention: { maxAgeMs: 30 * 86_400_000, maxPerSource: 10_000 },
+    });
     expect(c.reconcile).toEqual({ everyMs: null, overlapMs: 600_000, firstLookbackMs: 86_400_000 });
     expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).webhooks.allowUnsigned).toBe(false);
     expect(() => loadConfig({ WEBHOOK_SECRET_ZENDESK: 'short' })).toThrow(/WEBHOOK_SECRET_ZENDESK: use at least 16 characters/);

@@ -35,9 +35,7 @@ describe('Jira webhook normalisation', () => {
       },
     });
     // ADF description flattened to text, hard break kept as a newline.
-    expect(event.ticket.description).toBe(
-      'Hi, I forgot my password after the holidays and now I am locked out.\nCall me on +44 20 7946 0958 if needed.',
-    );
+    expect(event.ticket.description).toBe('Hi, I forgot my password after the holidays and now I am locked out.\nCall me on +44 20 7946 0958 if needed.');
     expect(event.ticket.fields).toEqual({ customfield_10010: 'Reset password' });
   });
 

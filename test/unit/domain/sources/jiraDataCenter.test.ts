@@ -66,7 +66,14 @@ describe('Jira Data Center webhooks', () => {
       eventType: 'updated',
       sourceEventType: 'jira:issue_updated',
       occurredAt: '2018-05-07T13:03:57.764Z',
-      ticket: { id: '99291', key: 'JRA-20002', summary: 'I feel the need for speed', description: 'Make the issue nav load 10x faster', priority: 'Minor', labels: ['UI', 'dialogue', 'move'] },
+      ticket: {
+        id: '99291',
+        key: 'JRA-20002',
+        summary: 'I feel the need for speed',
+        description: 'Make the issue nav load 10x faster',
+        priority: 'Minor',
+        labels: ['UI', 'dialogue', 'move'],
+      },
       requester: null,
     });
   });
@@ -111,7 +118,10 @@ describe('Jira Data Center webhooks', () => {
     const body = CREATED();
     for (const key of ['reporter', 'issuetype', 'status', 'labels', 'components', 'priority', 'description']) delete body.issue.fields[key];
     const event = ticketEvent(normaliseJiraDelivery(body));
-    expect(event).toMatchObject({ requester: null, ticket: { issueType: undefined, status: undefined, priority: undefined, labels: [], components: [], description: '' } });
+    expect(event).toMatchObject({
+      requester: null,
+      ticket: { issueType: undefined, status: undefined, priority: undefined, labels: [], components: [], description: '' },
+    });
   });
 
   it('hands workflows only the username and a redacted summary', () => {
@@ -149,7 +159,11 @@ describe('Jira Data Center webhooks', () => {
       const body = CREATED();
       body.webhookEvent = 'worklog_created';
       body.issue.key = 'itsm 342';
-      expect(issuesOf(body).map((i) => i.path).sort()).toEqual(['issue.key', 'webhookEvent']);
+      expect(
+        issuesOf(body)
+          .map((i) => i.path)
+          .sort(),
+      ).toEqual(['issue.key', 'webhookEvent']);
       expect(issuesOf({ ...CREATED(), timestamp: 9e15 })).toEqual([{ path: 'timestamp', message: expect.any(String) }]);
     });
   });

@@ -2,17 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../../src/config/index.js';
 import { ValidationError } from '../../../../src/domain/errors.js';
-import {
-  incidentToWebhookBody,
-  normaliseServiceNow,
-  serviceNowDateToIso,
-  ServiceNowWebhook,
-} from '../../../../src/domain/sources/servicenow.js';
+import { incidentToWebhookBody, normaliseServiceNow, serviceNowDateToIso, ServiceNowWebhook } from '../../../../src/domain/sources/servicenow.js';
 import { TicketEvent, toWorkflowTicket } from '../../../../src/domain/tickets/ticket.js';
 
-const SAMPLE = JSON.parse(
-  readFileSync(`${PROJECT_ROOT}/content/samples/servicenow/incident-created.json`, 'utf8'),
-) as Record<string, any>;
+const SAMPLE = JSON.parse(readFileSync(`${PROJECT_ROOT}/content/samples/servicenow/incident-created.json`, 'utf8')) as Record<string, any>;
 const CALLER = '9ee1b13dc6112271007f9d0efdb69cd0';
 const SYS_ID = '3c5d2e1f0a9b48c7d6e5f4a3b2c1d0e9';
 
@@ -107,7 +100,10 @@ describe('ServiceNow webhook normalisation', () => {
   it('puts set references into fields by sys_id and leaves empty ones out', () => {
     const body = sample();
     body.incident.assignment_group = '';
-    body.incident.cmdb_ci = { link: 'https://acme.service-now.com/api/now/table/cmdb_ci/0123456789abcdef0123456789abcdef', value: '0123456789abcdef0123456789abcdef' };
+    body.incident.cmdb_ci = {
+      link: 'https://acme.service-now.com/api/now/table/cmdb_ci/0123456789abcdef0123456789abcdef',
+      value: '0123456789abcdef0123456789abcdef',
+    };
     const fields = normaliseServiceNow(body).ticket.fields;
     expect(fields).not.toHaveProperty('assignment_group');
     expect(fields.cmdb_ci).toBe('0123456789abcdef0123456789abcdef');
@@ -179,7 +175,11 @@ describe('ServiceNow webhook normalisation', () => {
     delete body.incident.caller_id;
     delete body.incident.sys_created_on;
     body.signature = 'abc';
-    expect(bodyIssues(body).map((i) => i.path).sort()).toEqual(['(root)', 'incident.caller_id', 'incident.sys_created_on']);
+    expect(
+      bodyIssues(body)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['(root)', 'incident.caller_id', 'incident.sys_created_on']);
   });
 
   it('refuses an instance that is not a base URL', () => {
@@ -250,8 +250,11 @@ describe('incidentToWebhookBody (reconciliation)', () => {
     const record = sample().incident;
     record.sys_updated_on = '2026-11-26';
     record.caller_id = 'Jane Doe';
-    expect(issuesOf(() => incidentToWebhookBody(record, 'incident.updated'), 'ServiceNow incident record').map((i) => i.path).sort()).toEqual([
-'caller_id.value', 'sys_updated_on']);
+    expect(
+      issuesOf(() => incidentToWebhookBody(record, 'incident.updated'), 'ServiceNow incident record')
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['caller_id.value', 'sys_updated_on']);
     expect(issuesOf(() => incidentToWebhookBody('nope', 'incident.updated'), 'ServiceNow incident record')).toEqual([
       { path: '(root)', message: expect.any(String) },
     ]);
@@ -259,7 +262,9 @@ describe('incidentToWebhookBody (reconciliation)', () => {
 
   it('refuses an unknown event or a bad instance', () => {
     const record = sample().incident;
-    expect(issuesOf(() => incidentToWebhookBody(record, 'incident.closed' as never))).toEqual([{ path: 'event', message: expect.stringContaining('incident.closed') }]);
+    expect(issuesOf(() => incidentToWebhookBody(record, 'incident.closed' as never))).toEqual([
+      { path: 'event', message: expect.stringContaining('incident.closed') },
+    ]);
     expect(issuesOf(() => incidentToWebhookBody(record, 'incident.created', 'acme'))).toEqual([{ path: 'instance', message: expect.any(String) }]);
   });
 });

@@ -136,7 +136,9 @@ describe('Zendesk signatures (base64 HMAC of timestamp + body)', () => {
   const headers = signZendesk(RAW, SECRET, TS);
 
   it('signs the timestamp header value followed by the raw body, Base64', () => {
-    const mac = createHmac('sha256', SECRET).update(TS + RAW.toString('utf8')).digest('base64');
+    const mac = createHmac('sha256', SECRET)
+      .update(TS + RAW.toString('utf8'))
+      .digest('base64');
     expect(headers).toEqual({ 'x-zendesk-webhook-signature': mac, 'x-zendesk-webhook-signature-timestamp': TS });
   });
 
@@ -176,9 +178,7 @@ describe('Zendesk signatures (base64 HMAC of timestamp + body)', () => {
     const sig = headers['x-zendesk-webhook-signature']!;
     const hex = Buffer.from(sig, 'base64').toString('hex');
     for (const value of [hex, `sha256=${sig}`, sig.slice(1), `${sig.slice(0, 42)}!=`, [sig, sig]]) {
-      expect(verifyZendesk(RAW, { ...headers, 'x-zendesk-webhook-signature': value }, SECRET, NOW_MS), String(value)).toEqual(
-        refused('malformed_signature'),
-      );
+      expect(verifyZendesk(RAW, { ...headers, 'x-zendesk-webhook-signature': value }, SECRET, NOW_MS), String(value)).toEqual(refused('malformed_signature'));
     }
     for (const value of ['1795687200', 'Thu, 26 Nov 2026 10:00:00 GMT', '2026-11-26T10:00:00', '2026-13-40T10:00:00Z', [TS, TS]]) {
       expect(verifyZendesk(RAW, { ...headers, 'x-zendesk-webhook-signature-timestamp': value }, SECRET, NOW_MS), String(value)).toEqual(

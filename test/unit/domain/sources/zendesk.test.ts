@@ -212,7 +212,16 @@ describe('zendeskTicketToWebhookBody (reconciliation)', () => {
   });
 
   it('leaves nulls, unknown groups and unusual URLs as empty or unchanged', () => {
-    const ticket = { ...apiTicket(), subject: null, description: null, priority: null, type: null, group_id: null, tags: [], url: 'https://proxy.example/zd/4711' };
+    const ticket = {
+      ...apiTicket(),
+      subject: null,
+      description: null,
+      priority: null,
+      type: null,
+      group_id: null,
+      tags: [],
+      url: 'https://proxy.example/zd/4711',
+    };
     const body = zendeskTicketToWebhookBody(ticket, 'ticket.updated');
     expect(body.ticket).toMatchObject({ subject: '', description: '', priority: '', type: '', group: '', tags: '', url: 'https://proxy.example/zd/4711' });
     expect(zendeskTicketToWebhookBody(apiTicket(), 'ticket.updated').ticket.group).toBe('');
@@ -223,12 +232,11 @@ describe('zendeskTicketToWebhookBody (reconciliation)', () => {
 
   it('names the bad fields of an API ticket, and refuses an unknown event', () => {
     const ticket = { ...apiTicket(), id: '4711', tags: 'password', requester_id: null, updated_at: 'yesterday' };
-    expect(issuesOf(() => zendeskTicketToWebhookBody(ticket, 'ticket.updated'), 'Zendesk API ticket').map((i) => i.path).sort()).toEqual([
-      'id',
-      'requester_id',
-      'tags',
-      'updated_at',
-    ]);
+    expect(
+      issuesOf(() => zendeskTicketToWebhookBody(ticket, 'ticket.updated'), 'Zendesk API ticket')
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['id', 'requester_id', 'tags', 'updated_at']);
     expect(issuesOf(() => zendeskTicketToWebhookBody(apiTicket(), 'ticket.solved' as never))).toEqual([
       { path: 'event', message: expect.stringContaining('ticket.solved') },
     ]);
@@ -237,7 +245,14 @@ describe('zendeskTicketToWebhookBody (reconciliation)', () => {
 
 describe('Zendesk custom fields reach routing', () => {
   const routing = RoutingConfig.parse({
-    rules: [{ id: 'vpn-reset', priority: 10, when: { events: ['created'] }, start: { workflow: 'passwordReset', input: { system: { field: 'ticket_field_360012345' } } } }],
+    rules: [
+      {
+        id: 'vpn-reset',
+        priority: 10,
+        when: { events: ['created'] },
+        start: { workflow: 'passwordReset', input: { system: { field: 'ticket_field_360012345' } } },
+      },
+    ],
   });
 
   it('from "ticket_field_<id>" placeholder keys, empty ones left out', () => {
@@ -256,7 +271,13 @@ describe('Zendesk custom fields reach routing', () => {
       { id: 5, value: null },
       { id: 6, value: '' },
     ];
-    expect(normaliseZendesk(body).ticket.fields).toEqual({ group: 'Service Desk', ticket_field_360012345: 'vpn', ticket_field_2: '42', ticket_field_3: 'true', ticket_field_4: 'laptop dock' });
+    expect(normaliseZendesk(body).ticket.fields).toEqual({
+      group: 'Service Desk',
+      ticket_field_360012345: 'vpn',
+      ticket_field_2: '42',
+      ticket_field_3: 'true',
+      ticket_field_4: 'laptop dock',
+    });
     // The placeholder the admin wrote into this trigger wins over the array.
     body.ticket.ticket_field_360012345 = 'wifi';
     expect(normaliseZendesk(body).ticket.fields.ticket_field_360012345).toBe('wifi');

@@ -64,25 +64,37 @@ describe('Zendesk event subscriptions (zen:event-type:ticket.*)', () => {
     expect(toTicketUpdate(event, 'd-2').closed).toBe(true);
   });
 
-  it.each(['priority_changed', 'subject_changed', 'tags_changed', 'agent_assignment_changed', 'group_assignment_changed', 'custom_field_changed', 'merged', 'undeleted'])(
-    'ticket.%s carries the ticket as it now is: an update',
-    (name) => expect(ticketEvent(normaliseZendeskEvent(withType(name))).eventType).toBe('updated'),
-  );
+  it.each([
+    'priority_changed',
+    'subject_changed',
+    'tags_changed',
+    'agent_assignment_changed',
+    'group_assignment_changed',
+    'custom_field_changed',
+    'merged',
+    'undeleted',
+  ])('ticket.%s carries the ticket as it now is: an update', (name) => expect(ticketEvent(normaliseZendeskEvent(withType(name))).eventType).toBe('updated'));
 
-  it.each(['comment_made_private', 'comment_redacted', 'attachment_linked_to_comment', 'attachment_redacted_from_comment'])('ticket.%s is answered ignored, with the reason', (name) => {
-    expect(normaliseZendeskDelivery(withType(name))).toEqual({
-      ignored: true,
-      sourceEventType: `zen:event-type:ticket.${name}`,
-      ticketRef: '4811',
-      reason: expect.stringContaining('changes nothing an automation reads'),
-    });
-  });
+  it.each(['comment_made_private', 'comment_redacted', 'attachment_linked_to_comment', 'attachment_redacted_from_comment'])(
+    'ticket.%s is answered ignored, with the reason',
+    (name) => {
+      expect(normaliseZendeskDelivery(withType(name))).toEqual({
+        ignored: true,
+        sourceEventType: `zen:event-type:ticket.${name}`,
+        ticketRef: '4811',
+        reason: expect.stringContaining('changes nothing an automation reads'),
+      });
+    },
+  );
 
   it('accepts ids as numbers, and unset priority, type, tags, group and requester', () => {
     const body = CREATED();
     Object.assign(body.detail, { id: 4811, requester_id: null, priority: null, type: '', tags: null, group_id: null, description: null });
     const event = ticketEvent(normaliseZendeskDelivery(body));
-    expect(event).toMatchObject({ requester: null, ticket: { id: '4811', priority: undefined, issueType: undefined, labels: [], fields: {}, description: '' } });
+    expect(event).toMatchObject({
+      requester: null,
+      ticket: { id: '4811', priority: undefined, issueType: undefined, labels: [], fields: {}, description: '' },
+    });
     body.detail.requester_id = 372104928711;
     expect(ticketEvent(normaliseZendeskDelivery(body)).requester).toEqual({ externalId: '372104928711' });
   });
@@ -104,7 +116,11 @@ describe('Zendesk event subscriptions (zen:event-type:ticket.*)', () => {
       body.detail.requester_id = 'jane';
       body.time = 'yesterday';
       delete body.account_id;
-      expect(issuesOf(body).map((i) => i.path).sort()).toEqual(['account_id', 'detail.requester_id', 'detail.status', 'time']);
+      expect(
+        issuesOf(body)
+          .map((i) => i.path)
+          .sort(),
+      ).toEqual(['account_id', 'detail.requester_id', 'detail.status', 'time']);
     });
   });
 });

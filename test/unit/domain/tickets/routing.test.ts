@@ -38,9 +38,15 @@ describe('routing rules shipped in content/routing.yaml', () => {
   });
 
   it('send a network incident to the incident-network definition, with the device from the form when given', () => {
-    const decision = routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '', fields: { customfield_10080: 'LT-0042' } }));
+    const decision = routeTicket(
+      shipped,
+      event({ labels: ['network-incident'], summary: 'Laptop offline', description: '', fields: { customfield_10080: 'LT-0042' } }),
+    );
     expect(decision).toMatchObject({ kind: 'definition', definition: 'incident-network', input: { deviceId: 'LT-0042' }, rule: { id: 'network-incident' } });
-    expect(routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '' }))).toMatchObject({ kind: 'definition', input: {} });
+    expect(routeTicket(shipped, event({ labels: ['network-incident'], summary: 'Laptop offline', description: '' }))).toMatchObject({
+      kind: 'definition',
+      input: {},
+    });
   });
 
   it.each([
@@ -55,7 +61,9 @@ describe('routing rules shipped in content/routing.yaml', () => {
   ])('route “%s” to %s, and each shipped tree has a rule', (summary, rule) => {
     const decision = routeTicket(shipped, event({ summary, description: '' }));
     expect(decision).toMatchObject({ rule: { id: rule } });
-    const trees = shipped.rules.flatMap((r) => (r.start?.workflow === 'troubleshootSession' && r.start.input.tree && 'const' in r.start.input.tree ? [r.start.input.tree.const] : []));
+    const trees = shipped.rules.flatMap((r) =>
+      r.start?.workflow === 'troubleshootSession' && r.start.input.tree && 'const' in r.start.input.tree ? [r.start.input.tree.const] : [],
+    );
     expect(trees.sort()).toEqual(['email-client', 'network-connectivity', 'printer']);
   });
 
@@ -68,14 +76,27 @@ describe('routing rules shipped in content/routing.yaml', () => {
     const zendesk = routeTicket(shipped, { ...event({ ...install, fields: { ticket_field_360012351: 'acrobat-pro' } }), source: 'zendesk' });
     expect(zendesk).toMatchObject({ kind: 'start', input: { softwareId: 'acrobat-pro' } });
     // Jira's id on a Zendesk ticket means nothing there.
-    expect(routeTicket(shipped, { ...event({ ...install, fields: { customfield_10070: 'vscode' } }), source: 'zendesk' })).toMatchObject({ kind: 'incomplete', missing: ['softwareId (from ticket_field_360012351)'] });
+    expect(routeTicket(shipped, { ...event({ ...install, fields: { customfield_10070: 'vscode' } }), source: 'zendesk' })).toMatchObject({
+      kind: 'incomplete',
+      missing: ['softwareId (from ticket_field_360012351)'],
+    });
   });
 
   it('hand over a ticket whose mapped field holds something else (on one real site customfield_10070 is a date)', () => {
-    const decision = routeTicket(shipped, event({ summary: 'Please install VS Code', description: '', fields: { customfield_10070: '2024-05-01T00:00:00.000+0000' } }));
-    expect(decision).toMatchObject({ kind: 'incomplete', rule: { id: 'software-install' }, missing: ['softwareId (customfield_10070 does not hold a software (expected ^[a-z0-9][a-z0-9.+-]{0,63}$))'] });
+    const decision = routeTicket(
+      shipped,
+      event({ summary: 'Please install VS Code', description: '', fields: { customfield_10070: '2024-05-01T00:00:00.000+0000' } }),
+    );
+    expect(decision).toMatchObject({
+      kind: 'incomplete',
+      rule: { id: 'software-install' },
+      missing: ['softwareId (customfield_10070 does not hold a software (expected ^[a-z0-9][a-z0-9.+-]{0,63}$))'],
+    });
     // Even an optional input: a wrong account is worse than none.
-    expect(routeTicket(shipped, event({ fields: { customfield_10060: 'Bob Gone <bob@example.com>' } }))).toMatchObject({ kind: 'incomplete', missing: [expect.stringMatching(/^targetAccount \(customfield_10060 does not hold a targetAccount/)] });
+    expect(routeTicket(shipped, event({ fields: { customfield_10060: 'Bob Gone <bob@example.com>' } }))).toMatchObject({
+      kind: 'incomplete',
+      missing: [expect.stringMatching(/^targetAccount \(customfield_10060 does not hold a targetAccount/)],
+    });
   });
 
   it('do not fire on an edit of a password ticket', () => {
@@ -85,17 +106,26 @@ describe('routing rules shipped in content/routing.yaml', () => {
 
 describe('field mappings', () => {
   const mapped = (fields: Record<string, unknown>) =>
-    config([{ id: 'r', when: { events: ['created'] }, start: { workflow: 'passwordReset', input: { targetAccount: { field: 'targetAccount' } } } }], { fields });
+    config([{ id: 'r', when: { events: ['created'] }, start: { workflow: 'passwordReset', input: { targetAccount: { field: 'targetAccount' } } } }], {
+      fields,
+    });
 
   it('say when the ticket’s help desk has no id for a named field', () => {
-    expect(routeTicket(mapped({ targetAccount: { servicenow: 'u_target' } }), event({ fields: { u_target: 'bob.gone' } }))).toMatchObject({ kind: 'incomplete', missing: ['targetAccount (no jira field is mapped to targetAccount)'] });
+    expect(routeTicket(mapped({ targetAccount: { servicenow: 'u_target' } }), event({ fields: { u_target: 'bob.gone' } }))).toMatchObject({
+      kind: 'incomplete',
+      missing: ['targetAccount (no jira field is mapped to targetAccount)'],
+    });
   });
 
   it('read a name that is not declared as the field id itself, and never an inherited property', () => {
-    const raw = config([{ id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'customfield_1' }, b: { field: 'constructor', optional: true } } } }]);
+    const raw = config([
+      { id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'customfield_1' }, b: { field: 'constructor', optional: true } } } },
+    ]);
     expect(routeTicket(raw, event({ fields: { customfield_1: 'x' } }))).toMatchObject({ kind: 'start', input: { a: 'x' } });
     expect(routeTicket(mapped({}), event({ fields: {} }))).toMatchObject({ kind: 'incomplete', missing: ['targetAccount (from targetAccount)'] });
-    expect(routeTicket(config([{ id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'constructor' } } } }], { fields: {} }), event())).toMatchObject({ kind: 'incomplete' });
+    expect(
+      routeTicket(config([{ id: 'r', when: {}, start: { workflow: 'passwordReset', input: { a: { field: 'constructor' } } } }], { fields: {} }), event()),
+    ).toMatchObject({ kind: 'incomplete' });
   });
 
   it('refuse a field name or pattern that cannot work', () => {
@@ -112,7 +142,16 @@ describe('rule matching', () => {
       {
         id: 'high',
         priority: 10,
-        when: { sources: ['jira'], events: ['created'], issueTypes: ['service request'], priorities: ['MEDIUM'], components: ['Network'], labels: ['remote'], requestTypes: ['VPN'], categories: ['network'] },
+        when: {
+          sources: ['jira'],
+          events: ['created'],
+          issueTypes: ['service request'],
+          priorities: ['MEDIUM'],
+          components: ['Network'],
+          labels: ['remote'],
+          requestTypes: ['VPN'],
+          categories: ['network'],
+        },
         start: { workflow: 'passwordReset', input: { mode: { const: 'vpn' } } },
       },
     ]);
@@ -182,7 +221,9 @@ describe('routing validation', () => {
       expect.objectContaining({ path: 'rules[0].start', message: 'start needs exactly one of `workflow:` or `definition:`' }),
     ]);
     expect(issues('rules:\n  - id: neither\n    start: { input: {} }\n')).toEqual([expect.objectContaining({ path: 'rules[0].start' })]);
-    expect(issues('rules:\n  - id: bad-id\n    start: { definition: Onboarding }\n')).toEqual([expect.objectContaining({ path: 'rules[0].start.definition', message: expect.stringContaining('definition id') })]);
+    expect(issues('rules:\n  - id: bad-id\n    start: { definition: Onboarding }\n')).toEqual([
+      expect.objectContaining({ path: 'rules[0].start.definition', message: expect.stringContaining('definition id') }),
+    ]);
   });
 
   it('needs exactly one of start or ignore', () => {

@@ -19,7 +19,13 @@ describe('ticket updates for running workflows', () => {
     ['zendesk', 'solved', true],
     ['zendesk', 'open', false],
   ] as const)('%s status %s closes the automation: %s', (source, status, closed) => {
-    expect(toTicketUpdate(event(source, 'updated', status), 'd-1')).toEqual({ deliveryId: 'd-1', eventType: 'updated', occurredAt: '2026-11-26T10:00:00.000Z', status, closed });
+    expect(toTicketUpdate(event(source, 'updated', status), 'd-1')).toEqual({
+      deliveryId: 'd-1',
+      eventType: 'updated',
+      occurredAt: '2026-11-26T10:00:00.000Z',
+      status,
+      closed,
+    });
   });
 
   it('a deleted ticket always closes it, with or without a status', () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { DIAGNOSTICS, REMEDIATION_NAMES } from '../../../../src/domain/endpoints/diagnostics.js';
 import { validateTrees } from '../../../../src/domain/trees/validation.js';
-import { basename, join, } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseContent } from '../../../../src/domain/content.js';
 import { DecisionTree, type CheckNode, type TreeNode } from '../../../../src/domain/trees/tree.js';
@@ -118,8 +118,7 @@ function unboundedCycle(tree: DecisionTree): string[] | null {
 
 /** The set of values of a field that a condition accepts overlaps another's (numbers as intervals). */
 function overlaps(a: CheckNode['branches'][number]['when'], b: CheckNode['branches'][number]['when']): boolean {
-  const range = (c: typeof a): [number, number] | null =>
-    'lessThan' in c ? [-Infinity, c.lessThan] : 'atLeast' in c ? [c.atLeast, Infinity] : null;
+  const range = (c: typeof a): [number, number] | null => ('lessThan' in c ? [-Infinity, c.lessThan] : 'atLeast' in c ? [c.atLeast, Infinity] : null);
   const values = (c: typeof a) => ('equals' in c ? [c.equals] : 'in' in c ? c.in : null);
   const [ra, rb, va, vb] = [range(a), range(b), values(a), values(b)];
   const inRange = (v: unknown, [lo, hi]: [number, number]) => typeof v === 'number' && v >= lo && v < hi;
@@ -244,7 +243,12 @@ function holds(c: CheckNode['branches'][number]['when'], result: Record<string, 
 
 const only = { scope: 'only-this-user' };
 const SCENARIOS: Scenario[] = [
-  { name: 'network: several people down at the site', tree: 'network-connectivity', answers: { scope: 'others-too', 'outage-extent': 'whole-site' }, ends: 'site-outage' },
+  {
+    name: 'network: several people down at the site',
+    tree: 'network-connectivity',
+    answers: { scope: 'others-too', 'outage-extent': 'whole-site' },
+    ends: 'site-outage',
+  },
   {
     name: 'network: APIPA address, DHCP renewal fixes it',
     tree: 'network-connectivity',
@@ -281,7 +285,7 @@ const SCENARIOS: Scenario[] = [
     ends: 'cable-faulty',
   },
   {
-    name: 'network: very weak Wi-Fi at the user\'s desk',
+    name: "network: very weak Wi-Fi at the user's desk",
     tree: 'network-connectivity',
     faults: { 'network.link:wired': { up: false }, 'network.wifi': { signalDbm: -81 } },
     answers: { ...only, 'wifi-weak': 'coverage-gap' },
@@ -397,7 +401,11 @@ const SCENARIOS: Scenario[] = [
     name: 'printer: paper jam cleared at the printer',
     tree: 'printer',
     faults: { 'printer.status': { error: 'paper-jam', queueLength: 2 } },
-    answers: { symptom: 'nothing-prints', 'paper-jam': { choice: 'cleared', then: { 'printer.status': { error: 'none', queueLength: 0 } } }, 'physical-test': 'printed' },
+    answers: {
+      symptom: 'nothing-prints',
+      'paper-jam': { choice: 'cleared', then: { 'printer.status': { error: 'none', queueLength: 0 } } },
+      'physical-test': 'printed',
+    },
     ends: 'hardware-fixed',
   },
   {
@@ -418,7 +426,13 @@ const SCENARIOS: Scenario[] = [
     name: 'printer: only this user cannot reach the printer, because of a stale proxy',
     tree: 'printer',
     faults: { 'printer.status': { online: false, error: 'offline' }, 'network.proxy': { configured: true, reachable: false } },
-    answers: { symptom: 'nothing-prints', offline: 'on-no-error', 'others-can-print': 'others-can', 'network-connectivity/scope': 'only-this-user', 'network-connectivity/proxy-works': 'works' },
+    answers: {
+      symptom: 'nothing-prints',
+      offline: 'on-no-error',
+      'others-can-print': 'others-can',
+      'network-connectivity/scope': 'only-this-user',
+      'network-connectivity/proxy-works': 'works',
+    },
     ends: 'network-connectivity/proxy-fixed',
     via: ['network-check'],
   },
@@ -461,7 +475,12 @@ const SCENARIOS: Scenario[] = [
     name: 'email: mail server unreachable because the laptop has no address',
     tree: 'email-client',
     faults: { 'email.client': { lastSyncMinutes: 300 }, 'email.connectivity': { exchangeReachable: false }, 'network.ipConfig': { apipa: true } },
-    answers: { webmail: 'not-possible', 'server-unreachable': 'nothing-works', 'network-connectivity/scope': 'only-this-user', 'network-connectivity/dhcp-works': 'works' },
+    answers: {
+      webmail: 'not-possible',
+      'server-unreachable': 'nothing-works',
+      'network-connectivity/scope': 'only-this-user',
+      'network-connectivity/dhcp-works': 'works',
+    },
     ends: 'network-connectivity/dhcp-fixed',
   },
 ];
@@ -487,12 +506,18 @@ describe('troubleshooting trees in content/trees', () => {
 
     it('reaches every node from start, and an end (resolve or subtree) from every node', () => {
       const reached = reachableFrom([tree.start], edges);
-      expect(tree.nodes.map((n) => n.id).filter((id) => !reached.has(id)), `${file}: unreachable`).toEqual([]);
+      expect(
+        tree.nodes.map((n) => n.id).filter((id) => !reached.has(id)),
+        `${file}: unreachable`,
+      ).toEqual([]);
       const reverse = new Map<string, string[]>();
       for (const [from, tos] of edges) for (const to of tos) reverse.set(to, [...(reverse.get(to) ?? []), from]);
       const ends = tree.nodes.filter((n) => n.kind === 'resolve' || n.kind === 'subtree').map((n) => n.id);
       const canEnd = reachableFrom(ends, reverse);
-      expect(tree.nodes.map((n) => n.id).filter((id) => !canEnd.has(id)), `${file}: dead ends`).toEqual([]);
+      expect(
+        tree.nodes.map((n) => n.id).filter((id) => !canEnd.has(id)),
+        `${file}: dead ends`,
+      ).toEqual([]);
     });
 
     it('loops only through nodes with maxVisits', () => {
@@ -588,7 +613,10 @@ describe('troubleshooting trees in content/trees', () => {
         expect(byId.has(n.tree), `${file}: ${n.id} uses unknown tree ${n.tree}`).toBe(true);
         expect(n.tree, `${file}: ${n.id}`).not.toBe(tree.id);
         // Subtrees end the session: the tree used must not come back through a subtree of its own.
-        expect(byId.get(n.tree)?.nodes.some((m) => m.kind === 'subtree' && m.tree === tree.id), `${file}: ${n.id}`).toBe(false);
+        expect(
+          byId.get(n.tree)?.nodes.some((m) => m.kind === 'subtree' && m.tree === tree.id),
+          `${file}: ${n.id}`,
+        ).toBe(false);
       }
     });
   });
@@ -602,15 +630,24 @@ describe('troubleshooting trees in content/trees', () => {
 
   it('printer and email-client hand network problems to the network-connectivity tree', () => {
     for (const id of ['printer', 'email-client']) {
-      const subtrees = byId.get(id)?.nodes.filter((n) => n.kind === 'subtree').map((n) => n.tree);
+      const subtrees = byId
+        .get(id)
+        ?.nodes.filter((n) => n.kind === 'subtree')
+        .map((n) => n.tree);
       expect(subtrees, id).toContain('network-connectivity');
     }
   });
 
   it('covers what each tree is about', () => {
     const used = (id: string, kind: 'check' | 'action') =>
-      new Set(byId.get(id)?.nodes.flatMap((n) => (n.kind === 'check' && kind === 'check' ? [n.check] : n.kind === 'action' && kind === 'action' ? [n.action] : [])));
-    expect([...used('network-connectivity', 'check')].sort()).toEqual(Object.keys(CHECKS).filter((c) => c.startsWith('network.')).sort());
+      new Set(
+        byId.get(id)?.nodes.flatMap((n) => (n.kind === 'check' && kind === 'check' ? [n.check] : n.kind === 'action' && kind === 'action' ? [n.action] : [])),
+      );
+    expect([...used('network-connectivity', 'check')].sort()).toEqual(
+      Object.keys(CHECKS)
+        .filter((c) => c.startsWith('network.'))
+        .sort(),
+    );
     expect([...used('network-connectivity', 'action')].sort()).toEqual(REMEDIATIONS.filter((a) => a.startsWith('network.')).sort());
     expect([...used('printer', 'check')].sort()).toEqual(['printer.driver', 'printer.status']);
     expect([...used('printer', 'action')].sort()).toEqual(['printer.clearQueue', 'printer.reinstallDriver']);

@@ -84,10 +84,15 @@ const network = tree('network', [
   res('escalate', { outcome: 'escalate', text: 'Needs a technician.', queue: 'network-team' }),
 ]);
 const wifi = tree('wifi', [
-  chk('signal', [
-    [{ field: 'wifi.signalDbm', lessThan: -70 }, 'move'],
-    [{ field: 'wifi.signalDbm', atLeast: -70 }, 'forget'],
-  ], undefined, { check: 'wifi.signal' }),
+  chk(
+    'signal',
+    [
+      [{ field: 'wifi.signalDbm', lessThan: -70 }, 'move'],
+      [{ field: 'wifi.signalDbm', atLeast: -70 }, 'forget'],
+    ],
+    undefined,
+    { check: 'wifi.signal' },
+  ),
   q('move', [
     ['better', 'good'],
     ['same', 'esc'],
@@ -107,7 +112,8 @@ const start = () => startSession(trees, 'network', T0);
 const answer = (s: SessionState, node: string, choice: string, at = T1) => answerQuestion(trees, s, { node, choice, by: 'sam.helper', at });
 const confirm = (s: SessionState, node: string, yes: boolean, at = T2) => confirmAction(trees, s, { node, confirm: yes, by: 'sam.helper', at });
 const check = (s: SessionState, node: string, result: Record<string, unknown>, at = T2) => recordCheck(trees, s, { node, result, at });
-const acted = (s: SessionState, node: string, ok: boolean, detail?: string, at = T3) => recordAction(trees, s, { node, ok, at, ...(detail !== undefined && { detail }) });
+const acted = (s: SessionState, node: string, ok: boolean, detail?: string, at = T3) =>
+  recordAction(trees, s, { node, ok, at, ...(detail !== undefined && { detail }) });
 
 function navigationError(fn: () => unknown): NavigationError {
   try {
@@ -138,7 +144,14 @@ describe('the fixture trees', () => {
 describe('walking a session', () => {
   it('starts at the root tree start and asks its question', () => {
     const s = start();
-    expect(s).toEqual({ root: 'network', at: { tree: 'network', node: 'ask-scope' }, path: [], visits: { 'network/ask-scope': 1 }, confirmed: false, done: null });
+    expect(s).toEqual({
+      root: 'network',
+      at: { tree: 'network', node: 'ask-scope' },
+      path: [],
+      visits: { 'network/ask-scope': 1 },
+      confirmed: false,
+      done: null,
+    });
     expect(nextStep(trees, s)).toEqual({ kind: 'ask', tree: 'network', node: network.nodes[0] });
   });
 
@@ -152,7 +165,14 @@ describe('walking a session', () => {
   it('takes the first branch that holds, on a dotted field, and records the result', () => {
     const s = check(answer(start(), 'ask-scope', 'just-me'), 'check-link', { link: { up: false, speed: 0 } });
     expect(s.at.node).toBe('ask-cable');
-    expect(s.path[1]).toEqual({ tree: 'network', node: 'check-link', kind: 'check', result: { link: { up: false, speed: 0 } }, detail: 'matched link.up = false', at: T2 });
+    expect(s.path[1]).toEqual({
+      tree: 'network',
+      node: 'check-link',
+      kind: 'check',
+      result: { link: { up: false, speed: 0 } },
+      detail: 'matched link.up = false',
+      at: T2,
+    });
   });
 
   it('asks to confirm an action, then runs it, then follows next', () => {
@@ -236,7 +256,12 @@ describe('loops', () => {
     expect(once.at.node).toBe('renew');
     expect(once.visits['network/renew']).toBe(2);
     const twice = retry(once);
-    expect(twice.done).toEqual({ outcome: 'escalate', text: 'Loop limit reached at renew after 2 visits; a person should take over.', tree: 'network', node: 'renew' });
+    expect(twice.done).toEqual({
+      outcome: 'escalate',
+      text: 'Loop limit reached at renew after 2 visits; a person should take over.',
+      tree: 'network',
+      node: 'renew',
+    });
     expect(twice.visits['network/renew']).toBe(2);
     expect(twice.visits['network/check-dns']).toBe(2);
     expect(twice.at).toEqual({ tree: 'network', node: 'check-dns' });
@@ -264,7 +289,8 @@ describe('loops', () => {
           s = back(set, s);
           continue;
         }
-        if (step.kind === 'ask') s = answerQuestion(set, s, { node: step.node.id, choice: step.node.choices[Math.floor(rand() * step.node.choices.length)]!.id, by: 'u', at: T1 });
+        if (step.kind === 'ask')
+          s = answerQuestion(set, s, { node: step.node.id, choice: step.node.choices[Math.floor(rand() * step.node.choices.length)]!.id, by: 'u', at: T1 });
         else if (step.kind === 'confirm') s = confirmAction(set, s, { node: step.node.id, confirm: rand() < 0.8, by: 'u', at: T1 });
         else if (step.kind === 'act') s = recordAction(set, s, { node: step.node.id, ok: rand() < 0.5, at: T1 });
         else {
@@ -291,7 +317,12 @@ describe('broken trees at run time', () => {
   it('a reference to no node escalates instead of throwing', () => {
     const broken = tree('broken', [q('a', [['x', 'gone']])]);
     const s = answerQuestion({ broken }, startSession({ broken }, 'broken', T0), { node: 'a', choice: 'x', by: 'u', at: T1 });
-    expect(s.done).toEqual({ outcome: 'escalate', text: 'The decision tree is broken: tree "broken" has no node "gone". A person should take over.', tree: 'broken', node: 'a' });
+    expect(s.done).toEqual({
+      outcome: 'escalate',
+      text: 'The decision tree is broken: tree "broken" has no node "gone". A person should take over.',
+      tree: 'broken',
+      node: 'a',
+    });
     expect(s.at).toEqual({ tree: 'broken', node: 'a' });
   });
 
@@ -304,7 +335,12 @@ describe('broken trees at run time', () => {
   it('a subtree missing from the set escalates at the subtree node', () => {
     const entry = tree('entry', [sub('go', 'printers')]);
     const s = startSession({ entry }, 'entry', T0);
-    expect(s.done).toEqual({ outcome: 'escalate', text: 'The decision tree is broken: the subtree "printers" is not among this session\'s trees. A person should take over.', tree: 'entry', node: 'go' });
+    expect(s.done).toEqual({
+      outcome: 'escalate',
+      text: 'The decision tree is broken: the subtree "printers" is not among this session\'s trees. A person should take over.',
+      tree: 'entry',
+      node: 'go',
+    });
     expect(view({ entry }, s)).toEqual({ tree: 'entry', node: 'go', kind: 'subtree', done: s.done, path: s.path });
   });
 });
@@ -353,7 +389,11 @@ describe('back', () => {
 
 describe('errors', () => {
   it('not_current: input for another node than the current one', () => {
-    fails(() => answer(answer(start(), 'ask-scope', 'just-me'), 'ask-cable', 'plugged'), 'not_current', 'answer for "ask-cable" but the session is at "check-link"');
+    fails(
+      () => answer(answer(start(), 'ask-scope', 'just-me'), 'ask-cable', 'plugged'),
+      'not_current',
+      'answer for "ask-cable" but the session is at "check-link"',
+    );
     fails(() => confirm(start(), 'renew', true), 'not_current', 'confirmation for "renew" but the session is at "ask-scope"');
     fails(() => check(start(), 'check-link', {}), 'not_current', 'check result for "check-link" but the session is at "ask-scope"');
     fails(() => acted(start(), 'renew', true), 'not_current', 'action result for "renew" but the session is at "ask-scope"');
@@ -388,7 +428,11 @@ describe('errors', () => {
   it('unknown_tree: a root or state the trees do not have', () => {
     fails(() => startSession(trees, 'printers', T0), 'unknown_tree', 'no tree "printers" among the trees given (network, wifi)');
     fails(() => startSession(trees, 'constructor', T0), 'unknown_tree', /no tree "constructor"/);
-    fails(() => startSession({ t: tree('t', [res('r')], 'nope') }, 't', T0), 'unknown_tree', 'tree "t" has no start node "nope"; validate the tree before starting sessions on it');
+    fails(
+      () => startSession({ t: tree('t', [res('r')], 'nope') }, 't', T0),
+      'unknown_tree',
+      'tree "t" has no start node "nope"; validate the tree before starting sessions on it',
+    );
     fails(() => nextStep({ wifi }, start()), 'unknown_tree', /"ask-scope" of tree "network"/);
     fails(() => view({ wifi }, start()), 'unknown_tree', /pass the trees the session was started with/);
     fails(() => answer({ ...start(), at: { tree: 'network', node: 'nope' } }, 'nope', 'x'), 'unknown_tree', /"nope" of tree "network"/);

@@ -53,21 +53,44 @@ const connectivity = tree('network-connectivity', [
     ['just-me', 'check-link', 'Just me'],
     ['everyone', 'outage', 'Everyone in the office'],
   ]),
-  chk('check-link', [[{ field: 'link.up', equals: false }, 'ask-cable'], [{ field: 'link.up', equals: true }, 'renew']]),
+  chk('check-link', [
+    [{ field: 'link.up', equals: false }, 'ask-cable'],
+    [{ field: 'link.up', equals: true }, 'renew'],
+  ]),
   q('ask-cable', [
     ['plugged', 'renew', 'I plugged it back in'],
     ['fine', 'escalate', 'It was plugged in'],
   ]),
   act('renew', 'check-dns', 'escalate', { confirm: 'Renew the DHCP lease?', maxVisits: 3 }),
-  chk('check-dns', [[{ field: 'dns.latencyMs', lessThan: 200 }, 'fixed'], [{ field: 'dns.status', in: ['timeout', 'refused'] }, 'renew']], 'wifi', {
-    check: 'network.dns',
-  }),
+  chk(
+    'check-dns',
+    [
+      [{ field: 'dns.latencyMs', lessThan: 200 }, 'fixed'],
+      [{ field: 'dns.status', in: ['timeout', 'refused'] }, 'renew'],
+    ],
+    'wifi',
+    {
+      check: 'network.dns',
+    },
+  ),
   sub('wifi', 'wifi-basics'),
   res('fixed', { kb: 'KB-1001' }),
   res('outage', { outcome: 'handoff', queue: 'network-team' }),
   res('escalate', { outcome: 'escalate', queue: 'network-team' }),
 ]);
-const wifi = tree('wifi-basics', [chk('signal', [[{ field: 'wifi.signalDbm', lessThan: -70 }, 'move'], [{ field: 'wifi.signalDbm', atLeast: -70 }, 'good']], undefined, { check: 'wifi.signal' }), res('move'), res('good')]);
+const wifi = tree('wifi-basics', [
+  chk(
+    'signal',
+    [
+      [{ field: 'wifi.signalDbm', lessThan: -70 }, 'move'],
+      [{ field: 'wifi.signalDbm', atLeast: -70 }, 'good'],
+    ],
+    undefined,
+    { check: 'wifi.signal' },
+  ),
+  res('move'),
+  res('good'),
+]);
 
 describe('valid trees', () => {
   it('produce no issues, with the registered names checked', () => {
@@ -145,11 +168,26 @@ describe('one issue per problem, with its path', () => {
 
   it('unknown_subtree lists the trees of the set', () => {
     const issues = validateTrees([tree('t', [sub('s', 'printers')]), tree('u', [res('r')])]);
-    expect(issues).toEqual([{ tree: 't', node: 's', path: 'nodes[0].tree', code: 'unknown_subtree', message: '"printers" is not a tree of this set; use one of: t, u, or add that tree' }]);
+    expect(issues).toEqual([
+      {
+        tree: 't',
+        node: 's',
+        path: 'nodes[0].tree',
+        code: 'unknown_subtree',
+        message: '"printers" is not a tree of this set; use one of: t, u, or add that tree',
+      },
+    ]);
   });
 
   it('subtree_cycle across trees and of a tree using itself, once per cycle', () => {
-    const a = tree('a', [q('start', [['b', 'to-b'], ['c', 'to-c']]), sub('to-b', 'b'), sub('to-c', 'c')]);
+    const a = tree('a', [
+      q('start', [
+        ['b', 'to-b'],
+        ['c', 'to-c'],
+      ]),
+      sub('to-b', 'b'),
+      sub('to-c', 'c'),
+    ]);
     const b = tree('b', [q('start', [['x', 'to-a']]), sub('to-a', 'a')]);
     const c = tree('c', [res('end')]);
     const d = tree('d', [sub('again', 'd')]);
@@ -194,25 +232,66 @@ describe('one issue per problem, with its path', () => {
   });
 
   it('cycle: a loop is named from its first node in the file, wherever the walk enters it', () => {
-    const t = tree('t', [q('a', [['x', 'c']]), q('b', [['x', 'c'], ['y', 'done']]), q('c', [['x', 'b']]), res('done')]);
+    const t = tree('t', [
+      q('a', [['x', 'c']]),
+      q('b', [
+        ['x', 'c'],
+        ['y', 'done'],
+      ]),
+      q('c', [['x', 'b']]),
+      res('done'),
+    ]);
     expect(validateTrees([t])).toEqual([
       { tree: 't', node: 'c', path: 'nodes[2].choices[0].next', code: 'cycle', message: expect.stringMatching(/^loop b → c → b has no node/) },
     ]);
   });
 
   it('cycle: one bounded node bounds a loop only if every loop passes it', () => {
-    const bounded = tree('t', [q('a', [['x', 'b'], ['y', 'done']], { maxVisits: 3 }), q('b', [['x', 'a']]), res('done')]);
+    const bounded = tree('t', [
+      q(
+        'a',
+        [
+          ['x', 'b'],
+          ['y', 'done'],
+        ],
+        { maxVisits: 3 },
+      ),
+      q('b', [['x', 'a']]),
+      res('done'),
+    ]);
     expect(validateTrees([bounded])).toEqual([]);
     // a ↔ b is bounded by a, but b ↔ c avoids it.
     const leaky = tree('t', [
-      q('a', [['x', 'b'], ['y', 'done']], { maxVisits: 3 }),
-      q('b', [['x', 'a'], ['y', 'c']]),
-      q('c', [['x', 'b'], ['y', 'd']]),
-      q('d', [['x', 'c'], ['y', 'done']]),
+      q(
+        'a',
+        [
+          ['x', 'b'],
+          ['y', 'done'],
+        ],
+        { maxVisits: 3 },
+      ),
+      q('b', [
+        ['x', 'a'],
+        ['y', 'c'],
+      ]),
+      q('c', [
+        ['x', 'b'],
+        ['y', 'd'],
+      ]),
+      q('d', [
+        ['x', 'c'],
+        ['y', 'done'],
+      ]),
       res('done'),
     ]);
     expect(validateTrees([leaky])).toEqual([
-      { tree: 't', node: 'c', path: 'nodes[2].choices[0].next', code: 'cycle', message: expect.stringContaining('loop b → c → b (one of the loops among 3 nodes)') },
+      {
+        tree: 't',
+        node: 'c',
+        path: 'nodes[2].choices[0].next',
+        code: 'cycle',
+        message: expect.stringContaining('loop b → c → b (one of the loops among 3 nodes)'),
+      },
     ]);
   });
 
@@ -230,7 +309,13 @@ describe('one issue per problem, with its path', () => {
       tree('u', [res('r')]),
     ]);
     expect(issues).toEqual([
-      { tree: 't', node: 'stuck', path: 'nodes[1]', code: 'no_resolution', message: expect.stringContaining('no route from this node ends in a resolve or subtree node') },
+      {
+        tree: 't',
+        node: 'stuck',
+        path: 'nodes[1]',
+        code: 'no_resolution',
+        message: expect.stringContaining('no route from this node ends in a resolve or subtree node'),
+      },
       { tree: 't', node: 'spin', path: 'nodes[2]', code: 'no_resolution', message: expect.any(String) },
     ]);
   });
@@ -247,7 +332,13 @@ describe('one issue per problem, with its path', () => {
       ]),
     ]);
     expect(issues).toEqual([
-      { tree: 't', node: 'a', path: 'nodes[0].choices[1].label', code: 'duplicate_choice', message: expect.stringContaining('choices[0] has the same label "yes"') },
+      {
+        tree: 't',
+        node: 'a',
+        path: 'nodes[0].choices[1].label',
+        code: 'duplicate_choice',
+        message: expect.stringContaining('choices[0] has the same label "yes"'),
+      },
       { tree: 't', node: 'a', path: 'nodes[0].choices[2].id', code: 'duplicate_choice', message: expect.stringContaining('choices[0] has the same id "yes"') },
     ]);
   });
@@ -313,7 +404,15 @@ describe('one issue per problem, with its path', () => {
   ])('overlap: %s', (_name, a, b, expected) => {
     expect(conditionsOverlap(a, b)).toBe(expected);
     expect(conditionsOverlap(b, a)).toBe(expected);
-    const issues = validateTrees([ok([[a, 'a'], [b, 'b']], 'z')]);
+    const issues = validateTrees([
+      ok(
+        [
+          [a, 'a'],
+          [b, 'b'],
+        ],
+        'z',
+      ),
+    ]);
     expect(codes(issues)).toEqual(expected ? ['overlapping_conditions'] : []);
   });
 
@@ -327,15 +426,72 @@ describe('one issue per problem, with its path', () => {
   });
 
   it.each<[string, Array<[Condition, string]>, boolean]>([
-    ['equals true and false', [[{ field: 'up', equals: true }, 'a'], [{ field: 'up', equals: false }, 'b']], true],
-    ['lessThan x and atLeast x', [[{ field: 'n', atLeast: -70 }, 'a'], [{ field: 'n', lessThan: -70 }, 'b']], true],
-    ['lessThan x and atLeast y below x (overlapping, still a cover)', [[{ field: 'n', lessThan: 10 }, 'a'], [{ field: 'n', atLeast: 5 }, 'b']], true],
-    ['a cover on one field beside others', [[{ field: 'o', in: ['x'] }, 'a'], [{ field: 'up', equals: false }, 'b'], [{ field: 'up', equals: true }, 'b']], true],
-    ['a gap between the ranges', [[{ field: 'n', lessThan: 5 }, 'a'], [{ field: 'n', atLeast: 10 }, 'b']], false],
+    [
+      'equals true and false',
+      [
+        [{ field: 'up', equals: true }, 'a'],
+        [{ field: 'up', equals: false }, 'b'],
+      ],
+      true,
+    ],
+    [
+      'lessThan x and atLeast x',
+      [
+        [{ field: 'n', atLeast: -70 }, 'a'],
+        [{ field: 'n', lessThan: -70 }, 'b'],
+      ],
+      true,
+    ],
+    [
+      'lessThan x and atLeast y below x (overlapping, still a cover)',
+      [
+        [{ field: 'n', lessThan: 10 }, 'a'],
+        [{ field: 'n', atLeast: 5 }, 'b'],
+      ],
+      true,
+    ],
+    [
+      'a cover on one field beside others',
+      [
+        [{ field: 'o', in: ['x'] }, 'a'],
+        [{ field: 'up', equals: false }, 'b'],
+        [{ field: 'up', equals: true }, 'b'],
+      ],
+      true,
+    ],
+    [
+      'a gap between the ranges',
+      [
+        [{ field: 'n', lessThan: 5 }, 'a'],
+        [{ field: 'n', atLeast: 10 }, 'b'],
+      ],
+      false,
+    ],
     ['only equals true', [[{ field: 'up', equals: true }, 'a']], false],
-    ['strings', [[{ field: 's', equals: 'ok' }, 'a'], [{ field: 's', in: ['bad'] }, 'b']], false],
-    ['true and false on different fields', [[{ field: 'up', equals: true }, 'a'], [{ field: 'down', equals: false }, 'b']], false],
-    ['two lessThan', [[{ field: 'n', lessThan: 5 }, 'a'], [{ field: 'm', lessThan: 10 }, 'b']], false],
+    [
+      'strings',
+      [
+        [{ field: 's', equals: 'ok' }, 'a'],
+        [{ field: 's', in: ['bad'] }, 'b'],
+      ],
+      false,
+    ],
+    [
+      'true and false on different fields',
+      [
+        [{ field: 'up', equals: true }, 'a'],
+        [{ field: 'down', equals: false }, 'b'],
+      ],
+      false,
+    ],
+    [
+      'two lessThan',
+      [
+        [{ field: 'n', lessThan: 5 }, 'a'],
+        [{ field: 'm', lessThan: 10 }, 'b'],
+      ],
+      false,
+    ],
   ])('missing_default unless the branches provably cover every case: %s', (_name, branches, covered) => {
     const dflt = validateTrees([ok(branches, 'z')]).filter((i) => i.code === 'missing_default');
     expect(dflt).toEqual([]);
@@ -361,7 +517,13 @@ describe('one issue per problem, with its path', () => {
       ]),
     ]);
     expect(issues).toEqual([
-      { tree: 't', node: 'esc', path: 'nodes[1].queue', code: 'queue_missing', message: expect.stringContaining('outcome escalate passes the ticket to people but names no queue') },
+      {
+        tree: 't',
+        node: 'esc',
+        path: 'nodes[1].queue',
+        code: 'queue_missing',
+        message: expect.stringContaining('outcome escalate passes the ticket to people but names no queue'),
+      },
       { tree: 't', node: 'hand', path: 'nodes[2].queue', code: 'queue_missing', message: expect.stringContaining('outcome handoff') },
     ]);
   });
@@ -377,7 +539,11 @@ describe('one issue per problem, with its path', () => {
   });
 
   it('unknown_check and unknown_action when the registered names are given, listing them (cut short when long)', () => {
-    const t = tree('t', [chk('c', [[{ field: 'up', equals: true }, 'a']], 'r', { check: 'network.ping' }), act('a', 'r', 'r', { action: 'disk.wipe' }), res('r')]);
+    const t = tree('t', [
+      chk('c', [[{ field: 'up', equals: true }, 'a']], 'r', { check: 'network.ping' }),
+      act('a', 'r', 'r', { action: 'disk.wipe' }),
+      res('r'),
+    ]);
     const many = new Set(Array.from({ length: 14 }, (_, i) => `network.check${String.fromCharCode(97 + i)}`));
     const issues = validateTrees([t], { checks: many, actions: new Set(['network.renewDhcp', 'disk.cleanup']) });
     expect(issues).toEqual([
@@ -388,7 +554,13 @@ describe('one issue per problem, with its path', () => {
         code: 'unknown_check',
         message: expect.stringContaining('"network.ping" is not a registered diagnostic; use one of: network.checka, network.checkb,'),
       },
-      { tree: 't', node: 'a', path: 'nodes[1].action', code: 'unknown_action', message: '"disk.wipe" is not a registered remediation; use one of: disk.cleanup, network.renewDhcp' },
+      {
+        tree: 't',
+        node: 'a',
+        path: 'nodes[1].action',
+        code: 'unknown_action',
+        message: '"disk.wipe" is not a registered remediation; use one of: disk.cleanup, network.renewDhcp',
+      },
     ]);
     expect(issues[0]!.message).toContain('network.checkl, … (14 in all)');
   });
@@ -419,13 +591,25 @@ describe('depth', () => {
   it('counts the longest path, not the shortest, and ignores the back edges of bounded loops', () => {
     // a → {short: done, long: b → c → done}; c loops back to a (bounded).
     const t = tree('t', [
-      q('a', [['short', 'done'], ['long', 'b']], { maxVisits: 2 }),
+      q(
+        'a',
+        [
+          ['short', 'done'],
+          ['long', 'b'],
+        ],
+        { maxVisits: 2 },
+      ),
       q('b', [['x', 'c']]),
-      q('c', [['x', 'done'], ['again', 'a']]),
+      q('c', [
+        ['x', 'done'],
+        ['again', 'a'],
+      ]),
       res('done'),
     ]);
     expect(validateTrees([t], { maxDepth: 4 })).toEqual([]);
-    expect(validateTrees([t], { maxDepth: 3 })).toEqual([expect.objectContaining({ code: 'too_deep', node: 'done', message: expect.stringContaining('passes 4 nodes') })]);
+    expect(validateTrees([t], { maxDepth: 3 })).toEqual([
+      expect.objectContaining({ code: 'too_deep', node: 'done', message: expect.stringContaining('passes 4 nodes') }),
+    ]);
   });
 
   it('handles a 10,000-node chain and a dense 10,000-node DAG without recursion, fast', () => {
@@ -467,7 +651,11 @@ describe('huge bad graphs', () => {
     const count = new Map<string, number>();
     for (const i of issues) count.set(i.code, (count.get(i.code) ?? 0) + 1);
     expect(Object.fromEntries(count)).toEqual({ too_large: 1, unreachable: 1, cycle: 1, no_resolution: n, too_deep: 1 });
-    expect(issues.find((i) => i.code === 'cycle')).toMatchObject({ node: `n${n - 1}`, path: `nodes[${n - 1}].choices[0].next`, message: expect.stringMatching(/^loop n0 → n1 → n2 → n3 → n4 → n5 → n6 → n7 → … \(149990 more\) → n149998 → n149999 → n0 has no node with maxVisits/) });
+    expect(issues.find((i) => i.code === 'cycle')).toMatchObject({
+      node: `n${n - 1}`,
+      path: `nodes[${n - 1}].choices[0].next`,
+      message: expect.stringMatching(/^loop n0 → n1 → n2 → n3 → n4 → n5 → n6 → n7 → … \(149990 more\) → n149998 → n149999 → n0 has no node with maxVisits/),
+    });
     expect(issues.find((i) => i.code === 'too_deep')).toMatchObject({ node: `n${n - 1}`, message: expect.stringContaining('passes 150000 nodes') });
   });
 });
@@ -479,7 +667,10 @@ describe('several problems at once', () => {
         ['me', 'check-dns', 'Just me'],
         ['me', 'nowhere', 'Just me '],
       ]),
-      chk('check-dns', [[{ field: 'dns.ms', lessThan: 200 }, 'esc'], [{ field: 'dns.ms', lessThan: 100 }, 'esc']]),
+      chk('check-dns', [
+        [{ field: 'dns.ms', lessThan: 200 }, 'esc'],
+        [{ field: 'dns.ms', lessThan: 100 }, 'esc'],
+      ]),
       res('esc', { outcome: 'escalate' }),
       res('esc'),
       sub('other', 'missing-tree'),
@@ -503,15 +694,43 @@ describe('several problems at once', () => {
 describe('graph helpers', () => {
   it('visitLimits: maxVisits where set, else one plus the bounds on its loops', () => {
     const t = tree('t', [
-      q('a', [['x', 'b'], ['y', 'done']], { maxVisits: 3 }),
-      q('b', [['x', 'a'], ['y', 'c']]),
-      q('c', [['x', 'b'], ['y', 'd']], { maxVisits: 2 }),
+      q(
+        'a',
+        [
+          ['x', 'b'],
+          ['y', 'done'],
+        ],
+        { maxVisits: 3 },
+      ),
+      q('b', [
+        ['x', 'a'],
+        ['y', 'c'],
+      ]),
+      q(
+        'c',
+        [
+          ['x', 'b'],
+          ['y', 'd'],
+        ],
+        { maxVisits: 2 },
+      ),
       q('d', [['x', 'done']]),
       res('done'),
     ]);
     expect(Object.fromEntries(visitLimits(t))).toEqual({ a: 3, b: 6, c: 2, d: 1, done: 1 });
     // A repeated id is the first node's, as everywhere else.
-    const repeated = tree('t', [q('a', [['x', 'a'], ['y', 'done']], { maxVisits: 4 }), res('done'), res('a', { maxVisits: 9 })]);
+    const repeated = tree('t', [
+      q(
+        'a',
+        [
+          ['x', 'a'],
+          ['y', 'done'],
+        ],
+        { maxVisits: 4 },
+      ),
+      res('done'),
+      res('a', { maxVisits: 9 }),
+    ]);
     expect(Object.fromEntries(visitLimits(repeated))).toEqual({ a: 4, done: 1 });
   });
 });
