@@ -62,7 +62,18 @@ describe('a ticket starts a definition', () => {
     expect(ticket.status).toBe('resolved');
     expect(ticket.comments.find((c) => c.body.startsWith('Diagnosis of LT-0042'))).toMatchObject({ visibility: 'internal' });
     const actions = stack.adapters.store.auditEntries({ subject: `jira:${key}`, kind: 'action' }).map((e) => e.entry.details.action);
-    expect(actions).toEqual(expect.arrayContaining(['lookupUser', 'deviceOf', 'runDiagnostic', 'commentOnTicket', 'checkPermission', 'runRemediation', 'resolveTicket', 'fileResolution']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'lookupUser',
+        'deviceOf',
+        'runDiagnostic',
+        'commentOnTicket',
+        'checkPermission',
+        'runRemediation',
+        'resolveTicket',
+        'fileResolution',
+      ]),
+    );
     expect(stack.adapters.store.documents(`jira:${key}`)[0]).toMatchObject({ outcome: 'resolved', json: { completeness: [] } });
   });
 });
@@ -87,7 +98,23 @@ describe('definitions CLI', () => {
   });
 
   it('starts onboarding with inputs, shows its progress and its record; a repeated start joins the run', async () => {
-    const start = ['definitions', 'start', 'onboarding', '--requester', 'kim.admin', '--input', 'employeeId=lee.new', '--input', 'displayName=Lee New', '--input', 'role=sales', '--input', 'laptop=false', '--workflow-id', 'onboarding-lee.new'];
+    const start = [
+      'definitions',
+      'start',
+      'onboarding',
+      '--requester',
+      'kim.admin',
+      '--input',
+      'employeeId=lee.new',
+      '--input',
+      'displayName=Lee New',
+      '--input',
+      'role=sales',
+      '--input',
+      'laptop=false',
+      '--workflow-id',
+      'onboarding-lee.new',
+    ];
     const started = await cli([...start, '--wait']);
     expect(started.code).toBe(0);
     expect(started.out).toMatch(/^onboarding-lee\.new started \(onboarding sha256:[0-9a-f]{12}\)$/m);
@@ -115,7 +142,14 @@ describe('approvals by group', () => {
       .notify('tell', { chat: { channel: 'it-incidents', text: 'approved' } })
       .build();
     const content = { ...stack.content, definitions: { ...stack.content.definitions, [gated.id]: gated } };
-    const run = await startDefinitionRun({ client: stack.client, taskQueue: loadConfig(env).temporal.queues.definitions, content, definition: gated.id, inputs: {}, requester: { by: 'id', id: 'jdoe' } });
+    const run = await startDefinitionRun({
+      client: stack.client,
+      taskQueue: loadConfig(env).temporal.queues.definitions,
+      content,
+      definition: gated.id,
+      inputs: {},
+      requester: { by: 'id', id: 'jdoe' },
+    });
     const handle = stack.client.workflow.getHandle(run.workflowId);
     while (!(await handle.query(definitionProgressQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
 

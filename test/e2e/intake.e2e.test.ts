@@ -40,7 +40,11 @@ const result = (workflowId: string) => stack.client.workflow.getHandle(workflowI
 const staff = (path: string, init: RequestInit = {}) =>
   fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
 /** The entries about a ticket other than its automated actions (those are checked on their own). */
-const audit = (subject: string) => stack.adapters.store.auditEntries({ subject }).map((e) => e.entry).filter((e) => e.kind !== 'action');
+const audit = (subject: string) =>
+  stack.adapters.store
+    .auditEntries({ subject })
+    .map((e) => e.entry)
+    .filter((e) => e.kind !== 'action');
 const actions = (subject: string) => stack.adapters.store.auditEntries({ subject, kind: 'action' }).map((e) => e.entry.details.action);
 
 describe('signed deliveries from each help desk', () => {
@@ -50,7 +54,14 @@ describe('signed deliveries from each help desk', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}`, deliveryId: 'd-jira-1' });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved', requester: { userId: 'jdoe' } });
-    expect(audit(`jira:${body.issue.key}`)).toEqual([expect.objectContaining({ kind: 'webhook.accepted', outcome: 'accepted', reason: 'started', details: expect.objectContaining({ deliveryId: 'd-jira-1', rule: 'password-reset' }) })]);
+    expect(audit(`jira:${body.issue.key}`)).toEqual([
+      expect.objectContaining({
+        kind: 'webhook.accepted',
+        outcome: 'accepted',
+        reason: 'started',
+        details: expect.objectContaining({ deliveryId: 'd-jira-1', rule: 'password-reset' }),
+      }),
+    ]);
     expect(actions(`jira:${body.issue.key}`)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
   });
 
@@ -59,7 +70,11 @@ describe('signed deliveries from each help desk', () => {
     const res = await deliver(stack.apiUrl, 'servicenow', body);
     expect(res.status).toBe(202);
     const record = await result(`ticket-servicenow-${body.incident.number}`);
-    expect(record).toMatchObject({ outcome: 'resolved', ticket: { source: 'servicenow', key: body.incident.number, id: body.incident.sys_id }, requester: { userId: 'jdoe' } });
+    expect(record).toMatchObject({
+      outcome: 'resolved',
+      ticket: { source: 'servicenow', key: body.incident.number, id: body.incident.sys_id },
+      requester: { userId: 'jdoe' },
+    });
     expect(stack.adapters.helpdesk.get(body.incident.number)?.status).toBe('resolved');
   });
 
@@ -95,9 +110,31 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
   });
 
   it.each([
-    ['jira', () => { const b = jiraIssueCreated(); delete b.issue.fields.summary; return b; }, 'issue.fields.summary'],
-    ['servicenow', () => serviceNowIncident((b) => { b.incident.sys_updated_on = 'yesterday'; }), 'incident.sys_updated_on'],
-    ['zendesk', () => zendeskTicket((b) => { b.event = 'ticket.exploded'; }), 'event'],
+    [
+      'jira',
+      () => {
+        const b = jiraIssueCreated();
+        delete b.issue.fields.summary;
+        return b;
+      },
+      'issue.fields.summary',
+    ],
+    [
+      'servicenow',
+      () =>
+        serviceNowIncident((b) => {
+          b.incident.sys_updated_on = 'yesterday';
+        }),
+      'incident.sys_updated_on',
+    ],
+    [
+      'zendesk',
+      () =>
+        zendeskTicket((b) => {
+          b.event = 'ticket.exploded';
+        }),
+      'event',
+    ],
   ] as const)('%s malformed body names the field', async (source, make, path) => {
     const res = await deliver(stack.apiUrl, source, make());
     expect(res.status).toBe(400);
@@ -105,7 +142,12 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
     expect(answer.error).toBe('invalid_payload');
     expect(answer.issues.map((i: { path: string }) => i.path)).toContain(path);
     const entries = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).map((e) => e.entry);
-    expect(entries.at(-1)).toMatchObject({ actor: source, outcome: 'rejected', reason: 'invalid_payload', details: { deadLetterId: answer.deadLetterId, fields: expect.arrayContaining([path]) } });
+    expect(entries.at(-1)).toMatchObject({
+      actor: source,
+      outcome: 'rejected',
+      reason: 'invalid_payload',
+      details: { deadLetterId: answer.deadLetterId, fields: expect.arrayContaining([path]) },
+    });
   });
 
   it('a body that is not JSON at all is kept too', async () => {
@@ -118,7 +160,9 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
   });
 
   it('an unknown help desk is 404', async () => {
-    expect((await fetch(`${stack.apiUrl}/webhooks/freshdesk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect((await fetch(`${stack.apiUrl}/webhooks/freshdesk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -161,12 +205,18 @@ describe('dead letters: list, replay once fixed, discard', () => {
     // Staff put the rotated secret in the configuration and replay from the CLI.
     const out: string[] = [];
     const cliEnv = { ...env, WEBHOOK_SECRET_JIRA: rotated, TEMPORAL_ADDRESS: stack.temporalAddress };
-    const code = await runCli(['deadletters', 'replay', String(deadLetterId)], { out: (l) => out.push(l), err: (l) => out.push(l), env: cliEnv }, { createDirectory });
+    const code = await runCli(
+      ['deadletters', 'replay', String(deadLetterId)],
+      { out: (l) => out.push(l), err: (l) => out.push(l), env: cliEnv },
+      { createDirectory },
+    );
     expect(code, out.join('\n')).toBe(0);
     expect(JSON.parse(out[0]!)).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}` });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved' });
     expect(stack.adapters.store.deadLetter(deadLetterId)).toMatchObject({ status: 'replayed', replayResult: `started ticket-jira-${body.issue.key}` });
-    expect(audit(`jira:${body.issue.key}`)).toContainEqual(expect.objectContaining({ kind: 'webhook.replayed', details: expect.objectContaining({ deadLetterId }) }));
+    expect(audit(`jira:${body.issue.key}`)).toContainEqual(
+      expect.objectContaining({ kind: 'webhook.replayed', details: expect.objectContaining({ deadLetterId }) }),
+    );
 
     // A replayed letter cannot be replayed or discarded again.
     expect(await runCli(['deadletters', 'replay', String(deadLetterId)], { out: () => {}, err: (l) => out.push(l), env: cliEnv }, { createDirectory })).toBe(1);
@@ -178,7 +228,12 @@ describe('dead letters: list, replay once fixed, discard', () => {
     const raw = 'not json';
     const { deadLetterId } = await (await deliver(stack.apiUrl, 'servicenow', null, signedHeaders('servicenow', raw), raw)).json();
     const shown = await (await staff(`/dead-letters/${deadLetterId}`)).json();
-    expect(shown).toMatchObject({ id: deadLetterId, source: 'servicenow', body: raw, headers: { 'x-itse-signature': expect.stringMatching(/^sha256=/), 'content-type': 'application/json' } });
+    expect(shown).toMatchObject({
+      id: deadLetterId,
+      source: 'servicenow',
+      body: raw,
+      headers: { 'x-itse-signature': expect.stringMatching(/^sha256=/), 'content-type': 'application/json' },
+    });
     expect(shown.headers).not.toHaveProperty('host');
     expect(await (await staff(`/dead-letters/${deadLetterId}/discard`, { method: 'POST' })).json()).toEqual({ id: deadLetterId, status: 'discarded' });
     expect((await staff('/dead-letters/999999')).status).toBe(404);
@@ -253,7 +308,11 @@ describe('reconciliation keeps what it cannot read', () => {
     await schedule.trigger();
     const reports = await waitForNextRun(before);
     expect(reports.find((r: { source: string }) => r.source === 'jira')).toMatchObject({ invalid: 1 });
-    expect(stack.adapters.store.deadLetters('open').at(-1)).toMatchObject({ source: 'jira', reason: 'reconciliation_invalid', issues: [expect.objectContaining({ path: 'issue.fields.summary' })] });
+    expect(stack.adapters.store.deadLetters('open').at(-1)).toMatchObject({
+      source: 'jira',
+      reason: 'reconciliation_invalid',
+      issues: [expect.objectContaining({ path: 'issue.fields.summary' })],
+    });
   });
 });
 

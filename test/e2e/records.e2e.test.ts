@@ -32,7 +32,11 @@ afterAll(async () => {
 const staff = (path: string) => fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
 const cli = async (args: string[]) => {
   const out: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l), env: { ...env, TEMPORAL_ADDRESS: stack.temporalAddress } }, { createDirectory });
+  const code = await runCli(
+    args,
+    { out: (l) => out.push(l), err: (l) => out.push(l), env: { ...env, TEMPORAL_ADDRESS: stack.temporalAddress } },
+    { createDirectory },
+  );
   return { code, out: out.join('\n') };
 };
 
@@ -46,7 +50,12 @@ describe('resolution records and the audit log', () => {
     const res = await staff(`/records/jira:${body.issue.key}`);
     expect(res.status).toBe(200);
     const [doc] = await res.json();
-    expect(doc).toMatchObject({ workflowId, ticket: `jira:${body.issue.key}`, outcome: 'resolved', document: { outcome: 'resolved', completeness: [], generatedFrom: { workflowId } } });
+    expect(doc).toMatchObject({
+      workflowId,
+      ticket: `jira:${body.issue.key}`,
+      outcome: 'resolved',
+      document: { outcome: 'resolved', completeness: [], generatedFrom: { workflowId } },
+    });
     expect(doc.workNote).toContain(`/namespaces/default/workflows/${workflowId}/`);
     const everything = JSON.stringify(doc);
     expect(everything).not.toMatch(/7946|jane\.doe@example\.com|Jane Doe/);
@@ -60,7 +69,11 @@ describe('resolution records and the audit log', () => {
     expect((await cli(['records', 'jira:NOPE-1'])).code).toBe(1);
 
     const audit = await (await staff(`/audit?ticket=jira:${body.issue.key}`)).json();
-    expect(audit.map((e: { entry: { kind: string; details: { action?: string } } }) => (e.entry.kind === 'action' ? `action ${e.entry.details.action}` : e.entry.kind))).toEqual([
+    expect(
+      audit.map((e: { entry: { kind: string; details: { action?: string } } }) =>
+        e.entry.kind === 'action' ? `action ${e.entry.details.action}` : e.entry.kind,
+      ),
+    ).toEqual([
       'webhook.accepted',
       'permission.decision',
       'action checkPermission',
@@ -105,7 +118,9 @@ describe('resolution records and the audit log', () => {
     // Someone with access to the database file edits an entry behind the engine's back.
     const db = new Database(join(dataDir, 'engine.db'));
     db.exec('DROP TRIGGER audit_no_update');
-    db.prepare("UPDATE audit SET entry = replace(entry, '\"outcome\":\"allowed\"', '\"outcome\":\"denied\"') WHERE seq = (SELECT min(seq) FROM audit WHERE entry LIKE '%permission.decision%')").run();
+    db.prepare(
+      'UPDATE audit SET entry = replace(entry, \'"outcome":"allowed"\', \'"outcome":"denied"\') WHERE seq = (SELECT min(seq) FROM audit WHERE entry LIKE \'%permission.decision%\')',
+    ).run();
     db.close();
     const broken = await cli(['audit', 'verify']);
     expect(broken.code).toBe(1);

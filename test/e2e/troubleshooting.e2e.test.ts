@@ -49,7 +49,11 @@ describe('guided troubleshooting over the staff API', () => {
     const id = accepted.workflowId;
 
     const first = await waiting(id, 'scope');
-    expect(first).toMatchObject({ tree: 'network-connectivity', prompt: expect.stringContaining('anyone else'), choices: expect.arrayContaining([expect.objectContaining({ id: 'only-this-user' })]) });
+    expect(first).toMatchObject({
+      tree: 'network-connectivity',
+      prompt: expect.stringContaining('anyone else'),
+      choices: expect.arrayContaining([expect.objectContaining({ id: 'only-this-user' })]),
+    });
     expect((await fetch(`${stack.apiUrl}/troubleshooting/${id}`)).status).toBe(401);
     const notStaff = await staff(`/troubleshooting/${id}/answer`, { node: 'scope', choice: 'only-this-user', responder: 'jdoe' });
     expect(notStaff.status).toBe(409);
@@ -59,7 +63,10 @@ describe('guided troubleshooting over the staff API', () => {
 
     await staff(`/troubleshooting/${id}/answer`, { node: 'scope', choice: 'only-this-user', responder: 'sam.helper' });
     const confirm = await waiting(id, 'renew-dhcp');
-    expect(confirm.choices).toEqual([{ id: 'confirm', label: 'Confirm and run it' }, { id: 'skip', label: 'Skip it' }]);
+    expect(confirm.choices).toEqual([
+      { id: 'confirm', label: 'Confirm and run it' },
+      { id: 'skip', label: 'Skip it' },
+    ]);
     expect(confirm.path.map((p: { node: string }) => p.node)).toEqual(['scope', 'link-wired', 'wifi-status', 'ip-config']);
     await staff(`/troubleshooting/${id}/answer`, { node: 'renew-dhcp', choice: 'confirm', responder: 'sam.helper' });
     await waiting(id, 'dhcp-works');
@@ -69,7 +76,10 @@ describe('guided troubleshooting over the staff API', () => {
     expect(record).toMatchObject({ outcome: 'resolved', troubleshooting: { tree: 'network-connectivity', kb: 'KB-NET-0030' } });
     const shown = await (await staff(`/troubleshooting/${id}`)).json();
     expect(shown).toMatchObject({ running: false, status: 'COMPLETED', record: { outcome: 'resolved' } });
-    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({ status: 'resolved', comments: [{ body: expect.stringContaining('(see KB-NET-0030)') }, { visibility: 'internal' }] });
+    expect(stack.adapters.helpdesk.get(body.issue.key)).toMatchObject({
+      status: 'resolved',
+      comments: [{ body: expect.stringContaining('(see KB-NET-0030)') }, { visibility: 'internal' }],
+    });
     expect(stack.adapters.endpoints.remediations).toContainEqual(expect.objectContaining({ deviceId: 'LT-0042', action: 'network.renewDhcp' }));
   });
 

@@ -31,7 +31,10 @@ afterAll(async () => {
 describe('itse validate', () => {
   it('passes the shipped content', async () => {
     const r = await cli(['validate', join(PROJECT_ROOT, 'content')]);
-    expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/\d+ routing rules, \d+ policy actions, \d+ directory users, \d+ workflow definitions: all valid$/) });
+    expect(r).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/\d+ routing rules, \d+ policy actions, \d+ directory users, \d+ workflow definitions: all valid$/),
+    });
   });
 
   it('fails with file:line messages for broken content', async () => {

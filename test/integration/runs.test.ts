@@ -22,7 +22,11 @@ afterAll(async () => {
 async function cli(args: string[], taskQueue: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } }, { createDirectory });
+  const code = await runCli(
+    args,
+    { out: (l) => out.push(l), err: (l) => err.push(l), env: { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } },
+    { createDirectory },
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -35,7 +39,11 @@ function ticketAbout(text: string, reporter: string = JIRA.jdoe): Record<string,
 
 async function intake(taskQueue: string, body: Record<string, any>) {
   const content = await demoContent();
-  const result = await intakeTicket({ client: env.client, taskQueue, routing: content.routing, trees: content.trees }, normaliseJira(body), `d-${body.issue.key}`);
+  const result = await intakeTicket(
+    { client: env.client, taskQueue, routing: content.routing, trees: content.trees },
+    normaliseJira(body),
+    `d-${body.issue.key}`,
+  );
   if (result.status !== 'started') throw new Error(`intake did not start a workflow: ${JSON.stringify(result)}`);
   return result;
 }
@@ -86,7 +94,9 @@ describe('itse runs', () => {
       const table = await cli(['runs'], taskQueue);
       const lines = table.out.split('\n');
       expect(lines[0]).toMatch(/^WORKFLOW ID\s+TYPE\s+TICKET\s+STARTED\s+STATE$/);
-      expect(lines.find((l) => l.startsWith(session.workflowId))).toMatch(new RegExp(`^${session.workflowId}\\s+troubleshootSession\\s+jira:${sessionKey}\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+waiting for an answer at scope`));
+      expect(lines.find((l) => l.startsWith(session.workflowId))).toMatch(
+        new RegExp(`^${session.workflowId}\\s+troubleshootSession\\s+jira:${sessionKey}\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+waiting for an answer at scope`),
+      );
       expect(lines).toHaveLength(3);
       expect(await cli(['runs', '--limit', '1', '--json'], taskQueue).then((r) => JSON.parse(r.out))).toHaveLength(1);
       expect(await cli(['runs', '--limit', '0'], taskQueue)).toMatchObject({ code: 1, err: '--limit must be a positive whole number' });
@@ -110,7 +120,9 @@ describe('run states', () => {
   it('read as one line', () => {
     expect(progressState({ current: 'reset password', steps: [] })).toBe('running: reset password');
     expect(progressState({ current: null, steps: [] })).toBe('starting');
-    expect(progressState({ current: null, steps: [{ name: 'check permission', status: 'done', at: 'x' }] })).toBe('between steps (last: check permission, done)');
+    expect(progressState({ current: null, steps: [{ name: 'check permission', status: 'done', at: 'x' }] })).toBe(
+      'between steps (last: check permission, done)',
+    );
     const view = { workflowId: 'w', tree: 't', version: 'v', node: 'n', kind: 'action', done: null, path: [] };
     expect(sessionState({ ...view, status: 'working', title: 'Restart the router' })).toBe('working: Restart the router (t)');
     expect(sessionState({ ...view, status: 'working' })).toBe('working: n (t)');

@@ -21,7 +21,11 @@ export function addApprovalCommands(program: Command, io: CliIo, deps: CliDeps):
       const answer = await withDirectoryGroups(directory, { approver: opts.as, approve: !opts.reject, comment: opts.comment });
       await connected(config, async (client) => {
         const result = await submitApproval(client, workflowId, answer).catch((e: unknown) =>
-          e instanceof WorkflowUpdateFailedError ? fail(`approval refused: ${updateFailureMessage(e)}`) : e instanceof WorkflowNotFoundError ? fail(`no workflow ${workflowId}`) : Promise.reject(e),
+          e instanceof WorkflowUpdateFailedError
+            ? fail(`approval refused: ${updateFailureMessage(e)}`)
+            : e instanceof WorkflowNotFoundError
+              ? fail(`no workflow ${workflowId}`)
+              : Promise.reject(e),
         );
         io.out(`${workflowId}: ${result.decision} by ${opts.as}`);
       });

@@ -44,7 +44,8 @@ export function addRecordCommands(program: Command, io: CliIo): void {
 
   auditFilter(audit.command('query').description('entries by ticket, user, action and time')).action((opts: AuditFilter) =>
     withStore(io, async (store) => {
-      for (const m of queryAudit(store, opts)) io.out(`#${m.seq} ${m.entry.at} ${m.entry.kind} ${m.entry.actor} ${m.entry.subject} ${m.entry.outcome}${m.entry.reason ? ` (${m.entry.reason})` : ''}`);
+      for (const m of queryAudit(store, opts))
+        io.out(`#${m.seq} ${m.entry.at} ${m.entry.kind} ${m.entry.actor} ${m.entry.subject} ${m.entry.outcome}${m.entry.reason ? ` (${m.entry.reason})` : ''}`);
     }),
   );
 
@@ -61,7 +62,14 @@ export function addRecordCommands(program: Command, io: CliIo): void {
       withStore(io, async (store) => {
         const docs = store.documents(ticket);
         if (docs.length === 0) fail(`no records for ${ticket}`);
-        if (opts.json) io.out(JSON.stringify(docs.map((d) => d.json), null, 2));
+        if (opts.json)
+          io.out(
+            JSON.stringify(
+              docs.map((d) => d.json),
+              null,
+              2,
+            ),
+          );
         else for (const d of docs) io.out(`${d.workNote}${d.kbDraft ? `\n\n${d.kbDraft}` : ''}\n`);
       }),
     );

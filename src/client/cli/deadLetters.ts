@@ -64,7 +64,9 @@ export function addDeadLetterCommands(program: Command, io: CliIo): void {
         const letters = store.deadLetters(opts.status === 'all' ? undefined : (opts.status as DeadLetterStatus));
         if (letters.length === 0) io.out(`no ${opts.status === 'all' ? '' : `${opts.status} `}dead letters`);
         for (const d of letters) {
-          io.out(`#${d.id}  ${d.receivedAt}  ${d.source.padEnd(10)} ${d.status.padEnd(9)} ${d.reason}${d.issues.length ? `: ${d.issues.map((i) => i.path).join(', ')}` : ''}`);
+          io.out(
+            `#${d.id}  ${d.receivedAt}  ${d.source.padEnd(10)} ${d.status.padEnd(9)} ${d.reason}${d.issues.length ? `: ${d.issues.map((i) => i.path).join(', ')}` : ''}`,
+          );
         }
       }),
     );

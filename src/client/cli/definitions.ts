@@ -37,7 +37,8 @@ function printView(io: CliIo, view: DefinitionRunView): void {
   const position = Math.min(p.done + 1, p.total);
   io.out(`${view.workflowId}: ${p.definition} (${p.version.slice(0, 19)}) ${p.status}, step ${p.status === 'running' ? position : p.done} of ${p.total}`);
   if (p.running.length > 0) io.out(`  running: ${p.running.join(', ')}`);
-  if (p.waitingFor) io.out(`  waiting for: ${p.waitingFor.kind}${p.waitingFor.approvers ? ` (${p.waitingFor.approvers.join(', ')})` : ''} since ${p.waitingFor.since}`);
+  if (p.waitingFor)
+    io.out(`  waiting for: ${p.waitingFor.kind}${p.waitingFor.approvers ? ` (${p.waitingFor.approvers.join(', ')})` : ''} since ${p.waitingFor.since}`);
   for (const s of p.completed) io.out(`  ${s.status.padEnd(9)} ${s.name}`);
 }
 
@@ -68,9 +69,14 @@ async function startRun(io: CliIo, definition: string, opts: StartOptions): Prom
         directoryOutage: config.directoryOutage,
         vault: store,
       }).catch((e: unknown) => (e instanceof ValidationError ? fail(e.issues.map((i) => `${i.path}: ${i.message}`).join('\n')) : Promise.reject(e)));
-      io.out(`${started.workflowId} ${started.started ? 'started' : started.status === 'RUNNING' ? 'already running' : `already ran (${started.status})`} (${started.definition} ${started.version.slice(0, 19)})`);
+      io.out(
+        `${started.workflowId} ${started.started ? 'started' : started.status === 'RUNNING' ? 'already running' : `already ran (${started.status})`} (${started.definition} ${started.version.slice(0, 19)})`,
+      );
       if (opts.wait) {
-        await client.workflow.getHandle(started.workflowId).result().catch(() => undefined);
+        await client.workflow
+          .getHandle(started.workflowId)
+          .result()
+          .catch(() => undefined);
         printView(io, await definitionRunView(client, started.workflowId));
       }
     }),
@@ -87,7 +93,9 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
     .action(async () => {
       const content = await loadContent(loadConfig(io.env).contentDir);
       for (const def of Object.values(content.definitions)) {
-        const inputs = Object.entries(def.inputs).map(([name, spec]) => `${name}${spec.default !== undefined || spec.required === false ? '?' : ''}:${spec.type}`);
+        const inputs = Object.entries(def.inputs).map(
+          ([name, spec]) => `${name}${spec.default !== undefined || spec.required === false ? '?' : ''}:${spec.type}`,
+        );
         io.out(`${def.id.padEnd(28)} ${String(stepCount(def)).padStart(3)} steps  ${definitionHash(def).slice(0, 19)}  ${def.title}`);
         io.out(`${''.padEnd(28)} inputs: ${inputs.join(', ') || 'none'}`);
       }
@@ -122,7 +130,9 @@ export function addDefinitionCommands(program: Command, io: CliIo): void {
     .option('--json', 'as JSON')
     .action((workflowId: string, opts: { json?: boolean }) =>
       withClient(io, async (client) => {
-        const view = await definitionRunView(client, workflowId).catch((e: unknown) => (e instanceof WorkflowNotFoundError ? fail(`no definition run ${workflowId}`) : Promise.reject(e)));
+        const view = await definitionRunView(client, workflowId).catch((e: unknown) =>
+          e instanceof WorkflowNotFoundError ? fail(`no definition run ${workflowId}`) : Promise.reject(e),
+        );
         if (opts.json) io.out(JSON.stringify(view, null, 2));
         else printView(io, view);
       }),

@@ -7,7 +7,10 @@ import { withClient } from './resources.js';
 
 /** The runs as a table: workflow id, type, ticket (or self-service requester), start time and state. */
 function printRunTable(io: CliIo, runs: RunningAutomation[]): void {
-  const rows = [['WORKFLOW ID', 'TYPE', 'TICKET', 'STARTED', 'STATE'], ...runs.map((r) => [r.workflowId, r.type, r.ticket ?? (r.requestedBy ? `self-service:${r.requestedBy}` : '-'), r.startTime, r.state])];
+  const rows = [
+    ['WORKFLOW ID', 'TYPE', 'TICKET', 'STARTED', 'STATE'],
+    ...runs.map((r) => [r.workflowId, r.type, r.ticket ?? (r.requestedBy ? `self-service:${r.requestedBy}` : '-'), r.startTime, r.state]),
+  ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) io.out(row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
 }
@@ -20,7 +23,9 @@ export function addRunCommands(program: Command, io: CliIo): void {
     .argument('<workflowId>')
     .action((workflowId: string) =>
       withClient(io, async (client) => {
-        const run = await runStatus(client, workflowId).catch((e: unknown) => (e instanceof WorkflowNotFoundError ? fail(`no workflow ${workflowId}`) : Promise.reject(e)));
+        const run = await runStatus(client, workflowId).catch((e: unknown) =>
+          e instanceof WorkflowNotFoundError ? fail(`no workflow ${workflowId}`) : Promise.reject(e),
+        );
         io.out(`${run.workflowId} (${run.type}): ${run.status}`);
         for (const step of run.progress?.steps ?? []) io.out(`  ${step.status.padEnd(7)} ${step.name}${step.detail ? ` - ${step.detail}` : ''}`);
         if (run.result) io.out(JSON.stringify(run.result, null, 2));

@@ -20,7 +20,10 @@ export function addServerCommands(program: Command, io: CliIo): void {
       const url = opts.url ?? `http://${config.http.host}:${config.http.port}`;
       const raw = await readFile(file);
       const secret = config.webhooks.secrets[source];
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...(secret ? helpdeskSignatureHeaders(source, raw, secret, new Date()) : {}) };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...(secret ? helpdeskSignatureHeaders(source, raw, secret, new Date()) : {}),
+      };
       const res = await fetch(`${url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
       io.out(`${res.status} ${await res.text()}`);
       if (res.status >= 400) fail(`delivery rejected with ${res.status}`);

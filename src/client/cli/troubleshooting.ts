@@ -13,7 +13,10 @@ import { connected } from './resources.js';
 /** The session's path so far, then its question and choices (or its outcome, or what it is working on). */
 function printView(io: CliIo, v: SessionView): void {
   io.out(`${v.workflowId}  tree ${v.tree} (version ${v.version})  ${v.status}`);
-  for (const p of v.path) io.out(`  ${p.at}  ${p.kind.padEnd(8)} ${p.node}${p.label ? ` -> ${p.label}` : p.choice ? ` -> ${p.choice}` : ''}${p.outcome ? ` [${p.outcome}]` : ''}${p.by ? ` by ${p.by}` : ''}`);
+  for (const p of v.path)
+    io.out(
+      `  ${p.at}  ${p.kind.padEnd(8)} ${p.node}${p.label ? ` -> ${p.label}` : p.choice ? ` -> ${p.choice}` : ''}${p.outcome ? ` [${p.outcome}]` : ''}${p.by ? ` by ${p.by}` : ''}`,
+    );
   if (v.done) io.out(`done: ${v.done.outcome}: ${v.done.text}${v.done.kb ? ` (${v.done.kb})` : ''}`);
   else if (v.status === 'waiting') {
     io.out(`\n[${v.node}] ${v.prompt ?? ''}`);
@@ -36,7 +39,13 @@ export function addTroubleshootingCommands(program: Command, io: CliIo, cliDeps:
     const config = loadConfig(io.env);
     const content = await loadContent(config.contentDir);
     await connected(config, async (client) => {
-      const deps = { client, taskQueue: config.temporal.queues.troubleshooting, trees: content.trees, directory: cliDeps.createDirectory(config, content), directoryOutage: config.directoryOutage };
+      const deps = {
+        client,
+        taskQueue: config.temporal.queues.troubleshooting,
+        trees: content.trees,
+        directory: cliDeps.createDirectory(config, content),
+        directoryOutage: config.directoryOutage,
+      };
       await fn(deps).catch(sessionFailure);
     });
   };
