@@ -1,57 +1,56 @@
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.js';
-import { slice } from './settings.js';
+import { ALWAYS } from '../domain/errors.js';
+import { defineSettings, group, setting } from './settings.js';
 
-export const helpdeskSettings = slice('Help desks (REST adapters; unset: the in-memory help desk)', {
-  JIRA_BASE_URL: [z.url().optional(), 'Jira Cloud site, e.g. https://example.atlassian.net (with JIRA_EMAIL and JIRA_API_TOKEN, or none)'],
-  JIRA_EMAIL: [z.string().min(3).optional(), 'Jira account of the engine'],
-  JIRA_API_TOKEN: [z.string().min(1).optional(), 'API token of that account'],
-  SERVICENOW_INSTANCE_URL: [z.url().optional(), 'ServiceNow instance, e.g. https://example.service-now.com'],
-  SERVICENOW_USER: [z.string().min(1).optional(), 'ServiceNow user (with SERVICENOW_PASSWORD), or use SERVICENOW_TOKEN'],
-  SERVICENOW_PASSWORD: [z.string().min(1).optional(), 'password of that user'],
-  SERVICENOW_TOKEN: [z.string().min(1).optional(), 'OAuth bearer token for the Table API'],
-  ZENDESK_BASE_URL: [z.url().optional(), 'Zendesk subdomain URL (with ZENDESK_EMAIL and ZENDESK_API_TOKEN, or none)'],
-  ZENDESK_EMAIL: [z.string().min(3).optional(), 'Zendesk agent of the engine'],
-  ZENDESK_API_TOKEN: [z.string().min(1).optional(), 'API token of that agent'],
-});
+const text = z.string().min(1);
+const login = z.string().min(3);
 
-type HelpdeskEnv = z.infer<z.ZodObject<typeof helpdeskSettings.shape>>;
+export const helpdeskSettings = defineSettings(
+  'Help desks (REST adapters; unset: the in-memory help desk)',
+  {
+    // All of a group, or none of it: a partial group is a mistake worth stopping for.
+    jira: group(
+      {
+        baseUrl: setting('JIRA_BASE_URL', z.url(), 'Jira Cloud site, e.g. https://example.atlassian.net (with JIRA_EMAIL and JIRA_API_TOKEN, or none)'),
+        email: setting('JIRA_EMAIL', login, 'Jira account of the engine'),
+        apiToken: setting('JIRA_API_TOKEN', text, 'API token of that account'),
+      },
+      { whenPartial: 'required when other JIRA_* variables are set' },
+    ),
+    // ServiceNow: the instance URL turns the adapter on; it needs a token or a user and password.
+    servicenow: {
+      instanceUrl: setting('SERVICENOW_INSTANCE_URL', z.url().optional(), 'ServiceNow instance, e.g. https://example.service-now.com'),
+      user: setting('SERVICENOW_USER', text.optional(), 'ServiceNow user (with SERVICENOW_PASSWORD), or use SERVICENOW_TOKEN'),
+      password: setting('SERVICENOW_PASSWORD', text.optional(), 'password of that user'),
+      token: setting('SERVICENOW_TOKEN', text.optional(), 'OAuth bearer token for the Table API'),
+    },
+    zendesk: group(
+      {
+        baseUrl: setting('ZENDESK_BASE_URL', z.url(), 'Zendesk subdomain URL (with ZENDESK_EMAIL and ZENDESK_API_TOKEN, or none)'),
+        email: setting('ZENDESK_EMAIL', login, 'Zendesk agent of the engine'),
+        apiToken: setting('ZENDESK_API_TOKEN', text, 'API token of that agent'),
+      },
+      { whenPartial: 'required when other ZENDESK_* variables are set' },
+    ),
+  },
+  {
+    schema: (object, nameOf) =>
+      object
+        .superRefine(({ servicenow: s }, ctx) => {
+          if (s?.instanceUrl && !s.token && !(s.user && s.password)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['servicenow', 'token'],
+              message: `set ${nameOf('servicenow.token')}, or ${nameOf('servicenow.user')} and ${nameOf('servicenow.password')}, with ${nameOf('servicenow.instanceUrl')}`,
+            });
+          }
+        }, ALWAYS)
+        .transform(({ servicenow, ...rest }) => {
+          const { instanceUrl } = servicenow;
+          return { ...rest, ...(instanceUrl ? { servicenow: { ...servicenow, instanceUrl } } : {}) };
+        }),
+  },
+);
 
-/** All of a group, or none of it: a partial group is a mistake worth stopping for. */
-function requireAll(prefix: string, values: Record<string, string | undefined>): boolean {
-  const set = Object.entries(values).filter(([, v]) => v !== undefined);
-  if (set.length === 0) return false;
-  if (set.length < Object.keys(values).length) {
-    const missing = Object.keys(values).filter((k) => values[k] === undefined);
-    throw new ValidationError(
-      'configuration (environment variables)',
-      missing.map((k) => ({ path: k, message: `required when other ${prefix}_* variables are set` })),
-    );
-  }
-  return true;
-}
-
-export interface HelpdeskSettings {
-  jira?: { baseUrl: string; email: string; apiToken: string };
-  servicenow?: { instanceUrl: string; user?: string; password?: string; token?: string };
-  zendesk?: { baseUrl: string; email: string; apiToken: string };
-}
-
-export function helpdeskConfig(e: HelpdeskEnv): HelpdeskSettings {
-  if (e.SERVICENOW_INSTANCE_URL && !e.SERVICENOW_TOKEN && !(e.SERVICENOW_USER && e.SERVICENOW_PASSWORD)) {
-    throw new ValidationError('configuration (environment variables)', [
-      { path: 'SERVICENOW_TOKEN', message: 'set SERVICENOW_TOKEN, or SERVICENOW_USER and SERVICENOW_PASSWORD, with SERVICENOW_INSTANCE_URL' },
-    ]);
-  }
-  return {
-    jira: requireAll('JIRA', { JIRA_BASE_URL: e.JIRA_BASE_URL, JIRA_EMAIL: e.JIRA_EMAIL, JIRA_API_TOKEN: e.JIRA_API_TOKEN })
-      ? { baseUrl: e.JIRA_BASE_URL!, email: e.JIRA_EMAIL!, apiToken: e.JIRA_API_TOKEN! }
-      : undefined,
-    servicenow: e.SERVICENOW_INSTANCE_URL
-      ? { instanceUrl: e.SERVICENOW_INSTANCE_URL, user: e.SERVICENOW_USER, password: e.SERVICENOW_PASSWORD, token: e.SERVICENOW_TOKEN }
-      : undefined,
-    zendesk: requireAll('ZENDESK', { ZENDESK_BASE_URL: e.ZENDESK_BASE_URL, ZENDESK_EMAIL: e.ZENDESK_EMAIL, ZENDESK_API_TOKEN: e.ZENDESK_API_TOKEN })
-      ? { baseUrl: e.ZENDESK_BASE_URL!, email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN! }
-      : undefined,
-  };
-}
+/** The help desks whose REST credentials are configured (the adapters in src/activities/ticketing). */
+export type HelpdeskSettings = z.output<typeof helpdeskSettings.schema>;

@@ -1,70 +1,89 @@
-import { z } from 'zod';
-import { ValidationError, zodIssues } from '../domain/errors.js';
-import { directorySettings, ldapConfigFromEnv } from './directory.js';
-import { engineConfig, engineSettings } from './engine.js';
-import { helpdeskConfig, helpdeskSettings } from './helpdesks.js';
-import { intakeConfig, intakeSettings } from './intake.js';
-import { operationsConfig, operationsSettings } from './operations.js';
-import { permissionConfig, permissionSettings } from './permissions.js';
-import { jwtSettingsFromEnv, selfServiceJwtSettings, selfServiceSettings } from './selfServiceAuth.js';
-import { temporalConfig, temporalSettings } from './temporal.js';
+import { join } from 'node:path';
+import { ValidationError, type FieldIssue } from '../domain/errors.js';
+import { ldapSettings } from './directory.js';
+import { encryptionSettings } from './encryption.js';
+import { helpdeskSettings } from './helpdesks.js';
+import { httpSettings } from './http.js';
+import { intakeSettings } from './intake.js';
+import { mailSettings } from './mail.js';
+import { operationsSettings } from './operations.js';
+import { permissionSettings } from './permissions.js';
+import { selfServiceJwtSettings, selfServiceSettings } from './selfServiceAuth.js';
+import type { Env, Settings } from './settings.js';
+import { storeSettings } from './store.js';
+import { temporalSettings } from './temporal.js';
 
-export { PROJECT_ROOT } from './engine.js';
+export { PROJECT_ROOT } from './store.js';
 export type { TaskQueues } from './temporal.js';
+export type { Env } from './settings.js';
 export { durationMs } from './settings.js';
 
-/** Every slice, in the order the docs list them. */
-export const SLICES = [
+/** Every slice, in the order docs/configuration.md lists them. */
+export const SLICES: readonly Settings[] = [
   temporalSettings,
-  engineSettings,
+  encryptionSettings,
+  storeSettings,
+  httpSettings,
+  mailSettings,
   intakeSettings,
   helpdeskSettings,
   permissionSettings,
-  directorySettings,
+  ldapSettings,
   selfServiceSettings,
   selfServiceJwtSettings,
   operationsSettings,
-] as const;
+];
 
-const Env = z.object({
-  ...temporalSettings.shape,
-  ...engineSettings.shape,
-  ...intakeSettings.shape,
-  ...helpdeskSettings.shape,
-  ...permissionSettings.shape,
-  ...selfServiceSettings.shape,
-  ...operationsSettings.shape,
-});
-
-/** Reads the whole configuration from the environment; every problem is reported at once, by variable. */
-export function loadConfig(env: NodeJS.ProcessEnv) {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) throw new ValidationError('configuration (environment variables)', zodIssues(parsed.error));
-  const e = parsed.data;
-  const engine = engineConfig(e);
-  const helpdesks = helpdeskConfig(e);
+/**
+ * Reads the whole configuration from the environment (the entry points in src/app pass
+ * process.env); every problem of every slice is reported at once, by variable.
+ */
+export function loadConfig(env: Env) {
+  const issues: FieldIssue[] = [];
+  const read = <V>(slice: { read(env: Env): { value: V; issues: FieldIssue[] } }): V => {
+    const result = slice.read(env);
+    issues.push(...result.issues);
+    return result.value;
+  };
+  const temporal = read(temporalSettings);
+  const encryption = read(encryptionSettings);
+  const store = read(storeSettings);
+  const http = read(httpSettings);
+  const mail = read(mailSettings);
+  const intake = read(intakeSettings);
+  const helpdesks = read(helpdeskSettings);
+  const permissions = read(permissionSettings);
+  const ldap = read(ldapSettings);
+  const selfService = read(selfServiceSettings);
+  const jwt = read(selfServiceJwtSettings);
+  const operations = read(operationsSettings);
+  if (issues.length > 0) throw new ValidationError('configuration (environment variables)', issues);
   return {
-    temporal: temporalConfig(e, engine.dataDir),
-    ...engine,
-    ...intakeConfig(e, !e.TEMPORAL_ADDRESS),
-    ...permissionConfig(e, engine.dataDir),
-    /** LDAP / Active Directory (LDAP_* variables); unset: the demo directory in content/directory.yaml. */
-    ldap: ldapConfigFromEnv(env),
-    /** Self-service bearer tokens (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL); unset: self-service is off. */
-    selfService: {
-      jwt: jwtSettingsFromEnv(env),
-      adminGroups: e.SELF_SERVICE_ADMIN_GROUPS.split(',')
-        .map((g) => g.trim())
-        .filter(Boolean),
+    temporal: { ...temporal, ...encryption, dev: { ...temporal.dev, dbFile: join(store.dataDir, 'temporal.db') } },
+    ...store,
+    ...http,
+    ...mail,
+    ...operations,
+    webhooks: {
+      ...intake.webhooks,
+      // Unsigned deliveries are a local-development convenience: never with a real cluster.
+      allowUnsigned: intake.webhooks.allowUnsigned ?? !temporal.address,
     },
-    /** Readiness, metrics and tracing (see docs/operations.md). */
-    operations: operationsConfig(e),
+    alertmanager: intake.alertmanager,
+    reconcile: intake.reconcile,
+    grants: { ...permissions.grants, keyFile: join(store.dataDir, 'grant-signing.key') },
+    permissionBudgetMs: permissions.permissionBudgetMs,
+    directoryOutage: permissions.directoryOutage,
+    /** LDAP / Active Directory (LDAP_* variables); unset: the demo directory in content/directory.yaml. */
+    ldap,
+    /** Self-service bearer tokens (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL); unset: self-service is off. */
+    selfService: { jwt, ...selfService },
     helpdesks,
     /**
      * The environment as given: the variables content files name themselves (the chat channels'
      * webhook URLs in content/notify.yaml) and PATH, where the `temporal` CLI is looked for.
      */
-    environment: env as Readonly<Record<string, string | undefined>>,
+    environment: env,
   };
 }
 

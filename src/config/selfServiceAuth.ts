@@ -1,59 +1,13 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ValidationError, type FieldIssue } from '../domain/errors.js';
-import { documented, slice } from './settings.js';
+import { ALWAYS, zodIssues, type FieldIssue } from '../domain/errors.js';
+import { commaList, defineSettings, setting, type Env } from './settings.js';
 
-// Self-service sign-in: the JWT settings (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL) and the check
-// of their key material. The same check runs on settings given in code (createJwtVerifier), where
-// issues name the fields instead of the variables.
-
-export interface JwtSettings {
-  /** Key source, exactly one of these three. The identity provider's JWKS endpoint (https; http only on loopback). */
-  jwksUrl?: string;
-  /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`) of an RSA (2048+ bits), P-256/384/521 or Ed25519 key. */
-  publicKeyPem?: string;
-  /** HS256 shared secret (at least 32 bytes). */
-  hmacSecret?: string;
-  /** Required: tokens from anyone else are refused. */
-  issuer: string;
-  /** Required. */
-  audience: string;
-  /** Default by key type: ['RS256','ES256','EdDSA'] for JWKS, the key's own algorithm for a PEM, ['HS256'] for the secret; never 'none'. */
-  algorithms?: string[];
-  /** Default 30, at most 300. */
-  clockToleranceSec?: number;
-  /** Default 'sub'; e.g. 'preferred_username' or 'upn'. */
-  subjectClaim?: string;
-  /** Optional: refuse tokens whose iat is older. */
-  maxTokenAgeSec?: number;
-}
-
-/** The environment variables of `jwtSettingsFromEnv`. */
-export const JWT_ENV = {
-  jwksUrl: 'SELF_SERVICE_JWKS_URL',
-  publicKeyPem: 'SELF_SERVICE_JWT_PUBLIC_KEY_FILE',
-  hmacSecret: 'SELF_SERVICE_JWT_SECRET',
-  issuer: 'SELF_SERVICE_JWT_ISSUER',
-  audience: 'SELF_SERVICE_JWT_AUDIENCE',
-  subjectClaim: 'SELF_SERVICE_JWT_SUBJECT_CLAIM',
-  clockToleranceSec: 'SELF_SERVICE_JWT_CLOCK_TOLERANCE',
-} as const;
-
-export type Field = keyof JwtSettings;
-export type Names = Record<Field, string>;
-export const FIELD_NAMES: Names = {
-  jwksUrl: 'jwksUrl',
-  publicKeyPem: 'publicKeyPem',
-  hmacSecret: 'hmacSecret',
-  issuer: 'issuer',
-  audience: 'audience',
-  algorithms: 'algorithms',
-  clockToleranceSec: 'clockToleranceSec',
-  subjectClaim: 'subjectClaim',
-  maxTokenAgeSec: 'maxTokenAgeSec',
-};
-const ENV_NAMES: Names = { ...FIELD_NAMES, ...JWT_ENV };
+// Self-service: who may set admin-only inputs, and the sign-in (the JWT settings,
+// SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL) with the check of their key material. The same
+// schema checks settings given in code (createJwtVerifier), where issues name the fields instead
+// of the variables.
 
 const MIN_SECRET_BYTES = 32;
 const MIN_RSA_BITS = 2048;
@@ -110,116 +64,142 @@ function parsePem(pem: string): Extract<Key, { kind: 'pem' }> | string {
   }
 }
 
-/** Checks settings; issues name the fields as `names` spells them (setting or environment variable). */
-export function prepareJwtSettings(s: JwtSettings, names: Names, reported: ReadonlySet<Field> = new Set()): { prepared?: Prepared; issues: FieldIssue[] } {
-  const issues: FieldIssue[] = [];
-  const issue = (field: Field, message: string) => issues.push({ path: names[field], message });
-  const sources = (['jwksUrl', 'publicKeyPem', 'hmacSecret'] as const).filter((f) => s[f] !== undefined);
-  if (sources.length === 0) issue('jwksUrl', `set one of ${names.jwksUrl}, ${names.publicKeyPem} or ${names.hmacSecret}`);
-  if (sources.length > 1) for (const f of sources) issue(f, `set only one of ${sources.map((x) => names[x]).join(', ')}`);
+type KeySource = 'jwksUrl' | 'publicKeyPem' | 'hmacSecret';
+const KEY_SOURCES: KeySource[] = ['jwksUrl', 'publicKeyPem', 'hmacSecret'];
 
-  let key: Key | undefined;
-  if (sources.length === 1) {
-    if (s.jwksUrl !== undefined) {
-      const url = parseJwksUrl(s.jwksUrl);
-      if (typeof url === 'string') issue('jwksUrl', url);
-      else key = { kind: 'jwks', url };
-    } else if (s.publicKeyPem !== undefined) {
-      const pem = reported.has('publicKeyPem') ? undefined : parsePem(s.publicKeyPem);
-      if (typeof pem === 'string') issue('publicKeyPem', pem);
-      else key = pem;
-    } else {
-      const secret = Buffer.from(s.hmacSecret!, 'utf8');
-      if (secret.length < MIN_SECRET_BYTES) issue('hmacSecret', `use at least ${MIN_SECRET_BYTES} bytes`);
-      else key = { kind: 'secret', key: new Uint8Array(secret) };
+/** The key of the one key source set, or what is wrong with it. Reads defensively (see ALWAYS). */
+function keyOf(s: Partial<Record<KeySource, unknown>>, source: KeySource): Key | string | undefined {
+  const value = s[source];
+  if (typeof value !== 'string') return undefined;
+  if (source === 'jwksUrl') {
+    const url = parseJwksUrl(value);
+    return typeof url === 'string' ? url : { kind: 'jwks', url };
+  }
+  if (source === 'publicKeyPem') return parsePem(value);
+  const secret = Buffer.from(value, 'utf8');
+  return secret.length < MIN_SECRET_BYTES ? `use at least ${MIN_SECRET_BYTES} bytes` : { kind: 'secret', key: new Uint8Array(secret) };
+}
+
+function allowedAlgorithms(key: Key): { allowed: string[]; fallback: string[] } {
+  if (key.kind === 'secret') return { allowed: HMAC_ALGORITHMS, fallback: ['HS256'] };
+  if (key.kind === 'pem') return { allowed: key.compatible, fallback: [key.natural] };
+  return { allowed: ASYMMETRIC_ALGORITHMS, fallback: DEFAULT_ASYMMETRIC };
+}
+
+/** Text that must not be blank, with one message whatever is wrong. */
+const nonBlank = (message: string) => z.string({ error: message }).refine((v) => v.trim() !== '', message);
+const trimmed = z.string().trim();
+/** The variable names a file; the setting is its content. */
+const fileContent = z
+  .string()
+  .trim()
+  .transform((path, ctx) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `cannot be read (${(e as NodeJS.ErrnoException).code})` });
+      return z.NEVER;
     }
-  }
+  });
+const wholeSeconds = z.string().trim().regex(/^\d+$/, `whole seconds, from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`).transform(Number);
+const seconds = `seconds, from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`;
 
-  if (typeof s.issuer !== 'string' || s.issuer.trim() === '') issue('issuer', 'required: the identity provider (the tokens\' "iss")');
-  if (typeof s.audience !== 'string' || s.audience.trim() === '') issue('audience', 'required: this API\'s identifier (the tokens\' "aud")');
-  if (s.subjectClaim !== undefined && (typeof s.subjectClaim !== 'string' || s.subjectClaim.trim() === ''))
-    issue('subjectClaim', 'a claim name such as sub, preferred_username or upn');
-  const tolerance = s.clockToleranceSec;
-  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_SEC)) {
-    issue('clockToleranceSec', `seconds, from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`);
-  }
-  if (s.maxTokenAgeSec !== undefined && !(Number.isFinite(s.maxTokenAgeSec) && s.maxTokenAgeSec > 0)) issue('maxTokenAgeSec', 'a positive number of seconds');
+export const selfServiceJwtSettings = defineSettings(
+  'Self-service sign-in (bearer JWTs; unset: self-service is off)',
+  {
+    /** Key source, exactly one of these three. The identity provider's JWKS endpoint (https; http only on loopback). */
+    jwksUrl: setting(
+      'SELF_SERVICE_JWKS_URL',
+      z.string().optional(),
+      "the identity provider's JWKS endpoint (https; http only on loopback); one key source of three",
+      { fromEnv: trimmed },
+    ),
+    /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`) of an RSA (2048+ bits), P-256/384/521 or Ed25519 key. */
+    publicKeyPem: setting(
+      'SELF_SERVICE_JWT_PUBLIC_KEY_FILE',
+      z.string().optional(),
+      'file with the SPKI PEM public key (RSA 2048+, P-256/384/521 or Ed25519); one key source of three',
+      { fromEnv: fileContent },
+    ),
+    /** HS256 shared secret (at least 32 bytes). */
+    hmacSecret: setting('SELF_SERVICE_JWT_SECRET', z.string().optional(), 'HS256 shared secret (32+ bytes); one key source of three'),
+    /** Tokens from anyone else are refused. */
+    issuer: setting('SELF_SERVICE_JWT_ISSUER', nonBlank('required: the identity provider (the tokens\' "iss")'), 'required: the `iss` tokens must carry', {
+      fromEnv: trimmed,
+    }),
+    audience: setting('SELF_SERVICE_JWT_AUDIENCE', nonBlank('required: this API\'s identifier (the tokens\' "aud")'), 'required: the `aud` tokens must carry', {
+      fromEnv: trimmed,
+    }),
+    /** E.g. 'preferred_username' or 'upn'. */
+    subjectClaim: setting(
+      'SELF_SERVICE_JWT_SUBJECT_CLAIM',
+      nonBlank('a claim name such as sub, preferred_username or upn').optional(),
+      'the claim naming the directory account',
+      { fromEnv: trimmed, shownDefault: '`sub`' },
+    ),
+    clockToleranceSec: setting(
+      'SELF_SERVICE_JWT_CLOCK_TOLERANCE',
+      z.number({ error: seconds }).min(0, seconds).max(MAX_CLOCK_TOLERANCE_SEC, seconds).optional(),
+      `clock skew allowed on \`exp\`/\`nbf\`, whole seconds (at most ${MAX_CLOCK_TOLERANCE_SEC})`,
+      { fromEnv: wholeSeconds, shownDefault: '`30`' },
+    ),
+  },
+  {
+    blank: 'blank-is-unset',
+    optional: true,
+    schema: (object, nameOf) =>
+      object
+        .extend({
+          /** Optional: refuse tokens whose iat is older. */
+          maxTokenAgeSec: z.number({ error: 'a positive number of seconds' }).positive('a positive number of seconds').optional(),
+          /** Default by key type: ['RS256','ES256','EdDSA'] for JWKS, the key's own algorithm for a PEM, ['HS256'] for the secret; never 'none'. */
+          algorithms: z.array(z.string(), { error: 'a non-empty list, e.g. ["RS256"]' }).optional(),
+        })
+        .superRefine((s, ctx) => {
+          const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+          const sources = KEY_SOURCES.filter((f) => s[f] !== undefined);
+          if (sources.length === 0) issue('jwksUrl', `set one of ${nameOf('jwksUrl')}, ${nameOf('publicKeyPem')} or ${nameOf('hmacSecret')}`);
+          if (sources.length > 1) for (const f of sources) issue(f, `set only one of ${sources.map(nameOf).join(', ')}`);
+          if (sources.length !== 1) return;
+          const key = keyOf(s, sources[0]!);
+          if (typeof key === 'string') issue(sources[0]!, key);
+          if (key === undefined || typeof key === 'string' || !Array.isArray(s.algorithms)) return;
+          const { allowed } = allowedAlgorithms(key);
+          if (s.algorithms.length === 0) issue('algorithms', 'a non-empty list, e.g. ["RS256"]');
+          const refused = s.algorithms.filter((a) => !allowed.includes(a));
+          if (refused.length > 0) issue('algorithms', `not usable with this key: ${refused.map(String).join(', ')} (use ${allowed.join(', ')})`);
+        }, ALWAYS),
+  },
+);
 
-  let algorithms: string[] = [];
-  if (key) {
-    const allowed = key.kind === 'secret' ? HMAC_ALGORITHMS : key.kind === 'pem' ? key.compatible : ASYMMETRIC_ALGORITHMS;
-    const fallback = key.kind === 'secret' ? ['HS256'] : key.kind === 'pem' ? [key.natural] : DEFAULT_ASYMMETRIC;
-    if (s.algorithms === undefined) algorithms = fallback;
-    else if (!Array.isArray(s.algorithms) || s.algorithms.length === 0) issue('algorithms', 'a non-empty list, e.g. ["RS256"]');
-    else {
-      const refused = s.algorithms.filter((a) => !allowed.includes(a));
-      if (refused.length > 0) issue('algorithms', `not usable with this key: ${refused.map(String).join(', ')} (use ${allowed.join(', ')})`);
-      else algorithms = [...new Set(s.algorithms)];
-    }
+export type JwtSettings = z.output<typeof selfServiceJwtSettings.schema>;
+
+const FIELD_ORDER = Object.keys(selfServiceJwtSettings.schema.shape);
+
+/**
+ * Checks settings given in code; issues name the fields, in the order they are declared. With no
+ * issue: the key and the algorithms tokens may use.
+ */
+export function prepareJwtSettings(settings: JwtSettings): { prepared?: Prepared; issues: FieldIssue[] } {
+  const parsed = selfServiceJwtSettings.schema.safeParse(settings);
+  if (!parsed.success) {
+    const at = (i: FieldIssue) => FIELD_ORDER.indexOf(i.path.replace(/[.[].*$/, ''));
+    return { issues: zodIssues(parsed.error).sort((a, b) => at(a) - at(b)) };
   }
-  return issues.length === 0 && key ? { prepared: { key, algorithms }, issues } : { issues };
+  const s = parsed.data;
+  const key = keyOf(s, KEY_SOURCES.find((f) => s[f] !== undefined)!) as Key;
+  return { prepared: { key, algorithms: s.algorithms ? [...new Set(s.algorithms)] : allowedAlgorithms(key).fallback }, issues: [] };
 }
 
 /**
- * Self-service JWT settings from the environment (variables in JWT_ENV); undefined when none is
- * set (empty counts as unset). Exactly one key source; issuer and audience required. Problems throw
- * a ValidationError naming the variables, never their values.
+ * Self-service JWT settings from the environment; undefined when none of their variables is set
+ * (blank counts as unset). Exactly one key source; issuer and audience required. Problems throw a
+ * ValidationError naming the variables, never their values.
  */
-export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv): JwtSettings | undefined {
-  const get = (name: string) => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-  };
-  if (!Object.values(JWT_ENV).some((name) => get(name) !== undefined)) return undefined;
-  const issues: FieldIssue[] = [];
-
-  let publicKeyPem: string | undefined;
-  let unreadable = false;
-  const keyFile = get(JWT_ENV.publicKeyPem)?.trim();
-  if (keyFile !== undefined) {
-    try {
-      publicKeyPem = readFileSync(keyFile, 'utf8');
-    } catch (e) {
-      issues.push({ path: JWT_ENV.publicKeyPem, message: `cannot be read (${(e as NodeJS.ErrnoException).code})` });
-      publicKeyPem = '';
-      unreadable = true;
-    }
-  }
-  let clockToleranceSec: number | undefined;
-  const tolerance = get(JWT_ENV.clockToleranceSec)?.trim();
-  if (tolerance !== undefined) {
-    if (/^\d+$/.test(tolerance)) clockToleranceSec = Number(tolerance);
-    else issues.push({ path: JWT_ENV.clockToleranceSec, message: `whole seconds, from 0 to ${MAX_CLOCK_TOLERANCE_SEC}` });
-  }
-
-  const optional = {
-    jwksUrl: get(JWT_ENV.jwksUrl)?.trim(),
-    publicKeyPem,
-    hmacSecret: get(JWT_ENV.hmacSecret),
-    subjectClaim: get(JWT_ENV.subjectClaim)?.trim(),
-    clockToleranceSec,
-  };
-  const settings: JwtSettings = {
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
-    issuer: get(JWT_ENV.issuer)?.trim() ?? '',
-    audience: get(JWT_ENV.audience)?.trim() ?? '',
-  };
-  // An unreadable key file is reported already: its (missing) content is not checked as well.
-  issues.push(...prepareJwtSettings(settings, ENV_NAMES, new Set(unreadable ? ['publicKeyPem'] : [])).issues);
-  if (issues.length > 0) throw new ValidationError('configuration (environment variables)', issues);
-  return settings;
+export function jwtSettingsFromEnv(env: Env): JwtSettings | undefined {
+  return selfServiceJwtSettings.fromEnv(env);
 }
 
-export const selfServiceSettings = slice('Self-service', {
-  SELF_SERVICE_ADMIN_GROUPS: [z.string().default('it-staff'), 'comma-separated directory groups whose members may set admin-only inputs'],
+export const selfServiceSettings = defineSettings('Self-service', {
+  adminGroups: setting('SELF_SERVICE_ADMIN_GROUPS', commaList.prefault('it-staff'), 'comma-separated directory groups whose members may set admin-only inputs'),
 });
-
-export const selfServiceJwtSettings = documented('Self-service sign-in (bearer JWTs; unset: self-service is off)', [
-  [JWT_ENV.jwksUrl, "the identity provider's JWKS endpoint (https; http only on loopback); one key source of three"],
-  [JWT_ENV.publicKeyPem, 'file with the SPKI PEM public key (RSA 2048+, P-256/384/521 or Ed25519); one key source of three'],
-  [JWT_ENV.hmacSecret, 'HS256 shared secret (32+ bytes); one key source of three'],
-  [JWT_ENV.issuer, 'required: the `iss` tokens must carry'],
-  [JWT_ENV.audience, 'required: the `aud` tokens must carry'],
-  [JWT_ENV.subjectClaim, 'the claim naming the directory account', '`sub`'],
-  [JWT_ENV.clockToleranceSec, 'clock skew allowed on `exp`/`nbf`, whole seconds (at most 300)', '`30`'],
-]);

@@ -20,7 +20,7 @@ import {
   AndFilter,
 } from 'ldapts';
 import type { DirectoryUser, UserLookup } from '../../domain/permissions/directory.js';
-import { parseOrThrow } from '../../domain/errors.js';
+import { safeParseUntrusted, ValidationError, zodIssues, type FieldIssue } from '../../domain/errors.js';
 import {
   ADMIN_LOCK,
   adPasswordValue,
@@ -84,6 +84,28 @@ const provenance = (createdBy: string) => `Created by IT-support automation, req
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
+ * The configuration with its defaults; every problem at once, by field. src/config checks the
+ * filters' outline, their syntax is checked here, with the parser that will use them.
+ */
+function checkedConfig(config: LdapConfig): ResolvedLdapConfig {
+  const issues: FieldIssue[] = [];
+  const parsed = safeParseUntrusted(LdapConfigSchema, config);
+  if ('hostile' in parsed) issues.push(parsed.hostile);
+  else if (!parsed.success) issues.push(...zodIssues(parsed.error));
+  for (const field of ['userFilter', 'groupFilter'] as const) {
+    const text = (config as Partial<Record<string, unknown>>)[field];
+    if (typeof text !== 'string') continue;
+    try {
+      parseFilter(text.trim());
+    } catch (error) {
+      issues.push({ path: field, message: `not a valid LDAP filter: ${(error as Error).message}` });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError('LDAP configuration', issues);
+  return (parsed as { data: ResolvedLdapConfig }).data;
+}
+
+/**
  * DirectoryPort over LDAP: OpenLDAP or Active Directory. One connection per call (connect,
  * StartTLS, bind, work, unbind), so there is no pool to leak or to go stale.
  */
@@ -94,7 +116,7 @@ export class LdapDirectory implements DirectoryPort {
   readonly #groupFilter: Filter;
 
   constructor(config: LdapConfig) {
-    this.#config = parseOrThrow(LdapConfigSchema, config, 'LDAP configuration');
+    this.#config = checkedConfig(config);
     const host = new URL(this.#config.url).hostname.replace(/^\[|\]$/g, '');
     // ldapts does not name the host when it upgrades with StartTLS: name it, or the certificate is
     // checked against the wrong name.

@@ -1,4 +1,4 @@
-import type { Config } from '../../config/index.js';
+import type { HelpdeskSettings } from '../../config/helpdesks.js';
 import type { HelpdesksConfig } from '../../domain/sources/helpdesks.js';
 import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { JiraTicketing } from './jira.js';
@@ -10,7 +10,7 @@ import { ZendeskTicketing } from './zendesk.js';
  * REST adapters for the help desks whose credentials are in the environment, with the non-secret
  * settings of content/helpdesks.yaml.
  */
-export function restHelpdesks(env: Config['helpdesks'], settings: HelpdesksConfig): Partial<Record<TicketSource, TicketingPort>> {
+export function restHelpdesks(env: HelpdeskSettings, settings: HelpdesksConfig): Partial<Record<TicketSource, TicketingPort>> {
   const out: Partial<Record<TicketSource, TicketingPort>> = {};
   if (env.jira) {
     const { requestTypeField, jql, ...jira } = settings.jira;

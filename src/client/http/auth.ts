@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ValidationError } from '../../domain/errors.js';
-import { FIELD_NAMES, prepareJwtSettings, type JwtSettings, type Key } from '../../config/selfServiceAuth.js';
+import { prepareJwtSettings, type JwtSettings, type Key } from '../../config/selfServiceAuth.js';
 
 // Bearer-JWT verification of the self-service API. The caller's identity is the verified token's
 // subject (a directory id) and nothing else: no header or body field is trusted for identity.
@@ -101,7 +101,7 @@ function classify(e: unknown): Failure {
  * another key type (e.g. HS256 against a public key) are refused.
  */
 export function createJwtVerifier(settings: JwtSettings): (authorization: string | undefined) => Promise<AuthResult> {
-  const { prepared, issues } = prepareJwtSettings(settings, FIELD_NAMES);
+  const { prepared, issues } = prepareJwtSettings(settings);
   if (!prepared) throw new ValidationError('self-service JWT settings', issues);
   const getKey = keyResolver(prepared.key);
   const subjectClaim = settings.subjectClaim ?? 'sub';
