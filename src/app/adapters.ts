@@ -4,12 +4,16 @@ import type { Content } from '../stack/content.js';
 import type { TicketSource } from '../domain/tickets/ticket.js';
 import { resolveGrantKey } from '../stack/grantKey.js';
 import { MemoryAssets } from '../activities/assets/memory.js';
+import type { AssetPort } from '../activities/assets/port.js';
+import { SnipeItAssets } from '../activities/assets/snipeit.js';
 import { LdapDirectory } from '../activities/directory/ldap.js';
 import { MemoryDirectory } from '../activities/directory/memory.js';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import { SimulatedFleet } from '../activities/endpoints/memory.js';
 import { createActivities } from '../activities/support.js';
+import { GraphMailboxes } from '../activities/mailbox/graph.js';
 import { MemoryMailboxes } from '../activities/mailbox/memory.js';
+import type { MailboxPort } from '../activities/mailbox/port.js';
 import { createChat, MemoryChatOutbox } from '../activities/notify/chat.js';
 import { createOnboardingActivities } from '../activities/onboarding.js';
 import { createMailer, MemoryOutbox } from '../activities/notify/nodemailer.js';
@@ -28,7 +32,7 @@ import { TicketingRouter } from '../activities/ticketing/router.js';
  */
 export function buildAdapters(
   config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> &
-    Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment'>>,
+    Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment' | 'workplace'>>,
   content: Content,
   options: {
     store?: EngineStore /** Where chat webhook URLs are read; default the environment the config was read from. */;
@@ -54,9 +58,13 @@ export function buildAdapters(
   );
   const store = options.store ?? new EngineStore(config.storeFile);
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
-  // Mail system and asset tool: in-memory stand-ins (the asset tool hands out the simulated fleet's stock).
+  // Mail system and asset tool: the in-memory stand-ins (the asset tool hands out the simulated
+  // fleet's stock), which tests inspect; onboarding uses mailSystem and assetTool, which are Microsoft
+  // Graph and Snipe-IT when MAILBOX_ADAPTER / ASSETS_ADAPTER say so, else the stand-ins.
   const mailboxes = new MemoryMailboxes();
   const assets = new MemoryAssets(endpoints);
+  const mailSystem: MailboxPort = config.workplace?.mailbox.adapter === 'graph' ? new GraphMailboxes(config.workplace.mailbox) : mailboxes;
+  const assetTool: AssetPort = config.workplace?.assets.adapter === 'snipeit' ? new SnipeItAssets(config.workplace.assets) : assets;
   const chatOutbox = new MemoryChatOutbox();
   const chat = createChat(content.notify, { env: options.env ?? config.environment ?? {}, outbox: chatOutbox });
   return {
@@ -65,6 +73,8 @@ export function buildAdapters(
     endpoints,
     mailboxes,
     assets,
+    mailSystem,
+    assetTool,
     chat,
     chatOutbox,
     helpdesk,
@@ -103,7 +113,7 @@ export function buildActivities(
   };
   return {
     ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
-    ...createOnboardingActivities(adapters),
+    ...createOnboardingActivities({ ...adapters, mailboxes: adapters.mailSystem, assets: adapters.assetTool }),
     ...createTargetSlotActivities(),
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,

@@ -12,6 +12,7 @@ import { selfServiceJwtSettings, selfServiceSettings } from './selfServiceAuth.j
 import type { Env, Settings } from './settings.js';
 import { storeSettings } from './store.js';
 import { temporalSettings } from './temporal.js';
+import { workplaceSettings } from './workplace.js';
 
 export { PROJECT_ROOT } from './store.js';
 export type { TaskQueues } from './temporal.js';
@@ -31,6 +32,7 @@ export const SLICES: readonly Settings[] = [
   ldapSettings,
   selfServiceSettings,
   selfServiceJwtSettings,
+  workplaceSettings,
   operationsSettings,
 ];
 
@@ -56,6 +58,7 @@ export function loadConfig(env: Env) {
   const ldap = read(ldapSettings);
   const selfService = read(selfServiceSettings);
   const jwt = read(selfServiceJwtSettings);
+  const workplace = read(workplaceSettings);
   const operations = read(operationsSettings);
   if (issues.length > 0) throw new ValidationError('configuration (environment variables)', issues);
   return {
@@ -79,6 +82,8 @@ export function loadConfig(env: Env) {
     /** Self-service bearer tokens (SELF_SERVICE_JWT_* / SELF_SERVICE_JWKS_URL); unset: self-service is off. */
     selfService: { jwt, ...selfService },
     helpdesks,
+    /** Onboarding's mail system and asset tool (MAILBOX_ADAPTER, ASSETS_ADAPTER); default the in-memory stand-ins. */
+    workplace,
     /**
      * The environment as given: the variables content files name themselves (the chat channels'
      * webhook URLs in content/notify.yaml) and PATH, where the `temporal` CLI is looked for.
