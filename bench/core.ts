@@ -12,7 +12,7 @@ import { buildAdapters } from '../src/app/adapters.js';
 import { LdapDirectory } from '../src/activities/directory/ldap.js';
 import type { DirectoryPort } from '../src/activities/directory/port.js';
 import { createPermissionActivities, type PermissionCheck } from '../src/activities/permission.js';
-import { EngineStore } from '../src/activities/records/store.js';
+import { SqliteEngineStore } from '../src/activities/records/sqliteStore.js';
 import { buildApi } from '../src/client/http/app.js';
 import { documentJson, renderKbDraft, renderWorkNote } from '../src/domain/records/documents.js';
 import type { ResolutionRecord } from '../src/domain/records/resolution.js';
@@ -69,7 +69,7 @@ export async function intakeFigures(ctx: BenchContext): Promise<void> {
   const group = 'Ticket intake';
   const { client } = ctx.stack;
   const secret = 'bench-secret-0123456789';
-  const store = new EngineStore(':memory:');
+  const store = new SqliteEngineStore(':memory:');
   const api = buildApi({
     client,
     routing: ctx.shipped.routing,
@@ -108,7 +108,7 @@ export async function intakeFigures(ctx: BenchContext): Promise<void> {
     );
   } finally {
     await api.close();
-    store.close();
+    await store.close();
   }
 }
 
@@ -405,7 +405,7 @@ export async function treeFigures(ctx: BenchContext): Promise<void> {
 export async function permissionFigures(ctx: BenchContext): Promise<void> {
   const group = 'Permission check';
   const baselineIs = 'The bare directory lookups the check makes (find requester and target, their groups), on the same directory.';
-  const store = new EngineStore(':memory:');
+  const store = new SqliteEngineStore(':memory:');
   const adapters = buildAdapters(ctx.config, ctx.shipped, { store });
   const directories: Array<[string, DirectoryPort, () => Promise<void>]> = [['memory', adapters.directory, async () => {}]];
   if (existsSync(SLAPD)) {
@@ -443,7 +443,7 @@ export async function permissionFigures(ctx: BenchContext): Promise<void> {
     }
   } finally {
     for (const [, , stop] of directories) await stop();
-    store.close();
+    await store.close();
   }
 }
 
@@ -514,7 +514,7 @@ export async function auditFigures(ctx: BenchContext): Promise<void> {
   const at = (i: number) => new Date(Date.parse('2026-11-26T10:00:00.000Z') + i * 1000).toISOString();
   const n = ctx.settings.auditAppends;
   const dir = mkdtempSync(join(tmpdir(), 'itse-bench-audit-'));
-  const store = new EngineStore(join(dir, 'engine.db'));
+  const store = new SqliteEngineStore(join(dir, 'engine.db'));
   try {
     store.db.exec('CREATE TABLE plain (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
     const entry = (i: number) => ({
@@ -527,10 +527,10 @@ export async function auditFigures(ctx: BenchContext): Promise<void> {
     });
     const insert = store.db.prepare('INSERT INTO plain (entry) VALUES (?)');
     // Warm up both paths.
-    for (let i = 0; i < 50; i++) store.appendAudit(entry(i), `warm/${i}`);
+    for (let i = 0; i < 50; i++) await store.appendAudit(entry(i), `warm/${i}`);
     for (let i = 0; i < 50; i++) store.db.immediate(() => insert.run(JSON.stringify(entry(i))));
     let t = performance.now();
-    for (let i = 0; i < n; i++) store.appendAudit(entry(i), `bench/${i}`);
+    for (let i = 0; i < n; i++) await store.appendAudit(entry(i), `bench/${i}`);
     const chained = n / ((performance.now() - t) / 1000);
     t = performance.now();
     for (let i = 0; i < n; i++) store.db.immediate(() => insert.run(JSON.stringify(entry(i))));
@@ -546,7 +546,7 @@ export async function auditFigures(ctx: BenchContext): Promise<void> {
       ),
     );
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -157,7 +157,7 @@ async function onboard(ctx: BenchContext, _employeeId: string, workflowId: strin
 function onboardDirect(ctx: BenchContext, employeeId: string, workflowId: string): () => Promise<string> {
   const { stack, config } = ctx;
   return async () => {
-    const input = definitionRunInput(
+    const input = await definitionRunInput(
       stack.content,
       { definition: 'onboarding', inputs: onboardingInputs(employeeId), requester: { by: 'id', id: 'kim.admin' } },
       { vault: stack.adapters.store, workflowId },
@@ -325,7 +325,7 @@ export const SCENARIOS: Scenario[] = [
       const { stack, config } = ctx;
       const workflowId = `onboarding-bench.rbdirect${run}`;
       return async () => {
-        const input = definitionRunInput(
+        const input = await definitionRunInput(
           stack.content,
           {
             definition: 'onboarding',

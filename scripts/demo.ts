@@ -375,9 +375,9 @@ try {
     body: raw.replace('Forgot my password', 'Forgot my password!'),
   });
   console.log(`  POST /webhooks/jira -> ${res.status}: ${JSON.stringify(await res.json())}`);
-  for (const d of stack.adapters.store.deadLetters('open'))
+  for (const d of await stack.adapters.store.deadLetters('open'))
     console.log(`  dead letter #${d.id}: ${d.source}, ${d.reason}, ${d.body.length} bytes kept for replay (npm run cli -- deadletters list)`);
-  const rejected = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).at(-1);
+  const rejected = (await stack.adapters.store.auditEntries({ kind: 'webhook.rejected' })).at(-1);
   console.log(
     `  audit log #${rejected?.seq}: ${rejected?.entry.kind} ${rejected?.entry.subject} (${rejected?.entry.reason}), hash ${rejected?.hash.slice(0, 16)}…\n`,
   );

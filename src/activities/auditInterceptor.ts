@@ -4,7 +4,7 @@ import type { Info } from '@temporalio/activity';
 import { actionAuditKey } from '../domain/actions/identity.js';
 import { ticketOfWorkflow } from '../domain/records/audit.js';
 import { redactValue, type RedactionPolicy } from '../domain/records/redactionPolicy.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 
 /** Activities left out of the action log (none: the permission check gets its decision entry and its action entry). */
 const SELF_AUDITED = new Set<string>();
@@ -34,9 +34,9 @@ export function auditInterceptors(deps: { store: EngineStore; redaction: Redacti
           const info = ctx.info;
           const run = info.workflowExecution;
           if (SELF_AUDITED.has(info.activityType) || !run) return next(input);
-          const write = (outcome: 'succeeded' | 'failed', reason?: string) => {
+          const write = async (outcome: 'succeeded' | 'failed', reason?: string) => {
             const ticket = ticketOfWorkflow(run.workflowId);
-            deps.store.appendAudit(
+            await deps.store.appendAudit(
               {
                 at: new Date().toISOString(),
                 kind: 'action',
@@ -63,10 +63,10 @@ export function auditInterceptors(deps: { store: EngineStore; redaction: Redacti
           try {
             result = await next(input);
           } catch (err) {
-            if (isFinal(err, info)) write('failed', err instanceof Error ? err.message : String(err));
+            if (isFinal(err, info)) await write('failed', err instanceof Error ? err.message : String(err));
             throw err;
           }
-          write('succeeded');
+          await write('succeeded');
           return result;
         },
       };

@@ -1,7 +1,7 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { RedactionPolicy } from '../domain/records/redactionPolicy.js';
 import { auditInterceptors } from './auditInterceptor.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 import { sensitiveInterceptors } from './sensitiveInterceptor.js';
 
 /**

@@ -10,7 +10,7 @@ import type { MailboxPort } from './mailbox/port.js';
 import type { ChatPort } from './notify/chat.js';
 import type { Mailer } from './notify/port.js';
 import { requireGrantFor } from './permission.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 
 export const DEFAULT_QUOTA_GB = 50;
 
@@ -104,14 +104,15 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     return device;
   }
 
-  /** A notification part already sent by an earlier attempt of this activity (kept in the audit log). */
-  function sentBefore(key: string): Record<string, unknown> | null {
-    const row = deps.store.db.prepare('SELECT entry FROM audit WHERE idempotency_key = ?').get(key) as { entry: string } | undefined;
-    return row ? ((JSON.parse(row.entry) as { details?: Record<string, unknown> }).details ?? {}) : null;
+  /** A notification part already sent by an earlier attempt of this activity, on any host (the shared effects table). */
+  function sentBefore(key: string): Promise<Record<string, unknown> | null> {
+    return deps.store.effectResult<Record<string, unknown>>(key);
   }
 
-  function recordSent(key: string, workflowId: string, details: Record<string, unknown>): void {
-    deps.store.appendAudit(
+  /** Kept as an effect (so no host sends it again) and as an audit entry (the record of it). */
+  async function recordSent(key: string, workflowId: string, details: Record<string, unknown>): Promise<void> {
+    await deps.store.recordEffect(key, details);
+    await deps.store.appendAudit(
       { at: new Date().toISOString(), kind: 'action', actor: 'engine', subject: workflowId, outcome: 'succeeded', reason: 'notification sent', details },
       key,
     );
@@ -128,7 +129,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       grant: Grant | null;
     }): Promise<{ created: boolean }> {
       const input = parse(CreateAccountInput, raw, 'createAccount');
-      requireGrantFor(deps, 'createAccount', input);
+      await requireGrantFor(deps, 'createAccount', input);
       const { workflowId } = runContext();
       try {
         return await directory.createAccount({
@@ -147,7 +148,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of createAccount (its grant): deletes the account only if this workflow created it. */
     async deleteAccount(raw: { userId: string; grant: Grant | null }): Promise<{ deleted: boolean }> {
       const input = parse(UserInput, raw, 'deleteAccount');
-      requireGrantFor(deps, 'deleteAccount', input);
+      await requireGrantFor(deps, 'deleteAccount', input);
       try {
         return await directory.deleteAccount(input.userId, { createdBy: runContext().workflowId });
       } catch (error) {
@@ -158,7 +159,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Adds direct group memberships; `added` lists only the new ones (what the undo should remove). */
     async addToGroups(raw: { userId: string; groups: string[]; grant: Grant | null }): Promise<{ added: string[] }> {
       const input = parse(GroupsInput, raw, 'addToGroups');
-      requireGrantFor(deps, 'addToGroups', input);
+      await requireGrantFor(deps, 'addToGroups', input);
       try {
         return await directory.addToGroups(input.userId, input.groups);
       } catch (error) {
@@ -169,7 +170,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of addToGroups (its grant). An account that is gone has no memberships: `removed: []`. */
     async removeFromGroups(raw: { userId: string; groups: string[]; grant: Grant | null }): Promise<{ removed: string[] }> {
       const input = parse(GroupsInput, raw, 'removeFromGroups');
-      requireGrantFor(deps, 'removeFromGroups', input);
+      await requireGrantFor(deps, 'removeFromGroups', input);
       try {
         return await directory.removeFromGroups(input.userId, input.groups);
       } catch (error) {
@@ -180,7 +181,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Creates the account's mailbox (default quota 50 GB); the account must exist. */
     async createMailbox(raw: { userId: string; quotaGb?: number; grant: Grant | null }): Promise<{ created: boolean }> {
       const input = parse(CreateMailboxInput, raw, 'createMailbox');
-      requireGrantFor(deps, 'createMailbox', input);
+      await requireGrantFor(deps, 'createMailbox', input);
       await existingAccount(input.userId);
       return mailboxes.createMailbox(input.userId, { quotaGb: input.quotaGb ?? DEFAULT_QUOTA_GB, createdBy: runContext().workflowId });
     },
@@ -188,14 +189,14 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of createMailbox (its grant): deletes the mailbox only if this workflow created it. */
     async deleteMailbox(raw: { userId: string; grant: Grant | null }): Promise<{ deleted: boolean }> {
       const input = parse(UserInput, raw, 'deleteMailbox');
-      requireGrantFor(deps, 'deleteMailbox', input);
+      await requireGrantFor(deps, 'deleteMailbox', input);
       return mailboxes.deleteMailbox(input.userId, { createdBy: runContext().workflowId });
     },
 
     /** Hands a stock laptop of `model` to the account; a retry gets the same laptop. */
     async assignAsset(raw: { userId: string; model: string; grant: Grant | null }): Promise<{ assetId: string; deviceId: string }> {
       const input = parse(AssignAssetInput, raw, 'assignAsset');
-      requireGrantFor(deps, 'assignAsset', input);
+      await requireGrantFor(deps, 'assignAsset', input);
       await existingAccount(input.userId);
       try {
         return await assets.assign(input.userId, input.model);
@@ -208,7 +209,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of assignAsset (its grant): back to stock with the stock software; never from someone else. */
     async unassignAsset(raw: { assetId: string; userId: string; grant: Grant | null }): Promise<{ unassigned: boolean }> {
       const input = parse(UnassignAssetInput, raw, 'unassignAsset');
-      requireGrantFor(deps, 'unassignAsset', input);
+      await requireGrantFor(deps, 'unassignAsset', input);
       try {
         return await assets.unassign(input.assetId, input.userId);
       } catch (error) {
@@ -221,7 +222,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
     /** Undo of installSoftware (the same grant: software.install with softwareId and deviceId). */
     async uninstallSoftware(raw: { deviceId: string; softwareId: string; targetId: string; grant: Grant | null }): Promise<{ wasInstalled: boolean }> {
       const input = parse(UninstallInput, raw, 'uninstallSoftware');
-      requireGrantFor(deps, 'uninstallSoftware', input);
+      await requireGrantFor(deps, 'uninstallSoftware', input);
       await ownedDevice(input.deviceId, input.targetId);
       return endpoints.uninstallSoftware(input.deviceId, input.softwareId);
     },
@@ -245,7 +246,7 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
       const result: { email?: { messageId: string; delivery: 'registered-email' }; chat?: { delivery: 'webhook' | 'memory-outbox' } } = {};
       if (input.email) {
         const key = effectKey(identity, { kind: 'notify', part: 'email' });
-        const earlier = sentBefore(key);
+        const earlier = await sentBefore(key);
         if (earlier) result.email = { messageId: String(earlier.messageId), delivery: 'registered-email' };
         else {
           const user = await existingAccount(input.email.toUser);
@@ -256,17 +257,17 @@ export function createOnboardingActivities(deps: OnboardingDeps) {
             subject: personalise(input.email.subject, person),
             text: personalise(input.email.text, person),
           });
-          recordSent(key, workflowId, { notification: 'email', toUser: user.id, messageId });
+          await recordSent(key, workflowId, { notification: 'email', toUser: user.id, messageId });
           result.email = { messageId, delivery: 'registered-email' };
         }
       }
       if (input.chat) {
         const key = effectKey(identity, { kind: 'notify', part: 'chat' });
-        const earlier = sentBefore(key);
+        const earlier = await sentBefore(key);
         if (earlier) result.chat = { delivery: earlier.delivery === 'webhook' ? 'webhook' : 'memory-outbox' };
         else {
           const { delivery } = await deps.chat.post(input.chat.channel, { text: input.chat.text, title: input.chat.title });
-          recordSent(key, workflowId, { notification: 'chat', channel: input.chat.channel, delivery });
+          await recordSent(key, workflowId, { notification: 'chat', channel: input.chat.channel, delivery });
           result.chat = { delivery };
         }
       }

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../domain/errors.js';
 import { paramsHash, signGrant, verifyGrant, type ExpectedGrant, type Grant } from '../domain/permissions/grants.js';
 import { directoryProblemDecision, evaluatePermission, type PermissionDecision, type PermissionPolicy } from '../domain/permissions/permission.js';
 import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort } from './directory/port.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 
 export interface PermissionDeps {
   directory: DirectoryPort;
@@ -95,7 +95,7 @@ export function createPermissionActivities(deps: PermissionDeps) {
         } else throw e;
       }
       const { decision } = result;
-      deps.store.appendAudit(
+      await deps.store.appendAudit(
         {
           at: new Date().toISOString(),
           kind: 'permission.decision',
@@ -123,11 +123,15 @@ export function createPermissionActivities(deps: PermissionDeps) {
  * The guard every side-effecting activity runs first. A missing, forged, expired or mismatched
  * grant fails without retries and leaves a security event in the audit log.
  */
-export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, grant: unknown, expected: Omit<ExpectedGrant, 'workflowId'>): Grant {
+export async function requireGrant(
+  deps: Pick<PermissionDeps, 'grants' | 'store'>,
+  grant: unknown,
+  expected: Omit<ExpectedGrant, 'workflowId'>,
+): Promise<Grant> {
   const ctx = activityContext();
   const check = verifyGrant(grant, { ...expected, workflowId: ctx.workflowId }, deps.grants.key, Date.now());
   if (check.ok) return check.grant;
-  deps.store.appendAudit(
+  await deps.store.appendAudit(
     {
       at: new Date().toISOString(),
       kind: 'security',
@@ -150,11 +154,11 @@ export function requireGrant(deps: Pick<PermissionDeps, 'grants' | 'store'>, gra
  * (action, target and bound parameters read from the activity's own arguments). Arguments that do
  * not hold what the action needs fail for good before anything is checked or changed.
  */
-export function requireGrantFor<N extends ChangeActivity>(
+export async function requireGrantFor<N extends ChangeActivity>(
   deps: Pick<PermissionDeps, 'grants' | 'store'>,
   activity: N,
   input: ChangeInput<N> & { grant: unknown },
-): Grant {
+): Promise<Grant> {
   const expected = activityGrantRequest(activity, input);
   if (!expected.ok) throw ApplicationFailure.nonRetryable(`${activity}: invalid input (${expected.issues.join('; ')})`, 'InvalidInput');
   return requireGrant(deps, input.grant, expected.request);

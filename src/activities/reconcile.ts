@@ -5,7 +5,7 @@ import { normaliseServiceNow } from '../domain/sources/servicenow.js';
 import { normaliseZendesk } from '../domain/sources/zendesk.js';
 import type { TicketIntake } from '../domain/tickets/intake.js';
 import type { TicketEvent, TicketSource } from '../domain/tickets/ticket.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 import type { TicketingPort } from './ticketing/port.js';
 
 export interface ReconcileDeps {
@@ -55,7 +55,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       if (!helpdesk) throw new Error(`no help desk adapter for ${input.source}`);
       const cursorName = `reconcile:${input.source}`;
       const now = Date.now();
-      const cursor = deps.store.cursor(cursorName) ?? new Date(now - input.firstLookbackMs).toISOString();
+      const cursor = (await deps.store.cursor(cursorName)) ?? new Date(now - input.firstLookbackMs).toISOString();
       let since = new Date(Date.parse(cursor) - input.overlapMs);
       const report: ReconcileReport = {
         source: input.source,
@@ -82,7 +82,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
             report.invalid++;
-            deps.store.addDeadLetter({
+            await deps.store.addDeadLetter({
               source: item.source,
               reason: 'reconciliation_invalid',
               issues: e.issues,
@@ -95,7 +95,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
           const result = await deps.intake(event, `reconcile:${event.ticket.key}:${item.updatedAt}`, 'reconciliation');
           if (result.status === 'started') {
             report.started++;
-            deps.store.appendAudit({
+            await deps.store.appendAudit({
               at: new Date().toISOString(),
               kind: 'ticket.reconciled',
               actor: 'engine',
@@ -113,7 +113,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         if (changed.length < input.pageSize || !last || Date.parse(last.updatedAt) <= since.getTime()) break;
         since = new Date(last.updatedAt);
       }
-      deps.store.setCursor(cursorName, newest);
+      await deps.store.setCursor(cursorName, newest);
       report.cursor = newest;
       return report;
     },

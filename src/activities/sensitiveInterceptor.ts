@@ -1,12 +1,20 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import { SENSITIVE_TOKEN, type EngineStore } from './records/store.js';
+import { SENSITIVE_PREFIX, SENSITIVE_TOKEN, type EngineStore } from './records/port.js';
+
+/** The sensitive-input tokens in `value` (through objects and lists). */
+function tokensIn(value: unknown, found: Set<string>): Set<string> {
+  if (typeof value === 'string') for (const token of value.match(SENSITIVE_TOKEN) ?? []) found.add(token);
+  else if (Array.isArray(value)) for (const v of value) tokensIn(v, found);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) tokensIn(v, found);
+  return found;
+}
 
 /** Every string in `value` (through objects and lists) with its sensitive-input tokens replaced by the values. */
-function resolve(value: unknown, lookup: (token: string) => string): unknown {
-  if (typeof value === 'string') return value.includes('sensitive:') ? value.replace(SENSITIVE_TOKEN, lookup) : value;
-  if (Array.isArray(value)) return value.map((v) => resolve(v, lookup));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, lookup)]));
+function resolve(value: unknown, values: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return value.includes(SENSITIVE_PREFIX) ? value.replace(SENSITIVE_TOKEN, (token) => values.get(token) as string) : value;
+  if (Array.isArray(value)) return value.map((v) => resolve(v, values));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, values)]));
   return value;
 }
 
@@ -20,17 +28,18 @@ export function sensitiveInterceptors(store: Pick<EngineStore, 'sensitiveValue'>
   return [
     () => {
       const inbound: ActivityInboundCallsInterceptor = {
-        execute(input, next) {
-          const lookup = (token: string) => {
-            const value = store.sensitiveValue(token);
+        async execute(input, next) {
+          const values = new Map<string, string>();
+          for (const token of tokensIn(input.args, new Set())) {
+            const value = await store.sensitiveValue(token);
             if (value === null)
               throw ApplicationFailure.nonRetryable(
                 'a sensitive input of this run is no longer available (its record was filed, or it was started on another engine database)',
                 'SensitiveValueGone',
               );
-            return value;
-          };
-          return next({ ...input, args: input.args.map((arg) => resolve(arg, lookup)) });
+            values.set(token, value);
+          }
+          return next({ ...input, args: input.args.map((arg) => resolve(arg, values)) });
         },
       };
       return { inbound };

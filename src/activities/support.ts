@@ -14,7 +14,7 @@ import { temporaryPassword } from './directory/password.js';
 import type { EndpointPort } from './endpoints/port.js';
 import type { Mailer } from './notify/port.js';
 import { createPermissionActivities, requireGrantFor } from './permission.js';
-import type { EngineStore } from './records/store.js';
+import type { EngineStore } from './records/port.js';
 import type { TicketRef, TicketUpdates, UpdateContext } from './ticketing/port.js';
 
 export interface ActivityDeps {
@@ -59,11 +59,11 @@ export function createActivities(deps: ActivityDeps) {
      * step, so the secret never leaves this function: not in its result, not in any log.
      */
     async resetPasswordAndNotify(input: { userId: string; grant: Grant | null }): Promise<{ messageId: string; delivery: 'registered-email' }> {
-      requireGrantFor(deps, 'resetPasswordAndNotify', input);
+      await requireGrantFor(deps, 'resetPasswordAndNotify', input);
       // A retry after the mail went out (the worker died before reporting) must not reset again:
       // that would send a second password and make the first one useless.
       const resetKey = effectKey(activityIdentity(Context.current().info), { kind: 'reset' });
-      const done = deps.store.effectResult<{ messageId: string; delivery: 'registered-email' }>(resetKey);
+      const done = await deps.store.effectResult<{ messageId: string; delivery: 'registered-email' }>(resetKey);
       if (done) return done;
       const user = await directory.findUser({ by: 'id', id: input.userId });
       if (!user) throw ApplicationFailure.nonRetryable(`account ${input.userId} no longer exists`, 'TargetGone');
@@ -80,7 +80,7 @@ export function createActivities(deps: ActivityDeps) {
           `If you did not ask for this, contact the service desk at once.\n`,
       });
       const result = { messageId, delivery: 'registered-email' as const };
-      deps.store.recordEffect(resetKey, result);
+      await deps.store.recordEffect(resetKey, result);
       return result;
     },
 
@@ -111,7 +111,7 @@ export function createActivities(deps: ActivityDeps) {
       targetId: string;
       grant: Grant | null;
     }): Promise<{ alreadyInstalled: boolean }> {
-      requireGrantFor(deps, 'installSoftware', input);
+      await requireGrantFor(deps, 'installSoftware', input);
       const device = await endpoints.device(input.deviceId);
       if (!device) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} no longer exists`, 'DeviceGone');
       if (device.owner !== input.targetId)
@@ -144,7 +144,7 @@ export function createActivities(deps: ActivityDeps) {
       targetId: string;
       grant: Grant | null;
     }): Promise<{ ok: boolean; detail: string }> {
-      requireGrantFor(deps, 'runRemediation', input);
+      await requireGrantFor(deps, 'runRemediation', input);
       const device = await endpoints.device(input.deviceId);
       if (!device || device.owner !== input.targetId)
         throw ApplicationFailure.nonRetryable(`device ${input.deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
@@ -169,7 +169,7 @@ export function createActivities(deps: ActivityDeps) {
     /** The cleanup itself, for the device's owner only, with the grant for exactly this device and options. */
     async cleanDisk(input: { deviceId: string; includeDownloads: boolean; aggressive: boolean; targetId: string; grant: Grant | null }) {
       const { deviceId, includeDownloads, aggressive } = input;
-      requireGrantFor(deps, 'cleanDisk', input);
+      await requireGrantFor(deps, 'cleanDisk', input);
       const device = await endpoints.device(deviceId);
       if (!device || device.owner !== input.targetId)
         throw ApplicationFailure.nonRetryable(`device ${deviceId} does not belong to ${input.targetId}`, 'DeviceReassigned');
@@ -178,7 +178,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Clears a sign-in lockout, with the grant for exactly this account. */
     async unlockAccount(input: { userId: string; grant: Grant | null }): Promise<{ wasLocked: boolean }> {
-      requireGrantFor(deps, 'unlockAccount', input);
+      await requireGrantFor(deps, 'unlockAccount', input);
       return directory.unlock(input.userId);
     },
 
@@ -190,11 +190,11 @@ export function createActivities(deps: ActivityDeps) {
     async fileResolution(input: { record: unknown }): Promise<{ completeness: string[] }> {
       const filed = input.record as Partial<ResolutionRecord>;
       // Attempts and redacted arguments of each step come from the activity audit entries.
-      const record = filed.workflow ? withExecutions(filed, deps.store.actionExecutions(filed.workflow.workflowId, filed.workflow.runId)) : filed;
+      const record = filed.workflow ? withExecutions(filed, await deps.store.actionExecutions(filed.workflow.workflowId, filed.workflow.runId)) : filed;
       const json = documentJson(record, deps.redaction);
       const workNote = renderWorkNote(record, deps.redaction, { uiUrl: deps.uiUrl });
       const ticket = record.ticket ? `${record.ticket.source}:${record.ticket.key}` : null;
-      deps.store.saveDocuments({
+      await deps.store.saveDocuments({
         workflowId: record.workflow?.workflowId ?? 'unknown',
         runId: record.workflow?.runId ?? 'unknown',
         ticket,
@@ -205,7 +205,7 @@ export function createActivities(deps: ActivityDeps) {
         json: json as Record<string, unknown>,
       });
       // The run is over: its sensitive inputs (definitions) are no longer needed anywhere.
-      if (record.workflow?.workflowId) deps.store.forgetSensitive(record.workflow.workflowId);
+      if (record.workflow?.workflowId) await deps.store.forgetSensitive(record.workflow.workflowId);
       if (record.ticket) {
         const ref = { source: record.ticket.source, id: record.ticket.id, key: record.ticket.key };
         await ticketing.addComment(ref, { body: workNote, visibility: 'internal', ...updateContext() });

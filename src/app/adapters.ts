@@ -19,7 +19,7 @@ import { createOnboardingActivities } from '../activities/onboarding.js';
 import { createMailer, MemoryOutbox } from '../activities/notify/nodemailer.js';
 import { createReconcileActivities } from '../activities/reconcile.js';
 import { intakeTicket, type IntakeOptions } from '../client/intake.js';
-import { EngineStore } from '../activities/records/store.js';
+import type { EngineStore } from '../activities/records/port.js';
 import { createTargetSlotActivities } from '../activities/targetSlots.js';
 import { MemoryTicketing } from '../activities/ticketing/memory.js';
 import type { TicketingPort } from '../activities/ticketing/port.js';
@@ -31,13 +31,15 @@ import { TicketingRouter } from '../activities/ticketing/router.js';
  * its REST adapter; the others use the in-memory help desk (demo, tests).
  */
 export function buildAdapters(
-  config: Pick<Config, 'mail' | 'helpdesks' | 'storeFile' | 'grants' | 'permissionBudgetMs'> &
+  config: Pick<Config, 'mail' | 'helpdesks' | 'grants' | 'permissionBudgetMs'> &
     Partial<Pick<Config, 'ldap' | 'directoryOutage' | 'environment' | 'workplace'>>,
   content: Content,
   options: {
-    store?: EngineStore /** Where chat webhook URLs are read; default the environment the config was read from. */;
+    /** The engine store (openEngineStore), opened by the caller, who closes it. */
+    store: EngineStore;
+    /** Where chat webhook URLs are read; default the environment the config was read from. */
     env?: Readonly<Record<string, string | undefined>>;
-  } = {},
+  },
 ) {
   const demoDirectory = new MemoryDirectory(content.directory);
   const directory = createDirectory(config, content, demoDirectory);
@@ -56,7 +58,7 @@ export function buildAdapters(
     config.mail.smtpUrl ? { kind: 'smtp', url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs } : { kind: 'json', outbox },
     config.mail.from,
   );
-  const store = options.store ?? new EngineStore(config.storeFile);
+  const { store } = options;
   const grants = { key: resolveGrantKey(config), ttlMs: config.grants.ttlMs };
   // Mail system and asset tool: the in-memory stand-ins (the asset tool hands out the simulated
   // fleet's stock), which tests inspect; onboarding uses mailSystem and assetTool, which are Microsoft

@@ -1,7 +1,8 @@
 // `npm run api`: the HTTP API alone, for deployments that run API and workers separately.
 import { createDirectory } from './adapters.js';
 import { SimulatedFleet } from '../activities/endpoints/memory.js';
-import { EngineStore } from '../activities/records/store.js';
+import { openEngineStore } from '../activities/records/open.js';
+import { assertSafeDeployment } from '../config/deployment.js';
 import { clusterAddress, loadConfig } from '../config/index.js';
 import { loadContent } from '../stack/content.js';
 import { createLogger } from '../stack/logger.js';
@@ -11,12 +12,13 @@ import { ensureConfiguredSchedules } from '../client/schedules.js';
 import { buildApi, configuredApiOptions } from '../client/http/app.js';
 
 const config = loadConfig(process.env);
+assertSafeDeployment(config);
 const logger = createLogger(config.logLevel);
 const content = await loadContent(config.contentDir);
 const tracing = configuredTracing(config);
 // With OTEL_TRACING=true every start and signal of this API is traced, like in `npm start`.
 const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
-const store = new EngineStore(config.storeFile);
+const store = await openEngineStore(config);
 // Reconcile the help desks that have REST credentials here.
 await ensureConfiguredSchedules(
   client,
@@ -40,9 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       .close()
       .then(() => client.connection.close())
       .then(() => tracing?.shutdown())
-      .then(() => {
-        store.close();
-        process.exit(0);
-      });
+      .then(() => store.close())
+      .then(() => process.exit(0));
   });
 }

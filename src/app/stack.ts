@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { buildActivities, buildAdapters, type Adapters } from './adapters.js';
-import { EngineStore } from '../activities/records/store.js';
+import { openEngineStore } from '../activities/records/open.js';
+import { assertSafeDeployment } from '../config/deployment.js';
 import { ensureConfiguredSchedules } from '../client/schedules.js';
 import type { TicketSource } from '../domain/tickets/ticket.js';
 import { buildApi, configuredApiOptions } from '../client/http/app.js';
@@ -41,8 +42,9 @@ export async function startStack(config: Config, logger: Logger, options: { trac
   };
 
   try {
-    const store = new EngineStore(config.storeFile);
-    cleanups.push(async () => store.close());
+    assertSafeDeployment(config);
+    const store = await openEngineStore(config);
+    cleanups.push(() => store.close());
     const adapters = buildAdapters(config, content, { store });
     let dev: DevServer | null = null;
     let address = config.temporal.address;

@@ -1,4 +1,5 @@
 // `npm start`: Temporal (embedded dev server unless TEMPORAL_ADDRESS is set), worker and HTTP API.
+import { describeEngineStore } from '../activities/records/open.js';
 import { loadConfig } from '../config/index.js';
 import { createLogger } from '../stack/logger.js';
 import { startStack } from './stack.js';
@@ -21,7 +22,7 @@ console.log(
     stack.uiUrl ? `  Web UI     ${stack.uiUrl}` : null,
     `  HTTP API   ${stack.apiUrl}   (POST /webhooks/{jira,servicenow,zendesk}, GET /workflows/:id, GET /healthz)`,
     `  Webhooks   ${webhookMode()}`,
-    `  Data       ${config.storeFile} (audit log, dead letters)`,
+    `  Data       ${describeEngineStore(config)} (audit log, records, dead letters)`,
     config.runWorker
       ? `  Worker     task queue${config.temporal.workerQueues.length > 1 ? 's' : ''} ${config.temporal.workerQueues.map((q) => `"${q}"`).join(', ')}`
       : '  Worker     not started (RUN_WORKER=false)',

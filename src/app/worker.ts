@@ -2,6 +2,8 @@
 // It connects to TEMPORAL_ADDRESS (or the dev server `npm start` runs) and polls the task queue.
 import { buildActivities, buildAdapters } from './adapters.js';
 import { engineActivityInterceptors } from '../activities/interceptors.js';
+import { openEngineStore } from '../activities/records/open.js';
+import { assertSafeDeployment } from '../config/deployment.js';
 import { clusterAddress, loadConfig } from '../config/index.js';
 import { loadContent } from '../stack/content.js';
 import { createLogger } from '../stack/logger.js';
@@ -11,11 +13,12 @@ import { createSupportWorkers } from './supportWorker.js';
 import { configuredTracing, installRuntime, tracedClient } from '../stack/telemetry.js';
 
 const config = loadConfig(process.env);
+assertSafeDeployment(config);
 const logger = createLogger(config.logLevel);
 installRuntime(config, logger);
 const tracing = configuredTracing(config);
 const content = await loadContent(config.contentDir);
-const adapters = buildAdapters(config, content);
+const adapters = buildAdapters(config, content, { store: await openEngineStore(config) });
 const client = tracedClient(await connectClient(config.temporal, clusterAddress(config)), tracing);
 const connection = await connectWorker(config.temporal, clusterAddress(config));
 const activities = buildActivities(adapters, content, { client, taskQueue: config.temporal.taskQueue, queues: config.temporal.queues });
@@ -34,6 +37,6 @@ logger.info({ address: clusterAddress(config), taskQueues: config.temporal.worke
 await Promise.all(workers.map((worker) => worker.run()));
 await connection.close();
 await client.connection.close();
-adapters.store.close();
+await adapters.store.close();
 await tracing?.shutdown();
 logger.info('worker stopped');

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { EngineStore } from '../activities/records/store.js';
+import type { EngineStore } from '../activities/records/port.js';
 import type { Content } from '../stack/content.js';
 import { routeAlert, type AlertRoutingConfig } from '../domain/tickets/alertRouting.js';
 import type { AlertFacts } from '../domain/definitions/run.js';
@@ -135,7 +135,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
     // Nothing here is proven yet: past the flood bound such refusals are counted, not each audited.
     const keep = () => keepRefusal(options.store, options.flood, ALERTMANAGER_SOURCE, now, 0);
     if (!options.token) {
-      if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'not_configured', {});
+      if (await keep()) await audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'not_configured', {});
       return {
         httpStatus: 503,
         body: {
@@ -147,7 +147,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
     const given = alertmanagerCredential(headers);
     if (given === null || !sameSecret(given, options.token)) {
       const reason = given === null ? 'missing_token' : 'bad_token';
-      if (keep()) audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', reason, { deadLetterId: null });
+      if (await keep()) await audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', reason, { deadLetterId: null });
       return {
         httpStatus: 401,
         body: {
@@ -166,7 +166,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
     if (!(e instanceof ValidationError)) throw e;
     const deadLetterId =
       replayOf ??
-      options.store.addDeadLetter({
+      (await options.store.addDeadLetter({
         // The store's type names the help desks; its column holds any source.
         source: ALERTMANAGER_SOURCE as TicketSource,
         reason: 'invalid_payload',
@@ -174,8 +174,8 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
         headers: { 'content-type': header(headers, 'content-type') ?? 'application/json' },
         body: raw,
         receivedAt: now,
-      });
-    audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'invalid_payload', {
+      }));
+    await audit('webhook.rejected', `${ALERTMANAGER_SOURCE}:delivery:${deliveryId}`, 'rejected', 'invalid_payload', {
       deadLetterId,
       fields: e.issues.map((i) => i.path),
     });
@@ -187,7 +187,7 @@ export async function handleAlertDelivery(options: AlertIntakeOptions, raw: Buff
     const result = await handleAlert(options, alert);
     results.push(result);
     const { outcome } = result;
-    audit(
+    await audit(
       outcome === 'invalid_inputs' ? 'webhook.rejected' : replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
       result.workflowId ?? `${ALERTMANAGER_SOURCE}:${alert.fingerprint}`,
       outcome === 'started' || outcome === 'signalled' ? 'accepted' : outcome === 'invalid_inputs' ? 'rejected' : 'skipped',
@@ -288,14 +288,14 @@ async function describeRun(client: Client, deadline: number, workflowId: string)
 
 /** Replays a dead-lettered Alertmanager notification after its cause was fixed (staff only; no token check). */
 export async function replayAlertDeadLetter(options: AlertIntakeOptions, id: number): Promise<AlertDeliveryResult> {
-  const letter = options.store.deadLetter(id);
+  const letter = await options.store.deadLetter(id);
   if (!letter || (letter.source as string) !== ALERTMANAGER_SOURCE)
     throw new ValidationError('dead letter', [{ path: 'id', message: `no Alertmanager dead letter ${id}` }]);
   if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
   const result = await handleAlertDelivery(options, letter.body, letter.headers, id);
   if (result.httpStatus === 200 || result.httpStatus === 202) {
     const summary = result.body.results.map((r) => `${r.fingerprint} ${r.outcome}`).join(', ') || 'no alerts';
-    options.store.setDeadLetterStatus(id, 'replayed', summary, options.now?.() ?? new Date());
+    await options.store.setDeadLetterStatus(id, 'replayed', summary, options.now?.() ?? new Date());
   }
   return result;
 }

@@ -35,7 +35,7 @@ export interface StartDefinitionOptions {
 
 /** Keeps a sensitive input out of workflow history and returns the token the run holds instead. */
 export interface SensitiveVault {
-  keepSensitive(workflowId: string, value: string): string;
+  keepSensitive(workflowId: string, value: string): Promise<string>;
 }
 
 export interface StartedRun {
@@ -56,7 +56,7 @@ export interface StartedRun {
  */
 export async function startDefinitionRun(o: StartDefinitionOptions): Promise<StartedRun> {
   const workflowId = o.workflowId ?? `definition-${o.definition}-${randomUUID()}`;
-  const input = definitionRunInput(o.content, o, { vault: o.vault, workflowId });
+  const input = await definitionRunInput(o.content, o, { vault: o.vault, workflowId });
   const def = input.definition;
   const version = input.version;
   try {
@@ -82,11 +82,11 @@ export async function startDefinitionRun(o: StartDefinitionOptions): Promise<Sta
  * The input of a `definitionRun`: the definition, its version and the trees it uses, pinned; the
  * inputs checked (a ValidationError names each bad one).
  */
-export function definitionRunInput(
+export async function definitionRunInput(
   content: Pick<Content, 'definitions' | 'trees'>,
   o: Pick<StartDefinitionOptions, 'definition' | 'inputs' | 'requester' | 'ticket' | 'alert' | 'humanQueue' | 'directoryOutage'>,
   sealing: { vault?: SensitiveVault; workflowId: string },
-): DefinitionRunInput {
+): Promise<DefinitionRunInput> {
   const def = content.definitions[o.definition];
   if (!def) {
     const known = Object.keys(content.definitions).sort().join(', ') || 'none';
@@ -102,7 +102,7 @@ export function definitionRunInput(
       throw new ValidationError(`inputs of ${def.id}`, [
         { path: `inputs.${name}`, message: 'is sensitive, and this start has no engine database to keep it in (start it through the CLI, the API or intake)' },
       ]);
-    inputs[name] = sealing.vault.keepSensitive(sealing.workflowId, inputs[name] as string);
+    inputs[name] = await sealing.vault.keepSensitive(sealing.workflowId, inputs[name] as string);
   }
   return {
     definition: def,

@@ -1,4 +1,4 @@
-import type { EngineStore } from '../activities/records/store.js';
+import type { EngineStore } from '../activities/records/port.js';
 import type { FloodDecision, FloodGuard } from '../domain/sources/floodGuard.js';
 
 /** The webhooks' bound on what refusals no sender proved may store (src/domain/sources/floodGuard.ts). */
@@ -9,9 +9,9 @@ export interface FloodControl {
 }
 
 /** Writes one audit entry per source for each flood window that has ended (every one when `all`). */
-export function auditFloodSummaries(store: EngineStore, flood: FloodControl | undefined, now: Date, all = false): void {
+export async function auditFloodSummaries(store: EngineStore, flood: FloodControl | undefined, now: Date, all = false): Promise<void> {
   for (const w of flood?.guard.drain(now.getTime(), all) ?? []) {
-    store.appendAudit({
+    await store.appendAudit({
       at: now.toISOString(),
       kind: 'webhook.rejected',
       actor: w.source,
@@ -34,8 +34,8 @@ export function auditFloodSummaries(store: EngineStore, flood: FloodControl | un
  * Whether an unauthenticated refusal of `bytes` is kept whole (dead letter, audit row). Without a
  * flood control everything is kept, as the store's own retention then bounds it.
  */
-export function keepRefusal(store: EngineStore, flood: FloodControl | undefined, source: string, now: Date, bytes: number): boolean {
-  auditFloodSummaries(store, flood, now);
+export async function keepRefusal(store: EngineStore, flood: FloodControl | undefined, source: string, now: Date, bytes: number): Promise<boolean> {
+  await auditFloodSummaries(store, flood, now);
   if (!flood) return true;
   const decision = flood.guard.admit(source, now.getTime(), bytes);
   if (decision.keep) return true;

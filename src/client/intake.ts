@@ -85,7 +85,7 @@ export async function intakeTicket(options: IntakeOptions, event: TicketEvent, d
       }
       try {
         args = [
-          definitionRunInput(
+          await definitionRunInput(
             { definitions: options.definitions ?? {}, trees: options.trees ?? {} },
             {
               definition: decision.definition,

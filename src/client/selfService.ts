@@ -2,7 +2,7 @@ import type { DirectoryOutagePolicy } from '../domain/permissions/outage.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DirectoryPort } from '../activities/directory/port.js';
 import type { EndpointPort } from '../activities/endpoints/port.js';
-import type { EngineStore } from '../activities/records/store.js';
+import type { EngineStore } from '../activities/records/port.js';
 import { toFacts } from '../domain/permissions/directory.js';
 import { progressFromRecord, type Progress } from '../domain/progress.js';
 import type { ResolutionRecord } from '../domain/records/resolution.js';
@@ -55,7 +55,7 @@ const CLAIM_POLL_MS = 10;
 async function waitForClaim(deps: SelfServiceDeps, subject: string, automation: string, now: Date): Promise<string | null> {
   const giveUpAt = Date.now() + CLAIM_WAIT_MS;
   for (;;) {
-    const claim = deps.store.claimSelfService(subject, automation, now, CLAIM_STALE_MS);
+    const claim = await deps.store.claimSelfService(subject, automation, now, CLAIM_STALE_MS);
     if (claim !== null || Date.now() >= giveUpAt) return claim;
     await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
   }
@@ -81,7 +81,7 @@ export async function requestAutomation(
   try {
     return await checkedStart(deps, subject, body, workflowId, now);
   } finally {
-    deps.store.releaseSelfService(subject, body.automation, claim);
+    await deps.store.releaseSelfService(subject, body.automation, claim);
   }
 }
 
@@ -98,12 +98,12 @@ async function checkedStart(
     .describe()
     .catch((e: unknown) => (e instanceof WorkflowNotFoundError ? null : Promise.reject(e)));
   const history = {
-    startsLast24h: deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)),
+    startsLast24h: await deps.store.selfServiceStarts(subject, body.automation, new Date(now.getTime() - 86_400_000)),
     lastFinishedAt: last?.closeTime?.toISOString() ?? null,
   };
   const plan = checkRequest(deps.catalog, { automation: body.automation, inputs: body.inputs ?? {}, target: body.target }, caller, history, now);
   if (!plan.ok) {
-    deps.store.appendAudit({
+    await deps.store.appendAudit({
       at: now.toISOString(),
       kind: ELEVATION_ATTEMPTS.has(plan.reason) ? 'security' : 'selfservice.request',
       actor: subject,
@@ -144,8 +144,8 @@ async function checkedStart(
     if (e instanceof WorkflowExecutionAlreadyStartedError) return alreadyRunning(deps, subject, plan.entry.id, workflowId, now);
     throw e;
   }
-  deps.store.recordSelfServiceStart(subject, plan.entry.id, now, workflowId);
-  deps.store.appendAudit({
+  await deps.store.recordSelfServiceStart(subject, plan.entry.id, now, workflowId);
+  await deps.store.appendAudit({
     at: now.toISOString(),
     kind: 'selfservice.request',
     actor: subject,
@@ -157,8 +157,8 @@ async function checkedStart(
 }
 
 /** The caller has this request running or being started: 409 naming it, audited. */
-function alreadyRunning(deps: SelfServiceDeps, subject: string, automation: string, workflowId: string, now: Date): Answer {
-  deps.store.appendAudit({
+async function alreadyRunning(deps: SelfServiceDeps, subject: string, automation: string, workflowId: string, now: Date): Promise<Answer> {
+  await deps.store.appendAudit({
     at: now.toISOString(),
     kind: 'selfservice.request',
     actor: subject,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EngineStore } from '../activities/records/store.js';
+import type { EngineStore } from '../activities/records/port.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
 import { parseUntrustedJson } from '../domain/sources/json.js';
 import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/sources/signatures.js';
@@ -93,12 +93,12 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
   const deliveryId = header(headers, DELIVERY_HEADER[source]) ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
   // Proven by its signature: a secret is configured and the signature checked out.
   const signed = Boolean(options.secrets[source]);
-  const reject = (reason: string, issues: FieldIssue[], authenticated: boolean): number | null => {
-    if (replayOf === undefined && !authenticated && !keepRefusal(options.store, options.flood, source, now, raw.length)) return null;
-    const deadLetterId = replayOf ?? options.store.addDeadLetter({ source, reason, issues, headers: keptHeaders(headers), body: raw, receivedAt: now });
+  const reject = async (reason: string, issues: FieldIssue[], authenticated: boolean): Promise<number | null> => {
+    if (replayOf === undefined && !authenticated && !(await keepRefusal(options.store, options.flood, source, now, raw.length))) return null;
+    const deadLetterId = replayOf ?? (await options.store.addDeadLetter({ source, reason, issues, headers: keptHeaders(headers), body: raw, receivedAt: now }));
     if (replayOf === undefined && options.deadLetterRetention)
-      options.store.pruneDeadLetters(source, new Date(now.getTime() - options.deadLetterRetention.maxAgeMs), options.deadLetterRetention.maxPerSource);
-    options.store.appendAudit({
+      await options.store.pruneDeadLetters(source, new Date(now.getTime() - options.deadLetterRetention.maxAgeMs), options.deadLetterRetention.maxPerSource);
+    await options.store.appendAudit({
       at: now.toISOString(),
       kind: 'webhook.rejected',
       actor: source,
@@ -112,18 +112,18 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
 
   const signatureProblem = verify(options, source, raw, headers, replayOf !== undefined);
   if (signatureProblem) {
-    return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: reject(signatureProblem, [], false) } };
+    return { httpStatus: 401, body: { error: 'invalid_signature', reason: signatureProblem, deadLetterId: await reject(signatureProblem, [], false) } };
   }
   let event: NormalisedDelivery;
   try {
     event = normalise(options, source, parseJsonBody(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: reject('invalid_payload', e.issues, signed) } };
+    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: await reject('invalid_payload', e.issues, signed) } };
   }
   if (isIgnoredDelivery(event)) {
     // Well-formed, nothing to act on: answered 200 so the help desk does not retry, and audited with the reason.
-    options.store.appendAudit({
+    await options.store.appendAudit({
       at: now.toISOString(),
       kind: replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
       actor: source,
@@ -136,7 +136,7 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
   }
 
   const result = await intakeTicket(options, event, deliveryId);
-  options.store.appendAudit({
+  await options.store.appendAudit({
     at: now.toISOString(),
     kind: replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
     actor: source,
@@ -156,13 +156,13 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
 
 /** Replays a dead-lettered delivery after its cause was fixed (secret, content, code). */
 export async function replayDeadLetter(options: WebhookOptions, id: number): Promise<DeliveryResult> {
-  const letter = options.store.deadLetter(id);
+  const letter = await options.store.deadLetter(id);
   if (!letter) throw new ValidationError('dead letter', [{ path: 'id', message: `no dead letter ${id}` }]);
   if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
   const result = await handleDelivery(options, letter.source, letter.body, letter.headers, id);
   const at = options.now?.() ?? new Date();
   if (result.httpStatus === 200 || result.httpStatus === 202)
-    options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
+    await options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);
   return result;
 }
 

@@ -129,7 +129,7 @@ function post(body: unknown, auth: string | null = `Bearer ${TOKEN}`, raw = JSON
 }
 
 const workflowIdOf = (rule: string, a: ReturnType<typeof alert>) => `alert-${rule}-${a.fingerprint}-${Date.parse(a.startsAt)}`;
-const audit = (subject: string) => stack.adapters.store.auditEntries({ subject }).map((e) => e.entry);
+const audit = async (subject: string) => (await stack.adapters.store.auditEntries({ subject })).map((e) => e.entry);
 /** Fails unless no workflow has this id. */
 const neverStarted = (workflowId: string) => expect(stack.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
 async function signalsOf(workflowId: string): Promise<Array<{ name: string; args: unknown[] }>> {
@@ -166,7 +166,7 @@ describe('notifications while the run is going', () => {
     const history = JSON.stringify(defaultPayloadConverter.fromPayload(input!));
     expect(history).not.toContain('jane.doe@example.com');
     expect(history).not.toContain('7946 0958');
-    expect(audit(workflowId)).toEqual([
+    expect(await audit(workflowId)).toEqual([
       expect.objectContaining({
         kind: 'webhook.accepted',
         actor: 'alertmanager',
@@ -196,10 +196,10 @@ describe('notifications while the run is going', () => {
       { fingerprint: watchdog.fingerprint, alertname: 'Watchdog', status: 'firing', outcome: 'unmatched', rule: null, workflowId: null },
     ]);
     expect((await stack.client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
-    expect(audit(`alertmanager:${watchdog.fingerprint}`)).toEqual([
+    expect(await audit(`alertmanager:${watchdog.fingerprint}`)).toEqual([
       expect.objectContaining({ kind: 'webhook.accepted', outcome: 'skipped', reason: 'unmatched' }),
     ]);
-    expect(audit(workflowId).map((e) => e.reason)).toEqual(['started', 'joined', 'joined']);
+    expect((await audit(workflowId)).map((e) => e.reason)).toEqual(['started', 'joined', 'joined']);
   });
 
   it('the resolved notification is signalled to the same run', async () => {
@@ -210,7 +210,7 @@ describe('notifications while the run is going', () => {
       { fingerprint: offline.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'signalled', rule: 'device-offline', workflowId },
     ]);
     expect(await signalsOf(workflowId)).toEqual([{ name: 'alertUpdate', args: [{ status: 'resolved', endsAt: '2026-11-26T09:20:00.000Z' }] }]);
-    expect(audit(workflowId).at(-1)).toMatchObject({ kind: 'webhook.accepted', outcome: 'accepted', reason: 'signalled' });
+    expect((await audit(workflowId)).at(-1)).toMatchObject({ kind: 'webhook.accepted', outcome: 'accepted', reason: 'signalled' });
   });
 
   it('probe runs: one whose alert resolves, one whose alert keeps firing', async () => {
@@ -228,7 +228,7 @@ describe('notifications while the run is going', () => {
     expect((await res.json()).results).toEqual([
       { fingerprint: never.fingerprint, alertname: 'DeviceOffline', status: 'resolved', outcome: 'no_run', rule: 'device-offline', workflowId: null },
     ]);
-    expect(audit(`alertmanager:${never.fingerprint}`)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_run' })]);
+    expect(await audit(`alertmanager:${never.fingerprint}`)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_run' })]);
   });
 });
 
@@ -244,7 +244,7 @@ describe('other senders of the same shape', () => {
       ignoredKeys: expect.arrayContaining(['orgId', 'state', 'title', 'message', 'alerts[].values']),
       results: [{ outcome: 'started', workflowId }],
     });
-    expect(audit(workflowId)).toEqual([
+    expect(await audit(workflowId)).toEqual([
       expect.objectContaining({ reason: 'started', details: expect.objectContaining({ sender: 'grafana', fingerprint: 'c6eadffa33fcdf37' }) }),
     ]);
   });
@@ -257,7 +257,7 @@ describe('other senders of the same shape', () => {
     const computed = labelFingerprint(old.labels);
     const workflowId = workflowIdOf('device-offline', { ...old, fingerprint: computed });
     expect((await res.json()).results).toEqual([expect.objectContaining({ fingerprint: computed, outcome: 'started', workflowId })]);
-    expect(audit(workflowId)[0]!.details).toMatchObject({ fingerprintComputed: true });
+    expect((await audit(workflowId))[0]!.details).toMatchObject({ fingerprintComputed: true });
     // After an upgrade, Alertmanager sends the same alert with its fingerprint: the same run.
     const upgraded = await post(notification([{ ...old, fingerprint: computed }]));
     expect((await upgraded.json()).results).toEqual([expect.objectContaining({ outcome: 'joined', workflowId })]);
@@ -278,7 +278,7 @@ describe('alerts that cannot start their definition', () => {
     expect(results[0].issues[0].message).toMatch(/takes it from the alert .*alert\.labels\.owner/);
     await neverStarted(workflowIdOf('device-offline', noOwner));
     await neverStarted(workflowIdOf('device-offline', badDevice));
-    expect(audit(workflowIdOf('device-offline', badDevice))).toEqual([
+    expect(await audit(workflowIdOf('device-offline', badDevice))).toEqual([
       expect.objectContaining({
         kind: 'webhook.rejected',
         outcome: 'rejected',
@@ -296,17 +296,14 @@ describe('refused notifications', () => {
     ['basic auth with a wrong password', `Basic ${Buffer.from(`alertmanager:${TOKEN}x`).toString('base64')}`, 'bad_token'],
     ['another scheme', `Token ${TOKEN}`, 'missing_token'],
   ])('%s: 401, audited, nothing started, the body not kept', async (_what, auth, reason) => {
-    const letters = stack.adapters.store.deadLetters().length;
+    const letters = (await stack.adapters.store.deadLetters()).length;
     const a = alert({ alertname: 'DeviceOffline', severity: 'critical', device: 'LT-0007', owner: 'asmith' });
     const res = await post(notification([a]), auth);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: 'unauthorized', reason });
     await neverStarted(workflowIdOf('device-offline', a));
-    expect(stack.adapters.store.deadLetters()).toHaveLength(letters);
-    const rejected = stack.adapters.store
-      .auditEntries({ kind: 'webhook.rejected' })
-      .map((e) => e.entry)
-      .at(-1);
+    expect(await stack.adapters.store.deadLetters()).toHaveLength(letters);
+    const rejected = (await stack.adapters.store.auditEntries({ kind: 'webhook.rejected' })).map((e) => e.entry).at(-1);
     expect(rejected).toMatchObject({ actor: 'alertmanager', outcome: 'rejected', reason });
     expect(JSON.stringify(rejected)).not.toContain(TOKEN);
   });
@@ -328,10 +325,10 @@ describe('refused notifications', () => {
     expect(answer).toMatchObject({ error: 'invalid_payload', deadLetterId: expect.any(Number) });
     expect(answer.issues.map((i: { path: string }) => i.path).sort()).toEqual(['alerts[0].status', 'version']);
     await neverStarted(workflowIdOf('device-offline', a));
-    const letter = stack.adapters.store.deadLetter(answer.deadLetterId)!;
+    const letter = (await stack.adapters.store.deadLetter(answer.deadLetterId))!;
     expect(letter).toMatchObject({ source: 'alertmanager', reason: 'invalid_payload', status: 'open', headers: { 'content-type': 'application/json' } });
     expect(JSON.parse(letter.body.toString())).toEqual(broken);
-    expect(stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).at(-1)?.entry).toMatchObject({
+    expect((await stack.adapters.store.auditEntries({ kind: 'webhook.rejected' })).at(-1)?.entry).toMatchObject({
       actor: 'alertmanager',
       reason: 'invalid_payload',
       details: { deadLetterId: answer.deadLetterId, fields: expect.arrayContaining(['alerts[0].status', 'version']) },
@@ -341,7 +338,7 @@ describe('refused notifications', () => {
     const replay = await fetch(`${stack.apiUrl}/dead-letters/${answer.deadLetterId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_payload', deadLetterId: null });
-    expect(stack.adapters.store.deadLetter(answer.deadLetterId)?.status).toBe('open');
+    expect((await stack.adapters.store.deadLetter(answer.deadLetterId))?.status).toBe('open');
   });
 
   it('a body that is not JSON is kept too', async () => {
@@ -349,7 +346,7 @@ describe('refused notifications', () => {
     expect(res.status).toBe(400);
     const { issues, deadLetterId } = await res.json();
     expect(issues).toEqual([{ path: '(body)', message: expect.stringContaining('not valid JSON') }]);
-    expect(stack.adapters.store.deadLetter(deadLetterId)?.body.toString()).toBe('{"version": "4", ');
+    expect((await stack.adapters.store.deadLetter(deadLetterId))?.body.toString()).toBe('{"version": "4", ');
   });
 
   it('without ALERTMANAGER_TOKEN the intake is off: 503, nothing started', async () => {
@@ -410,7 +407,7 @@ describe('once a worker takes the runs', () => {
       status: 'skipped',
       detail: expect.stringContaining("alert.status == 'firing'"),
     });
-    const trail = audit(workflowId);
+    const trail = await audit(workflowId);
     expect(trail.slice(0, 4).map((e) => `${e.kind} ${e.reason}`)).toEqual([
       'webhook.accepted started',
       'webhook.accepted joined',
@@ -430,7 +427,7 @@ describe('once a worker takes the runs', () => {
     expect(record.actions.filter((a) => a.status === 'succeeded').map((a) => a.name)).toEqual(
       expect.arrayContaining(['Restart the network adapter', 'Renew the DHCP lease']),
     );
-    const trail = audit(workflowId);
+    const trail = await audit(workflowId);
     expect(trail[0]).toMatchObject({ kind: 'webhook.accepted', reason: 'started' });
     expect(trail.filter((e) => e.kind === 'action').map((e) => e.details.action)).toEqual(
       expect.arrayContaining(['runDiagnostic', 'checkPermission', 'runRemediation', 'fileResolution']),
@@ -464,7 +461,7 @@ describe('once a worker takes the runs', () => {
     for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
     expect(runs).toBe(1);
     expect(
-      audit(workflowId)
+      (await audit(workflowId))
         .filter((e) => e.kind !== 'action')
         .slice(-2)
         .map((e) => [e.outcome, e.reason, e.details.runStatus]),

@@ -61,7 +61,7 @@ describe('a ticket starts a definition', () => {
     const ticket = stack.adapters.helpdesk.get(key)!;
     expect(ticket.status).toBe('resolved');
     expect(ticket.comments.find((c) => c.body.startsWith('Diagnosis of LT-0042'))).toMatchObject({ visibility: 'internal' });
-    const actions = stack.adapters.store.auditEntries({ subject: `jira:${key}`, kind: 'action' }).map((e) => e.entry.details.action);
+    const actions = (await stack.adapters.store.auditEntries({ subject: `jira:${key}`, kind: 'action' })).map((e) => e.entry.details.action);
     expect(actions).toEqual(
       expect.arrayContaining([
         'lookupUser',
@@ -74,7 +74,7 @@ describe('a ticket starts a definition', () => {
         'fileResolution',
       ]),
     );
-    expect(stack.adapters.store.documents(`jira:${key}`)[0]).toMatchObject({ outcome: 'resolved', json: { completeness: [] } });
+    expect((await stack.adapters.store.documents(`jira:${key}`))[0]).toMatchObject({ outcome: 'resolved', json: { completeness: [] } });
   });
 });
 

@@ -108,10 +108,10 @@ describe('reconciliation against Jira search', () => {
       trigger: { kind: 'ticket', event: 'created', via: 'reconciliation' },
     });
     // The record filed on the ticket says how the run started and what each step did, and the audit log has the same.
-    const [doc] = stack.adapters.store.documents('jira:ITSM-702');
+    const [doc] = await stack.adapters.store.documents('jira:ITSM-702');
     expect(doc!.workNote).toContain('- Trigger: ticket created via reconciliation');
     expect(doc!.json.completeness).toEqual([]);
-    const actions = stack.adapters.store.auditEntries({ subject: 'jira:ITSM-702', kind: 'action' }).map((e) => e.entry.details.action);
+    const actions = (await stack.adapters.store.auditEntries({ subject: 'jira:ITSM-702', kind: 'action' })).map((e) => e.entry.details.action);
     expect(actions).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
     const search = jira.requestsTo('POST', '/rest/api/3/search/jql')[0]!;
     expect((search.body as { jql: string }).jql).toMatch(/^\(project = ITSM\) AND updated >= "\d{4}-\d{2}-\d{2} \d{2}:\d{2}" ORDER BY updated ASC$/);

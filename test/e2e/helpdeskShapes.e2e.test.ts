@@ -40,11 +40,7 @@ afterAll(async () => {
 });
 
 const result = (workflowId: string) => stack.client.workflow.getHandle(workflowId).result();
-const auditOf = (subject: string) =>
-  stack.adapters.store
-    .auditEntries({ subject })
-    .map((e) => e.entry)
-    .filter((e) => e.kind !== 'action');
+const auditOf = async (subject: string) => (await stack.adapters.store.auditEntries({ subject })).map((e) => e.entry).filter((e) => e.kind !== 'action');
 
 let n = 0;
 /** A Data Center body from the committed samples, on an issue of its own. */
@@ -90,17 +86,17 @@ describe('Jira Data Center on /webhooks/jira', () => {
   });
 
   it('comment_created without the issue is answered 200 ignored with what to subscribe to, audited, not dead-lettered', async () => {
-    const openBefore = stack.adapters.store.deadLetters('open').length;
+    const openBefore = (await stack.adapters.store.deadLetters('open')).length;
     const res = await deliver(stack.apiUrl, 'jira', sample('jira/datacenter-comment-created.json'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ignored', rule: null, reason: expect.stringContaining('"Issue: updated"') });
-    expect(auditOf('jira:issue-id:10342').at(-1)).toMatchObject({
+    expect((await auditOf('jira:issue-id:10342')).at(-1)).toMatchObject({
       kind: 'webhook.accepted',
       outcome: 'skipped',
       reason: 'ignored',
       details: { sourceEventType: 'comment_created' },
     });
-    expect(stack.adapters.store.deadLetters('open')).toHaveLength(openBefore);
+    expect(await stack.adapters.store.deadLetters('open')).toHaveLength(openBefore);
   });
 
   it('a Data Center reporter without username is a 400 naming the field, dead-lettered', async () => {
@@ -110,7 +106,7 @@ describe('Jira Data Center on /webhooks/jira', () => {
     expect(res.status).toBe(400);
     const answer = await res.json();
     expect(answer.issues).toEqual([{ path: 'issue.fields.reporter.name', message: expect.stringContaining('username') }]);
-    expect(stack.adapters.store.deadLetter(answer.deadLetterId)).toMatchObject({ source: 'jira', reason: 'invalid_payload', status: 'open' });
+    expect(await stack.adapters.store.deadLetter(answer.deadLetterId)).toMatchObject({ source: 'jira', reason: 'invalid_payload', status: 'open' });
   });
 });
 

@@ -40,12 +40,8 @@ const result = (workflowId: string) => stack.client.workflow.getHandle(workflowI
 const staff = (path: string, init: RequestInit = {}) =>
   fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
 /** The entries about a ticket other than its automated actions (those are checked on their own). */
-const audit = (subject: string) =>
-  stack.adapters.store
-    .auditEntries({ subject })
-    .map((e) => e.entry)
-    .filter((e) => e.kind !== 'action');
-const actions = (subject: string) => stack.adapters.store.auditEntries({ subject, kind: 'action' }).map((e) => e.entry.details.action);
+const audit = async (subject: string) => (await stack.adapters.store.auditEntries({ subject })).map((e) => e.entry).filter((e) => e.kind !== 'action');
+const actions = async (subject: string) => (await stack.adapters.store.auditEntries({ subject, kind: 'action' })).map((e) => e.entry.details.action);
 
 describe('signed deliveries from each help desk', () => {
   it('Jira: a signed issue_created resets the password and resolves the ticket', async () => {
@@ -54,7 +50,7 @@ describe('signed deliveries from each help desk', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}`, deliveryId: 'd-jira-1' });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved', requester: { userId: 'jdoe' } });
-    expect(audit(`jira:${body.issue.key}`)).toEqual([
+    expect(await audit(`jira:${body.issue.key}`)).toEqual([
       expect.objectContaining({
         kind: 'webhook.accepted',
         outcome: 'accepted',
@@ -62,7 +58,13 @@ describe('signed deliveries from each help desk', () => {
         details: expect.objectContaining({ deliveryId: 'd-jira-1', rule: 'password-reset' }),
       }),
     ]);
-    expect(actions(`jira:${body.issue.key}`)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
+    expect(await actions(`jira:${body.issue.key}`)).toEqual([
+      'checkPermission',
+      'resetPasswordAndNotify',
+      'commentOnTicket',
+      'resolveTicket',
+      'fileResolution',
+    ]);
   });
 
   it('ServiceNow: a signed incident.created from the Business Rule is handled the same way', async () => {
@@ -98,7 +100,7 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
     const answer = await res.json();
     expect(answer).toEqual({ error: 'invalid_signature', reason, deadLetterId: expect.any(Number) });
     await expect(stack.client.workflow.getHandle(`ticket-jira-${body.issue.key}`).describe()).rejects.toThrow(/not found/i);
-    expect(stack.adapters.store.deadLetter(answer.deadLetterId)).toMatchObject({ source: 'jira', reason, status: 'open', body: Buffer.from(raw) });
+    expect(await stack.adapters.store.deadLetter(answer.deadLetterId)).toMatchObject({ source: 'jira', reason, status: 'open', body: Buffer.from(raw) });
   });
 
   it('Zendesk with a stale timestamp (a captured delivery sent again later)', async () => {
@@ -141,7 +143,7 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
     const answer = await res.json();
     expect(answer.error).toBe('invalid_payload');
     expect(answer.issues.map((i: { path: string }) => i.path)).toContain(path);
-    const entries = stack.adapters.store.auditEntries({ kind: 'webhook.rejected' }).map((e) => e.entry);
+    const entries = (await stack.adapters.store.auditEntries({ kind: 'webhook.rejected' })).map((e) => e.entry);
     expect(entries.at(-1)).toMatchObject({
       actor: source,
       outcome: 'rejected',
@@ -156,7 +158,7 @@ describe('refused deliveries: 401 or 400, audited, dead-lettered, nothing starte
     expect(res.status).toBe(400);
     const { deadLetterId, issues } = await res.json();
     expect(issues).toEqual([{ path: '(body)', message: expect.stringContaining('not valid JSON') }]);
-    expect(stack.adapters.store.deadLetter(deadLetterId)?.body.toString()).toBe(raw);
+    expect((await stack.adapters.store.deadLetter(deadLetterId))?.body.toString()).toBe(raw);
   });
 
   it('an unknown help desk is 404', async () => {
@@ -200,7 +202,7 @@ describe('dead letters: list, replay once fixed, discard', () => {
     // Replaying with the old secret changes nothing and keeps it open.
     const again = await staff(`/dead-letters/${deadLetterId}/replay`, { method: 'POST' });
     expect(again.status).toBe(401);
-    expect(stack.adapters.store.deadLetter(deadLetterId)?.status).toBe('open');
+    expect((await stack.adapters.store.deadLetter(deadLetterId))?.status).toBe('open');
 
     // Staff put the rotated secret in the configuration and replay from the CLI.
     const out: string[] = [];
@@ -213,8 +215,8 @@ describe('dead letters: list, replay once fixed, discard', () => {
     expect(code, out.join('\n')).toBe(0);
     expect(JSON.parse(out[0]!)).toMatchObject({ status: 'started', workflowId: `ticket-jira-${body.issue.key}` });
     expect(await result(`ticket-jira-${body.issue.key}`)).toMatchObject({ outcome: 'resolved' });
-    expect(stack.adapters.store.deadLetter(deadLetterId)).toMatchObject({ status: 'replayed', replayResult: `started ticket-jira-${body.issue.key}` });
-    expect(audit(`jira:${body.issue.key}`)).toContainEqual(
+    expect(await stack.adapters.store.deadLetter(deadLetterId)).toMatchObject({ status: 'replayed', replayResult: `started ticket-jira-${body.issue.key}` });
+    expect(await audit(`jira:${body.issue.key}`)).toContainEqual(
       expect.objectContaining({ kind: 'webhook.replayed', details: expect.objectContaining({ deadLetterId }) }),
     );
 
@@ -267,7 +269,7 @@ describe('reconciliation (Temporal Schedule)', () => {
     await schedule.trigger();
     const record = await waitForWorkflow(`ticket-jira-${lost.issue.key}`);
     expect(record).toMatchObject({ outcome: 'resolved', ticket: { key: lost.issue.key } });
-    expect(audit(`jira:${lost.issue.key}`)).toEqual([expect.objectContaining({ kind: 'ticket.reconciled', actor: 'engine' })]);
+    expect(await audit(`jira:${lost.issue.key}`)).toEqual([expect.objectContaining({ kind: 'ticket.reconciled', actor: 'engine' })]);
 
     // Run it again: the ticket is listed again (overlap) but nothing new starts.
     const before = (await schedule.describe()).info.recentActions.length;
@@ -308,7 +310,7 @@ describe('reconciliation keeps what it cannot read', () => {
     await schedule.trigger();
     const reports = await waitForNextRun(before);
     expect(reports.find((r: { source: string }) => r.source === 'jira')).toMatchObject({ invalid: 1 });
-    expect(stack.adapters.store.deadLetters('open').at(-1)).toMatchObject({
+    expect((await stack.adapters.store.deadLetters('open')).at(-1)).toMatchObject({
       source: 'jira',
       reason: 'reconciliation_invalid',
       issues: [expect.objectContaining({ path: 'issue.fields.summary' })],

@@ -115,7 +115,7 @@ describe('directory outages', () => {
     } finally {
       await slapd.resume();
     }
-    const denials = stack.adapters.store.auditEntries({ kind: 'permission.decision' }).filter((e) => e.entry.reason === 'directory_unavailable');
+    const denials = (await stack.adapters.store.auditEntries({ kind: 'permission.decision' })).filter((e) => e.entry.reason === 'directory_unavailable');
     expect(denials.length).toBeGreaterThanOrEqual(2);
   });
 });

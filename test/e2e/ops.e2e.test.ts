@@ -49,6 +49,8 @@ async function startWorker(extraEnv: Record<string, string> = {}): Promise<Worke
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATA_DIR: dataDir,
+      // The workers of this file run on this one host and share DATA_DIR/engine.db (SQLite).
+      ENGINE_SINGLE_HOST: 'true',
       GRANT_SIGNING_KEY: 'ops-test-grant-signing-key-0123456789abcdef',
       JIRA_BASE_URL: jira.url,
       JIRA_EMAIL: CREDS.email,

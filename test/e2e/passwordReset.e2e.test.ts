@@ -165,11 +165,8 @@ describe('password reset from a Jira webhook, end to end', () => {
 });
 
 describe('a repeated delivery is told apart from a start', () => {
-  const decisions = (ticket: string) =>
-    stack.adapters.store
-      .auditEntries({ subject: `jira:${ticket}`, kind: 'webhook.accepted' })
-      .map((e) => e.entry.reason)
-      .sort();
+  const decisions = async (ticket: string) =>
+    (await stack.adapters.store.auditEntries({ subject: `jira:${ticket}`, kind: 'webhook.accepted' })).map((e) => e.entry.reason).sort();
 
   it('50 concurrent repeats of one delivery: exactly one is started, every other is a duplicate naming the run, in each of 3 rounds', async () => {
     for (const round of [1, 2, 3]) {
@@ -187,7 +184,7 @@ describe('a repeated delivery is told apart from a start', () => {
       for (const a of answers.filter((x) => x !== started[0])) {
         expect(a).toMatchObject({ status: 200, body: { status: 'duplicate', workflowId, workflowType: 'passwordReset', rule: 'password-reset' } });
       }
-      expect(decisions(body.issue.key)).toEqual(['started', ...Array<string>(49).fill('duplicate')].sort());
+      expect(await decisions(body.issue.key)).toEqual(['started', ...Array<string>(49).fill('duplicate')].sort());
       await waitForCompletion(workflowId);
     }
   });
@@ -208,7 +205,7 @@ describe('a repeated delivery is told apart from a start', () => {
       workflowType: 'passwordReset',
       rule: 'password-reset',
     });
-    const [, repeat] = stack.adapters.store.auditEntries({ subject: `jira:${body.issue.key}`, kind: 'webhook.accepted' });
+    const [, repeat] = await stack.adapters.store.auditEntries({ subject: `jira:${body.issue.key}`, kind: 'webhook.accepted' });
     expect(repeat!.entry).toMatchObject({ reason: 'duplicate', details: { rule: 'password-reset', workflowId: `ticket-jira-${body.issue.key}` } });
     await waitForCompletion(`ticket-jira-${body.issue.key}`);
   });

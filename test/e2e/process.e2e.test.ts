@@ -136,6 +136,8 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATA_DIR: apiDir,
+      // API and worker run on this one host and share DATA_DIR/engine.db (SQLite).
+      ENGINE_SINGLE_HOST: 'true',
       ADMIN_API_TOKEN: ADMIN,
       ALLOW_UNSIGNED_WEBHOOKS: 'true',
       LOG_LEVEL: 'warn',
@@ -186,6 +188,16 @@ describe('npm run api, npm run worker and npm run cli as processes', () => {
     const bad = spawnSync(TSX, ['src/app/api.ts'], { cwd: PROJECT_ROOT, env: { ...env, HTTP_PORT: 'eighty' }, encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('HTTP_PORT');
+  });
+
+  it('the API and the worker refuse a cluster with a per-host SQLite store unless ENGINE_SINGLE_HOST declares the only host', () => {
+    const { ENGINE_SINGLE_HOST: _, ...clusterEnv } = env;
+    for (const script of ['src/app/api.ts', 'src/app/worker.ts']) {
+      const refused = spawnSync(TSX, [script], { cwd: PROJECT_ROOT, env: clusterEnv, encoding: 'utf8', timeout: 60_000 });
+      expect(refused.status, script).not.toBe(0);
+      expect(refused.stderr, script).toContain('ENGINE_DATABASE_URL');
+      expect(refused.stderr, script).toContain('GRANT_SIGNING_KEY');
+    }
   });
 
   it('the worker polls the task queue, works the run the API accepted, and stops on SIGTERM with exit 0', async () => {

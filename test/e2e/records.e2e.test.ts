@@ -101,7 +101,7 @@ describe('resolution records and the audit log', () => {
     }
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
-    const [doc] = stack.adapters.store.documents(requestId);
+    const [doc] = await stack.adapters.store.documents(requestId);
     expect(doc).toMatchObject({ outcome: 'cancelled', json: { outcome: 'cancelled', summary: expect.stringContaining('cancelled before it finished') } });
     expect(doc!.workNote).toContain('cancelled');
   });

@@ -41,7 +41,7 @@ async function finished(who: string, id: string) {
     await new Promise((res) => setTimeout(res, 50));
   }
 }
-const securityEvents = () => stack.adapters.store.auditEntries({ kind: 'security' }).map((e) => e.entry);
+const securityEvents = async () => (await stack.adapters.store.auditEntries({ kind: 'security' })).map((e) => e.entry);
 
 describe('self-service catalog and requests', () => {
   it('shows each caller only what they may use, without admin-only inputs, and documents the API', async () => {
@@ -93,7 +93,7 @@ describe('self-service catalog and requests', () => {
 
   it('audits elevation attempts as security events', async () => {
     await request('asmith', 'disk-cleanup', { device: 'LT-0042' });
-    expect(securityEvents()).toContainEqual(expect.objectContaining({ actor: 'asmith', outcome: 'rejected', reason: 'not_your_device' }));
+    expect(await securityEvents()).toContainEqual(expect.objectContaining({ actor: 'asmith', outcome: 'rejected', reason: 'not_your_device' }));
   });
 
   it.each([
@@ -112,7 +112,7 @@ describe('self-service catalog and requests', () => {
             : await token(who, { secret: variant });
     const r = await call('GET', '/self-service/catalog', who, undefined, bearer);
     expect(r).toMatchObject({ status: 401, body: { error: reason } });
-    expect(securityEvents().at(-1)).toMatchObject({ reason: `token_${reason}` });
+    expect((await securityEvents()).at(-1)).toMatchObject({ reason: `token_${reason}` });
   });
 
   it('answers malformed requests with 400 and unknown requests with 404', async () => {
@@ -185,12 +185,9 @@ describe('self-service catalog and requests', () => {
       let runs = 0;
       for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${requestId}'` })) runs++;
       expect(runs, who).toBe(1);
-      expect(stack.adapters.store.selfServiceStarts(who, 'disk-cleanup', new Date(0))).toHaveLength(1);
+      expect(await stack.adapters.store.selfServiceStarts(who, 'disk-cleanup', new Date(0))).toHaveLength(1);
       // Every refusal is in the audit log beside the one acceptance.
-      const audited = stack.adapters.store
-        .auditEntries({ subject: 'self-service:disk-cleanup' })
-        .map((e) => e.entry)
-        .filter((e) => e.actor === who);
+      const audited = (await stack.adapters.store.auditEntries({ subject: 'self-service:disk-cleanup' })).map((e) => e.entry).filter((e) => e.actor === who);
       expect(audited.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
       expect(audited.filter((e) => e.outcome === 'rejected')).toHaveLength(39);
     }

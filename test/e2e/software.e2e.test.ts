@@ -72,7 +72,7 @@ describe('software installation from a ticket, with the manager’s approval', (
     expect(record).toMatchObject({ outcome: 'resolved', approvals: [{ approver: 'asmith', decision: 'approved', comment: 'approved for the audit' }] });
     expect(stack.adapters.endpoints.installs).toContainEqual(expect.objectContaining({ deviceId: 'LT-0042', softwareId: 'acrobat-pro' }));
     expect(stack.adapters.helpdesk.get(body.issue.key)?.status).toBe('resolved');
-    const decisions = stack.adapters.store.auditEntries({ subject: id }).map((e) => e.entry);
+    const decisions = (await stack.adapters.store.auditEntries({ subject: id })).map((e) => e.entry);
     expect(decisions.map((d) => [d.kind, d.outcome])).toEqual([
       ['permission.decision', 'allowed'],
       ['permission.decision', 'allowed'],

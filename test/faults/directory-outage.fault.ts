@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import { startDefinitionRun } from '../../src/client/definitions.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { loadContent } from '../../src/stack/content.js';
@@ -67,7 +67,8 @@ const atRestart = {
   onboarding: null as ResolutionRecord | null,
 };
 
-const unavailable = (workflowId: string) => decisions(store, workflowId).filter((d) => d.outcome === 'denied' && d.rule === 'directory_unavailable').length;
+const unavailable = async (workflowId: string) =>
+  (await decisions(store, workflowId)).filter((d) => d.outcome === 'denied' && d.rule === 'directory_unavailable').length;
 
 beforeAll(async () => {
   [temporal, directory] = await Promise.all([startTemporal(dataDir), startDirectory(), jira.start(), smtp.start()]);
@@ -120,9 +121,12 @@ beforeAll(async () => {
 
   // The install and the reset keep rechecking; the onboarding gives up.
   atRestart.onboarding = (await client.workflow.getHandle(onboardingId).result()) as ResolutionRecord;
-  await until('the install and the reset to be denied and recheck', () => unavailable(INSTALL.workflowId) >= 2 && unavailable(RESET.workflowId) >= 2);
+  await until(
+    'the install and the reset to be denied and recheck',
+    async () => (await unavailable(INSTALL.workflowId)) >= 2 && (await unavailable(RESET.workflowId)) >= 2,
+  );
   Object.assign(atRestart, {
-    installActions: actionEntries(store, INSTALL.workflowId).map((e) => e.action),
+    installActions: (await actionEntries(store, INSTALL.workflowId)).map((e) => e.action),
     installComments: jira.issue(INSTALL.key).comments.length,
     installStatus: [...install.statusChanges],
     resetMails: smtp.to('alex.smith@example.com').length,
@@ -136,21 +140,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   await Promise.all([temporal?.stop(), directory?.close(), jira.stop(), smtp.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the directory (slapd) stopped mid-run, then started again', () => {
-  it('while it was down, permission checks denied with directory_unavailable and nothing changed', () => {
+  it('while it was down, permission checks denied with directory_unavailable and nothing changed', async () => {
     expect(slapdDown).toBe(false);
-    for (const id of [INSTALL.workflowId, RESET.workflowId]) expect(unavailable(id)).toBeGreaterThanOrEqual(2);
+    for (const id of [INSTALL.workflowId, RESET.workflowId]) expect(await unavailable(id)).toBeGreaterThanOrEqual(2);
     // Only the request for approval (before the stop) was on the install ticket; nothing installed, nothing resolved.
     expect(atRestart.installComments).toBe(1);
     expect(atRestart.installActions).not.toContain('installSoftware');
     expect(atRestart.installStatus).toEqual([]);
     expect(atRestart).toMatchObject({ resetMails: 0, resetComments: 0, resetStatus: [] });
-    expect(decisions(store, onboardingId).every((d) => d.outcome === 'denied' && d.rule === 'directory_unavailable')).toBe(true);
+    expect((await decisions(store, onboardingId)).every((d) => d.outcome === 'denied' && d.rule === 'directory_unavailable')).toBe(true);
   });
 
   it('the approved install carries on once the directory is back: installed and resolved once', async () => {
@@ -162,7 +166,9 @@ describe('the directory (slapd) stopped mid-run, then started again', () => {
     expect(rules.slice(1, -1).every((r) => r === 'denied directory_unavailable')).toBe(true);
     expect(rules.length).toBeGreaterThanOrEqual(4);
     expect(rules.at(-1)).toMatch(/^allowed /);
-    expect(actionEntries(store, INSTALL.workflowId).filter((e) => e.action === 'installSoftware')).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    expect((await actionEntries(store, INSTALL.workflowId)).filter((e) => e.action === 'installSoftware')).toEqual([
+      expect.objectContaining({ outcome: 'succeeded' }),
+    ]);
     expect(publicComments(jira, INSTALL.key, 'has been installed on LT-0042')).toHaveLength(1);
     expect(install.statusChanges).toEqual(['Resolved']);
   });
@@ -186,6 +192,6 @@ describe('the directory (slapd) stopped mid-run, then started again', () => {
     expect(atRestart.onboarding!.decisions.length).toBeGreaterThanOrEqual(2);
     expect(await directory.entry(`uid=gus.new,${PEOPLE}`)).toBeNull();
     expect(smtp.to('gus.new@example.com')).toHaveLength(0);
-    expect(actionEntries(store, onboardingId).map((e) => e.action)).not.toContain('createAccount');
+    expect((await actionEntries(store, onboardingId)).map((e) => e.action)).not.toContain('createAccount');
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
@@ -68,7 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   await Promise.all([temporal?.stop(), jira.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -88,8 +88,8 @@ describe('the help desk answering 503 and timing out for a while', () => {
     expect(ticket.statusChanges).toEqual(['Resolved']);
   });
 
-  it('each update was retried by Temporal until it got through, and logged once', () => {
-    const entries = actionEntries(store, workflowId);
+  it('each update was retried by Temporal until it got through, and logged once', async () => {
+    const entries = await actionEntries(store, workflowId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     const attempts = Object.fromEntries(entries.map((e) => [e.action, { attempts: e.attempts, outcome: e.outcome }]));
     expect(attempts).toMatchObject({
@@ -100,6 +100,6 @@ describe('the help desk answering 503 and timing out for a while', () => {
       fileResolution: { attempts: 2, outcome: 'succeeded' },
     });
     expect(record.actions.every((a) => a.status === 'succeeded')).toBe(true);
-    expect(store.documents(`jira:${KEY}`)).toEqual([expect.objectContaining({ workflowId, outcome: 'resolved' })]);
+    expect(await store.documents(`jira:${KEY}`)).toEqual([expect.objectContaining({ workflowId, outcome: 'resolved' })]);
   });
 });

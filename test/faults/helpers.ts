@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client as LdapClient, type Entry } from 'ldapts';
 import { SMTPServer } from 'smtp-server';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { startDevServer, type DevServer } from '../../src/stack/devServer.js';
 import { freePort } from '../../src/stack/ports.js';
@@ -26,10 +27,10 @@ import { jiraIssueCreated } from '../helpers/tickets.js';
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `ok` until it holds; fails naming `what` (and `detail()`, if given) after `ms`. */
-export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000, detail?: () => string): Promise<void> {
+export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000, detail?: () => string | Promise<string>): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${detail ? `\n${await detail()}` : ''}`);
     await sleep(25);
   }
 }
@@ -200,6 +201,8 @@ export function engineEnv(o: { temporal: string; dataDir: string; taskQueue: str
     TEMPORAL_ADDRESS: o.temporal,
     TEMPORAL_TASK_QUEUE: o.taskQueue,
     DATA_DIR: o.dataDir,
+    // Every engine process of a test runs on this one host and shares DATA_DIR/engine.db (SQLite).
+    ENGINE_SINGLE_HOST: 'true',
     GRANT_SIGNING_KEY: GRANT_KEY,
     ADMIN_API_TOKEN: ADMIN_TOKEN,
     WEBHOOK_SECRET_JIRA: SECRETS.jira,
@@ -765,9 +768,8 @@ export interface ActionEntry {
 }
 
 /** The audit log's action entries of one workflow, in order (one per activity execution, written when it ended). */
-export function actionEntries(store: EngineStore, workflowId: string): ActionEntry[] {
-  return store
-    .auditEntries({ kind: 'action' })
+export async function actionEntries(store: EngineStore, workflowId: string): Promise<ActionEntry[]> {
+  return (await store.auditEntries({ kind: 'action' }))
     .map((e) => ({ details: e.entry.details as Record<string, unknown>, outcome: e.entry.outcome }))
     .filter((e) => e.details.workflowId === workflowId)
     .map((e) => ({ action: String(e.details.action), activityId: String(e.details.activityId), attempts: Number(e.details.attempts), outcome: e.outcome }));
@@ -781,12 +783,15 @@ export function entriesPerActivity(entries: ActionEntry[]): number[] {
 }
 
 /** Permission decisions the audit log holds for a workflow: `allowed`/`denied` and the rule. */
-export function decisions(store: EngineStore, workflowId: string): Array<{ outcome: string; rule: string }> {
-  return store.auditEntries({ kind: 'permission.decision', subject: workflowId }).map((e) => ({ outcome: e.entry.outcome, rule: String(e.entry.reason) }));
+export async function decisions(store: EngineStore, workflowId: string): Promise<Array<{ outcome: string; rule: string }>> {
+  return (await store.auditEntries({ kind: 'permission.decision', subject: workflowId })).map((e) => ({
+    outcome: e.entry.outcome,
+    rule: String(e.entry.reason),
+  }));
 }
 
 export function openStore(dataDir: string): EngineStore {
-  return new EngineStore(join(dataDir, 'engine.db'));
+  return new SqliteEngineStore(join(dataDir, 'engine.db'));
 }
 
 /** Answers a troubleshooting session's question at `node` as sam.helper, once the session waits there. */

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
@@ -106,7 +106,10 @@ function accepts(address: string): Promise<boolean> {
 }
 
 /** Runs whose resolution record is not filed yet. */
-const unfiled = (keys: string[]) => keys.filter((key) => store.documents(`jira:${key}`).length === 0);
+async function unfiled(keys: string[]): Promise<string[]> {
+  const filed = await Promise.all(keys.map(async (key) => (await store.documents(`jira:${key}`)).length > 0));
+  return keys.filter((_, i) => !filed[i]);
+}
 
 beforeAll(async () => {
   [temporal] = await Promise.all([startTemporal(dataDir), jira.start(), smtp.start()]);
@@ -158,7 +161,7 @@ beforeAll(async () => {
   expect(jira.issue('TKL-1').comments).toHaveLength(0);
   expect(smtp.to('alex.smith@example.com')).toHaveLength(0);
   expect(tickets.get('TKL-3')!.statusChanges).toEqual([]);
-  inFlightAtKill = unfiled([SESSION.key, ...RESETS.map((r) => r.key), ...HAND_OFFS.map((h) => h.key)]);
+  inFlightAtKill = await unfiled([SESSION.key, ...RESETS.map((r) => r.key), ...HAND_OFFS.map((h) => h.key)]);
   const killedAt = Date.now();
   figures.heldToKillMs = killedAt - stagedAt;
   killed = await temporal.kill();
@@ -188,9 +191,9 @@ beforeAll(async () => {
   // Recovered: every run that needs nobody has filed its record.
   await until(
     'every run but the session to file its record',
-    () => unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).length === 0,
+    async () => (await unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)])).length === 0,
     150_000,
-    () => `unfiled: ${unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]).join(', ')}`,
+    async () => `unfiled: ${(await unfiled([...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)])).join(', ')}`,
   );
   figures.restartToAllFiledMs = Date.now() - restartAt;
   await jira.settled();
@@ -199,7 +202,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   // Killed rather than stopped: that also ends a server a wrapper started (a SIGTERM reaches only the wrapper).
   await Promise.all([temporal?.kill().catch(() => undefined), jira.stop(), smtp.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
@@ -274,13 +277,14 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
     }
   });
 
-  it('files every record and keeps every audit entry, each activity logged once', () => {
+  it('files every record and keeps every audit entry, each activity logged once', async () => {
     const held = { 'TKL-1': 'commentOnTicket', 'TKL-2': 'resetPasswordAndNotify', 'TKL-3': 'resolveTicket' } as Record<string, string>;
-    console.log(
-      `temporal-kill attempts of the held steps: ${JSON.stringify(RESETS.map((r) => ({ [r.key]: actionEntries(store, wf(r.key)).find((e) => e.action === held[r.key])?.attempts })))}`,
+    const heldAttempts = await Promise.all(
+      RESETS.map(async (r) => ({ [r.key]: (await actionEntries(store, wf(r.key))).find((e) => e.action === held[r.key])?.attempts })),
     );
+    console.log(`temporal-kill attempts of the held steps: ${JSON.stringify(heldAttempts)}`);
     for (const r of RESETS) {
-      const entries = actionEntries(store, wf(r.key));
+      const entries = await actionEntries(store, wf(r.key));
       expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
       expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual([
         'checkPermission',
@@ -290,18 +294,18 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
         'fileResolution',
       ]);
       expect(entries.every((e) => e.outcome === 'succeeded')).toBe(true);
-      expect(store.auditEntries({ kind: 'permission.decision', subject: wf(r.key) })).toHaveLength(1);
+      expect(await store.auditEntries({ kind: 'permission.decision', subject: wf(r.key) })).toHaveLength(1);
     }
     for (const h of HANDED_OFFS) {
-      const entries = actionEntries(store, wf(h.key));
+      const entries = await actionEntries(store, wf(h.key));
       expect(entries.length).toBeGreaterThan(0);
       expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
       expect(entries.every((e) => e.outcome === 'succeeded')).toBe(true);
     }
     for (const key of [...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)]) {
-      expect(store.documents(`jira:${key}`)).toEqual([expect.objectContaining({ workflowId: wf(key) })]);
+      expect(await store.documents(`jira:${key}`)).toEqual([expect.objectContaining({ workflowId: wf(key) })]);
     }
-    const accepted = store.auditEntries({ kind: 'webhook.accepted' }).map((e) => e.entry.subject);
+    const accepted = (await store.auditEntries({ kind: 'webhook.accepted' })).map((e) => e.entry.subject);
     expect(accepted.sort()).toEqual([SESSION.key, ...RESETS.map((r) => r.key), ...HANDED_OFFS.map((h) => h.key)].map((k) => `jira:${k}`).sort());
   });
 
@@ -315,10 +319,10 @@ describe('the Temporal dev server killed with SIGKILL mid-run, then started agai
     expect(publicComments(jira, SESSION.key, 'KB-NET-0030')).toHaveLength(1);
     expect(workNotes(jira, SESSION.key)).toHaveLength(1);
     expect(tickets.get(SESSION.key)!.statusChanges).toEqual(['Resolved']);
-    const entries = actionEntries(store, SESSION.workflowId);
+    const entries = await actionEntries(store, SESSION.workflowId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     expect(entries.filter((e) => e.action === 'runRemediation')).toHaveLength(1);
     expect(entries.filter((e) => e.action === 'resolveTicket')).toHaveLength(1);
-    expect(store.documents(`jira:${SESSION.key}`)).toEqual([expect.objectContaining({ workflowId: SESSION.workflowId, outcome: 'resolved' })]);
+    expect(await store.documents(`jira:${SESSION.key}`)).toEqual([expect.objectContaining({ workflowId: SESSION.workflowId, outcome: 'resolved' })]);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
@@ -97,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   await Promise.all([temporal?.stop(), jira.stop(), smtp.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -125,9 +125,9 @@ describe('the Temporal dev server stopped and started again on the same database
   it('files every record and keeps every audit entry, each activity logged once', async () => {
     for (const r of REQUESTERS) {
       const workflowId = `ticket-jira-${r.key}`;
-      const documents = store.documents(`jira:${r.key}`);
+      const documents = await store.documents(`jira:${r.key}`);
       expect(documents).toEqual([expect.objectContaining({ workflowId, outcome: 'resolved' })]);
-      const entries = actionEntries(store, workflowId);
+      const entries = await actionEntries(store, workflowId);
       expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
       expect(entries.filter((e) => e.outcome === 'succeeded').map((e) => e.action)).toEqual([
         'checkPermission',
@@ -136,9 +136,9 @@ describe('the Temporal dev server stopped and started again on the same database
         'resolveTicket',
         'fileResolution',
       ]);
-      expect(store.auditEntries({ kind: 'permission.decision', subject: workflowId })).toHaveLength(1);
+      expect(await store.auditEntries({ kind: 'permission.decision', subject: workflowId })).toHaveLength(1);
     }
-    const accepted = store.auditEntries({ kind: 'webhook.accepted' }).map((e) => e.entry.subject);
+    const accepted = (await store.auditEntries({ kind: 'webhook.accepted' })).map((e) => e.entry.subject);
     expect(accepted.sort()).toEqual(['jira:RST-1', 'jira:RST-2', 'jira:RST-3', 'jira:RST-4']);
   });
 
@@ -146,6 +146,6 @@ describe('the Temporal dev server stopped and started again on the same database
     const record = (await client.workflow.getHandle(`ticket-jira-${LATE.key}`).result()) as ResolutionRecord;
     expect(record).toMatchObject({ workflow: { type: 'ticketHandOff' }, outcome: 'escalated' });
     expect(publicComments(jira, LATE.key, 'A member of the service desk will pick it up shortly')).toHaveLength(1);
-    expect(store.documents(`jira:${LATE.key}`)).toHaveLength(1);
+    expect(await store.documents(`jira:${LATE.key}`)).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { ResolutionRecord } from '../../src/domain/records/resolution.js';
 import { JIRA } from '../helpers/tickets.js';
 import { FakeJira } from '../integration/fakes/jira.js';
@@ -60,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   await Promise.all([temporal?.stop(), jira.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -87,9 +87,9 @@ describe('the same webhook delivered 1,000 times concurrently', () => {
     expect(ticket.statusChanges).toEqual(['Resolved']);
   });
 
-  it('every delivery was audited as accepted; none was dead-lettered', () => {
-    const accepted = store.auditEntries({ kind: 'webhook.accepted', subject: `jira:${KEY}` });
+  it('every delivery was audited as accepted; none was dead-lettered', async () => {
+    const accepted = await store.auditEntries({ kind: 'webhook.accepted', subject: `jira:${KEY}` });
     expect(accepted).toHaveLength(DELIVERIES);
-    expect(store.deadLetters()).toEqual([]);
+    expect(await store.deadLetters()).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStore } from '../../src/activities/records/store.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import { startDefinitionRun } from '../../src/client/definitions.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { loadContent } from '../../src/stack/content.js';
@@ -142,7 +142,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopEngines();
   await client?.connection.close();
-  store?.close();
+  await store?.close();
   await Promise.all([temporal?.stop(), directory?.close(), wire?.stop(), jira.stop(), smtp.stop(), chat.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -174,7 +174,7 @@ describe('the worker killed with SIGKILL mid-workflow, then a new worker', () =>
     expect(publicComments(jira, RESET.key, 'The password of jdoe has been reset')).toHaveLength(1);
     expect(workNotes(jira, RESET.key)).toHaveLength(1);
     expect(reset.statusChanges).toEqual(['Resolved']);
-    const entries = actionEntries(store, RESET.workflowId);
+    const entries = await actionEntries(store, RESET.workflowId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     expect(entries.filter((e) => e.action === 'resetPasswordAndNotify')).toEqual([expect.objectContaining({ attempts: 1, outcome: 'succeeded' })]);
     expect(entries.filter((e) => e.action === 'commentOnTicket')).toEqual([expect.objectContaining({ attempts: 2, outcome: 'succeeded' })]);
@@ -191,7 +191,7 @@ describe('the worker killed with SIGKILL mid-workflow, then a new worker', () =>
     expect(publicComments(jira, SESSION.key, 'KB-NET-0030')).toHaveLength(1);
     expect(workNotes(jira, SESSION.key)).toHaveLength(1);
     expect(session.statusChanges).toEqual(['Resolved']);
-    const entries = actionEntries(store, SESSION.workflowId);
+    const entries = await actionEntries(store, SESSION.workflowId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     expect(entries.filter((e) => e.action === 'runRemediation')).toHaveLength(1);
     expect(entries.filter((e) => e.action === 'resolveTicket')).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('the worker killed with SIGKILL mid-workflow, then a new worker', () =>
     expect(wire.held.filter(isLeeUnlock)).toHaveLength(1);
     expect(wire.changes(isLeeUnlock)).toHaveLength(1);
     expect(await lockedSince('lee.locked')).toEqual([]);
-    const entries = actionEntries(store, unlockId);
+    const entries = await actionEntries(store, unlockId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     expect(entries.filter((e) => e.action === 'unlockAccount')).toEqual([expect.objectContaining({ attempts: 2, outcome: 'succeeded' })]);
   });
@@ -221,7 +221,7 @@ describe('the worker killed with SIGKILL mid-workflow, then a new worker', () =>
     expect(smtp.to('fay.new@example.com')).toEqual([expect.objectContaining({ subject: 'Welcome aboard' })]);
     expect(chat.posts).toHaveLength(1);
     expect(JSON.stringify(chat.posts[0])).toContain('Onboarded fay.new as sales');
-    const entries = actionEntries(store, onboardingId);
+    const entries = await actionEntries(store, onboardingId);
     expect(entriesPerActivity(entries).every((n) => n === 1)).toBe(true);
     expect(entries.filter((e) => e.action === 'createAccount')).toEqual([expect.objectContaining({ attempts: 1, outcome: 'succeeded' })]);
     expect(entries.filter((e) => e.action === 'addToGroups')).toEqual([expect.objectContaining({ attempts: 1, outcome: 'succeeded' })]);

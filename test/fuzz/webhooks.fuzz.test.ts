@@ -3,7 +3,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { Content } from '../../src/stack/content.js';
 import { pathToString } from '../../src/domain/errors.js';
 import { signJira, signServiceNow, signZendesk } from '../../src/domain/sources/signatures.js';
@@ -111,7 +112,7 @@ let store: EngineStore;
 beforeAll(async () => {
   content = await demoContent();
   stub = countingClient();
-  store = new EngineStore(':memory:');
+  store = new SqliteEngineStore(':memory:');
   app = await fuzzApi(content, {
     client: stub.client,
     store,
@@ -123,7 +124,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  store?.close();
+  await store?.close();
 });
 
 async function post(path: string, payload: Buffer, headers: Record<string, string>): Promise<Reply> {
@@ -383,7 +384,7 @@ describe('webhooks on a real Temporal server', () => {
   let realStore: EngineStore;
   beforeAll(async () => {
     env = await startTestServer();
-    realStore = new EngineStore(':memory:');
+    realStore = new SqliteEngineStore(':memory:');
     real = await fuzzApi(content, {
       client: env.client,
       taskQueue: 'fuzz-no-worker',
@@ -395,7 +396,7 @@ describe('webhooks on a real Temporal server', () => {
   });
   afterAll(async () => {
     await real?.close();
-    realStore?.close();
+    await realStore?.close();
     await env?.teardown();
   });
 
@@ -507,7 +508,7 @@ describe('bugs fuzzing found (fixed; kept as regression tests)', () => {
         const reply = await deliver(source, raw, type);
         expect(reply.status).toBeLessThan(500);
         expect(reply.body.reason, 'the signature matches these bytes').not.toBe('bad_signature');
-        if (typeof reply.body.deadLetterId === 'number') expect(store.deadLetter(reply.body.deadLetterId)!.body.equals(raw)).toBe(true);
+        if (typeof reply.body.deadLetterId === 'number') expect((await store.deadLetter(reply.body.deadLetterId))!.body.equals(raw)).toBe(true);
       }),
       { numRuns: 6, endOnFailure: true },
     );
@@ -549,10 +550,9 @@ describe('bodies nested deeper than any help desk sends', () => {
       expect(reply.status, `${source}: ${JSON.stringify(reply.body).slice(0, 200)}`).toBe(400);
       expect(reply.body.issues).toEqual([{ path: '(body)', message: expect.stringMatching(/more than 100 levels deep|not valid JSON/) }]);
       expect(stub.touched(), 'nothing reached Temporal').toBe(before);
-      const letter = store.deadLetter(reply.body.deadLetterId)!;
+      const letter = (await store.deadLetter(reply.body.deadLetterId))!;
       expect(letter.body.equals(raw), 'the body is kept byte for byte').toBe(true);
-      const audited = store
-        .auditEntries({})
+      const audited = (await store.auditEntries({}))
         .map((e) => e.entry)
         .filter((e) => e.kind === 'webhook.rejected' && e.details?.deadLetterId === reply.body.deadLetterId);
       expect(audited).toEqual([expect.objectContaining({ actor: source, outcome: 'rejected', reason: 'invalid_payload' })]);

@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from
 import { randomUUID } from 'node:crypto';
 import { buildActivities, buildAdapters, type Adapters, type EngineActivities } from '../../src/app/adapters.js';
 import { engineActivityInterceptors } from '../../src/activities/interceptors.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { loadContent, type Content } from '../../src/stack/content.js';
 import { dynamicConfigArgs } from '../../src/stack/serverSettings.js';
@@ -46,11 +47,11 @@ export async function demoAdapters(): Promise<Adapters> {
     {
       mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined, timeoutMs: 8_000 },
       helpdesks: {},
-      storeFile: ':memory:',
       grants: { key: TEST_GRANT_KEY, keyFile: '/nonexistent', ttlMs: 600_000 },
       permissionBudgetMs: 300,
     },
     await demoContent(),
+    { store: new SqliteEngineStore(':memory:') },
   );
 }
 

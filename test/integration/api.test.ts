@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { buildApi } from '../../src/client/http/app.js';
 import { intakeTicket } from '../../src/client/intake.js';
 import { RoutingConfig } from '../../src/domain/tickets/routing.js';
@@ -79,7 +79,7 @@ describe('HTTP API when Temporal cannot be reached', () => {
       client: offline,
       taskQueue: 'x',
       routing,
-      store: new EngineStore(':memory:'),
+      store: new SqliteEngineStore(':memory:'),
       webhooks: { secrets: {}, allowUnsigned: true },
       logger: createLogger('silent'),
       startTimeoutMs: 1000,
@@ -105,7 +105,7 @@ describe('HTTP API when Temporal cannot be reached', () => {
       client: offline,
       taskQueue: 'x',
       routing,
-      store: new EngineStore(':memory:'),
+      store: new SqliteEngineStore(':memory:'),
       webhooks: { secrets: {}, allowUnsigned: true },
       adminToken: STAFF_TOKEN,
       logger: createLogger('silent'),

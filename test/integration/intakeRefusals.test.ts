@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { handleDelivery, type WebhookOptions } from '../../src/client/webhooks.js';
 import { demoContent, startTestServer } from '../helpers/temporal.js';
 import { JIRA, jiraIssueCreated } from '../helpers/tickets.js';
@@ -20,7 +20,7 @@ beforeAll(async () => {
     routing: content.routing,
     definitions: content.definitions,
     trees: content.trees,
-    store: new EngineStore(':memory:'),
+    store: new SqliteEngineStore(':memory:'),
     secrets: {},
     allowUnsigned: true,
   };

@@ -4,7 +4,7 @@ import { register as globalRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { SimulatedFleet } from '../../src/activities/endpoints/memory.js';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { buildApi, configuredApiOptions } from '../../src/client/http/app.js';
 import { REJECTION_REASONS, rejectionReason } from '../../src/client/http/metrics.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   app = buildApi(
     configuredApiOptions(config, content, {
       client: env.client,
-      store: new EngineStore(':memory:'),
+      store: new SqliteEngineStore(':memory:'),
       logger: createLogger('silent'),
       directory: new MemoryDirectory(content.directory),
       endpoints: new SimulatedFleet(content.fleet),

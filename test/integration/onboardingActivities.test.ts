@@ -205,7 +205,7 @@ describe('grants guard every change', () => {
     }
     expect(await snapshot(s)).toEqual(before);
     expect(Object.values(calls(s)).every((n) => n === 0)).toBe(true);
-    expect(s.store.auditEntries({ kind: 'security' }).length).toBeGreaterThan(0);
+    expect((await s.store.auditEntries({ kind: 'security' })).length).toBeGreaterThan(0);
   });
 
   it('uninstallSoftware is bound to the software and device of the install grant', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src/activities/directory/ldap.js';
 import type { LdapConfig } from '../../src/config/directory.js';
 import { createPermissionActivities, type PermissionCheck } from '../../src/activities/permission.js';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { verifyGrant } from '../../src/domain/permissions/grants.js';
 import { PermissionPolicy } from '../../src/domain/permissions/permission.js';
 import { freePort } from '../../src/stack/ports.js';
@@ -31,7 +31,7 @@ async function check(
   target: string,
   params: Record<string, unknown> = {},
 ) {
-  const store = new EngineStore(':memory:');
+  const store = new SqliteEngineStore(':memory:');
   const activities = createPermissionActivities({ directory, policy, store, grants: { key: TEST_GRANT_KEY, ttlMs: 60_000 }, directoryBudgetMs: 800 });
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   const result: PermissionCheck = await env.run(activities.checkPermission, {
@@ -55,7 +55,7 @@ describe('permission check against OpenLDAP', () => {
     expect(verifyGrant(result.grant, { action: 'password.reset', target: 'jdoe', params: {}, workflowId: 'test' }, TEST_GRANT_KEY, Date.now())).toMatchObject({
       ok: true,
     });
-    expect(store.auditEntries({ kind: 'permission.decision' }).map((e) => e.entry)).toEqual([
+    expect((await store.auditEntries({ kind: 'permission.decision' })).map((e) => e.entry)).toEqual([
       expect.objectContaining({ actor: 'sam.helper', outcome: 'allowed', reason: 'service-desk-staff' }),
     ]);
   });
@@ -75,7 +75,7 @@ describe('permission check against OpenLDAP', () => {
     const { policy } = await demoContent();
     const { result, store } = await check(ldap({ url: `ldap://127.0.0.1:${await freePort()}` }), policy, 'password.reset', 'jdoe', 'jdoe');
     expect(result).toMatchObject({ decision: { allowed: false, rule: 'directory_unavailable' }, grant: null, requester: null });
-    expect(store.auditEntries()[0]?.entry).toMatchObject({ outcome: 'denied', reason: 'directory_unavailable' });
+    expect((await store.auditEntries())[0]?.entry).toMatchObject({ outcome: 'denied', reason: 'directory_unavailable' });
   });
 
   it('tells "the server said no" (bad bind password) apart from "could not reach it"', async () => {

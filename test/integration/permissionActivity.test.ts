@@ -8,7 +8,8 @@ import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { DirectoryRefusedError, DirectoryUnavailableError, type DirectoryPort } from '../../src/activities/directory/port.js';
 import { createActivities } from '../../src/activities/support.js';
 import { createPermissionActivities, requireGrant, type PermissionCheck } from '../../src/activities/permission.js';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import type { UserLookup } from '../../src/domain/permissions/directory.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { verifyGrant, type Grant } from '../../src/domain/permissions/grants.js';
@@ -23,14 +24,14 @@ const RUN = { workflowId: 'ticket-jira-IT-7', runId: '11111111-2222-3333-4444-55
 
 async function setup(directory?: DirectoryPort) {
   const content = await demoContent();
-  const store = new EngineStore(':memory:');
+  const store = new SqliteEngineStore(':memory:');
   const dir = directory ?? new MemoryDirectory(content.directory);
   return { store, activities: createPermissionActivities({ directory: dir, policy: content.policy, store, grants: GRANTS, directoryBudgetMs: 800 }) };
 }
 
 const byId = (id: string): UserLookup => ({ by: 'id', id });
 const env = (info: Partial<Info> = {}) => new MockActivityEnvironment({ workflowExecution: RUN, activityId: '3', ...info }, quiet);
-const decisions = (store: EngineStore) => store.auditEntries({ kind: 'permission.decision' }).map((e) => e.entry);
+const decisions = async (store: EngineStore) => (await store.auditEntries({ kind: 'permission.decision' })).map((e) => e.entry);
 
 /** The demo directory, with `findUser` failing as given (the first `times` lookups, default all). */
 async function failingDirectory(error: Error, times = Infinity) {
@@ -63,7 +64,7 @@ describe('checkPermission', () => {
       ok: false,
       reason: 'wrong_target',
     });
-    expect(decisions(store)).toEqual([
+    expect(await decisions(store)).toEqual([
       expect.objectContaining({
         actor: 'sam.helper',
         subject: RUN.workflowId,
@@ -93,7 +94,7 @@ describe('checkPermission', () => {
       params: {},
     });
     expect(denied).toMatchObject({ decision: { allowed: false, rule: 'no_rule_allows' }, target: null, grant: null });
-    expect(decisions(store).map((e) => [e.actor, e.outcome, e.reason])).toEqual([
+    expect((await decisions(store)).map((e) => [e.actor, e.outcome, e.reason])).toEqual([
       ['kim.admin', 'allowed', 'onboarding-staff'],
       ['asmith', 'denied', 'no_rule_allows'],
     ]);
@@ -111,7 +112,7 @@ describe('checkPermission', () => {
       params: {},
     });
     expect(result).toMatchObject({ decision: { allowed: false, rule }, grant: null });
-    expect(decisions(store)).toEqual([expect.objectContaining({ actor, outcome: 'denied', reason: rule })]);
+    expect(await decisions(store)).toEqual([expect.objectContaining({ actor, outcome: 'denied', reason: rule })]);
   });
 
   it('a directory that refuses the lookup is a directory_refused denial with its code, asked once, audited', async () => {
@@ -130,7 +131,7 @@ describe('checkPermission', () => {
       grant: null,
     });
     expect(lookups()).toBe(1);
-    expect(decisions(store)).toEqual([expect.objectContaining({ actor: 'unknown', outcome: 'denied', reason: 'directory_refused' })]);
+    expect(await decisions(store)).toEqual([expect.objectContaining({ actor: 'unknown', outcome: 'denied', reason: 'directory_refused' })]);
   });
 
   it('a directory that is unreachable for a moment is asked again within the budget, and then decides', async () => {
@@ -145,7 +146,7 @@ describe('checkPermission', () => {
     expect(result.decision).toMatchObject({ allowed: true, rule: 'service-desk-staff' });
     expect(result.grant).not.toBeNull();
     expect(lookups()).toBe(3);
-    expect(decisions(store).map((e) => e.outcome)).toEqual(['allowed']);
+    expect((await decisions(store)).map((e) => e.outcome)).toEqual(['allowed']);
   });
 
   it.each([
@@ -156,7 +157,7 @@ describe('checkPermission', () => {
     await expect(
       env().run(activities.checkPermission, { action: 'password.reset', requester: requester as UserLookup, target: byId('jdoe'), params: {} }),
     ).rejects.toBeInstanceOf(type);
-    expect(store.auditEntries()).toEqual([]);
+    expect(await store.auditEntries()).toEqual([]);
   });
 
   it('audits a decision once however often the activity is retried', async () => {
@@ -164,10 +165,10 @@ describe('checkPermission', () => {
     const input = { action: 'account.unlock', requester: byId('jdoe'), target: byId('jdoe'), params: {} };
     await env({ attempt: 1 }).run(activities.checkPermission, input);
     await env({ attempt: 2 }).run(activities.checkPermission, input);
-    expect(decisions(store)).toHaveLength(1);
+    expect(await decisions(store)).toHaveLength(1);
     // Another activity of the same run is another decision.
     await env({ activityId: '9' }).run(activities.checkPermission, input);
-    expect(decisions(store)).toHaveLength(2);
+    expect(await decisions(store)).toHaveLength(2);
   });
 
   it('outside a workflow (a standalone activity) decisions and grants are bound to the activity, audited once', async () => {
@@ -177,7 +178,7 @@ describe('checkPermission', () => {
     const result: PermissionCheck = await env(standalone).run(activities.checkPermission, input);
     expect(result.grant).toMatchObject({ workflowId: 'activity-standalone-17', target: 'jdoe' });
     await env({ ...standalone, attempt: 2 }).run(activities.checkPermission, input);
-    expect(decisions(store)).toEqual([
+    expect(await decisions(store)).toEqual([
       expect.objectContaining({ subject: 'activity-standalone-17', outcome: 'allowed', details: expect.objectContaining({ ticket: null }) }),
     ]);
     // The guard in the same activity accepts it; in a workflow, the same grant is someone else's.
@@ -197,7 +198,7 @@ describe('the grant guard (through the unlock-account activity)', () => {
     adapters.demoDirectory.update('jdoe', { locked: true });
     const activities = createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction });
     const locked = async () => (await adapters.directory.findUser(byId('jdoe')))?.locked;
-    const security = () => adapters.store.auditEntries({ kind: 'security' }).map((e) => e.entry);
+    const security = async () => (await adapters.store.auditEntries({ kind: 'security' })).map((e) => e.entry);
     return { activities, locked, security };
   }
 
@@ -211,7 +212,7 @@ describe('the grant guard (through the unlock-account activity)', () => {
     });
     expect(await env({ activityId: '4' }).run(activities.unlockAccount, { userId: 'jdoe', grant: check.grant })).toEqual({ wasLocked: true });
     expect(await locked()).toBe(false);
-    expect(security()).toEqual([]);
+    expect(await security()).toEqual([]);
   });
 
   const signed = (over: Partial<Grant> = {}) => testGrant('account.unlock', 'jdoe', {}, { workflowId: RUN.workflowId, ...over });
@@ -241,7 +242,7 @@ describe('the grant guard (through the unlock-account activity)', () => {
       message: `refused account.unlock on jdoe: permission grant ${reason.replace('_', ' ')}`,
     });
     expect(await locked()).toBe(true);
-    expect(security()).toEqual([
+    expect(await security()).toEqual([
       expect.objectContaining({
         actor: 'engine',
         subject: RUN.workflowId,

@@ -5,7 +5,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { SimulatedFleet } from '../../src/activities/endpoints/memory.js';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import { buildApi, configuredApiOptions } from '../../src/client/http/app.js';
 import { CLAIM_STALE_MS } from '../../src/client/selfService.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -35,7 +36,7 @@ function withWorkflowClient(real: Client, over: Partial<Pick<WorkflowClient, 'st
   return Object.create(real, { workflow: { value: workflow } });
 }
 
-function api(client: Client, store = new EngineStore(':memory:')): { app: FastifyInstance; store: EngineStore } {
+function api(client: Client, store = new SqliteEngineStore(':memory:')): { app: FastifyInstance; store: EngineStore } {
   const app = buildApi(
     configuredApiOptions(loadConfig({ ...jwtEnv, TEMPORAL_TASK_QUEUE: NO_WORKER }), content, {
       client,
@@ -59,11 +60,8 @@ async function call(app: FastifyInstance, method: 'GET' | 'POST', url: string, w
 }
 const cleanup = (app: FastifyInstance, who: string, device: string) =>
   call(app, 'POST', '/self-service/requests', who, { automation: 'disk-cleanup', inputs: { device } });
-const auditOf = (store: EngineStore, who: string) =>
-  store
-    .auditEntries({ subject: 'self-service:disk-cleanup' })
-    .map((e) => e.entry)
-    .filter((e) => e.actor === who);
+const auditOf = async (store: EngineStore, who: string) =>
+  (await store.auditEntries({ subject: 'self-service:disk-cleanup' })).map((e) => e.entry).filter((e) => e.actor === who);
 
 beforeAll(async () => {
   content = await loadContent(contentDir);
@@ -86,11 +84,11 @@ describe('self-service while Temporal cannot be reached', () => {
     const first = await cleanup(app, 'user-0001', 'LT-U0001');
     expect(first).toMatchObject({ status: 503, body: { error: 'unavailable' } });
     expect(first.headers['retry-after']).toBe('5');
-    expect(store.selfServiceStarts('user-0001', 'disk-cleanup', new Date(0))).toEqual([]);
-    expect(auditOf(store, 'user-0001')).toEqual([]);
+    expect(await store.selfServiceStarts('user-0001', 'disk-cleanup', new Date(0))).toEqual([]);
+    expect(await auditOf(store, 'user-0001')).toEqual([]);
     // The claim was given back: the same request can take it at once (a held one would be
     // refused 409 already_running).
-    expect(store.claimSelfService('user-0001', 'disk-cleanup', new Date(), CLAIM_STALE_MS)).not.toBeNull();
+    expect(await store.claimSelfService('user-0001', 'disk-cleanup', new Date(), CLAIM_STALE_MS)).not.toBeNull();
   });
 
   it('status, cancel and approval of a request are 503, not 404 (the run may well exist)', async () => {
@@ -120,12 +118,12 @@ describe('self-service against a live Temporal', () => {
     const { app, store } = api(client);
     try {
       expect(await cleanup(app, 'user-0003', 'LT-U0003')).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-      expect(store.selfServiceStarts('user-0003', 'disk-cleanup', new Date(0))).toEqual([]);
+      expect(await store.selfServiceStarts('user-0003', 'disk-cleanup', new Date(0))).toEqual([]);
       const second = await cleanup(app, 'user-0003', 'LT-U0003');
       expect(second).toMatchObject({ status: 202, body: { requestId: 'self-disk-cleanup-user-0003', status: 'started' } });
       expect((await env.client.workflow.getHandle('self-disk-cleanup-user-0003').describe()).status.name).toBe('RUNNING');
-      expect(store.selfServiceStarts('user-0003', 'disk-cleanup', new Date(0))).toHaveLength(1);
-      expect(auditOf(store, 'user-0003').map((e) => e.outcome)).toEqual(['accepted']);
+      expect(await store.selfServiceStarts('user-0003', 'disk-cleanup', new Date(0))).toHaveLength(1);
+      expect((await auditOf(store, 'user-0003')).map((e) => e.outcome)).toEqual(['accepted']);
     } finally {
       await app.close();
     }
@@ -161,8 +159,8 @@ describe('self-service against a live Temporal', () => {
         expect(w.runId).toBe(rivalRunId);
       }
       expect(runs).toBe(1);
-      expect(store.selfServiceStarts('user-0004', 'disk-cleanup', new Date(0))).toEqual([]);
-      expect(auditOf(store, 'user-0004')).toEqual([
+      expect(await store.selfServiceStarts('user-0004', 'disk-cleanup', new Date(0))).toEqual([]);
+      expect(await auditOf(store, 'user-0004')).toEqual([
         expect.objectContaining({ outcome: 'rejected', reason: 'already_running', details: { status: 409, requestId: id } }),
       ]);
     } finally {
@@ -173,15 +171,15 @@ describe('self-service against a live Temporal', () => {
   it('a request that cannot get its turn (an identical one holds the claim) is 409 already_running, audited, and starts nothing', async () => {
     const { app, store } = api(env.client);
     try {
-      const held = store.claimSelfService('user-0005', 'disk-cleanup', new Date(), CLAIM_STALE_MS);
+      const held = await store.claimSelfService('user-0005', 'disk-cleanup', new Date(), CLAIM_STALE_MS);
       expect(held).not.toBeNull();
       const r = await cleanup(app, 'user-0005', 'LT-U0005');
       expect(r).toMatchObject({ status: 409, body: { error: 'already_running', requestId: 'self-disk-cleanup-user-0005' } });
       await expect(env.client.workflow.getHandle('self-disk-cleanup-user-0005').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-      expect(auditOf(store, 'user-0005')).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'already_running' })]);
+      expect(await auditOf(store, 'user-0005')).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'already_running' })]);
       // Its own attempt did not take the claim over: the holder still has it.
-      expect(store.claimSelfService('user-0005', 'disk-cleanup', new Date(), CLAIM_STALE_MS)).toBeNull();
-      store.releaseSelfService('user-0005', 'disk-cleanup', held!);
+      expect(await store.claimSelfService('user-0005', 'disk-cleanup', new Date(), CLAIM_STALE_MS)).toBeNull();
+      await store.releaseSelfService('user-0005', 'disk-cleanup', held!);
       expect(await cleanup(app, 'user-0005', 'LT-U0005')).toMatchObject({ status: 202 });
     } finally {
       await app.close();

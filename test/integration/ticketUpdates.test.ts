@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../../src/client/webhooks.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { signedHeaders, SECRETS } from '../helpers/deliveries.js';
@@ -24,7 +24,7 @@ async function options(taskQueue: string): Promise<WebhookOptions> {
     client: env.client,
     taskQueue,
     routing: (await demoContent()).routing,
-    store: new EngineStore(':memory:'),
+    store: new SqliteEngineStore(':memory:'),
     secrets: { jira: SECRETS.jira },
     allowUnsigned: false,
   };
@@ -92,8 +92,15 @@ describe('sources without a secret', () => {
   it('replay names a missing or already handled dead letter', async () => {
     const opts = await options('nobody-polls');
     await expect(replayDeadLetter(opts, 42)).rejects.toThrow(ValidationError);
-    const id = opts.store.addDeadLetter({ source: 'jira', reason: 'bad_signature', issues: [], headers: {}, body: Buffer.from('{}'), receivedAt: new Date() });
-    opts.store.setDeadLetterStatus(id, 'discarded', 'by test', new Date());
+    const id = await opts.store.addDeadLetter({
+      source: 'jira',
+      reason: 'bad_signature',
+      issues: [],
+      headers: {},
+      body: Buffer.from('{}'),
+      receivedAt: new Date(),
+    });
+    await opts.store.setDeadLetterStatus(id, 'discarded', 'by test', new Date());
     await expect(replayDeadLetter(opts, id)).rejects.toThrow(`dead letter ${id} is already discarded`);
   });
 });

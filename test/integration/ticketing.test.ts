@@ -481,9 +481,8 @@ describe('HTTP error handling (shared by the adapters, exercised through Jira)',
     jira.seedIssue({ key: 'SLOW-1' });
     const adapter = jiraAdapter({ timeoutMs: 150 });
     jira.failNext(1, { hang: 400 });
-    const started = Date.now();
+    // The message proves the adapter's own timer ended the wait (no wall-clock bound: machines are shared).
     const error = await rejection(adapter.addComment(jiraRef('SLOW-1'), { body: 'x', visibility: 'public', ...ctx('slow', 1) }));
-    expect(Date.now() - started).toBeLessThan(380);
     expect(error).not.toBeInstanceOf(TicketingRequestError);
     expect(error.message).toBe('Jira POST /rest/api/3/issue/SLOW-1/comment timed out after 150 ms');
     await jira.settled();

@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDirectory } from '../../src/activities/directory/memory.js';
 import { SimulatedFleet } from '../../src/activities/endpoints/memory.js';
-import { EngineStore } from '../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../src/activities/records/port.js';
 import { buildApi, configuredApiOptions } from '../../src/client/http/app.js';
 import { handleDelivery } from '../../src/client/webhooks.js';
 import { loadConfig } from '../../src/config/index.js';
-import { readAuditRows } from '../../src/activities/records/auditQueries.js';
 import { verifyChain } from '../../src/domain/records/auditVerify.js';
 import { createLogger } from '../../src/stack/logger.js';
 import { SECRETS, signedHeaders, zendeskTicket } from '../helpers/deliveries.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: 'flood-no-worker',
     ALERTMANAGER_TOKEN: 'alertmanager-token-0123456789abcdef',
   });
-  store = new EngineStore(':memory:');
+  store = new SqliteEngineStore(':memory:');
   const sink = new Writable({
     write: (chunk, _enc, done) => {
       logLines.push(JSON.parse(String(chunk)));
@@ -73,14 +73,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  store?.close();
+  await store?.close();
   await env?.teardown();
 });
 
 const post = (source: string, raw: string, headers: Record<string, string>) => fetch(`${url}/webhooks/${source}`, { method: 'POST', headers, body: raw });
-const perDelivery = (source: string) =>
-  store.auditEntries({ kind: 'webhook.rejected' }).filter(({ entry }) => entry.actor === source && entry.subject.startsWith(`${source}:delivery:`));
-const summaries = (source: string) => store.auditEntries({ subject: `${source}:flood` }).map((e) => e.entry);
+const perDelivery = async (source: string) =>
+  (await store.auditEntries({ kind: 'webhook.rejected' })).filter(({ entry }) => entry.actor === source && entry.subject.startsWith(`${source}:delivery:`));
+const summaries = async (source: string) => (await store.auditEntries({ subject: `${source}:flood` })).map((e) => e.entry);
 async function notKept(source: string, why: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`itse_webhook_refusals_not_kept_total{source="${source}",why="${why}"} `));
@@ -88,18 +88,18 @@ async function notKept(source: string, why: string): Promise<number> {
 }
 
 describe('a flood of webhook deliveries with a forged signature', () => {
-  it('answers every one 401, none 5xx', () => {
+  it('answers every one 401, none 5xx', async () => {
     expect(floodAnswers).toHaveLength(FLOOD);
     expect(floodAnswers.filter((s) => s !== 401)).toEqual([]);
   });
 
   it('keeps only the per-minute bound of them whole, and counts the rest in the metric', async () => {
-    expect(store.deadLetters().filter((d) => d.source === 'jira')).toHaveLength(KEPT_PER_MINUTE);
-    expect(perDelivery('jira')).toHaveLength(KEPT_PER_MINUTE);
+    expect((await store.deadLetters()).filter((d) => d.source === 'jira')).toHaveLength(KEPT_PER_MINUTE);
+    expect(await perDelivery('jira')).toHaveLength(KEPT_PER_MINUTE);
     expect(await notKept('jira', 'rate')).toBe(FLOOD - KEPT_PER_MINUTE);
   });
 
-  it('logs the start of the flood once, not once per request', () => {
+  it('logs the start of the flood once, not once per request', async () => {
     const warnings = logLines.filter((l) => l.msg?.startsWith('webhook flood'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ source: 'jira', why: 'rate', keepPerMinute: KEPT_PER_MINUTE });
@@ -113,7 +113,7 @@ describe('a flood of webhook deliveries with a forged signature', () => {
     expect(res.status).toBe(400);
     const { deadLetterId } = (await res.json()) as { deadLetterId: number | null };
     expect(deadLetterId).not.toBeNull();
-    expect(store.deadLetter(deadLetterId!)).toMatchObject({ source: 'jira', reason: 'invalid_payload' });
+    expect(await store.deadLetter(deadLetterId!)).toMatchObject({ source: 'jira', reason: 'invalid_payload' });
   });
 
   it('gives each help desk its own bound: a forged Zendesk delivery is still kept', async () => {
@@ -121,17 +121,17 @@ describe('a flood of webhook deliveries with a forged signature', () => {
     const res = await post('zendesk', raw, signedHeaders('zendesk', raw, 'not-the-zendesk-secret-0123456', clock));
     expect(res.status).toBe(401);
     expect(((await res.json()) as { deadLetterId: number | null }).deadLetterId).not.toBeNull();
-    expect(perDelivery('zendesk')).toHaveLength(1);
+    expect(await perDelivery('zendesk')).toHaveLength(1);
   });
 
   it('never stores a forged body over the size bound, even within the rate', async () => {
     clock = new Date(clock.getTime() + 1000);
-    const before = store.deadLetters().length;
+    const before = (await store.deadLetters()).length;
     const big = JSON.stringify(zendeskTicket((b) => (b.ticket.description = 'x'.repeat(70_000))));
     const res = await post('zendesk', big, signedHeaders('zendesk', big, 'not-the-zendesk-secret-0123456', clock));
     expect(res.status).toBe(401);
     expect(((await res.json()) as { deadLetterId: number | null }).deadLetterId).toBeNull();
-    expect(store.deadLetters()).toHaveLength(before);
+    expect(await store.deadLetters()).toHaveLength(before);
     expect(await notKept('zendesk', 'size')).toBe(1);
   });
 
@@ -143,17 +143,17 @@ describe('a flood of webhook deliveries with a forged signature', () => {
       ),
     );
     expect(answers.map((r) => r.status).filter((s) => s !== 401)).toEqual([]);
-    expect(perDelivery('alertmanager')).toHaveLength(KEPT_PER_MINUTE);
+    expect(await perDelivery('alertmanager')).toHaveLength(KEPT_PER_MINUTE);
     expect(await notKept('alertmanager', 'rate')).toBe(40);
   });
 
   it('summarises each source’s flood in one audit entry when its window ends, and keeps refusals again after it', async () => {
-    expect(summaries('jira')).toEqual([]);
+    expect(await summaries('jira')).toEqual([]);
     clock = new Date(clock.getTime() + 61_000);
     const forged = JSON.stringify(jiraIssueCreated({ key: 'FLOOD-3', reporter: JIRA.jdoe }));
     const res = await post('jira', forged, signedHeaders('jira', forged, 'someone-elses-secret-0123456789'));
     expect(((await res.json()) as { deadLetterId: number | null }).deadLetterId).not.toBeNull();
-    const [summary, ...more] = summaries('jira');
+    const [summary, ...more] = await summaries('jira');
     expect(more).toEqual([]);
     expect(summary).toMatchObject({ kind: 'webhook.rejected', actor: 'jira', outcome: 'rejected', reason: 'flood_not_kept' });
     expect(summary!.details).toMatchObject({
@@ -162,15 +162,15 @@ describe('a flood of webhook deliveries with a forged signature', () => {
       overSize: 0,
       from: '2026-12-07T09:00:00.000Z',
     });
-    expect(summaries('zendesk')).toHaveLength(1);
-    expect(summaries('zendesk')[0]!.details).toMatchObject({ notKept: 1, overSize: 1 });
-    expect(verifyChain(readAuditRows(store))).toMatchObject({ ok: true });
+    expect(await summaries('zendesk')).toHaveLength(1);
+    expect((await summaries('zendesk'))[0]!.details).toMatchObject({ notKept: 1, overSize: 1 });
+    expect(verifyChain(await store.auditRows())).toMatchObject({ ok: true });
   });
 });
 
 describe('dead-letter retention', () => {
   it('removes a help desk’s oldest dead letters past the bound as new ones come, and those past their age', async () => {
-    const kept = new EngineStore(':memory:');
+    const kept = new SqliteEngineStore(':memory:');
     const content = await demoContent();
     let at = new Date('2026-12-01T00:00:00Z');
     const options = {
@@ -189,12 +189,12 @@ describe('dead-letter retention', () => {
     };
     const ids: Array<number | null> = [];
     for (const n of [1, 2, 3, 4, 5]) ids.push(((await forged(n)).body as { deadLetterId: number | null }).deadLetterId);
-    expect(kept.deadLetters().map((d) => d.id)).toEqual(ids.slice(2));
+    expect((await kept.deadLetters()).map((d) => d.id)).toEqual(ids.slice(2));
     at = new Date(at.getTime() + 2 * 86_400_000);
     const last = ((await forged(6)).body as { deadLetterId: number | null }).deadLetterId;
-    expect(kept.deadLetters().map((d) => d.id)).toEqual([last]);
+    expect((await kept.deadLetters()).map((d) => d.id)).toEqual([last]);
     // The audit log keeps every refusal, whatever the dead-letter store removed.
-    expect(kept.auditEntries({ kind: 'webhook.rejected' })).toHaveLength(6);
-    kept.close();
+    expect(await kept.auditEntries({ kind: 'webhook.rejected' })).toHaveLength(6);
+    await kept.close();
   });
 });

@@ -1,7 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Adapters, EngineActivities } from '../../src/app/adapters.js';
-import { readAuditRows } from '../../src/activities/records/auditQueries.js';
 import { verifyChain } from '../../src/domain/records/auditVerify.js';
 import { normaliseJira } from '../../src/domain/sources/jira.js';
 import { toWorkflowTicket } from '../../src/domain/tickets/ticket.js';
@@ -20,8 +19,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function actionEntries(adapters: Adapters, workflowId: string) {
-  return adapters.store.auditEntries({ kind: 'action' }).filter((e) => e.entry.details.workflowId === workflowId);
+async function actionEntries(adapters: Adapters, workflowId: string) {
+  return (await adapters.store.auditEntries({ kind: 'action' })).filter((e) => e.entry.details.workflowId === workflowId);
 }
 
 /** The activities the workflow scheduled, from its history: [type, activity id]. */
@@ -52,7 +51,7 @@ describe('audit entry per automated action', () => {
     expect(record.outcome).toBe('resolved');
 
     // Exactly the activities in the run's history, each once, in the order they ran.
-    const entries = actionEntries(adapters, workflowId);
+    const entries = await actionEntries(adapters, workflowId);
     const ran = await scheduled(workflowId);
     expect(ran.map(([type]) => type)).toEqual(['checkPermission', 'resetPasswordAndNotify', 'commentOnTicket', 'resolveTicket', 'fileResolution']);
     expect(entries.map((e) => [e.entry.details.action, e.entry.details.activityId])).toEqual(ran);
@@ -71,10 +70,10 @@ describe('audit entry per automated action', () => {
 
     // Neither the temporary password nor the e-mail address is in the log; the chain verifies.
     const password = /temporary password is:\n\n {4}(\S+)\n/.exec(adapters.outbox.messages[0]!.text)![1]!;
-    const log = JSON.stringify(adapters.store.auditEntries());
+    const log = JSON.stringify(await adapters.store.auditEntries());
     expect(log).not.toContain(password);
     expect(log).not.toContain('jane.doe@example.com');
-    expect(verifyChain(readAuditRows(adapters.store))).toMatchObject({ ok: true });
+    expect(verifyChain(await adapters.store.auditRows())).toMatchObject({ ok: true });
 
     // The workflow links each step to its activity; the filed document adds attempts and arguments.
     expect(record.actions.map((a) => [a.name, a.activity, a.activityId])).toEqual([
@@ -83,7 +82,7 @@ describe('audit entry per automated action', () => {
       ['comment on ticket', 'commentOnTicket', ran[2]![1]],
       ['resolve ticket', 'resolveTicket', ran[3]![1]],
     ]);
-    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    const [doc] = await adapters.store.documents(`jira:${ticket.key}`);
     const actions = doc!.json.actions as Array<Record<string, unknown>>;
     expect(actions.map((a) => [a.name, a.attempts])).toEqual([
       ['check permission', 1],
@@ -122,7 +121,7 @@ describe('audit entry per automated action', () => {
     expect(record.outcome).toBe('resolved');
     expect(adapters.outbox.messages).toHaveLength(1);
     expect(adapters.demoDirectory.passwordChanges).toHaveLength(1);
-    expect(actionEntries(adapters, workflowId).find((e) => e.entry.details.action === 'resetPasswordAndNotify')!.entry.details.attempts).toBe(2);
+    expect((await actionEntries(adapters, workflowId)).find((e) => e.entry.details.action === 'resetPasswordAndNotify')!.entry.details.attempts).toBe(2);
   });
 
   it('logs a change that failed for good once, as failed, with the reason', async () => {
@@ -144,7 +143,7 @@ describe('audit entry per automated action', () => {
       disableAfterCheck,
     );
     expect(record.outcome).toBe('failed');
-    const entries = actionEntries(adapters, workflowId);
+    const entries = await actionEntries(adapters, workflowId);
     const failed = entries.filter((e) => e.entry.outcome === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.entry).toMatchObject({ reason: 'account jdoe is disabled', details: { action: 'resetPasswordAndNotify', attempts: 1 } });
@@ -219,7 +218,7 @@ describe('records of hand-off and reconciled runs, field by field', () => {
     });
     expect(ticket.summary).not.toContain('7946');
     for (const a of record.actions) expect(Date.parse(a.finishedAt)).toBeGreaterThanOrEqual(Date.parse(a.startedAt));
-    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    const [doc] = await adapters.store.documents(`jira:${ticket.key}`);
     expect(doc!.json).toMatchObject({ outcome: 'escalated', completeness: ["not recorded: requester's directory account", 'not recorded: target'] });
     expect(doc!.workNote).toContain('- Trigger: ticket created via reconciliation');
     expect(adapters.helpdesk.get(ticket.key)).toMatchObject({

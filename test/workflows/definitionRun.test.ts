@@ -124,10 +124,10 @@ describe('onboarding definition', () => {
     expect(history).not.toContain('Maria Lopez');
     expect(history).toMatch(/sensitive:[0-9a-f-]{36}/);
     expect(JSON.stringify(record)).not.toContain('Maria Lopez');
-    expect(adapters.store.db.prepare('SELECT count(*) AS n FROM sensitive_values').get()).toEqual({ n: 0 });
-    const [doc] = adapters.store.documents(started.workflowId);
+    expect(await adapters.store.sensitiveCount()).toBe(0);
+    const [doc] = await adapters.store.documents(started.workflowId);
     expect(doc!.workNote).toContain('displayName=[sensitive input]');
-    expect(JSON.stringify(adapters.store.auditEntries())).not.toContain('Maria Lopez');
+    expect(JSON.stringify(await adapters.store.auditEntries())).not.toContain('Maria Lopez');
   });
 
   it('skips the steps whose conditions do not hold', async () => {
@@ -420,7 +420,7 @@ describe('approvals, cancellation and the TypeScript API', () => {
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(outcome.description.status.name).toBe('CANCELLED');
     expect(await adapters.mailboxes.mailbox('jdoe')).toBeNull();
-    const [doc] = adapters.store.documents(outcome.description.workflowId);
+    const [doc] = await adapters.store.documents(outcome.description.workflowId);
     expect(doc).toMatchObject({ outcome: 'cancelled' });
     expect((doc!.json.compensations as Array<{ activity: string; attempts: number }>).map((c) => [c.activity, c.attempts])).toEqual([['deleteMailbox', 1]]);
   });

@@ -69,7 +69,7 @@ describe('passwordReset workflow on a real Temporal server', () => {
     expect(workNote).toMatch(/password\.reset.*allowed.*own-account/s);
     expect(workNote).not.toContain(password!);
     expect(workNote).not.toMatch(/jane\.doe@example\.com|Jane Doe/);
-    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    const [doc] = await adapters.store.documents(`jira:${ticket.key}`);
     expect(doc).toMatchObject({ workflowId: `reset-${ticket.key}`, outcome: 'resolved', workNote, json: { outcome: 'resolved', completeness: [] } });
 
     // The record, field by field.

@@ -47,7 +47,7 @@ describe('softwareInstall workflow', () => {
       ['software.install', true, 'own-device'],
     ]);
     expect(adapters.endpoints.installs).toEqual([expect.objectContaining({ deviceId: 'LT-0042', softwareId: 'vscode', version: '1.95.3' })]);
-    expect(adapters.store.auditEntries({ kind: 'permission.decision' })).toHaveLength(2);
+    expect(await adapters.store.auditEntries({ kind: 'permission.decision' })).toHaveLength(2);
   });
 
   it('waits for the manager’s approval, refuses the wrong approvers, then installs', async () => {

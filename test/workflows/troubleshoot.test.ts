@@ -101,7 +101,7 @@ describe('troubleshootSession', () => {
       status: 'resolved',
       comments: [{ body: expect.stringContaining('renewing the lease fixed it. (see KB-NET-0007)') }, { visibility: 'internal' }],
     });
-    const [doc] = adapters.store.documents(`jira:${ticket.key}`);
+    const [doc] = await adapters.store.documents(`jira:${ticket.key}`);
     expect(doc!.kbDraft).toContain('KB-NET-0007');
     expect(doc!.workNote).toContain('sam.helper');
   });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { exportJsonLines, queryAudit, readAuditRows, type AuditFilter } from '../../activities/records/auditQueries.js';
+import { exportJsonLines, queryAudit, type AuditFilter } from '../../activities/records/auditQueries.js';
 import { anchor, AuditAnchor, verifyAgainstAnchor, verifyChain } from '../../domain/records/auditVerify.js';
 import { fail, type CliIo } from './io.js';
 import { withStore } from './resources.js';
@@ -24,7 +24,7 @@ export function addRecordCommands(program: Command, io: CliIo): void {
     .option('--anchor <file>', 'a published anchor (from `audit anchor`) the log must still contain')
     .action((opts: { anchor?: string }) =>
       withStore(io, async (store) => {
-        const rows = readAuditRows(store);
+        const rows = await store.auditRows();
         const result = opts.anchor ? verifyAgainstAnchor(rows, AuditAnchor.parse(JSON.parse(await readFile(opts.anchor, 'utf8')))) : verifyChain(rows);
         if (result.ok) io.out(`audit log intact: ${result.entries} entries, last hash ${result.lastHash}`);
         else fail(`audit log broken at entry ${result.firstBad.seq} (${result.firstBad.problem}): ${result.firstBad.message}`);
@@ -36,7 +36,7 @@ export function addRecordCommands(program: Command, io: CliIo): void {
     .description('print the current head of the chain, to publish elsewhere (a full rewrite is then detectable)')
     .action(() =>
       withStore(io, async (store) => {
-        const result = verifyChain(readAuditRows(store));
+        const result = verifyChain(await store.auditRows());
         if (!result.ok) fail(`audit log broken at entry ${result.firstBad.seq}: ${result.firstBad.message}`);
         else io.out(JSON.stringify(anchor(result.lastHash, result.entries, new Date())));
       }),
@@ -44,13 +44,13 @@ export function addRecordCommands(program: Command, io: CliIo): void {
 
   auditFilter(audit.command('query').description('entries by ticket, user, action and time')).action((opts: AuditFilter) =>
     withStore(io, async (store) => {
-      for (const m of queryAudit(store, opts))
+      for (const m of await queryAudit(store, opts))
         io.out(`#${m.seq} ${m.entry.at} ${m.entry.kind} ${m.entry.actor} ${m.entry.subject} ${m.entry.outcome}${m.entry.reason ? ` (${m.entry.reason})` : ''}`);
     }),
   );
 
   auditFilter(audit.command('export').description('entries as JSON lines (with their hashes) on standard output')).action((opts: AuditFilter) =>
-    withStore(io, async (store) => void exportJsonLines(store, opts, io.out)),
+    withStore(io, async (store) => void (await exportJsonLines(store, opts, io.out))),
   );
 
   program
@@ -60,7 +60,7 @@ export function addRecordCommands(program: Command, io: CliIo): void {
     .option('--json', 'the JSON documents instead of the Markdown work notes')
     .action((ticket: string, opts: { json?: boolean }) =>
       withStore(io, async (store) => {
-        const docs = store.documents(ticket);
+        const docs = await store.documents(ticket);
         if (docs.length === 0) fail(`no records for ${ticket}`);
         if (opts.json)
           io.out(

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { DeadLetterStatus, EngineStore } from '../../activities/records/store.js';
+import type { DeadLetterStatus, EngineStore } from '../../activities/records/port.js';
 import type { Config } from '../../config/index.js';
 import { ValidationError } from '../../domain/errors.js';
 import { loadContent, type Content } from '../../stack/content.js';
@@ -15,9 +15,9 @@ const idOf = (raw: string) => {
 };
 
 /** Takes dead letter `id` through intake again: Alertmanager deliveries through the alert intake, help-desk ones through ticket intake. */
-function replay(id: number, at: { client: Client; store: EngineStore; config: Config; content: Content }) {
+async function replay(id: number, at: { client: Client; store: EngineStore; config: Config; content: Content }) {
   const { client, store, config, content } = at;
-  if ((store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE) {
+  if (((await store.deadLetter(id))?.source as string | undefined) === ALERTMANAGER_SOURCE) {
     return replayAlertDeadLetter(
       {
         client,
@@ -61,7 +61,7 @@ export function addDeadLetterCommands(program: Command, io: CliIo): void {
     .action((opts: { status: string }) =>
       withStore(io, async (store) => {
         if (!['open', 'replayed', 'discarded', 'all'].includes(opts.status)) fail(`--status must be open, replayed, discarded or all`);
-        const letters = store.deadLetters(opts.status === 'all' ? undefined : (opts.status as DeadLetterStatus));
+        const letters = await store.deadLetters(opts.status === 'all' ? undefined : (opts.status as DeadLetterStatus));
         if (letters.length === 0) io.out(`no ${opts.status === 'all' ? '' : `${opts.status} `}dead letters`);
         for (const d of letters) {
           io.out(
@@ -77,7 +77,7 @@ export function addDeadLetterCommands(program: Command, io: CliIo): void {
     .description('show one dead letter with its problems, kept headers and body')
     .action((raw: string) =>
       withStore(io, async (store) => {
-        const d = store.deadLetter(idOf(raw)) ?? fail(`no dead letter ${raw}`);
+        const d = (await store.deadLetter(idOf(raw))) ?? fail(`no dead letter ${raw}`);
         io.out(`#${d.id} from ${d.source}, received ${d.receivedAt}, ${d.status}${d.replayResult ? ` (${d.replayResult})` : ''}`);
         io.out(`reason: ${d.reason}`);
         for (const i of d.issues) io.out(`  ${i.path}: ${i.message}`);
@@ -110,9 +110,9 @@ export function addDeadLetterCommands(program: Command, io: CliIo): void {
     .description('mark a dead letter as handled without replaying it')
     .action((raw: string) =>
       withStore(io, async (store) => {
-        const d = store.deadLetter(idOf(raw)) ?? fail(`no dead letter ${raw}`);
+        const d = (await store.deadLetter(idOf(raw))) ?? fail(`no dead letter ${raw}`);
         if (d.status !== 'open') fail(`dead letter ${raw} is already ${d.status}`);
-        store.setDeadLetterStatus(d.id, 'discarded', 'discarded by staff (CLI)', new Date());
+        await store.setDeadLetterStatus(d.id, 'discarded', 'discarded by staff (CLI)', new Date());
         io.out(`dead letter ${raw} discarded`);
       }),
     );

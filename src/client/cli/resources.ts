@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { EngineStore } from '../../activities/records/store.js';
+import { openEngineStore } from '../../activities/records/open.js';
+import type { EngineStore } from '../../activities/records/port.js';
 import { clusterAddress, loadConfig, type Config } from '../../config/index.js';
 import { connectClient } from '../../stack/connection.js';
 import type { CliIo } from './io.js';
@@ -14,13 +15,13 @@ export async function connected<T>(config: Config, fn: (client: Client) => Promi
   }
 }
 
-/** Opens the engine store (DATA_DIR/engine.db), runs fn, and always closes it. */
+/** Opens the engine store (ENGINE_DATABASE_URL, else DATA_DIR/engine.db), runs fn, and always closes it. */
 export async function opened<T>(config: Config, fn: (store: EngineStore) => Promise<T>): Promise<T> {
-  const store = new EngineStore(config.storeFile);
+  const store = await openEngineStore(config);
   try {
     return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

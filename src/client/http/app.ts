@@ -7,7 +7,7 @@ import type { DirectoryPort } from '../../activities/directory/port.js';
 import type { EndpointPort } from '../../activities/endpoints/port.js';
 import { createJwtVerifier } from './auth.js';
 import { registerSelfService, type SelfServiceApiOptions } from './selfServiceRoutes.js';
-import type { EngineStore } from '../../activities/records/store.js';
+import type { EngineStore } from '../../activities/records/port.js';
 import type { DecisionTree } from '../../domain/trees/tree.js';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
@@ -19,7 +19,7 @@ import { TicketSource } from '../../domain/tickets/ticket.js';
 import type { Logger } from '../../stack/logger.js';
 import { ApprovalBody, submitApproval, updateFailureMessage, withDirectoryGroups } from '../approvals.js';
 import { runStatus } from '../runStatus.js';
-import { queryAudit, readAuditRows } from '../../activities/records/auditQueries.js';
+import { queryAudit } from '../../activities/records/auditQueries.js';
 import { verifyChain } from '../../domain/records/auditVerify.js';
 import { answerSession, listSessions, listTrees, sessionBack, showSession, startTroubleshooting } from '../troubleshooting.js';
 import { handleDelivery, replayDeadLetter, type WebhookOptions } from '../webhooks.js';
@@ -386,7 +386,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     // Records and the audit log, for auditors and the knowledge base.
     app.get<{ Params: { ticket: string }; Querystring: { format?: string } }>('/records/:ticket', async (request, reply) => {
-      const docs = options.store.documents(request.params.ticket);
+      const docs = await options.store.documents(request.params.ticket);
       if (docs.length === 0)
         return reply
           .code(404)
@@ -398,24 +398,24 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const q = request.query;
       const filter = { ticket: q.ticket, user: q.user, action: q.action, from: q.from, to: q.to, limit: q.limit === undefined ? 1000 : Number(q.limit) };
       try {
-        return queryAudit(options.store, filter);
+        return await queryAudit(options.store, filter);
       } catch (e) {
         if (e instanceof RangeError) throw new ValidationError('audit query', [{ path: 'query', message: e.message }]);
         throw e;
       }
     });
-    app.get('/audit/verify', async () => verifyChain(readAuditRows(options.store)));
+    app.get('/audit/verify', async () => verifyChain(await options.store.auditRows()));
 
     app.get<{ Querystring: { status?: string } }>('/dead-letters', async (request) => {
       const status = request.query.status;
       if (status !== undefined && !['open', 'replayed', 'discarded'].includes(status)) {
         throw new ValidationError('query', [{ path: 'status', message: 'must be open, replayed or discarded' }]);
       }
-      return options.store.deadLetters(status as 'open' | undefined).map(({ body, headers, ...rest }) => ({ ...rest, bytes: body.length }));
+      return (await options.store.deadLetters(status as 'open' | undefined)).map(({ body, headers, ...rest }) => ({ ...rest, bytes: body.length }));
     });
 
     app.get<{ Params: { id: string } }>('/dead-letters/:id', async (request, reply) => {
-      const letter = options.store.deadLetter(letterId(request.params.id));
+      const letter = await options.store.deadLetter(letterId(request.params.id));
       if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${request.params.id}` });
       return { ...letter, body: letter.body.toString('utf8') };
     });
@@ -423,7 +423,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     app.post<{ Params: { id: string } }>('/dead-letters/:id/replay', async (request, reply) => {
       const id = letterId(request.params.id);
       const result =
-        (options.store.deadLetter(id)?.source as string | undefined) === ALERTMANAGER_SOURCE
+        ((await options.store.deadLetter(id))?.source as string | undefined) === ALERTMANAGER_SOURCE
           ? await replayAlertDeadLetter(alertOptions, id)
           : await replayDeadLetter(webhookOptions, id);
       return reply.code(result.httpStatus).send(result.body);
@@ -431,10 +431,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     app.post<{ Params: { id: string } }>('/dead-letters/:id/discard', async (request, reply) => {
       const id = letterId(request.params.id);
-      const letter = options.store.deadLetter(id);
+      const letter = await options.store.deadLetter(id);
       if (!letter) return reply.code(404).send({ error: 'not_found', message: `no dead letter ${id}` });
       if (letter.status !== 'open') return reply.code(409).send({ error: 'not_open', message: `dead letter ${id} is already ${letter.status}` });
-      options.store.setDeadLetterStatus(id, 'discarded', 'discarded by staff', options.now?.() ?? new Date());
+      await options.store.setDeadLetterStatus(id, 'discarded', 'discarded by staff', options.now?.() ?? new Date());
       return { id, status: 'discarded' };
     });
   });
@@ -460,11 +460,14 @@ function floodControl(app: FastifyInstance, options: ApiOptions, metrics: ApiMet
     },
   };
   const now = () => options.now?.() ?? new Date();
-  const timer = setInterval(() => auditFloodSummaries(options.store, flood, now()), flood.guard.windowMs);
+  const timer = setInterval(
+    () => void auditFloodSummaries(options.store, flood, now()).catch((err: unknown) => app.log.error({ err }, 'could not audit a flood summary')),
+    flood.guard.windowMs,
+  );
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
-    auditFloodSummaries(options.store, flood, now(), true);
+    await auditFloodSummaries(options.store, flood, now(), true);
   });
   return flood;
 }

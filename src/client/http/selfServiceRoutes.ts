@@ -51,7 +51,7 @@ export async function registerSelfService(app: FastifyInstance, options: SelfSer
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const auth = await options.verify(request.headers.authorization);
       if (!auth.ok) {
-        options.store.appendAudit({
+        await options.store.appendAudit({
           at: new Date().toISOString(),
           kind: 'security',
           actor: 'unknown',

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { auditInterceptors } from '../../../src/activities/auditInterceptor.js';
-import { EngineStore } from '../../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../../src/activities/records/sqliteStore.js';
+import type { EngineStore } from '../../../src/activities/records/port.js';
 import { DEFAULT_REDACTION_POLICY } from '../../../src/domain/records/redactionPolicy.js';
 
 // When an activity's outcome is final, and only then, it gets its one audit entry.
@@ -23,15 +24,15 @@ function environment(store: EngineStore, info: Record<string, unknown>) {
   );
 }
 const args = { deviceId: 'LT-0042', targetId: 'jdoe', contact: 'jane.doe@example.com', grant: { signature: 'abc' } };
-const entries = (store: EngineStore) => store.auditEntries({ kind: 'action' }).map((e) => e.entry);
+const entries = async (store: EngineStore) => (await store.auditEntries({ kind: 'action' })).map((e) => e.entry);
 
 describe('activity audit interceptor', () => {
   it('logs a success once, with redacted arguments, even when the same execution reports twice', async () => {
-    const store = new EngineStore(':memory:');
+    const store = new SqliteEngineStore(':memory:');
     const env = environment(store, { attempt: 3 });
     await expect(env.run(async () => 'done', args)).resolves.toBe('done');
     await env.run(async () => 'done', args);
-    expect(entries(store)).toEqual([
+    expect(await entries(store)).toEqual([
       expect.objectContaining({
         kind: 'action',
         outcome: 'succeeded',
@@ -45,17 +46,17 @@ describe('activity audit interceptor', () => {
         }),
       }),
     ]);
-    expect(store.actionExecutions(run.workflowId, run.runId)).toEqual([
+    expect(await store.actionExecutions(run.workflowId, run.runId)).toEqual([
       { activityId: '4', attempts: 3, parameters: { contact: '[email]', deviceId: 'LT-0042', grant: '[secret]', targetId: 'jdoe' } },
     ]);
-    expect(store.actionExecutions(run.workflowId, 'other-run')).toEqual([]);
+    expect(await store.actionExecutions(run.workflowId, 'other-run')).toEqual([]);
   });
 
   it('logs nothing for a failed attempt Temporal will retry', async () => {
-    const store = new EngineStore(':memory:');
+    const store = new SqliteEngineStore(':memory:');
     const env = environment(store, { attempt: 1, retryPolicy: { maximumAttempts: 3 } });
     await expect(env.run(async () => Promise.reject(new Error('endpoint tool busy')), args)).rejects.toThrow('endpoint tool busy');
-    expect(entries(store)).toEqual([]);
+    expect(await entries(store)).toEqual([]);
   });
 
   it.each([
@@ -72,17 +73,17 @@ describe('activity audit interceptor', () => {
       ApplicationFailure.retryable('refused', 'DirectoryRefusedError'),
     ],
   ])('logs %s as failed, once, with the redacted reason', async (_label, info, error) => {
-    const store = new EngineStore(':memory:');
+    const store = new SqliteEngineStore(':memory:');
     const env = environment(store, info);
     await expect(env.run(async () => Promise.reject(error), args)).rejects.toBe(error);
-    const [entry] = entries(store);
-    expect(entries(store)).toHaveLength(1);
+    const [entry] = await entries(store);
+    expect(await entries(store)).toHaveLength(1);
     expect(entry).toMatchObject({ outcome: 'failed', details: { attempts: info.attempt } });
     expect(entry!.reason).not.toContain('jane.doe@example.com');
   });
 
   it('logs a cancelled activity as failed (it will not run again)', async () => {
-    const store = new EngineStore(':memory:');
+    const store = new SqliteEngineStore(':memory:');
     const env = environment(store, { attempt: 1 });
     const cancelled = env.run(async () => {
       env.cancel();
@@ -91,18 +92,18 @@ describe('activity audit interceptor', () => {
       await Context.current().cancelled;
     }, args);
     await expect(cancelled).rejects.toThrow();
-    expect(entries(store)).toMatchObject([{ outcome: 'failed' }]);
+    expect(await entries(store)).toMatchObject([{ outcome: 'failed' }]);
   });
 
   it('names the workflow as the subject when the run has no ticket', async () => {
-    const store = new EngineStore(':memory:');
+    const store = new SqliteEngineStore(':memory:');
     const env = new MockActivityEnvironment(
       { activityType: 'cleanDisk', activityId: '2', workflowExecution: { workflowId: 'selfservice-abc', runId: 'r' } },
       { interceptors: auditInterceptors({ store, redaction: DEFAULT_REDACTION_POLICY }) },
     );
     await env.run(async () => ({ freedGb: 3 }), 'LT-0042', true);
-    expect(entries(store)).toMatchObject([{ subject: 'selfservice-abc', details: { parameters: ['LT-0042', true] } }]);
-    expect(entries(store)[0]!.details).not.toHaveProperty('ticket');
-    expect(store.actionExecutions('selfservice-abc', 'r')).toEqual([{ activityId: '2', attempts: 1, parameters: { value: ['LT-0042', true] } }]);
+    expect(await entries(store)).toMatchObject([{ subject: 'selfservice-abc', details: { parameters: ['LT-0042', true] } }]);
+    expect((await entries(store))[0]!.details).not.toHaveProperty('ticket');
+    expect(await store.actionExecutions('selfservice-abc', 'r')).toEqual([{ activityId: '2', attempts: 1, parameters: { value: ['LT-0042', true] } }]);
   });
 });

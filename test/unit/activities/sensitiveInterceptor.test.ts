@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { engineActivityInterceptors } from '../../../src/activities/interceptors.js';
-import { EngineStore } from '../../../src/activities/records/store.js';
+import { SqliteEngineStore } from '../../../src/activities/records/sqliteStore.js';
 import { parseRedactionPolicy } from '../../../src/domain/records/redactionPolicy.js';
 import { readFileSync } from 'node:fs';
 
@@ -10,8 +10,8 @@ const run = { workflowId: 'definition-onboarding-1', runId: 'r1' };
 
 describe('sensitive inputs in activities', () => {
   it('reach the activity as values while the audit log keeps the tokens (masked); forgotten values fail for good', async () => {
-    const store = new EngineStore(':memory:');
-    const token = store.keepSensitive(run.workflowId, 'Maria Lopez');
+    const store = new SqliteEngineStore(':memory:');
+    const token = await store.keepSensitive(run.workflowId, 'Maria Lopez');
     expect(token).toMatch(/^sensitive:[0-9a-f-]{36}$/);
     const env = new MockActivityEnvironment(
       { activityType: 'createAccount', activityId: '3', workflowExecution: run, attempt: 1 },
@@ -19,7 +19,7 @@ describe('sensitive inputs in activities', () => {
     );
     const seen = await env.run(async (input: unknown) => input, { userId: 'maria.lopez', displayName: token, note: [`Hello ${token}!`], n: 1, none: null });
     expect(seen).toEqual({ userId: 'maria.lopez', displayName: 'Maria Lopez', note: ['Hello Maria Lopez!'], n: 1, none: null });
-    const [entry] = store.auditEntries({ kind: 'action' });
+    const [entry] = await store.auditEntries({ kind: 'action' });
     expect(entry!.entry.details.parameters).toEqual({
       userId: 'maria.lopez',
       displayName: '[sensitive input]',
@@ -28,8 +28,8 @@ describe('sensitive inputs in activities', () => {
       none: null,
     });
 
-    expect(store.forgetSensitive(run.workflowId)).toBe(1);
-    expect(store.sensitiveValue(token)).toBeNull();
+    expect(await store.forgetSensitive(run.workflowId)).toBe(1);
+    expect(await store.sensitiveValue(token)).toBeNull();
     const later = new MockActivityEnvironment(
       { activityType: 'createAccount', activityId: '4', workflowExecution: run, attempt: 1 },
       { interceptors: engineActivityInterceptors({ store, redaction: POLICY }) },

@@ -71,7 +71,7 @@ describe('permission grants guard every change', () => {
     });
     expect(directory.passwordChanges).toHaveLength(0);
     expect(outbox.messages).toHaveLength(0);
-    expect(store.auditEntries({ kind: 'security' }).map((e) => e.entry)).toEqual([
+    expect((await store.auditEntries({ kind: 'security' })).map((e) => e.entry)).toEqual([
       expect.objectContaining({
         outcome: 'rejected',
         reason: `grant_${reason}`,

@@ -27,7 +27,7 @@ const refused: Array<[string, string]> = [
   ['src/activities/ticketing/x.ts', "import { a } from '../../workflows/messages.js';"],
   ['src/activities/x.ts', "import { a } from '../app/adapters.js';"],
   ['src/stack/x.ts', "import { a } from '../client/http/app.js';"],
-  ['src/stack/x.ts', "import { a } from '../activities/records/store.js';"],
+  ['src/stack/x.ts', "import { a } from '../activities/records/port.js';"],
   ['src/client/x.ts', "import { a } from '../app/adapters.js';"],
   ['src/client/http/x.ts', "import { a } from '../../activities/directory/ldap.js';"],
 ];
@@ -35,7 +35,7 @@ const allowed: Array<[string, string]> = [
   ['src/workflows/x.ts', "import type { a } from '../activities/contracts.js';"],
   ['src/workflows/x.ts', "import { a } from '../domain/trees/navigation.js';"],
   ['src/client/x.ts', "import type { a } from '../activities/directory/port.js';"],
-  ['src/client/x.ts', "import { a } from '../activities/records/store.js';"],
+  ['src/client/x.ts', "import { a } from '../activities/records/port.js';"],
   ['src/app/x.ts', "import { a } from '../activities/directory/ldap.js';"],
   ['src/activities/x.ts', "import type { a } from '../config/index.js';"],
 ];

@@ -116,7 +116,7 @@ async function refusal(s: Setup, name: ChangeActivity, params: Record<string, un
 }
 
 describe('action ids', () => {
-  it('are the keys of the catalog, one constant each', () => {
+  it('are the keys of the catalog, one constant each', async () => {
     const constants = [
       PASSWORD_RESET_ACTION,
       ACCOUNT_UNLOCK_ACTION,
@@ -156,13 +156,13 @@ describe('the catalog', () => {
     expect(spec.description.length, id).toBeGreaterThan(0);
   });
 
-  it('every action is performed by some activity', () => {
+  it('every action is performed by some activity', async () => {
     expect(new Set(Object.values(CHANGE_ACTIVITIES).map((p) => p.action))).toEqual(new Set(ACTION_IDS));
   });
 });
 
 describe('grantParams', () => {
-  it('picks exactly the bound parameters, in the order the grant binds them, whatever else the arguments hold', () => {
+  it('picks exactly the bound parameters, in the order the grant binds them, whatever else the arguments hold', async () => {
     const cleanup = grantParams(DISK_CLEANUP_ACTION, { aggressive: false, targetId: 'jdoe', includeDownloads: true, deviceId: 'LT-1', dryRun: true } as never);
     expect(cleanup).toEqual({ deviceId: 'LT-1', includeDownloads: true, aggressive: false });
     expect(Object.keys(cleanup)).toEqual(['deviceId', 'includeDownloads', 'aggressive']);
@@ -174,7 +174,7 @@ describe('grantParams', () => {
     for (const id of ACTION_IDS.filter((a) => BINDS[a].length === 0)) expect(grantParams(id, { userId: 'jdoe', groups: ['admins'] } as never), id).toEqual({});
   });
 
-  it('keeps a parameter not known yet as null and leaves an undefined one out, so neither grant can match a change', () => {
+  it('keeps a parameter not known yet as null and leaves an undefined one out, so neither grant can match a change', async () => {
     expect(grantParams(SOFTWARE_INSTALL_ACTION, { softwareId: 'vscode', deviceId: null })).toEqual({ softwareId: 'vscode', deviceId: null });
     expect(grantParams(SOFTWARE_INSTALL_ACTION, { softwareId: 'vscode', deviceId: undefined } as never)).toStrictEqual({ softwareId: 'vscode' });
   });
@@ -190,13 +190,13 @@ describe('activityGrantRequest', () => {
     expect(CHANGE_ACTIVITIES[name].action).toBe(call.action);
   });
 
-  it('lists every change activity of the catalog in this test, and only those', () => {
+  it('lists every change activity of the catalog in this test, and only those', async () => {
     expect(Object.keys(CHANGE_ACTIVITIES).sort()).toEqual([...NAMES].sort());
     for (const name of NAMES) expect(isChangeActivity(name), name).toBe(true);
     for (const other of ['lookupUser', 'measureDisk', 'toString', 'formatDisk']) expect(isChangeActivity(other), other).toBe(false);
   });
 
-  it('refuses arguments that do not hold what the action needs, naming them', () => {
+  it('refuses arguments that do not hold what the action needs, naming them', async () => {
     expect(activityGrantRequest('installSoftware', { deviceId: 'LT-1', softwareId: 'vscode', targetId: 'jdoe' })).toEqual({
       ok: false,
       issues: ['software: Invalid input: expected object, received undefined'],
@@ -212,7 +212,7 @@ describe('activityGrantRequest', () => {
 describe('the definitions registry', () => {
   const changes = Object.entries(ACTIVITIES).filter(([, s]) => s.effect === 'change') as Array<[ChangeActivity, ActivitySpec]>;
 
-  it('has exactly the change activities of the catalog', () => {
+  it('has exactly the change activities of the catalog', async () => {
     expect(changes.map(([name]) => name).sort()).toEqual([...NAMES].sort());
   });
 
@@ -226,7 +226,7 @@ describe('the definitions registry', () => {
     expect(changeOf(name)).toMatchObject({ action: call.action, targetArg: ACTION_CATALOG[call.action].target });
   });
 
-  it('refuses to bind arguments that do not hold what the action needs', () => {
+  it('refuses to bind arguments that do not hold what the action needs', async () => {
     expect(() => changeOf('runRemediation').grantParams({ deviceId: 'LT-1', targetId: 'jdoe' } as never)).toThrow(/action/);
   });
 });
@@ -252,7 +252,7 @@ describe('every change activity checks the grant over exactly the catalog parame
     const other = ACTION_IDS.find((a) => a !== call.action)!;
     expect(await refusal(s, name, call.asked, { action: other }), 'another action').toBe('wrong action');
     const bound = Object.keys(call.asked).length;
-    const reasons = s.store.auditEntries({ kind: 'security' }).map((e) => e.entry.reason);
+    const reasons = (await s.store.auditEntries({ kind: 'security' })).map((e) => e.entry.reason);
     expect(reasons, 'each refusal is audited').toEqual([
       'grant_expired',
       'grant_expired',
@@ -277,6 +277,6 @@ describe('every change activity checks the grant over exactly the catalog parame
       type: 'InvalidInput',
       nonRetryable: true,
     });
-    expect(s.store.auditEntries({ kind: 'security' })).toEqual([]);
+    expect(await s.store.auditEntries({ kind: 'security' })).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportJsonLines, queryAudit, readAuditRows } from '../../../../src/activities/records/auditQueries.js';
-import { EngineStore } from '../../../../src/activities/records/store.js';
+import { exportJsonLines, queryAudit } from '../../../../src/activities/records/auditQueries.js';
+import { SqliteEngineStore } from '../../../../src/activities/records/sqliteStore.js';
 import { canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput } from '../../../../src/domain/records/audit.js';
 import { anchor, verifyAgainstAnchor, verifyChain, type AuditRow } from '../../../../src/domain/records/auditVerify.js';
 
@@ -32,13 +32,13 @@ const bad = (rows: AuditRow[]) => {
 };
 
 describe('verifyChain', () => {
-  it('accepts an intact chain, and an empty log', () => {
+  it('accepts an intact chain, and an empty log', async () => {
     const rows = genuine(5);
     expect(verifyChain(rows)).toEqual({ ok: true, entries: 5, lastHash: rows[4]!.hash });
     expect(verifyChain([])).toEqual({ ok: true, entries: 0, lastHash: GENESIS_HASH });
   });
 
-  it('reports rows that cannot even be checked as malformed', () => {
+  it('reports rows that cannot even be checked as malformed', async () => {
     const [o1, o2] = genuine(2) as [AuditRow, AuditRow];
     expect(bad([o1, { ...o2, seq: 0 }])).toEqual({
       seq: 2,
@@ -60,7 +60,7 @@ describe('verifyChain', () => {
     expect(bad([o1, { ...o2, entry: text(2, { kind: 'gossip' as never, actor: '' }) }]).message).toContain('(invalid: kind, actor)');
   });
 
-  it('reports an entry edited in place as altered, naming it', () => {
+  it('reports an entry edited in place as altered, naming it', async () => {
     const rows = genuine(5);
     rows[2] = edit(rows[2]!);
     expect(bad(rows)).toEqual({
@@ -74,7 +74,7 @@ describe('verifyChain', () => {
     expect(bad(first)).toEqual({ seq: 1, problem: 'altered', message: 'entry 1 was changed after it was written: its content no longer matches its hash' });
   });
 
-  it('says what it cannot tell apart: the last entry, and several neighbouring changes', () => {
+  it('says what it cannot tell apart: the last entry, and several neighbouring changes', async () => {
     const last = genuine(3);
     last[2] = edit(last[2]!);
     expect(bad(last)).toEqual({ seq: 3, problem: 'altered', message: expect.stringContaining('entry 3, the last one, does not match its hash') });
@@ -84,14 +84,14 @@ describe('verifyChain', () => {
     expect(bad(two)).toEqual({ seq: 2, problem: 'altered', message: expect.stringContaining('the entry after it does not follow on from it either') });
   });
 
-  it('reports a missing sequence number as deleted, naming what is missing', () => {
+  it('reports a missing sequence number as deleted, naming what is missing', async () => {
     const [o1, , o3, o4] = genuine(4) as AuditRow[];
     expect(bad([o1!, o3!, o4!])).toEqual({ seq: 2, problem: 'deleted', message: 'entry 2 is missing: it was deleted from the log' });
     expect(bad([o1!, o4!])).toEqual({ seq: 2, problem: 'deleted', message: 'entries 2 to 3 are missing: they were deleted from the log' });
     expect(bad([o4!])).toMatchObject({ seq: 1, problem: 'deleted' });
   });
 
-  it('reports deletions hidden by renumbering the later entries as deleted', () => {
+  it('reports deletions hidden by renumbering the later entries as deleted', async () => {
     const [o1, , o3, o4, o5] = genuine(5) as AuditRow[];
     expect(bad(renumber([o1!, o3!, o4!, o5!]))).toEqual({
       seq: 2,
@@ -105,12 +105,12 @@ describe('verifyChain', () => {
     });
   });
 
-  it('reports a repeated sequence number as inserted', () => {
+  it('reports a repeated sequence number as inserted', async () => {
     const [o1, o2, o3] = genuine(3) as AuditRow[];
     expect(bad([o1!, o2!, forged(2), o3!])).toEqual({ seq: 2, problem: 'inserted', message: expect.stringContaining('entry 2 appears twice') });
   });
 
-  it('reports forged rows slipped in (later rows renumbered) as inserted, whether or not their hash chains', () => {
+  it('reports forged rows slipped in (later rows renumbered) as inserted, whether or not their hash chains', async () => {
     const [o1, o2, o3] = genuine(3) as AuditRow[];
     // A made-up hash, followed by more genuine rows.
     expect(bad(renumber([o1!, forged(0), o2!, o3!]))).toEqual({
@@ -141,7 +141,7 @@ describe('verifyChain', () => {
     });
   });
 
-  it('reports rows that swapped places or were moved as reordered', () => {
+  it('reports rows that swapped places or were moved as reordered', async () => {
     const [o1, o2, o3, o4, o5] = genuine(5) as AuditRow[];
     // Out of seq order as given.
     expect(bad([o1!, o3!, o2!, o4!])).toEqual({ seq: 3, problem: 'reordered', message: 'entry 3 is out of order: it comes before entry 2' });
@@ -164,14 +164,14 @@ describe('verifyChain', () => {
 });
 
 describe('anchors', () => {
-  it('are small, validated objects to publish elsewhere', () => {
+  it('are small, validated objects to publish elsewhere', async () => {
     const rows = genuine(3);
     expect(anchor(rows[2]!.hash, 3, new Date('2026-11-26T12:00:00.000Z'))).toEqual({ entries: 3, lastHash: rows[2]!.hash, at: '2026-11-26T12:00:00.000Z' });
     expect(() => anchor('nope', 3, '2026-11-26T12:00:00.000Z')).toThrow();
     expect(() => verifyAgainstAnchor(rows, { entries: 0, lastHash: GENESIS_HASH, at: 'now' })).toThrow();
   });
 
-  it('catch a rewrite of the whole chain and entries removed from the end', () => {
+  it('catch a rewrite of the whole chain and entries removed from the end', async () => {
     const rows = genuine(6);
     const published = anchor(rows[3]!.hash, 4, '2026-11-26T12:00:00.000Z');
     expect(verifyAgainstAnchor(rows, published)).toEqual({ ok: true, entries: 6, lastHash: rows[5]!.hash });
@@ -203,16 +203,16 @@ describe('anchors', () => {
 // The real store on a temp file, tampered with through raw SQLite as someone with file access could.
 
 const dirs: string[] = [];
-const stores: EngineStore[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
+const stores: SqliteEngineStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function openStore(): EngineStore {
+function openStore(): SqliteEngineStore {
   const dir = mkdtempSync(join(tmpdir(), 'audit-verify-'));
   dirs.push(dir);
-  const store = new EngineStore(join(dir, 'engine.db'));
+  const store = new SqliteEngineStore(join(dir, 'engine.db'));
   stores.push(store);
   return store;
 }
@@ -253,36 +253,36 @@ const seed: AuditEntryInput[] = [
   { at: at(7), kind: 'selfservice.request', actor: 'u-alice', subject: 'self-service:disk-cleanup', outcome: 'accepted', details: { action: 'disk.cleanup' } },
 ];
 
-function seeded(): EngineStore {
+async function seeded(): Promise<SqliteEngineStore> {
   const store = openStore();
-  for (const e of seed) store.appendAudit(e);
+  for (const e of seed) await store.appendAudit(e);
   return store;
 }
 /** What an attacker with write access to the file does first. */
-function dropTriggers(store: EngineStore): void {
+function dropTriggers(store: SqliteEngineStore): void {
   store.db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
 }
 /** Shifts every row from `seq` on up by one (via negative values: seq is the primary key). */
-function makeRoomAt(store: EngineStore, seq: number): void {
+function makeRoomAt(store: SqliteEngineStore, seq: number): void {
   store.db.prepare('UPDATE audit SET seq = -seq - 1 WHERE seq >= ?').run(seq);
   store.db.exec('UPDATE audit SET seq = -seq WHERE seq < 0');
 }
-const hashOf = (store: EngineStore, seq: number) => (store.db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string }).hash;
-const verifyStore = (store: EngineStore) => verifyChain(readAuditRows(store));
+const hashOf = (store: SqliteEngineStore, seq: number) => (store.db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string }).hash;
+const verifyStore = async (store: SqliteEngineStore) => verifyChain(await store.auditRows());
 
 describe('verify on a real store', () => {
-  it('accepts the log the engine wrote', () => {
-    const store = seeded();
-    const last = store.appendAudit({ at: at(8), kind: 'action', actor: 'engine', subject: 'wf-ITSM-44', outcome: 'failed' });
-    expect(verifyStore(store)).toEqual({ ok: true, entries: 9, lastHash: last.hash });
-    expect(readAuditRows(store)[0]).toEqual({ seq: 1, entry: canonicalJson({ ...seed[0] }), hash: hashOf(store, 1) });
+  it('accepts the log the engine wrote', async () => {
+    const store = await seeded();
+    const last = await store.appendAudit({ at: at(8), kind: 'action', actor: 'engine', subject: 'wf-ITSM-44', outcome: 'failed' });
+    expect(await verifyStore(store)).toEqual({ ok: true, entries: 9, lastHash: last.hash });
+    expect((await store.auditRows())[0]).toEqual({ seq: 1, entry: canonicalJson({ ...seed[0] }), hash: hashOf(store, 1) });
   });
 
-  it('detects an entry edited in the file', () => {
-    const store = seeded();
+  it('detects an entry edited in the file', async () => {
+    const store = await seeded();
     dropTriggers(store);
     store.db.exec(`UPDATE audit SET entry = replace(entry, '"outcome":"denied"', '"outcome":"allowed"') WHERE seq = 5`);
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       entries: 8,
       firstBad: {
@@ -293,24 +293,24 @@ describe('verify on a real store', () => {
     });
   });
 
-  it('detects a deleted row, with or without renumbering', () => {
-    const store = seeded();
+  it('detects a deleted row, with or without renumbering', async () => {
+    const store = await seeded();
     dropTriggers(store);
     store.db.exec('DELETE FROM audit WHERE seq = 4');
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       entries: 7,
       firstBad: { seq: 4, problem: 'deleted', message: 'entry 4 is missing: it was deleted from the log' },
     });
     store.db.exec('UPDATE audit SET seq = seq - 1 WHERE seq > 4');
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       firstBad: { seq: 4, problem: 'deleted', message: expect.stringContaining('renumbered to hide the gap') },
     });
   });
 
-  it('detects a forged row inserted with a plausible hash', () => {
-    const store = seeded();
+  it('detects a forged row inserted with a plausible hash', async () => {
+    const store = await seeded();
     dropTriggers(store);
     makeRoomAt(store, 3);
     const forgery = canonicalJson({
@@ -323,7 +323,7 @@ describe('verify on a real store', () => {
       details: {},
     });
     store.db.prepare('INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)').run(3, forgery, chainHash(hashOf(store, 2), 3, forgery));
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       entries: 9,
       firstBad: {
@@ -334,52 +334,52 @@ describe('verify on a real store', () => {
     });
   });
 
-  it('detects a forged row inserted with a made-up hash', () => {
-    const store = seeded();
+  it('detects a forged row inserted with a made-up hash', async () => {
+    const store = await seeded();
     dropTriggers(store);
     makeRoomAt(store, 6);
     store.db.prepare('INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)').run(6, text(6, { actor: 'u-mallory' }), 'a'.repeat(64));
-    expect(verifyStore(store)).toMatchObject({ ok: false, firstBad: { seq: 6, problem: 'inserted' } });
+    expect(await verifyStore(store)).toMatchObject({ ok: false, firstBad: { seq: 6, problem: 'inserted' } });
   });
 
-  it('detects two rows whose seq values were swapped', () => {
-    const store = seeded();
+  it('detects two rows whose seq values were swapped', async () => {
+    const store = await seeded();
     dropTriggers(store);
     store.db.exec('UPDATE audit SET seq = -1 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = -1;');
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       firstBad: { seq: 3, problem: 'reordered', message: 'entries were moved: the entry originally written as number 3 is now number 6' },
     });
   });
 
-  it('detects garbage in place of an entry', () => {
-    const store = seeded();
+  it('detects garbage in place of an entry', async () => {
+    const store = await seeded();
     dropTriggers(store);
     store.db.exec(`UPDATE audit SET entry = 'lorem ipsum' WHERE seq = 7`);
-    expect(verifyStore(store)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({
       ok: false,
       firstBad: { seq: 7, problem: 'malformed', message: expect.stringContaining('entry 7 is unreadable') },
     });
   });
 
-  it('catches a full rewrite only with an anchor published beforehand', () => {
-    const store = seeded();
-    const before = verifyStore(store);
+  it('catches a full rewrite only with an anchor published beforehand', async () => {
+    const store = await seeded();
+    const before = await verifyStore(store);
     if (!before.ok) throw new Error('expected an intact log');
     const published = anchor(before.lastHash, before.entries, '2026-11-26T11:00:00.000Z');
-    store.appendAudit({ at: at(9), kind: 'action', actor: 'engine', subject: 'wf-ITSM-44', outcome: 'succeeded' });
-    expect(verifyAgainstAnchor(readAuditRows(store), published)).toMatchObject({ ok: true, entries: 9 });
+    await store.appendAudit({ at: at(9), kind: 'action', actor: 'engine', subject: 'wf-ITSM-44', outcome: 'succeeded' });
+    expect(verifyAgainstAnchor(await store.auditRows(), published)).toMatchObject({ ok: true, entries: 9 });
 
     dropTriggers(store);
     // Rewrite entry 5 (a denial becomes an approval) and recompute every hash from there on.
     let previous = hashOf(store, 4);
-    for (const row of readAuditRows(store).filter((r) => r.seq >= 5)) {
+    for (const row of (await store.auditRows()).filter((r) => r.seq >= 5)) {
       const entry = row.seq === 5 ? row.entry.replace('"outcome":"denied"', '"outcome":"allowed"') : row.entry;
       previous = chainHash(previous, row.seq, entry);
       store.db.prepare('UPDATE audit SET entry = ?, hash = ? WHERE seq = ?').run(entry, previous, row.seq);
     }
-    expect(verifyStore(store)).toMatchObject({ ok: true, entries: 9 });
-    expect(verifyAgainstAnchor(readAuditRows(store), published)).toMatchObject({
+    expect(await verifyStore(store)).toMatchObject({ ok: true, entries: 9 });
+    expect(verifyAgainstAnchor(await store.auditRows(), published)).toMatchObject({
       ok: false,
       firstBad: { seq: 8, problem: 'altered', message: expect.stringContaining('the log was rewritten') },
     });
@@ -389,48 +389,48 @@ describe('verify on a real store', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('queries and export', () => {
-  const seqs = (store: EngineStore, filter: Parameters<typeof queryAudit>[1]) => queryAudit(store, filter).map((m) => m.seq);
+  const seqs = async (store: SqliteEngineStore, filter: Parameters<typeof queryAudit>[1]) => (await queryAudit(store, filter)).map((m) => m.seq);
 
-  it('filter by ticket (subject or details.ticket), user, action (kind or details.action) and time', () => {
-    const store = seeded();
-    expect(seqs(store, { ticket: 'jira:ITSM-42' })).toEqual([1, 2, 3]);
-    expect(seqs(store, { ticket: 'jira:ITSM-43' })).toEqual([4, 5]);
-    expect(seqs(store, { user: 'u-alice' })).toEqual([2, 8]);
-    expect(seqs(store, { action: 'permission.decision' })).toEqual([2, 5]);
-    expect(seqs(store, { action: 'disk.cleanup' })).toEqual([5, 6, 8]);
-    expect(seqs(store, { from: at(2), to: at(5) })).toEqual([3, 4, 5]);
+  it('filter by ticket (subject or details.ticket), user, action (kind or details.action) and time', async () => {
+    const store = await seeded();
+    expect(await seqs(store, { ticket: 'jira:ITSM-42' })).toEqual([1, 2, 3]);
+    expect(await seqs(store, { ticket: 'jira:ITSM-43' })).toEqual([4, 5]);
+    expect(await seqs(store, { user: 'u-alice' })).toEqual([2, 8]);
+    expect(await seqs(store, { action: 'permission.decision' })).toEqual([2, 5]);
+    expect(await seqs(store, { action: 'disk.cleanup' })).toEqual([5, 6, 8]);
+    expect(await seqs(store, { from: at(2), to: at(5) })).toEqual([3, 4, 5]);
     // Instants, not strings: 10:05:00Z is before 10:05:00.500Z and equal to 11:05+01:00.
-    expect(seqs(store, { from: at(4), to: '2026-11-26T10:05:00.500Z' })).toEqual([5, 6]);
-    expect(seqs(store, { from: '2026-11-26T11:05:00+01:00', to: at(6) })).toEqual([6]);
-    expect(seqs(store, { user: 'u-alice', action: 'disk.cleanup', from: at(0) })).toEqual([8]);
-    expect(seqs(store, { ticket: 'jira:ITSM-99' })).toEqual([]);
-    expect(queryAudit(store, { user: 'u-bob' })).toEqual([{ seq: 5, entry: seed[4], hash: hashOf(store, 5) }]);
+    expect(await seqs(store, { from: at(4), to: '2026-11-26T10:05:00.500Z' })).toEqual([5, 6]);
+    expect(await seqs(store, { from: '2026-11-26T11:05:00+01:00', to: at(6) })).toEqual([6]);
+    expect(await seqs(store, { user: 'u-alice', action: 'disk.cleanup', from: at(0) })).toEqual([8]);
+    expect(await seqs(store, { ticket: 'jira:ITSM-99' })).toEqual([]);
+    expect(await queryAudit(store, { user: 'u-bob' })).toEqual([{ seq: 5, entry: seed[4], hash: hashOf(store, 5) }]);
   });
 
-  it('limit to the oldest matches', () => {
-    const store = seeded();
-    expect(seqs(store, { limit: 2 })).toEqual([1, 2]);
-    expect(seqs(store, { action: 'disk.cleanup', limit: 2 })).toEqual([5, 6]);
-    expect(seqs(store, { limit: 0 })).toEqual([]);
-    expect(queryAudit(store)).toHaveLength(8);
-    expect(() => queryAudit(store, { limit: -1 })).toThrow(RangeError);
-    expect(() => queryAudit(store, { limit: 1.5 })).toThrow(RangeError);
-    expect(() => queryAudit(store, { from: 'yesterday' })).toThrow(/from is not a date/);
+  it('limit to the oldest matches', async () => {
+    const store = await seeded();
+    expect(await seqs(store, { limit: 2 })).toEqual([1, 2]);
+    expect(await seqs(store, { action: 'disk.cleanup', limit: 2 })).toEqual([5, 6]);
+    expect(await seqs(store, { limit: 0 })).toEqual([]);
+    expect(await queryAudit(store)).toHaveLength(8);
+    await expect(queryAudit(store, { limit: -1 })).rejects.toThrow(RangeError);
+    await expect(queryAudit(store, { limit: 1.5 })).rejects.toThrow(RangeError);
+    await expect(queryAudit(store, { from: 'yesterday' })).rejects.toThrow(/from is not a date/);
   });
 
-  it('skip rows that are not valid entries (verify reports them) without failing the query or counting them', () => {
-    const store = seeded();
+  it('skip rows that are not valid entries (verify reports them) without failing the query or counting them', async () => {
+    const store = await seeded();
     dropTriggers(store);
     store.db.exec(`UPDATE audit SET entry = '{"kind":"webhook.accepted"}' WHERE seq = 1; UPDATE audit SET entry = 'lorem ipsum' WHERE seq = 2`);
-    expect(seqs(store, {})).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(seqs(store, { action: 'webhook.accepted', limit: 1 })).toEqual([4]);
-    expect(seqs(store, { ticket: 'jira:ITSM-42' })).toEqual([3]);
+    expect(await seqs(store, {})).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(await seqs(store, { action: 'webhook.accepted', limit: 1 })).toEqual([4]);
+    expect(await seqs(store, { ticket: 'jira:ITSM-42' })).toEqual([3]);
   });
 
-  it('export JSON lines that parse back to the entries, streaming', () => {
-    const store = seeded();
+  it('export JSON lines that parse back to the entries, streaming', async () => {
+    const store = await seeded();
     const lines: string[] = [];
-    expect(exportJsonLines(store, {}, (line) => lines.push(line))).toBe(8);
+    expect(await exportJsonLines(store, {}, (line) => lines.push(line))).toBe(8);
     const parsed = lines.map((l) => JSON.parse(l) as { seq: number; hash: string } & Record<string, unknown>);
     expect(parsed.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(parsed[1]).toEqual({ seq: 2, hash: hashOf(store, 2), ...seed[1] });
@@ -439,7 +439,7 @@ describe('queries and export', () => {
     expect(verifyChain(rows)).toMatchObject({ ok: true, entries: 8 });
 
     const some: string[] = [];
-    expect(exportJsonLines(store, { ticket: 'jira:ITSM-43', limit: 1 }, (line) => some.push(line))).toBe(1);
+    expect(await exportJsonLines(store, { ticket: 'jira:ITSM-43', limit: 1 }, (line) => some.push(line))).toBe(1);
     expect(JSON.parse(some[0]!)).toMatchObject({ seq: 4, subject: 'jira:ITSM-43', kind: 'webhook.accepted' });
   });
 });
@@ -503,16 +503,16 @@ describe('audit chain known answers', () => {
     },
   ];
 
-  it('the store writes exactly these rows, and a log holding them verifies against the anchor published for them', () => {
+  it('the store writes exactly these rows, and a log holding them verifies against the anchor published for them', async () => {
     const store = openStore();
-    for (const k of KNOWN) store.appendAudit(k.input);
-    expect(readAuditRows(store)).toEqual(KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash })));
+    for (const k of KNOWN) await store.appendAudit(k.input);
+    expect(await store.auditRows()).toEqual(KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash })));
     const published = { entries: 4, lastHash: '2bda677749713de7de1f6acb5d37275f2892798f82e16f9b4cdbfc0f12b52b0f', at: '2026-11-26T11:00:00.000Z' };
     const rows: AuditRow[] = KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash }));
     expect(verifyAgainstAnchor(rows, published)).toEqual({ ok: true, entries: 4, lastHash: published.lastHash });
   });
 
-  it('each hash follows from the previous one as documented', () => {
+  it('each hash follows from the previous one as documented', async () => {
     let previous = GENESIS_HASH;
     KNOWN.forEach((k, i) => {
       expect(chainHash(previous, i + 1, k.json)).toBe(k.hash);
