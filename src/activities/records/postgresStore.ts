@@ -135,30 +135,29 @@ export class PostgresEngineStore implements EngineStore {
     }
   }
 
-  /** One transaction under AUDIT_LOCK: the batch's entries in order, each chained to the one before. */
+  /**
+   * One transaction under AUDIT_LOCK: the batch's entries in order, each chained to the one before.
+   * Two round trips, the lock held for little more than one: (1) begin, lock, read the head and the
+   * batch's keys already written; (2) insert and commit. Both are simple-protocol multi-statement
+   * queries (which take no parameters), so the values are quoted with pg's escapeLiteral.
+   */
   private async appendBatch(batch: PendingAppend[]): Promise<StoredAuditEntry[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      // One round trip: open the transaction, queue behind the other writers, read the head.
-      const results = (await client.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_LOCK}); SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`,
-      )) as unknown as Array<pg.QueryResult<{ seq: string; hash: string }>>;
+      const keys = [...new Set(batch.flatMap((p) => (p.key === null ? [] : [p.key])))];
+      const read = [`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_LOCK}); SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`];
+      if (keys.length > 0) read.push(`SELECT seq, entry, hash, idempotency_key FROM audit WHERE idempotency_key IN (${keys.map(pg.escapeLiteral).join(', ')})`);
+      const results = (await client.query(read.join('; '))) as unknown as Array<pg.QueryResult<Record<string, string>>>;
       const head = results[2]?.rows[0];
-      const keys = batch.flatMap((p) => (p.key === null ? [] : [p.key]));
       const byKey = new Map<string, StoredAuditEntry>();
-      if (keys.length > 0) {
-        const existing = await client.query<{ seq: string; entry: string; hash: string; idempotency_key: string }>({
-          name: 'audit-by-keys',
-          text: 'SELECT seq, entry, hash, idempotency_key FROM audit WHERE idempotency_key = ANY($1::text[])',
-          values: [keys],
-        });
-        for (const r of existing.rows) byKey.set(r.idempotency_key, { seq: Number(r.seq), entry: JSON.parse(r.entry) as AuditRecord, hash: r.hash });
+      for (const r of results[3]?.rows ?? []) {
+        byKey.set(r.idempotency_key!, { seq: Number(r.seq), entry: JSON.parse(r.entry!) as AuditRecord, hash: r.hash! });
       }
       let seq = head ? Number(head.seq) : 0;
       let previous = head?.hash ?? GENESIS_HASH;
       const stored: StoredAuditEntry[] = [];
-      const rows: { seq: number[]; entry: string[]; hash: string[]; key: Array<string | null> } = { seq: [], entry: [], hash: [], key: [] };
+      const values: string[] = [];
       for (const p of batch) {
         const first = p.key === null ? undefined : byKey.get(p.key);
         if (first) {
@@ -170,19 +169,9 @@ export class PostgresEngineStore implements EngineStore {
         const written = { seq, entry: p.entry, hash: previous };
         stored.push(written);
         if (p.key !== null) byKey.set(p.key, written);
-        rows.seq.push(seq);
-        rows.entry.push(p.json);
-        rows.hash.push(previous);
-        rows.key.push(p.key);
+        values.push(`(${seq}, ${pg.escapeLiteral(p.json)}, '${previous}', ${p.key === null ? 'NULL' : pg.escapeLiteral(p.key)})`);
       }
-      if (rows.seq.length > 0) {
-        await client.query({
-          name: 'audit-insert',
-          text: 'INSERT INTO audit (seq, entry, hash, idempotency_key) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])',
-          values: [rows.seq, rows.entry, rows.hash, rows.key],
-        });
-      }
-      await client.query('COMMIT');
+      await client.query(values.length > 0 ? `INSERT INTO audit (seq, entry, hash, idempotency_key) VALUES ${values.join(', ')}; COMMIT` : 'COMMIT');
       return stored;
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => {

@@ -182,6 +182,18 @@ export function describeEngineStore(
         expect(await store.auditRows()).toEqual(KNOWN.map((k, i) => ({ seq: i + 1, entry: k.json, hash: k.hash })));
       });
 
+      it('stores any text of an entry and key byte for byte (quotes, backslashes, control characters, emoji)', async () => {
+        const store = await fresh();
+        const odd = { ...rejected("jira:O'Brien-1"), details: { note: "it's a \\ back\\\\slash, 'quoted', E'x', \u0001\n\t, $$ ; COMMIT; 🚀", n: -0.5 } };
+        const key = "wf/run/it's\\1";
+        const first = await store.appendAudit(odd, key);
+        expect(await store.appendAudit(rejected('other'), key)).toEqual(first);
+        expect(first.entry).toEqual({ ...odd });
+        const rows = await store.auditRows();
+        expect(rows).toEqual([{ seq: 1, entry: canonicalJson(odd), hash: chainHash(GENESIS_HASH, 1, canonicalJson(odd)) }]);
+        expect((await queryAudit(store, { ticket: "jira:O'Brien-1" })).map((m) => m.seq)).toEqual([1]);
+      });
+
       it('gives concurrent appends one gapless order that verifies', async () => {
         const store = await fresh();
         const written = await Promise.all(
