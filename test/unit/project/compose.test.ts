@@ -72,14 +72,21 @@ function targetPort(entry: string | number | { target: number }): number {
   return Number(parts[parts.length - 1]);
 }
 
-function publishedPort(service: Service, containerPort: number): number | undefined {
+/** Host ports published for `containerPort`: one, or a range ("3000-3001:3000", one per replica). */
+function publishedPorts(service: Service, containerPort: number): number[] {
   for (const entry of service.ports ?? []) {
     if (targetPort(entry) !== containerPort) continue;
-    if (typeof entry === 'object') return entry.published === undefined ? undefined : Number(entry.published);
+    if (typeof entry === 'object') return entry.published === undefined ? [] : [Number(entry.published)];
     const parts = String(entry).split('/')[0]!.split(':');
-    if (parts.length >= 2) return Number(parts[parts.length - 2]);
+    if (parts.length < 2) return [];
+    const [first, last = first] = parts[parts.length - 2]!.split('-').map(Number) as [number, number?];
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
   }
-  return undefined;
+  return [];
+}
+
+function publishedPort(service: Service, containerPort: number): number | undefined {
+  return publishedPorts(service, containerPort)[0];
 }
 
 /** Ports the container listens on, as declared by `expose` and `ports`. */
@@ -212,10 +219,10 @@ function uiProblems(c: Compose): string[] {
   if (api) {
     const link = envOf(api).TEMPORAL_UI_URL ?? '';
     if (link !== `http://localhost:${uiPublished}`) problems.push(`api: TEMPORAL_UI_URL ${link} is not the published UI (port ${uiPublished})`);
-    const apiPublished = publishedPort(api, Number(envOf(api).HTTP_PORT ?? 3000));
     const origins = (envOf(uiService).TEMPORAL_CORS_ORIGINS ?? '').split(',');
-    if (!origins.includes(`http://localhost:${apiPublished}`))
-      problems.push(`${uiName}: CORS origins do not include the API's http://localhost:${apiPublished}`);
+    for (const apiPublished of publishedPorts(api, Number(envOf(api).HTTP_PORT ?? 3000)))
+      if (!origins.includes(`http://localhost:${apiPublished}`))
+        problems.push(`${uiName}: CORS origins do not include the API's http://localhost:${apiPublished}`);
   }
   return problems;
 }
@@ -374,6 +381,29 @@ function imageProblems(c: Compose, dockerfile: string): string[] {
   return problems;
 }
 
+/** Every app replica shares the engine database and the grant key; none keeps state on a volume of its own. */
+function sharedStateProblems(c: Compose): string[] {
+  const problems: string[] = [];
+  const db = c.services.postgresql;
+  const initScripts = (db?.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
+  if (!initScripts.some((t) => t?.startsWith('/docker-entrypoint-initdb.d/'))) problems.push('postgresql: nothing creates the engine database');
+  for (const name of Object.values(APP_SERVICES)) {
+    const service = c.services[name];
+    if (!service) continue;
+    const env = envOf(service);
+    const url = env.ENGINE_DATABASE_URL ? new URL(env.ENGINE_DATABASE_URL.replace(/\$\{[^}]*\}/g, 'x')) : null;
+    if (!url) problems.push(`${name}: no ENGINE_DATABASE_URL`);
+    else if (!(url.hostname in c.services)) problems.push(`${name}: ENGINE_DATABASE_URL host ${url.hostname} is not a service`);
+    if (!('GRANT_SIGNING_KEY' in env)) problems.push(`${name}: GRANT_SIGNING_KEY is not passed`);
+    if ((service.volumes ?? []).length > 0) problems.push(`${name}: keeps state on a volume`);
+    const replicas = (service as { deploy?: { replicas?: number } }).deploy?.replicas ?? 1;
+    if (replicas < 2) problems.push(`${name}: ${replicas} replica`);
+  }
+  const [worker, api] = [c.services.worker, c.services.api].map((s) => (s ? envOf(s).ENGINE_DATABASE_URL : undefined));
+  if (worker !== api) problems.push('worker and api use different engine databases');
+  return problems;
+}
+
 // ---------- mutations ----------
 
 function mutated(edit: (c: Compose) => void): Compose {
@@ -426,6 +456,24 @@ describe('docker-compose.yml wiring', () => {
       'api starts workflows on task queue ${TEMPORAL_TASK_QUEUE:-it-support} but the worker polls other',
     ]);
     expect(clientProblems(mutated((c) => setEnv(c.services.temporal!, 'DEFAULT_NAMESPACE', 'support')))).toHaveLength(2);
+  });
+
+  it('worker and api replicas share the engine database and the grant key, with no volume of their own', () => {
+    expect(sharedStateProblems(readCompose())).toEqual([]);
+    expect(sharedStateProblems(mutated((c) => (c.services.worker!.volumes = ['engine-data:/app/.data'])))).toEqual(['worker: keeps state on a volume']);
+    expect(sharedStateProblems(mutated((c) => setEnv(c.services.api!, 'ENGINE_DATABASE_URL', 'postgres://u:p@db:5432/engine')))).toEqual([
+      'api: ENGINE_DATABASE_URL host db is not a service',
+      'worker and api use different engine databases',
+    ]);
+    expect(
+      sharedStateProblems(
+        mutated((c) => {
+          const { GRANT_SIGNING_KEY: _, ...rest } = envOf(c.services.worker!);
+          c.services.worker!.environment = rest;
+        }),
+      ),
+    ).toEqual(['worker: GRANT_SIGNING_KEY is not passed']);
+    expect(sharedStateProblems(mutated((c) => delete (c.services.api as { deploy?: unknown }).deploy))).toEqual(['api: 1 replica']);
   });
 
   it('temporal waits for postgresql and its DB settings point at it', () => {
