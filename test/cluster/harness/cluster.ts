@@ -1,7 +1,9 @@
 // One deployment for a cluster test file, all on loopback, every part a process of its own:
 //   PostgreSQL 15 (test/helpers/postgres.ts) holding Temporal's two databases and the engine database;
 //   the real Temporal server on it (temporalServer.ts);
-//   slapd (the directory), the Jira fake and an SMTP sink (one port per engine host);
+//   slapd (the directory), the Jira fake, an SMTP sink (one port per engine host), and the mail
+//   system and asset tool onboarding uses: the Microsoft Graph fake (MAILBOX_ADAPTER=graph) and the
+//   Snipe-IT fake (ASSETS_ADAPTER=snipeit) of test/fakes, each run as its own process;
 //   N worker hosts, each reaching the Temporal frontend through its own FreezableProxy (the network
 //   between that host and the cluster), and M API hosts; each host with its own DATA_DIR.
 // stop() kills everything it started (process groups) and removes the temp folder; report() gives
@@ -16,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../../src/config/index.js';
 import { freePort } from '../../../src/stack/ports.js';
 import { ADMIN_TOKEN, GRANT_KEY, JIRA_CREDS, startDirectory, type Directory } from '../../faults/helpers.js';
+import { EXCHANGE_SKU, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT } from '../../fakes/graph.js';
 import { SECRETS } from '../../helpers/deliveries.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../../helpers/postgres.js';
 import { jwtEnv } from '../../helpers/selfService.js';
@@ -35,7 +38,11 @@ export interface ClusterOptions {
   apis?: number;
   /** Extra environment for every engine host (e.g. RECONCILE_EVERY). */
   env?: Record<string, string>;
+  /** Accounts the Graph fake's tenant has (their mailboxes are what onboarding makes); default the fake's own. */
+  graphUsers?: string[];
 }
+
+export const SNIPEIT_TOKEN = 'cluster-snipeit-token-0123456789';
 
 export interface Cluster {
   root: string;
@@ -46,6 +53,10 @@ export interface Cluster {
   directory: Directory;
   jira: RemoteJira;
   mail: MailLog;
+  /** The Graph fake's base URL (`GET <url>/_fake/state`: users, licenses, extensions). */
+  graphUrl: string;
+  /** The Snipe-IT fake's base URL (`GET <url>/_fake/state` with the bearer SNIPEIT_TOKEN). */
+  snipeItUrl: string;
   workers: EngineHost[];
   apis: EngineHost[];
   /** The network between each worker (same index) and the Temporal frontend. */
@@ -141,6 +152,17 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       startReporting<{ ports: number[] }>('smtp-sink', 'test/cluster/harness/fakes/smtpProcess.ts', [mailFile, String(workerCount + 3)], nodeEnv, root),
     ]);
     others.push(jiraProc.proc, smtpProc.proc);
+    const [graphProc, snipeProc] = await Promise.all([
+      startReporting<{ url: string }>(
+        'graph-fake',
+        'test/fakes/graph.ts',
+        ['--port', '0', ...(o.graphUsers ? ['--users', o.graphUsers.join(',')] : [])],
+        nodeEnv,
+        root,
+      ),
+      startReporting<{ url: string }>('snipeit-fake', 'test/fakes/snipeit.ts', ['--port', '0', '--token', SNIPEIT_TOKEN], nodeEnv, root),
+    ]);
+    others.push(graphProc.proc, snipeProc.proc);
     const jira = new RemoteJira(jiraProc.ready.url, jiraProc.ready.control);
     const mail = new MailLog(mailFile, smtpProc.ready.ports);
 
@@ -160,6 +182,19 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       JIRA_API_TOKEN: JIRA_CREDS.apiToken,
       ...directory.env(),
       ...jwtEnv,
+      MAILBOX_ADAPTER: 'graph',
+      GRAPH_TENANT_ID: FAKE_TENANT,
+      GRAPH_CLIENT_ID: FAKE_CLIENT_ID,
+      GRAPH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+      GRAPH_EXCHANGE_SKU_ID: EXCHANGE_SKU,
+      GRAPH_USER_DOMAIN: 'example.com',
+      GRAPH_BASE_URL: `${graphProc.ready.url}/v1.0`,
+      GRAPH_LOGIN_URL: graphProc.ready.url,
+      ASSETS_ADAPTER: 'snipeit',
+      SNIPEIT_URL: snipeProc.ready.url,
+      SNIPEIT_API_TOKEN: SNIPEIT_TOKEN,
+      SNIPEIT_CLAIM_FIELD: '_snipeit_onboarding_claim_7',
+      SNIPEIT_PLATFORM_FIELD: '_snipeit_platform_8',
       // Reconciliation would start runs for the seeded issues on its own; a test that wants it says so.
       RECONCILE_EVERY: 'off',
       LOG_LEVEL: 'info',
@@ -208,6 +243,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       directory,
       jira,
       mail,
+      graphUrl: graphProc.ready.url,
+      snipeItUrl: snipeProc.ready.url,
       workers,
       apis,
       proxies,
