@@ -86,6 +86,7 @@ function findGo() {
 }
 
 const go = findGo();
+if (!go && process.env.GO) fail(`GO=${process.env.GO} is not an executable file: point it at a go binary, or unset it to use \`go\` on PATH`);
 if (!go) {
   fail(
     `Go is not installed (no \`go\` on PATH, in /usr/local/go/bin or /usr/lib/go/bin; GO=<path> names another).\n` +
