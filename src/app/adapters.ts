@@ -9,7 +9,9 @@ import { SnipeItAssets } from '../activities/assets/snipeit.js';
 import { LdapDirectory } from '../activities/directory/ldap.js';
 import { MemoryDirectory } from '../activities/directory/memory.js';
 import type { DirectoryPort } from '../activities/directory/port.js';
+import { AssetOwnedEndpoints } from '../activities/endpoints/assetOwned.js';
 import { SimulatedFleet } from '../activities/endpoints/memory.js';
+import type { EndpointPort } from '../activities/endpoints/port.js';
 import { createActivities } from '../activities/support.js';
 import { GraphMailboxes } from '../activities/mailbox/graph.js';
 import { MemoryMailboxes } from '../activities/mailbox/memory.js';
@@ -67,12 +69,16 @@ export function buildAdapters(
   const assets = new MemoryAssets(endpoints);
   const mailSystem: MailboxPort = config.workplace?.mailbox.adapter === 'graph' ? new GraphMailboxes(config.workplace.mailbox) : mailboxes;
   const assetTool: AssetPort = config.workplace?.assets.adapter === 'snipeit' ? new SnipeItAssets(config.workplace.assets) : assets;
+  // Who holds a device is the asset tool's fact: with Snipe-IT, the activities' owner checks read it
+  // there, not in this host's fleet (which never sees another host's checkout). Tests inspect `endpoints`.
+  const endpointTool: EndpointPort = assetTool instanceof SnipeItAssets ? new AssetOwnedEndpoints(endpoints, assetTool) : endpoints;
   const chatOutbox = new MemoryChatOutbox();
   const chat = createChat(content.notify, { env: options.env ?? config.environment ?? {}, outbox: chatOutbox });
   return {
     directory,
     demoDirectory,
     endpoints,
+    endpointTool,
     mailboxes,
     assets,
     mailSystem,
@@ -114,8 +120,15 @@ export function buildActivities(
     vault: adapters.store,
   };
   return {
-    ...createActivities({ ...adapters, policy: content.policy, catalog: content.software, redaction: content.redaction, uiUrl: temporal.uiUrl }),
-    ...createOnboardingActivities({ ...adapters, mailboxes: adapters.mailSystem, assets: adapters.assetTool }),
+    ...createActivities({
+      ...adapters,
+      endpoints: adapters.endpointTool,
+      policy: content.policy,
+      catalog: content.software,
+      redaction: content.redaction,
+      uiUrl: temporal.uiUrl,
+    }),
+    ...createOnboardingActivities({ ...adapters, endpoints: adapters.endpointTool, mailboxes: adapters.mailSystem, assets: adapters.assetTool }),
     ...createTargetSlotActivities(),
     ...createReconcileActivities({
       helpdesks: adapters.reconciled,

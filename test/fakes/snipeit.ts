@@ -3,13 +3,19 @@ import { z } from 'zod';
 import { check, FakeHelpDesk, FakeHttpError, numericString, type FakeOutcome } from '../integration/fakes/jira.js';
 
 // Snipe-IT REST API v1 (https://snipe-it.readme.io/reference/api-overview), the part onboarding
-// uses: hardware (list, show, update, checkout, checkin), models and users. Shapes follow the
+// uses: hardware (list, show, show by tag, update, checkout, checkin), models and users. Shapes follow the
 // documentation and the API controllers and transformers of grokability/snipe-it:
 // - lists answer `{ total, rows }`, paged by limit (at most 500, the default MAX_RESULTS) and offset;
 // - a missing asset on GET /hardware/{id}, a checkout of an asset not available, a checkin of one
 //   already checked in answer HTTP 200 with `{ status: "error", messages, payload }`; successful
 //   changes answer `{ status: "success", messages, payload }`;
 // - checkout and checkin of an unknown id answer 404 (findOrFail);
+// - GET /hardware/bytag/{tag} (AssetsController@showByTag, https://snipe-it.readme.io/reference/hardware-by-asset-tag)
+//   answers the one asset with that tag as GET /hardware/{id} does, `{ total, rows }` when several
+//   match or with ?deleted=true (which includes deleted ones), and HTTP 200 with `{ status: "error",
+//   messages: "Asset does not exist." }` when none does;
+// - the list filters by `serial`, and by `assigned_to` only together with `assigned_type` (the
+//   Eloquent class, `App\Models\User` for people);
 // - an asset's custom fields are keyed by the field's name, each `{ field: <db column>, value,
 //   field_format, element }`, and the list filters on a custom field by its db column;
 // - a custom field not in the model's fieldset is ignored by PATCH /hardware/{id}, as Snipe-IT does.
@@ -58,6 +64,8 @@ export interface FakeSnipeItOptions {
 }
 
 const MAX_RESULTS = 500;
+/** assigned_type of an asset checked out to a user. */
+const USER_TYPE = 'App\\Models\\User';
 const CheckoutBody = z.strictObject({
   checkout_to_type: z.enum(['user', 'asset', 'location']),
   assigned_user: z.number().int().optional(),
@@ -189,6 +197,9 @@ export class FakeSnipeIt extends FakeHelpDesk {
       ...columns,
       status: z.enum(['RTD', 'Deployed', 'Pending', 'Archived', 'Undeployable', 'Deleted', 'Requestable', 'byod']).optional(),
       model_id: numericString.optional(),
+      serial: z.string().optional(),
+      assigned_to: numericString.optional(),
+      assigned_type: z.string().optional(),
       sort: z.enum(['id', 'created_at', 'asset_tag']).optional(),
       order: z.enum(['asc', 'desc']).optional(),
     });
@@ -200,6 +211,14 @@ export class FakeSnipeIt extends FakeHelpDesk {
       else if (q.status === 'Deployed') rows = rows.filter((a) => a.assignedUser !== null);
       else if (q.status !== undefined) throw new FakeHttpError(400, `status ${q.status} is not modelled by this fake`);
       if (q.model_id) rows = rows.filter((a) => a.modelId === Number(q.model_id));
+      if (q.serial !== undefined) rows = rows.filter((a) => a.serial === q.serial);
+      // Snipe-IT ignores one without the other; stricter here, to catch an adapter that sends one.
+      if ((q.assigned_to === undefined) !== (q.assigned_type === undefined)) {
+        throw new FakeHttpError(400, 'assigned_to and assigned_type filter only together');
+      }
+      if (q.assigned_to !== undefined) {
+        rows = rows.filter((a) => q.assigned_type === USER_TYPE && a.assignedUser === Number(q.assigned_to));
+      }
       for (const column of this.columns()) {
         const wanted = (q as Record<string, string | undefined>)[column];
         if (wanted !== undefined) rows = rows.filter((a) => a.values[column] === wanted);
@@ -219,6 +238,14 @@ export class FakeSnipeIt extends FakeHelpDesk {
       const asset = this.assets.get(Number(params[0]));
       if (!asset) return { status: 200, body: { status: 'error', messages: 'Asset does not exist.', payload: null } };
       return { status: 200, body: this.view(asset) };
+    });
+
+    this.route('GET', /^\/api\/v1\/hardware\/bytag\/(.+)$/, ({ params, query }) => {
+      const q = check(z.strictObject({ deleted: z.enum(['true', 'false']).optional() }), query, 'query');
+      const matches = [...this.assets.values()].filter((a) => a.asset_tag === params[0] && (q.deleted === 'true' || !a.deleted));
+      if (matches.length === 0) return { status: 200, body: { status: 'error', messages: 'Asset does not exist.', payload: null } };
+      if (matches.length === 1 && q.deleted !== 'true') return { status: 200, body: this.view(matches[0]!) };
+      return { status: 200, body: { total: matches.length, rows: matches.map((a) => this.view(a)) } };
     });
 
     this.route('PATCH', /^\/api\/v1\/hardware\/(\d+)$/, ({ params, body }): FakeOutcome => {

@@ -3,15 +3,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError } from '../../src/activities/assets/port.js';
 import { SnipeItAssets } from '../../src/activities/assets/snipeit.js';
 import { MemoryDirectory } from '../../src/activities/directory/memory.js';
+import { AssetOwnedEndpoints } from '../../src/activities/endpoints/assetOwned.js';
 import { MemoryMailboxes } from '../../src/activities/mailbox/memory.js';
 import { createOnboardingActivities, type OnboardingDeps } from '../../src/activities/onboarding.js';
+import { SqliteEngineStore } from '../../src/activities/records/sqliteStore.js';
+import { buildActivities, buildAdapters } from '../../src/app/adapters.js';
 import { PROJECT_ROOT } from '../../src/config/index.js';
 import { workplaceSettings, type SnipeItSettings } from '../../src/config/workplace.js';
+import { createActivities } from '../../src/activities/support.js';
 import { demoSnipeIt, FakeSnipeIt } from '../fakes/snipeit.js';
 import { testGrant } from '../helpers/grants.js';
 import { demoContent, TEST_GRANT_KEY } from '../helpers/temporal.js';
@@ -191,6 +196,145 @@ describe('Snipe-IT assets: the port contract across two hosts', () => {
     expect(await snipe.unassign('201', 'new.hire')).toEqual({ unassigned: false });
     fake.failNext(1, { status: 200, body: { status: 'error', messages: 'Asset was not checked in', payload: null } }, { method: 'POST', path: /\/checkin$/ });
     expect(await failure(snipe.unassign('201', 'new.hire'))).toMatchObject({ type: 'SnipeItRequestRefused', nonRetryable: true });
+  });
+});
+
+describe('Snipe-IT assets: who holds a device', () => {
+  it('holderOf reads assigned_to of the asset found by its tag; heldBy lists what a person holds', async () => {
+    const snipe = new SnipeItAssets(settings());
+    expect(await snipe.holderOf('LT-0042')).toBe('jdoe');
+    expect(await snipe.holderOf('LT-0201')).toBeNull();
+    expect(await snipe.holderOf('LT-9999')).toBeUndefined();
+    expect(fake.requestsTo('GET', '/api/v1/hardware/bytag/LT-0042')).toHaveLength(1);
+    await snipe.assign('new.hire', 'standard-14');
+    expect(await snipe.holderOf('LT-0201')).toBe('new.hire');
+    expect(await snipe.heldBy('new.hire')).toEqual(['LT-0201']);
+    expect(await snipe.heldBy('jdoe')).toEqual(['LT-0042']);
+    // Held things without a tag (a dock) are nothing the endpoint tool could address.
+    fake.assets.set(302, { id: 302, asset_tag: '', serial: 'SN0302', modelId: 3, deployable: true, assignedUser: 11, values: {}, deleted: false });
+    expect(await snipe.heldBy('jdoe')).toEqual(['LT-0042']);
+    expect(await snipe.heldBy('asmith')).toEqual([]);
+    expect(await snipe.heldBy('nobody')).toEqual([]);
+    expect(fake.requestsTo('GET', '/api/v1/hardware').at(-1)?.query).toMatchObject({ assigned_to: '12', assigned_type: 'App\\Models\\User' });
+
+    // A deleted asset is no record; a tag with characters a path must escape is escaped.
+    fake.assets.get(42)!.deleted = true;
+    expect(await snipe.holderOf('LT-0042')).toBeUndefined();
+    fake.assets.set(301, { id: 301, asset_tag: 'LT 03/01', serial: 'SN0301', modelId: 1, deployable: true, assignedUser: 12, values: {}, deleted: false });
+    expect(await snipe.holderOf('LT 03/01')).toBe('asmith');
+    expect(fake.requests.at(-1)?.path).toBe('/api/v1/hardware/bytag/LT%2003%2F01');
+  });
+
+  it('by serial or a custom field where those are the device id; several matches are a final error', async () => {
+    fake.assets.get(201)!.assignedUser = 11;
+    expect(await new SnipeItAssets(settings({ deviceIdField: 'serial' })).holderOf('SN0201')).toBe('jdoe');
+    expect(await new SnipeItAssets(settings({ deviceIdField: 'serial' })).holderOf('SN9999')).toBeUndefined();
+    expect(fake.requestsTo('GET', '/api/v1/hardware').at(-1)?.query).toMatchObject({ serial: 'SN9999' });
+    const byField = new SnipeItAssets(settings({ deviceIdField: '_snipeit_platform_8' }));
+    expect(await byField.holderOf('macos')).toBeNull();
+    const ambiguous = await failure(byField.holderOf('windows'));
+    expect(ambiguous).toMatchObject({ type: 'SnipeItAmbiguousDevice', nonRetryable: true });
+    expect(ambiguous.message).toMatch(/3 assets with _snipeit_platform_8 windows \(ids 42, 201, 202\)/);
+    // Duplicate tags (allowed by some Snipe-IT settings) answer as a list on the bytag route.
+    fake.assets.get(202)!.asset_tag = 'LT-0201';
+    expect(await failure(new SnipeItAssets(settings()).holderOf('LT-0201'))).toMatchObject({ type: 'SnipeItAmbiguousDevice' });
+  });
+
+  it('an asset checked out to a location is held by no person; refusals and odd answers are specific', async () => {
+    const snipe = new SnipeItAssets(settings());
+    const asLocation = { ...fake.view(fake.assets.get(201)!), assigned_to: { id: 3, name: 'Lab', type: 'location' } };
+    fake.failNext(1, { status: 200, body: asLocation }, { method: 'GET', path: /bytag/ });
+    expect(await snipe.holderOf('LT-0201')).toBeNull();
+    fake.failNext(1, { status: 200, body: { status: 'error', messages: 'You do not have permission', payload: null } }, { method: 'GET', path: /bytag/ });
+    expect(await failure(snipe.holderOf('LT-0201'))).toMatchObject({ type: 'SnipeItRequestRefused', nonRetryable: true });
+    fake.failNext(1, { status: 200, body: { id: 1 } }, { method: 'GET', path: /bytag/ });
+    expect((await failure(snipe.holderOf('LT-0201'))).message).toMatch(/GET \/hardware\/bytag\/LT-0201 answered in an unexpected shape/);
+    fake.failNext(1, { status: 503 }, { method: 'GET', path: /bytag/ });
+    expect(await failure(snipe.holderOf('LT-0201'))).not.toBeInstanceOf(ApplicationFailure);
+  });
+});
+
+describe('two worker hosts: two fleets, one Snipe-IT', () => {
+  const NEW = 'new.hire';
+  const env = (activityId: string) => {
+    const mock = new MockActivityEnvironment({ activityId, workflowExecution: { workflowId: 'test', runId: 'run-1' } } as never);
+    return { run: <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> => mock.run(fn, input) as Promise<R> };
+  };
+  const stores: SqliteEngineStore[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+  });
+  /** One host as the worker builds it (buildAdapters + buildActivities), with its own fleet in memory. */
+  async function host() {
+    const content = await demoContent();
+    const store = new SqliteEngineStore(':memory:');
+    stores.push(store);
+    const adapters = buildAdapters(
+      {
+        mail: { from: 'IT Service Desk <servicedesk@example.com>', smtpUrl: undefined, timeoutMs: 8_000 },
+        helpdesks: {},
+        grants: { key: TEST_GRANT_KEY, keyFile: '/nonexistent', ttlMs: 600_000 },
+        permissionBudgetMs: 300,
+        workplace: { mailbox: { adapter: 'memory' }, assets: settings() },
+      },
+      content,
+      { store },
+    );
+    await adapters.demoDirectory.createAccount({ userId: NEW, displayName: 'New Hire' });
+    return { adapters, acts: buildActivities(adapters, content, { client: {} as Client, taskQueue: 'unused' }) };
+  }
+  const install = (deviceId: string) => ({
+    deviceId,
+    software: { id: 'vscode', version: '1.95.3' },
+    targetId: NEW,
+    grant: testGrant('software.install', NEW, { softwareId: 'vscode', deviceId }),
+  });
+
+  it('a laptop assigned on host A takes its install on host B, and the undo on A', async () => {
+    const [a, b] = [await host(), await host()];
+    expect(a.adapters.endpointTool).toBeInstanceOf(AssetOwnedEndpoints);
+    const laptop = await env('assign').run(a.acts.assignAsset, { userId: NEW, model: 'standard-14', grant: testGrant('asset.assign', NEW) });
+    expect(laptop).toEqual({ assetId: '201', deviceId: 'LT-0201' });
+    // Neither fleet learnt the new owner: only Snipe-IT knows it.
+    expect((await a.adapters.endpoints.device('LT-0201'))?.owner).toBeNull();
+    expect((await b.adapters.endpoints.device('LT-0201'))?.owner).toBeNull();
+
+    expect(await env('owner').run(b.acts.isDeviceOwner, { deviceId: laptop.deviceId, owner: NEW })).toBe(true);
+    expect(await env('install').run(b.acts.installSoftware, install(laptop.deviceId))).toEqual({ alreadyInstalled: false });
+    expect(b.adapters.endpoints.installs).toEqual([expect.objectContaining({ deviceId: 'LT-0201', softwareId: 'vscode' })]);
+    const plan = await env('plan').run(b.acts.planSoftwareInstall, { softwareId: 'vscode', targetId: NEW });
+    expect(plan.device).toEqual({ id: 'LT-0201', platform: 'windows' });
+    // Host A's fleet stands for the same agent fleet here: the undo (an uninstall) passes its owner check too.
+    await a.adapters.endpoints.installSoftware('LT-0201', { id: 'vscode', version: '1.95.3' });
+    expect(
+      await env('undo').run(a.acts.uninstallSoftware, { deviceId: 'LT-0201', softwareId: 'vscode', targetId: NEW, grant: install('LT-0201').grant }),
+    ).toEqual({
+      wasInstalled: true,
+    });
+
+    // Once Snipe-IT takes the laptop back, no host installs on it for the new hire.
+    await env('unassign').run(b.acts.unassignAsset, { assetId: laptop.assetId, userId: NEW, grant: testGrant('asset.assign', NEW) });
+    expect(await failure(env('again').run(a.acts.installSoftware, install(laptop.deviceId)))).toMatchObject({ type: 'DeviceReassigned', nonRetryable: true });
+  });
+
+  it('without the asset tool as the owner source, host B refuses the install (the bug of issue 17)', async () => {
+    const [a, b] = [await host(), await host()];
+    const laptop = await env('assign').run(a.acts.assignAsset, { userId: NEW, model: 'standard-14', grant: testGrant('asset.assign', NEW) });
+    const content = await demoContent();
+    const fleetOnly = createActivities({ ...b.adapters, policy: content.policy, catalog: content.software, redaction: content.redaction });
+    expect(await failure(env('install').run(fleetOnly.installSoftware, install(laptop.deviceId)))).toMatchObject({ type: 'DeviceReassigned' });
+    // The in-memory asset tool keeps the fleet itself: no decorator.
+    const memory = buildAdapters(
+      {
+        mail: { from: 'x <x@example.com>', smtpUrl: undefined, timeoutMs: 1_000 },
+        helpdesks: {},
+        grants: { key: TEST_GRANT_KEY, keyFile: '/nonexistent', ttlMs: 1 },
+        permissionBudgetMs: 300,
+      },
+      content,
+      { store: stores[0]! },
+    );
+    expect(memory.endpointTool).toBe(memory.endpoints);
   });
 });
 

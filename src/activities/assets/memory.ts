@@ -59,6 +59,17 @@ export class MemoryAssets implements AssetPort {
     return stockOf(this.fleet.all()).map((d) => ({ assetId: assetIdOf(d.id), deviceId: d.id, model: d.model, platform: d.platform }));
   }
 
+  async holderOf(deviceId: string): Promise<string | null | undefined> {
+    return this.fleet.all().find((d) => d.id === deviceId)?.owner;
+  }
+
+  async heldBy(userId: string): Promise<string[]> {
+    return this.fleet
+      .all()
+      .filter((d) => d.owner === userId)
+      .map((d) => d.id);
+  }
+
   private run<T>(op: AssetOperation, effect: () => T): T {
     this.calls[op]++;
     return this.failures.run(op, effect);

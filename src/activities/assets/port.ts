@@ -40,8 +40,9 @@ export class UnknownAssetError extends Error {
 
 /**
  * The asset / CMDB tool (ServiceNow CMDB, Snipe-IT, Intune's corporate device records): hands out
- * stock hardware and takes it back. Assigning sets the owner the endpoint tool reports, so
- * installs can target the device right after.
+ * stock hardware and takes it back. Who holds a device is this tool's fact: endpoint adapters on
+ * any host read it here (holderOf, heldBy) rather than keep an owner of their own, so installs can
+ * target the device right after an assign made on another host.
  */
 export interface AssetPort {
   /**
@@ -58,4 +59,12 @@ export interface AssetPort {
   unassign(assetId: string, userId: string): Promise<{ unassigned: boolean }>;
   /** Unassigned laptops. */
   stock(): Promise<StockItem[]>;
+  /**
+   * The account holding the device (`deviceId`, the endpoint tool's id) now: a directory id; null
+   * when no person holds it (in stock, or checked out to a location or another asset); undefined
+   * when this tool has no record of the device, so the endpoint tool's own owner stands.
+   */
+  holderOf(deviceId: string): Promise<string | null | undefined>;
+  /** Device ids of everything this tool lists as held by `userId` (none for an unknown person). */
+  heldBy(userId: string): Promise<string[]>;
 }

@@ -20,6 +20,13 @@ import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type Asset
 // - deviceId is the asset tag by default: content/fleet.yaml names devices by asset tag, and it is
 //   the identifier IT writes on the label and the endpoint tool is told; `serial` or a custom field
 //   column (SNIPEIT_DEVICE_ID_FIELD) where the endpoint tool uses those instead.
+// - Who holds a device (holderOf) is `assigned_to` of the asset found by its device id:
+//   `GET /hardware/bytag/{tag}` (https://snipe-it.readme.io/reference/hardware-by-asset-tag: one
+//   asset as GET /hardware/{id} shows it, `{ total, rows }` when several match, HTTP 200 with
+//   `{ status: "error", messages: "Asset does not exist." }` when none; deleted assets only with
+//   ?deleted=true), or `GET /hardware?serial=` / `?<column>=` for the other device-id sources.
+//   What a person holds (heldBy) is `GET /hardware?assigned_to=<user id>&assigned_type=App\Models\User`
+//   (AssetsController@index filters on both together).
 //
 // Snipe-IT answers many refusals with HTTP 200 and `{ "status": "error", "messages": ..., "payload": ... }`
 // (an unknown asset, a laptop no longer available for checkout, a validation error): the body is
@@ -31,6 +38,8 @@ import { AssetOwnerMismatchError, OutOfStockError, UnknownAssetError, type Asset
 const PAGE = 500;
 const ERROR_TEXT_MAX = 300;
 const NOTE = 'it-support-engine onboarding';
+/** assigned_type of an asset checked out to a person (the Eloquent class Snipe-IT stores). */
+const USER_TYPE = 'App\\Models\\User';
 
 const Messages = z.union([z.string(), z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string()), z.null()]);
 const Envelope = z.object({ status: z.enum(['success', 'error']), messages: Messages.optional(), payload: z.unknown().optional() });
@@ -129,9 +138,60 @@ export class SnipeItAssets implements AssetPort {
     return assets.filter((a) => a.model !== null).map((a) => ({ ...this.handle(a), model: a.model!.name, platform: this.platform(a) }));
   }
 
+  async holderOf(deviceId: string): Promise<string | null | undefined> {
+    const asset = await this.byDeviceId(deviceId);
+    if (asset === undefined) return undefined;
+    if (asset.assigned_to === null || asset.assigned_to.type !== 'user') return null;
+    if (!asset.assigned_to.username) throw new Error(`Snipe-IT asset ${asset.id} is assigned to user ${asset.assigned_to.id} without a username in the answer`);
+    return asset.assigned_to.username;
+  }
+
+  async heldBy(userId: string): Promise<string[]> {
+    const page = await this.getRows('/users', { username: userId, limit: 2 }, User);
+    const user = page.rows.find((u) => u.username === userId);
+    if (!user) return [];
+    const assets = await this.list({ assigned_to: user.id, assigned_type: USER_TYPE });
+    // Something without a device id (a monitor, a dock) is nothing the endpoint tool can address.
+    return assets.flatMap((a) => {
+      const deviceId = a.deleted_at == null ? this.deviceIdOf(a) : undefined;
+      return deviceId ? [deviceId] : [];
+    });
+  }
+
+  /** The live asset the endpoint tool calls `deviceId`, or undefined when Snipe-IT has none. */
+  private async byDeviceId(deviceId: string): Promise<Asset | undefined> {
+    const source = this.options.deviceIdField;
+    let found: Asset[];
+    if (source === 'asset_tag') {
+      const path = `/hardware/bytag/${encodeURIComponent(deviceId)}`;
+      const body = await this.json({ method: 'GET', path });
+      const envelope = Envelope.safeParse(body);
+      if (envelope.success && envelope.data.status === 'error') {
+        if (/does not exist|not found/i.test(messageText(envelope.data.messages))) return undefined;
+        throw ApplicationFailure.nonRetryable(`Snipe-IT GET ${path}: ${messageText(envelope.data.messages)}`, 'SnipeItRequestRefused');
+      }
+      found = Asset.safeParse(body).success ? [shaped(Asset, body, `GET ${path}`)] : shaped(Rows(Asset), body, `GET ${path}`).rows;
+    } else {
+      found = await this.list({ [source]: deviceId }, PAGE);
+    }
+    const live = found.filter((a) => a.deleted_at == null);
+    if (live.length > 1) {
+      throw ApplicationFailure.nonRetryable(
+        `Snipe-IT lists ${live.length} assets with ${source} ${deviceId} (ids ${live.map((a) => a.id).join(', ')}): make it unique so the device has one holder`,
+        'SnipeItAmbiguousDevice',
+      );
+    }
+    return live[0];
+  }
+
+  private deviceIdOf(asset: Asset): string | undefined {
+    const source = this.options.deviceIdField;
+    return (source === 'asset_tag' ? asset.asset_tag : source === 'serial' ? asset.serial : this.field(asset, source)) || undefined;
+  }
+
   private handle(asset: Asset): { assetId: string; deviceId: string } {
     const source = this.options.deviceIdField;
-    const deviceId = source === 'asset_tag' ? asset.asset_tag : source === 'serial' ? asset.serial : this.field(asset, source);
+    const deviceId = this.deviceIdOf(asset);
     if (!deviceId) {
       throw ApplicationFailure.nonRetryable(
         `Snipe-IT asset ${asset.id} has no ${source}: the endpoint tool cannot address it; fill it in Snipe-IT`,
