@@ -28,6 +28,11 @@ export const GOALS: Goal[] = [
     met: (f) => (known(f.ours) ? f.ours <= 0.5 : null),
   },
   {
+    figure: 'audit appends/s, PostgreSQL (',
+    text: 'at least 2,000/s with 4 concurrent writers (issue 17)',
+    met: (f) => (known(f.ours) ? f.ours >= 2000 : null),
+  },
+  {
     figure: 'intake latency p50',
     text: 'at most 1.3 × a raw client.workflow.start',
     met: (f) => (known(f.ours) && known(f.baseline) ? f.ours <= 1.3 * f.baseline : null),

@@ -11,6 +11,7 @@ import { watchCpu } from './cpu.js';
 import { demoScenarioFigures } from './demoScenarios.js';
 import { machineInfo, renderConsole, writeReport, type BenchReport } from './report.js';
 import { selfServiceFigures } from './selfServiceLoad.js';
+import { storeFigures } from './store.js';
 import { benchSettings, type Phase } from './settings.js';
 import { workerMemoryFigures } from './workerMemory.js';
 
@@ -22,6 +23,9 @@ const PHASE_RUNNERS: Record<Phase, (ctx: BenchContext) => Promise<void>> = {
   permission: permissionFigures,
   docs: documentFigures,
   audit: auditFigures,
+  store: async (ctx) => {
+    ctx.figures.push(...(await storeFigures({ appends: ctx.settings.storeAppends, log })));
+  },
   selfservice: selfServiceFigures,
   demo: demoScenarioFigures,
   memory: workerMemoryFigures,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config/index.js';
 
-export const PHASES = ['intake', 'e2e', 'answer', 'trees', 'permission', 'docs', 'audit', 'selfservice', 'demo', 'memory'] as const;
+export const PHASES = ['intake', 'e2e', 'answer', 'trees', 'permission', 'docs', 'audit', 'store', 'selfservice', 'demo', 'memory'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function benchSettings(env: NodeJS.ProcessEnv = process.env) {
@@ -43,6 +43,8 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env) {
     docActions: num('BENCH_DOC_ACTIONS', 500, 100),
     docRuns: num('BENCH_DOC_RUNS', 50, 5),
     auditAppends: num('BENCH_AUDIT_APPENDS', 5000, 500),
+    /** Appends per writer of the engine-store phase (4 writers). */
+    storeAppends: num('BENCH_STORE_APPENDS', 5000, 300),
     selfService: list('BENCH_SELF_SERVICE', quick ? '10,30' : '100,1000'),
     demoReps: num('BENCH_DEMO_REPS', 5, 1),
     memoryLoad: num('BENCH_MEMORY_LOAD', 500, 40),

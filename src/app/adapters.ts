@@ -68,10 +68,8 @@ export function buildAdapters(
   const mailboxes = new MemoryMailboxes();
   const assets = new MemoryAssets(endpoints);
   const mailSystem: MailboxPort = config.workplace?.mailbox.adapter === 'graph' ? new GraphMailboxes(config.workplace.mailbox) : mailboxes;
-  const assetTool: AssetPort = config.workplace?.assets.adapter === 'snipeit' ? new SnipeItAssets(config.workplace.assets) : assets;
-  // Who holds a device is the asset tool's fact: with Snipe-IT, the activities' owner checks read it
-  // there, not in this host's fleet (which never sees another host's checkout). Tests inspect `endpoints`.
-  const endpointTool: EndpointPort = assetTool instanceof SnipeItAssets ? new AssetOwnedEndpoints(endpoints, assetTool) : endpoints;
+  const assetTool = createAssetTool(config, assets);
+  const endpointTool = endpointsOwnedBy(assetTool, endpoints);
   const chatOutbox = new MemoryChatOutbox();
   const chat = createChat(content.notify, { env: options.env ?? config.environment ?? {}, outbox: chatOutbox });
   return {
@@ -97,6 +95,19 @@ export function buildAdapters(
   };
 }
 export type Adapters = ReturnType<typeof buildAdapters>;
+
+/**
+ * Who holds a device is the asset tool's fact: with Snipe-IT, owner checks and a person's devices
+ * are read there, not in this host's fleet (which never sees another host's checkout).
+ */
+export function endpointsOwnedBy(assetTool: AssetPort, endpoints: EndpointPort): EndpointPort {
+  return assetTool instanceof SnipeItAssets ? new AssetOwnedEndpoints(endpoints, assetTool) : endpoints;
+}
+
+/** Snipe-IT when ASSETS_ADAPTER=snipeit, else the in-memory stand-in given. */
+export function createAssetTool(config: Partial<Pick<Config, 'workplace'>>, standIn: AssetPort): AssetPort {
+  return config.workplace?.assets.adapter === 'snipeit' ? new SnipeItAssets(config.workplace.assets) : standIn;
+}
 
 /** The directory: LDAP / Active Directory when configured, else the demo directory from content. */
 export function createDirectory(config: Partial<Pick<Config, 'ldap'>>, content: Content, demo = new MemoryDirectory(content.directory)): DirectoryPort {

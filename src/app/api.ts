@@ -1,5 +1,6 @@
 // `npm run api`: the HTTP API alone, for deployments that run API and workers separately.
-import { createDirectory } from './adapters.js';
+import { createAssetTool, createDirectory, endpointsOwnedBy } from './adapters.js';
+import { MemoryAssets } from '../activities/assets/memory.js';
 import { SimulatedFleet } from '../activities/endpoints/memory.js';
 import { openEngineStore } from '../activities/records/open.js';
 import { assertSafeDeployment } from '../config/deployment.js';
@@ -25,13 +26,15 @@ await ensureConfiguredSchedules(
   config,
   (['jira', 'servicenow', 'zendesk'] as const).filter((s) => config.helpdesks[s]),
 );
+// Self-service lists a caller's devices: with Snipe-IT, who holds one is read there.
+const fleet = new SimulatedFleet(content.fleet);
 const api = buildApi(
   configuredApiOptions(config, content, {
     client,
     store,
     logger,
     directory: createDirectory(config, content),
-    endpoints: new SimulatedFleet(content.fleet),
+    endpoints: endpointsOwnedBy(createAssetTool(config, new MemoryAssets(fleet)), fleet),
     uiUrl: config.temporal.uiUrl,
   }),
 );

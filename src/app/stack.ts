@@ -90,7 +90,7 @@ export async function startStack(config: Config, logger: Logger, options: { trac
 
     await ensureConfiguredSchedules(client, config, Object.keys(adapters.reconciled) as TicketSource[]);
     const api = buildApi(
-      configuredApiOptions(config, content, { client, store, logger, directory: adapters.directory, endpoints: adapters.endpoints, uiUrl: dev?.uiUrl }),
+      configuredApiOptions(config, content, { client, store, logger, directory: adapters.directory, endpoints: adapters.endpointTool, uiUrl: dev?.uiUrl }),
     );
     const apiUrl = await api.listen({ host: config.http.host, port: config.http.port });
     cleanups.push(() => api.close());

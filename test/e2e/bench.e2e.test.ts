@@ -25,6 +25,7 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         'Permission check',
         'Documentation',
         'Audit log',
+        'Engine store',
         'Self-service',
         'Demo scenarios, end to end',
         'Worker memory',

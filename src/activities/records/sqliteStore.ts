@@ -6,7 +6,16 @@ import type { ExecutionFacts } from '../../domain/records/resolution.js';
 import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { executionFacts } from './auditQueries.js';
 import { migrateSqlite } from './migrations/sqlite/index.js';
-import { type AuditFilter, type DeadLetter, type DeadLetterStatus, type EngineStore, type NewDeadLetter, SENSITIVE_PREFIX, type StoredAuditEntry, type StoredDocuments } from './port.js';
+import {
+  type AuditFilter,
+  type DeadLetter,
+  type DeadLetterStatus,
+  type EngineStore,
+  type NewDeadLetter,
+  SENSITIVE_PREFIX,
+  type StoredAuditEntry,
+  type StoredDocuments,
+} from './port.js';
 import { SqliteDb } from './sqlite.js';
 
 /**

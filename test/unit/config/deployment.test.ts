@@ -34,7 +34,9 @@ describe('unsafe deployments refuse to start', () => {
     expect(() => assertSafeDeployment(loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toThrow(
       /deployment \(environment variables\) is invalid: ENGINE_DATABASE_URL: .*; GRANT_SIGNING_KEY: /,
     );
-    expect(() => assertSafeDeployment(loadConfig({ ENGINE_DATABASE_URL: URL }))).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
+    expect(() => assertSafeDeployment(loadConfig({ ENGINE_DATABASE_URL: URL }))).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('secret') }),
+    );
     expect(() => assertSafeDeployment(loadConfig({}))).not.toThrow();
   });
 
