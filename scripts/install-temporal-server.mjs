@@ -18,7 +18,7 @@
 //   --force      rebuild even when the binaries are there
 //   --print-dir  print only the install folder on stdout (progress goes to stderr)
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -155,6 +155,15 @@ if (build.status !== 0) {
     `go install of ${MODULE}/cmd/server and cmd/tools/sql @v${version} failed (exit ${build.status ?? build.signal}); see go's messages above.\n` +
       (toolchain === 'local' ? '' : `  The toolchain ${toolchain} comes from the module proxy too; GOTOOLCHAIN=<go version> picks another.\n`),
   );
+}
+// The toolchain go fetched is unpacked read-only whatever -modcacherw says: made writable too, so
+// that removing a throw-away HOME needs no root.
+const modCache = goRun(['env', 'GOMODCACHE'], { GOTOOLCHAIN: 'local' }).stdout.trim();
+const toolchains = join(modCache, 'golang.org');
+if (modCache && existsSync(toolchains)) {
+  for (const name of readdirSync(toolchains).filter((n) => n.startsWith('toolchain@'))) {
+    spawnSync('chmod', ['-R', 'u+w', join(toolchains, name)], { stdio: 'ignore' });
+  }
 }
 renameSync(join(staging, 'server'), server);
 renameSync(join(staging, 'sql'), sqlTool);
