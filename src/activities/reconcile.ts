@@ -1,8 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ValidationError } from '../domain/errors.js';
-import { normaliseJira } from '../domain/sources/jira.js';
-import { normaliseServiceNow } from '../domain/sources/servicenow.js';
-import { normaliseZendesk } from '../domain/sources/zendesk.js';
+import { normaliseHelpdeskRecord, RECONCILIATION_INVALID } from '../domain/sources/records.js';
 import type { TicketIntake } from '../domain/tickets/intake.js';
 import type { TicketEvent, TicketSource } from '../domain/tickets/ticket.js';
 import type { EngineStore } from './records/port.js';
@@ -46,8 +44,7 @@ export interface ReconcileReport {
  * inside this activity; only counts go back to workflow history.
  */
 export function createReconcileActivities(deps: ReconcileDeps) {
-  const normalise = (source: TicketSource, body: unknown): TicketEvent =>
-    source === 'jira' ? normaliseJira(body, deps.jira) : source === 'servicenow' ? normaliseServiceNow(body) : normaliseZendesk(body);
+  const normalise = (source: TicketSource, body: unknown): TicketEvent => normaliseHelpdeskRecord(source, body, deps.jira);
 
   return {
     async reconcileSource(input: ReconcileInput): Promise<ReconcileReport> {
@@ -84,7 +81,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
             report.invalid++;
             await deps.store.addDeadLetter({
               source: item.source,
-              reason: 'reconciliation_invalid',
+              reason: RECONCILIATION_INVALID,
               issues: e.issues,
               headers: { 'content-type': 'application/json' },
               body: Buffer.from(JSON.stringify(item.body)),

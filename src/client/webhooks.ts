@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { EngineStore } from '../activities/records/port.js';
+import type { DeadLetter, EngineStore } from '../activities/records/port.js';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
 import { parseUntrustedJson } from '../domain/sources/json.js';
 import { verifyJira, verifyServiceNow, verifyZendesk } from '../domain/sources/signatures.js';
 import { isIgnoredDelivery, type NormalisedDelivery } from '../domain/sources/delivery.js';
 import { normaliseJiraDelivery } from '../domain/sources/jiraDataCenter.js';
 import { normaliseServiceNow } from '../domain/sources/servicenow.js';
+import { normaliseHelpdeskRecord, RECONCILIATION_INVALID } from '../domain/sources/records.js';
 import { normaliseZendeskDelivery } from '../domain/sources/zendeskEvents.js';
-import type { TicketSource } from '../domain/tickets/ticket.js';
+import type { IntakeVia } from '../domain/tickets/intake.js';
+import type { TicketEvent, TicketSource } from '../domain/tickets/ticket.js';
 import { keepRefusal, type FloodControl } from './floodControl.js';
 import { intakeTicket, type IntakeOptions, type IntakeResult } from './intake.js';
 
@@ -135,12 +137,24 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
     return { httpStatus: 200, body: { status: 'ignored', rule: null, reason: event.reason, deliveryId } };
   }
 
-  const result = await intakeTicket(options, event, deliveryId);
+  return intakeAudited(options, event, deliveryId, now, replayOf);
+}
+
+/** Intake of a normalised event, audited as accepted (or replayed, with the dead letter's id). */
+async function intakeAudited(
+  options: WebhookOptions,
+  event: TicketEvent,
+  deliveryId: string,
+  now: Date,
+  replayOf?: number,
+  via?: IntakeVia,
+): Promise<DeliveryResult> {
+  const result = await intakeTicket(options, event, deliveryId, via);
   await options.store.appendAudit({
     at: now.toISOString(),
     kind: replayOf === undefined ? 'webhook.accepted' : 'webhook.replayed',
-    actor: source,
-    subject: `${source}:${event.ticket.key}`,
+    actor: event.source,
+    subject: `${event.source}:${event.ticket.key}`,
     outcome: result.status === 'ignored' ? 'skipped' : 'accepted',
     reason: result.status,
     details: {
@@ -154,12 +168,41 @@ export async function handleDelivery(options: WebhookOptions, source: TicketSour
   return { httpStatus: result.status === 'started' ? 202 : 200, body: { ...result, deliveryId } };
 }
 
+/**
+ * A ticket record reconciliation could not normalise, replayed after the cause was fixed: judged
+ * on its body by the same normaliser reconciliation uses (it never had a signature to check).
+ */
+async function replayReconciled(options: WebhookOptions, letter: DeadLetter): Promise<DeliveryResult> {
+  const now = options.now?.() ?? new Date();
+  const deliveryId = `reconciliation:dead-letter:${letter.id}`;
+  let event: TicketEvent;
+  try {
+    event = normaliseHelpdeskRecord(letter.source, parseJsonBody(letter.body), options.jira);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    await options.store.appendAudit({
+      at: now.toISOString(),
+      kind: 'webhook.rejected',
+      actor: letter.source,
+      subject: `${letter.source}:delivery:${deliveryId}`,
+      outcome: 'rejected',
+      reason: 'invalid_payload',
+      details: { deadLetterId: letter.id, fields: e.issues.map((i) => i.path), replay: true },
+    });
+    return { httpStatus: 400, body: { error: 'invalid_payload', issues: e.issues, deadLetterId: null } };
+  }
+  return intakeAudited(options, event, deliveryId, now, letter.id, 'reconciliation');
+}
+
 /** Replays a dead-lettered delivery after its cause was fixed (secret, content, code). */
 export async function replayDeadLetter(options: WebhookOptions, id: number): Promise<DeliveryResult> {
   const letter = await options.store.deadLetter(id);
   if (!letter) throw new ValidationError('dead letter', [{ path: 'id', message: `no dead letter ${id}` }]);
   if (letter.status !== 'open') throw new ValidationError('dead letter', [{ path: 'status', message: `dead letter ${id} is already ${letter.status}` }]);
-  const result = await handleDelivery(options, letter.source, letter.body, letter.headers, id);
+  const result =
+    letter.reason === RECONCILIATION_INVALID
+      ? await replayReconciled(options, letter)
+      : await handleDelivery(options, letter.source, letter.body, letter.headers, id);
   const at = options.now?.() ?? new Date();
   if (result.httpStatus === 200 || result.httpStatus === 202)
     await options.store.setDeadLetterStatus(id, 'replayed', `${result.body.status} ${'workflowId' in result.body ? result.body.workflowId : ''}`.trim(), at);

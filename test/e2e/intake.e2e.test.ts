@@ -316,6 +316,37 @@ describe('reconciliation keeps what it cannot read', () => {
       issues: [expect.objectContaining({ path: 'issue.fields.summary' })],
     });
   });
+
+  // A help desk's own record never had a webhook signature: its replay is judged on the body, by
+  // reconciliation's normaliser, even with WEBHOOK_SECRET_JIRA set.
+  it('replays a reconciliation dead letter on its body: still broken is a 400 and stays open; once readable it starts the ticket', async () => {
+    const broken = (await stack.adapters.store.deadLetters('open')).filter((d) => d.reason === 'reconciliation_invalid').at(-1);
+    expect(broken).toBeDefined();
+    const refused = await staff(`/dead-letters/${broken!.id}/replay`, { method: 'POST' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_payload', issues: [expect.objectContaining({ path: 'issue.fields.summary' })] });
+    expect((await stack.adapters.store.deadLetter(broken!.id))?.status).toBe('open');
+
+    // What a fixed normaliser would read: the same record, now readable.
+    const readable = jiraIssueCreated();
+    const id = await stack.adapters.store.addDeadLetter({
+      source: 'jira',
+      reason: 'reconciliation_invalid',
+      issues: [],
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(readable)),
+      receivedAt: new Date(),
+    });
+    const replayed = await staff(`/dead-letters/${id}/replay`, { method: 'POST' });
+    expect(replayed.status).toBe(202);
+    const body = (await replayed.json()) as { status: string; workflowId: string; deliveryId: string };
+    expect(body).toMatchObject({ status: 'started', deliveryId: `reconciliation:dead-letter:${id}` });
+    expect((await stack.adapters.store.deadLetter(id))?.status).toBe('replayed');
+    expect(await audit(`jira:${readable.issue.key}`)).toContainEqual(
+      expect.objectContaining({ kind: 'webhook.replayed', outcome: 'accepted', details: expect.objectContaining({ deadLetterId: id }) }),
+    );
+    await result(body.workflowId);
+  });
 });
 
 async function waitForWorkflow(workflowId: string) {
