@@ -6,6 +6,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBenchContext, type BenchContext } from './context.js';
 import { withGoals } from './goals.js';
+import { clusterFigures } from './cluster.js';
 import { answerFigures, auditFigures, documentFigures, intakeFigures, permissionFigures, ticketToResolvedFigures, treeFigures } from './core.js';
 import { watchCpu } from './cpu.js';
 import { demoScenarioFigures } from './demoScenarios.js';
@@ -29,6 +30,7 @@ const PHASE_RUNNERS: Record<Phase, (ctx: BenchContext) => Promise<void>> = {
   selfservice: selfServiceFigures,
   demo: demoScenarioFigures,
   memory: workerMemoryFigures,
+  cluster: clusterFigures,
 };
 
 const settings = benchSettings();

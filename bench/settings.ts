@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config/index.js';
 
-export const PHASES = ['intake', 'e2e', 'answer', 'trees', 'permission', 'docs', 'audit', 'store', 'selfservice', 'demo', 'memory'] as const;
+export const PHASES = ['intake', 'e2e', 'answer', 'trees', 'permission', 'docs', 'audit', 'store', 'selfservice', 'demo', 'memory', 'cluster'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function benchSettings(env: NodeJS.ProcessEnv = process.env) {
@@ -48,6 +48,8 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env) {
     selfService: list('BENCH_SELF_SERVICE', quick ? '10,30' : '100,1000'),
     demoReps: num('BENCH_DEMO_REPS', 5, 1),
     memoryLoad: num('BENCH_MEMORY_LOAD', 500, 40),
+    /** Sequential intakes of the cluster phase, on each of the real server and the dev server (alternating). */
+    clusterSequential: num('BENCH_CLUSTER_SEQUENTIAL', 200, 20),
     output: {
       markdown: outDir ? join(outDir, 'BENCHMARKS.md') : join(PROJECT_ROOT, 'BENCHMARKS.md'),
       json: outDir ? join(outDir, 'results.json') : join(PROJECT_ROOT, 'bench/results.json'),

@@ -29,6 +29,7 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         'Self-service',
         'Demo scenarios, end to end',
         'Worker memory',
+        'Ticket intake on the real Temporal server',
       ]);
       // The end-to-end time of each demo scenario, from password resets to the network incident.
       expect(figures.filter((f) => f.group === 'Demo scenarios, end to end').map((f) => f.name.replace(/ p50 .*$/, ''))).toEqual(
