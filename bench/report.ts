@@ -105,7 +105,7 @@ export function renderMarkdown(report: BenchReport): string {
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` (bench/run.ts)${report.quick ? ' in quick mode (BENCH_QUICK=1: shrunk sizes, a smoke run, not comparable to a full run)' : ''}. Every figure is measured beside its baseline in the same run, on the same embedded Temporal dev server.`,
+    `Written by \`npm run bench\` (bench/run.ts)${report.quick ? ' in quick mode (BENCH_QUICK=1: shrunk sizes, a smoke run, not comparable to a full run)' : ''}. Every figure is measured beside its baseline in the same run, on the same embedded Temporal dev server (the engine-store and real-server groups also on a PostgreSQL and a Temporal server started for the run).`,
     '',
     `- **Date**: ${report.date}`,
     `- **Machine**: ${machineLine(report.machine)}`,

@@ -1,5 +1,6 @@
 // `npm run bench`: every performance figure of the project in one go, each beside a baseline
-// measured in the same run on the same embedded stack (Temporal dev server, worker, HTTP API).
+// measured in the same run on the same embedded stack (Temporal dev server, worker, HTTP API), and
+// for the store and cluster phases on a PostgreSQL and a real Temporal server started for the run.
 // Prints the table and writes BENCHMARKS.md and bench/results.json. BENCH_QUICK=1 shrinks every
 // size (a smoke run); BENCH_ONLY=demo,memory runs some phases; a quick or partial run writes to a
 // temporary folder (or BENCH_OUT_DIR), never over the committed report. Sizes: bench/settings.ts.

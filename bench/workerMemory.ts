@@ -96,6 +96,8 @@ async function withProcess(ctx: BenchContext, script: string, taskQueue: string,
     TEMPORAL_ADDRESS: ctx.stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: dataDir,
+    // Its own data folder and grant key: the runs it measures are checked and filed by it alone.
+    ENGINE_SINGLE_HOST: 'true',
     LOG_LEVEL: 'warn',
     ...cacheSetting(),
   });
