@@ -4,8 +4,8 @@ import { actionAuditPrefix } from '../../domain/actions/identity.js';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/records/audit.js';
 import type { AuditRow } from '../../domain/records/auditVerify.js';
 import type { ExecutionFacts } from '../../domain/records/resolution.js';
-import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { executionFacts } from './auditQueries.js';
+import { type DeadLetterRow, deadLetterOf, documentsOf } from './rows.js';
 import { migratePostgres } from './migrations/postgres/index.js';
 import {
   type AuditFilter,
@@ -300,12 +300,12 @@ export class PostgresEngineStore implements EngineStore {
     const { rows } = status
       ? await this.pool.query<DeadLetterRow>('SELECT * FROM dead_letters WHERE status = $1 ORDER BY id', [status])
       : await this.pool.query<DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id');
-    return rows.map(fromRow);
+    return rows.map(deadLetterOf);
   }
 
   async deadLetter(id: number): Promise<DeadLetter | null> {
     const { rows } = await this.pool.query<DeadLetterRow>('SELECT * FROM dead_letters WHERE id = $1', [id]);
-    return rows[0] ? fromRow(rows[0]) : null;
+    return rows[0] ? deadLetterOf(rows[0]) : null;
   }
 
   async setDeadLetterStatus(id: number, status: Exclude<DeadLetterStatus, 'open'>, result: string, at: Date): Promise<void> {
@@ -326,16 +326,7 @@ export class PostgresEngineStore implements EngineStore {
       'SELECT * FROM documents WHERE ticket = $1 OR workflow_id = $1 ORDER BY created_at DESC',
       [ticketOrWorkflow],
     );
-    return rows.map((r) => ({
-      workflowId: r.workflow_id as string,
-      runId: r.run_id as string,
-      ticket: r.ticket ?? null,
-      createdAt: r.created_at as string,
-      outcome: r.outcome ?? null,
-      workNote: r.work_note as string,
-      kbDraft: r.kb_draft ?? null,
-      json: JSON.parse(r.json as string) as Record<string, unknown>,
-    }));
+    return rows.map(documentsOf);
   }
 
   async recordSelfServiceStart(caller: string, automation: string, at: Date, workflowId: string): Promise<void> {
@@ -382,31 +373,3 @@ export class PostgresEngineStore implements EngineStore {
 }
 
 const auditRow = (r: { seq: string; entry: string; hash: string }): AuditRow => ({ seq: Number(r.seq), entry: r.entry, hash: r.hash });
-
-interface DeadLetterRow {
-  id: string;
-  received_at: string;
-  source: TicketSource;
-  reason: string;
-  issues: string;
-  headers: string;
-  body: Buffer;
-  status: DeadLetterStatus;
-  replayed_at: string | null;
-  replay_result: string | null;
-}
-
-function fromRow(r: DeadLetterRow): DeadLetter {
-  return {
-    id: Number(r.id),
-    receivedAt: r.received_at,
-    source: r.source,
-    reason: r.reason,
-    issues: JSON.parse(r.issues),
-    headers: JSON.parse(r.headers),
-    body: r.body,
-    status: r.status,
-    replayedAt: r.replayed_at,
-    replayResult: r.replay_result,
-  };
-}

@@ -3,8 +3,8 @@ import { actionAuditPrefix } from '../../domain/actions/identity.js';
 import { AuditEntry, canonicalJson, chainHash, GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '../../domain/records/audit.js';
 import type { AuditRow } from '../../domain/records/auditVerify.js';
 import type { ExecutionFacts } from '../../domain/records/resolution.js';
-import type { TicketSource } from '../../domain/tickets/ticket.js';
 import { executionFacts } from './auditQueries.js';
+import { type DeadLetterRow, deadLetterOf, documentsOf } from './rows.js';
 import { migrateSqlite } from './migrations/sqlite/index.js';
 import {
   type AuditFilter,
@@ -158,12 +158,12 @@ export class SqliteEngineStore implements EngineStore {
         ? this.db.prepare('SELECT * FROM dead_letters WHERE status = ? ORDER BY id').all(status)
         : this.db.prepare('SELECT * FROM dead_letters ORDER BY id').all()
     ) as DeadLetterRow[];
-    return rows.map(fromRow);
+    return rows.map(deadLetterOf);
   }
 
   async deadLetter(id: number): Promise<DeadLetter | null> {
     const row = this.db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? deadLetterOf(row) : null;
   }
 
   async setDeadLetterStatus(id: number, status: Exclude<DeadLetterStatus, 'open'>, result: string, at: Date): Promise<void> {
@@ -180,16 +180,7 @@ export class SqliteEngineStore implements EngineStore {
     const rows = this.db
       .prepare('SELECT * FROM documents WHERE ticket = ? OR workflow_id = ? ORDER BY created_at DESC')
       .all(ticketOrWorkflow, ticketOrWorkflow) as Array<Record<string, string | null>>;
-    return rows.map((r) => ({
-      workflowId: r.workflow_id as string,
-      runId: r.run_id as string,
-      ticket: r.ticket ?? null,
-      createdAt: r.created_at as string,
-      outcome: r.outcome ?? null,
-      workNote: r.work_note as string,
-      kbDraft: r.kb_draft ?? null,
-      json: JSON.parse(r.json as string) as Record<string, unknown>,
-    }));
+    return rows.map(documentsOf);
   }
 
   async recordSelfServiceStart(caller: string, automation: string, at: Date, workflowId: string): Promise<void> {
@@ -233,31 +224,3 @@ export class SqliteEngineStore implements EngineStore {
 const field = (path: string) => `(CASE WHEN json_valid(entry) THEN json_extract(entry, '${path}') END)`;
 /** Normalises an ISO instant to `YYYY-MM-DDTHH:MM:SS.SSSZ`, so `…:00Z` and `…:00.000Z` compare equal. */
 const instant = (sql: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${sql})`;
-
-interface DeadLetterRow {
-  id: number;
-  received_at: string;
-  source: TicketSource;
-  reason: string;
-  issues: string;
-  headers: string;
-  body: Buffer;
-  status: DeadLetterStatus;
-  replayed_at: string | null;
-  replay_result: string | null;
-}
-
-function fromRow(r: DeadLetterRow): DeadLetter {
-  return {
-    id: r.id,
-    receivedAt: r.received_at,
-    source: r.source,
-    reason: r.reason,
-    issues: JSON.parse(r.issues),
-    headers: JSON.parse(r.headers),
-    body: r.body,
-    status: r.status,
-    replayedAt: r.replayed_at,
-    replayResult: r.replay_result,
-  };
-}
